@@ -1,0 +1,654 @@
+/*
+ * berth configuration: one table of keys, filled from defaults, an INI
+ * file (inih) and BERTH_* environment variables, in that order.
+ *
+ * Every value, whatever its source (default, file, environment, admin
+ * IPC), is parsed by set_key() and so by config_set(): integers are
+ * bounds-checked, booleans take true/false/yes/no/on/off/1/0, strings
+ * may not hold control characters and some have a format check (see
+ * check_string()).  Cross-key checks and derived defaults belong to
+ * config_finish(), which also re-checks every value.
+ *
+ * String fields are never NULL between config_init() and config_free():
+ * an unset string is "".  Error messages never repeat a string value
+ * (it may be secret or hold escape sequences), only parsed numbers.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define SUN_PATH_MAX	107	/* sizeof(sun_path) less the NUL */
+#define ADMIN_TOKEN_MIN	16
+#define HOST_MAX	256
+
+#define OFF(f)		offsetof(struct berth_config, f)
+#define STR(sec, name, env, f, def, secret, reload, help)		\
+	{ sec, name, env, CT_STRING, OFF(f), def, 0, 0, secret, reload, help }
+#define INT(sec, name, env, f, def, min, max, reload, help)		\
+	{ sec, name, env, CT_INT, OFF(f), def, min, max, 0, reload, help }
+#define BOOL(sec, name, env, f, def, reload, help)			\
+	{ sec, name, env, CT_BOOL, OFF(f), def, 0, 0, 0, reload, help }
+
+static const struct config_key keys[] = {
+	STR("server", "http_listen", "BERTH_HTTP_LISTEN", http_listen,
+	    "127.0.0.1:8080", 0, 0,
+	    "address the HTTP API listens on, host:port or [v6]:port"),
+	STR("server", "state_dir", "BERTH_STATE_DIR", state_dir,
+	    "/var/lib/berth", 0, 0,
+	    "directory for berth's state (absolute path)"),
+	STR("server", "admin_socket", "BERTH_ADMIN_SOCKET", admin_socket,
+	    NULL, 0, 0,
+	    "berthctl's Unix socket (absolute; default <state_dir>/admin.sock)"),
+	STR("server", "user", "BERTH_USER", user,
+	    "berth", 0, 0,
+	    "unprivileged user the workers run as"),
+	STR("server", "log_level", "BERTH_LOG_LEVEL", log_level,
+	    "info", 0, 1,
+	    "log verbosity: error, warn, info or debug"),
+	INT("server", "http_max_body", "BERTH_HTTP_MAX_BODY", http_max_body,
+	    "1048576", 1024, 67108864, 1,
+	    "largest HTTP request body accepted, in bytes"),
+	INT("server", "request_timeout_ms", "BERTH_REQUEST_TIMEOUT_MS",
+	    request_timeout_ms, "5000", 100, 600000, 1,
+	    "time allowed for one HTTP request, in milliseconds"),
+	BOOL("server", "unconfined", "BERTH_UNCONFINED", unconfined,
+	    "false", 0,
+	    "run workers without seccomp or chroot (dangerous, debugging only)"),
+	STR("docker", "socket", "BERTH_DOCKER_SOCKET", docker_socket,
+	    "/var/run/docker.sock", 0, 0,
+	    "Docker Engine API socket (absolute path)"),
+	STR("database", "url", "BERTH_DATABASE_URL", database_url,
+	    NULL, 1, 0,
+	    "PostgreSQL connection URL; empty uses the embedded store"),
+	STR("auth", "admin_token", "BERTH_ADMIN_TOKEN", admin_token,
+	    NULL, 1, 1,
+	    "bearer token for the HTTP admin API, 16 characters or more"),
+	INT("supervisor", "restart_min_ms", "BERTH_RESTART_MIN_MS",
+	    restart_min_ms, "100", 10, 60000, 1,
+	    "delay before the first restart of a crashed worker, in ms"),
+	INT("supervisor", "restart_max_ms", "BERTH_RESTART_MAX_MS",
+	    restart_max_ms, "30000", 100, 3600000, 1,
+	    "cap on the doubling restart delay, in ms (>= restart_min_ms)"),
+	INT("supervisor", "restart_reset_s", "BERTH_RESTART_RESET_S",
+	    restart_reset_s, "30", 1, 86400, 1,
+	    "a worker up this many seconds has its restart delay reset"),
+	INT("supervisor", "restart_burst", "BERTH_RESTART_BURST",
+	    restart_burst, "5", 1, 32, 1,
+	    "starts within restart_window_s after which a worker is failed"),
+	INT("supervisor", "restart_window_s", "BERTH_RESTART_WINDOW_S",
+	    restart_window_s, "10", 1, 3600, 1,
+	    "window for restart_burst, in seconds"),
+	INT("supervisor", "restart_failed_s", "BERTH_RESTART_FAILED_S",
+	    restart_failed_s, "60", 1, 86400, 1,
+	    "delay before retrying a failed worker, in seconds"),
+	INT("supervisor", "shutdown_timeout_ms", "BERTH_SHUTDOWN_TIMEOUT_MS",
+	    shutdown_timeout_ms, "4000", 100, 60000, 0,
+	    "time workers get to exit on shutdown before SIGKILL, in ms"),
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+/* State of one config_load_file(). */
+struct file_ctx {
+	struct berth_config	*cfg;
+	struct config_errors	*errs;
+	const char		*path;
+	FILE			*f;
+	int			 lineno;
+	int			 indented;	/* line starts with blanks */
+	int			 seen[NKEYS];	/* line a key was set on */
+};
+
+static char **
+str_field(struct berth_config *cfg, const struct config_key *k)
+{
+	return (char **)(void *)((char *)cfg + k->offset);
+}
+
+static long *
+long_field(struct berth_config *cfg, const struct config_key *k)
+{
+	return (long *)(void *)((char *)cfg + k->offset);
+}
+
+static int *
+int_field(struct berth_config *cfg, const struct config_key *k)
+{
+	return (int *)(void *)((char *)cfg + k->offset);
+}
+
+static const struct config_key *
+find_key(const char *section, size_t seclen, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strlen(keys[i].section) == seclen &&
+		    strncmp(keys[i].section, section, seclen) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+static int
+section_known(const char *section, size_t seclen)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strlen(keys[i].section) == seclen &&
+		    strncmp(keys[i].section, section, seclen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Copy s for an error message, replacing unprintable bytes with '?'. */
+static const char *
+printable(char *buf, size_t len, const char *s, size_t slen)
+{
+	size_t	i;
+
+	for (i = 0; i < slen && i + 1 < len; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------ values */
+
+static int
+parse_int(const struct config_key *k, const char *v, long *out,
+    char *err, size_t errlen)
+{
+	char	*end;
+	long	 n;
+
+	if (*v == '\0') {
+		snprintf(err, errlen, "empty; expected an integer");
+		return -1;
+	}
+	if (*v != '-' && !isdigit((unsigned char)*v)) {
+		snprintf(err, errlen, "not an integer");
+		return -1;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*end != '\0') {
+		snprintf(err, errlen, "not an integer");
+		return -1;
+	}
+	if (errno == ERANGE) {
+		snprintf(err, errlen, "out of range %ld..%ld", k->min, k->max);
+		return -1;
+	}
+	if (n < k->min) {
+		snprintf(err, errlen, "%ld is below the minimum %ld", n, k->min);
+		return -1;
+	}
+	if (n > k->max) {
+		snprintf(err, errlen, "%ld is above the maximum %ld", n, k->max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, int *out, char *err, size_t errlen)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "%s; expected true or false",
+	    *v == '\0' ? "empty" : "not a boolean");
+	return -1;
+}
+
+static int
+check_abspath(const char *v, size_t maxlen, char *err, size_t errlen)
+{
+	if (*v != '/') {
+		snprintf(err, errlen, "not an absolute path");
+		return -1;
+	}
+	if (maxlen != 0 && strlen(v) > maxlen) {
+		snprintf(err, errlen, "longer than %zu bytes (the limit of a "
+		    "Unix socket path)", maxlen);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_listen(const char *v, char *err, size_t errlen)
+{
+	char		host[HOST_MAX];
+	unsigned short	port;
+
+	if (parse_hostport(v, host, sizeof(host), &port) == -1) {
+		snprintf(err, errlen, "not host:port");
+		return -1;
+	}
+	return 0;
+}
+
+/* Per-key format checks, after the control character check. */
+static int
+check_string(const struct config_key *k, const char *v, char *err,
+    size_t errlen)
+{
+	enum log_level	lvl;
+	size_t		off = k->offset;
+
+	if (off == OFF(http_listen))
+		return check_listen(v, err, errlen);
+	if (off == OFF(state_dir) || off == OFF(docker_socket))
+		return check_abspath(v, 0, err, errlen);
+	if (off == OFF(admin_socket) && *v != '\0')
+		return check_abspath(v, SUN_PATH_MAX, err, errlen);
+	if (off == OFF(user) && *v == '\0') {
+		snprintf(err, errlen, "empty");
+		return -1;
+	}
+	if (off == OFF(log_level) && log_parse_level(v, &lvl) == -1) {
+		snprintf(err, errlen, "not one of error, warn, info, debug");
+		return -1;
+	}
+	if (off == OFF(admin_token) && *v != '\0' &&
+	    strlen(v) < ADMIN_TOKEN_MIN) {
+		snprintf(err, errlen, "shorter than %d characters",
+		    ADMIN_TOKEN_MIN);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_string(const struct config_key *k, const char *v, char *err,
+    size_t errlen)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen, "contains a control character");
+			return -1;
+		}
+	}
+	return check_string(k, v, err, errlen);
+}
+
+/* The one place a value is parsed, checked and stored. */
+static int
+set_key(struct berth_config *cfg, const struct config_key *k,
+    const char *v, char *err, size_t errlen)
+{
+	char	**sp;
+	long	  n;
+	int	  b;
+
+	switch (k->type) {
+	case CT_STRING:
+		if (parse_string(k, v, err, errlen) == -1)
+			return -1;
+		sp = str_field(cfg, k);
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case CT_INT:
+		if (parse_int(k, v, &n, err, errlen) == -1)
+			return -1;
+		*long_field(cfg, k) = n;
+		return 0;
+	case CT_BOOL:
+		if (parse_bool(v, &b, err, errlen) == -1)
+			return -1;
+		*int_field(cfg, k) = b;
+		return 0;
+	}
+	snprintf(err, errlen, "bad key type");
+	return -1;
+}
+
+/* ------------------------------------------------------------ public */
+
+const struct config_key *
+config_keys(size_t *n)
+{
+	if (n != NULL)
+		*n = NKEYS;
+	return keys;
+}
+
+char *
+config_get(const struct berth_config *cfg, const struct config_key *k)
+{
+	const char	*base = (const char *)cfg + k->offset;
+	const char	*s;
+	char		*v;
+
+	switch (k->type) {
+	case CT_STRING:
+		s = *(char *const *)(const void *)base;
+		return xstrdup(s != NULL ? s : "");
+	case CT_INT:
+		xasprintf(&v, "%ld", *(const long *)(const void *)base);
+		return v;
+	case CT_BOOL:
+		return xstrdup(*(const int *)(const void *)base ?
+		    "true" : "false");
+	}
+	return xstrdup("");
+}
+
+int
+config_set(struct berth_config *cfg, const char *key, const char *value,
+    char *err, size_t errlen)
+{
+	const struct config_key	*k;
+	const char		*dot;
+
+	if ((dot = strchr(key, '.')) == NULL ||
+	    (k = find_key(key, (size_t)(dot - key), dot + 1)) == NULL) {
+		snprintf(err, errlen, "unknown key");
+		return -1;
+	}
+	return set_key(cfg, k, value, err, errlen);
+}
+
+void
+config_init(struct berth_config *cfg)
+{
+	char	err[256];
+	size_t	i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].defval == NULL && keys[i].type == CT_STRING) {
+			*str_field(cfg, &keys[i]) = xstrdup("");
+			continue;
+		}
+		if (set_key(cfg, &keys[i], keys[i].defval, err,
+		    sizeof(err)) == -1)
+			fatalx("config: default of [%s] %s: %s",
+			    keys[i].section, keys[i].name, err);
+	}
+}
+
+void
+config_free(struct berth_config *cfg)
+{
+	char	**sp;
+	size_t	  i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].type != CT_STRING)
+			continue;
+		sp = str_field(cfg, &keys[i]);
+		free(*sp);
+		*sp = NULL;
+	}
+}
+
+void
+config_errors_add(struct config_errors *errs, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*line;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("config_errors_add: bad format");
+	line = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(line, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+
+	errs->lines = xreallocarray(errs->lines, errs->n + 1,
+	    sizeof(*errs->lines));
+	errs->lines[errs->n++] = line;
+}
+
+void
+config_errors_free(struct config_errors *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		free(errs->lines[i]);
+	free(errs->lines);
+	errs->lines = NULL;
+	errs->n = 0;
+}
+
+/* ------------------------------------------------------------ file */
+
+static void
+file_error(struct file_ctx *fc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+file_error(struct file_ctx *fc, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config_errors_add(fc->errs, "%s:%d: %s", fc->path, fc->lineno, msg);
+}
+
+/*
+ * Report a "[name]" header whose section is not in the table.  inih
+ * does not call the handler for headers, so this is done on the raw
+ * line, the way inih reads it: blanks, "[", the name up to "]".
+ */
+static void
+check_header(struct file_ctx *fc, const char *line)
+{
+	const char	*end;
+	char		 buf[64];
+
+	if (fc->lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
+	while (isspace((unsigned char)*line))
+		line++;
+	if (*line != '[' || (end = strchr(line + 1, ']')) == NULL)
+		return;
+	line++;
+	if (!section_known(line, (size_t)(end - line)))
+		file_error(fc, "unknown section [%s]", printable(buf,
+		    sizeof(buf), line, (size_t)(end - line)));
+}
+
+/*
+ * inih's reader: one call per line, so fc->lineno is the line inih is
+ * on.  A line too long for inih's buffer is an error and is replaced by
+ * an empty one rather than being split into two lines.
+ */
+static char *
+file_reader(char *buf, int size, void *arg)
+{
+	struct file_ctx	*fc = arg;
+	size_t		 len;
+	int		 c;
+
+	if (fgets(buf, size, fc->f) == NULL)
+		return NULL;
+	fc->lineno++;
+	fc->indented = (buf[0] == ' ' || buf[0] == '\t');
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] != '\n' &&
+	    (c = fgetc(fc->f)) != EOF && c != '\n') {
+		while ((c = fgetc(fc->f)) != EOF && c != '\n')
+			;
+		file_error(fc, "line longer than %d bytes", size - 3);
+		buf[0] = '\0';
+		return buf;
+	}
+	check_header(fc, buf);
+	return buf;
+}
+
+static int
+file_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct file_ctx		*fc = arg;
+	const struct config_key	*k;
+	char			 err[256], nb[64];
+	size_t			 i;
+
+	if (*section == '\0') {
+		file_error(fc, "%s: outside any [section]",
+		    printable(nb, sizeof(nb), name, strlen(name)));
+		return 1;
+	}
+	if (!section_known(section, strlen(section)))
+		return 1;	/* reported at its header */
+	if ((k = find_key(section, strlen(section), name)) == NULL) {
+		file_error(fc, "[%s] %s: unknown key", section,
+		    printable(nb, sizeof(nb), name, strlen(name)));
+		return 1;
+	}
+	i = (size_t)(k - keys);
+	if (fc->seen[i] != 0) {
+		file_error(fc, "[%s] %s: %s (first set on line %d)", section,
+		    name, fc->indented ? "indented line continues its value; "
+		    "values are one line" : "set twice", fc->seen[i]);
+		return 1;
+	}
+	fc->seen[i] = fc->lineno;
+	if (set_key(fc->cfg, k, value, err, sizeof(err)) == -1)
+		file_error(fc, "[%s] %s: %s", section, name, err);
+	return 1;
+}
+
+int
+config_load_file(struct berth_config *cfg, const char *path,
+    struct config_errors *errs)
+{
+	struct file_ctx	 fc;
+	size_t		 before = errs->n;
+	int		 line;
+
+	memset(&fc, 0, sizeof(fc));
+	fc.cfg = cfg;
+	fc.errs = errs;
+	fc.path = path;
+	if ((fc.f = fopen(path, "r")) == NULL) {
+		config_errors_add(errs, "cannot open %s: %s", path,
+		    strerror(errno));
+		return (int)(errs->n - before);
+	}
+	line = ini_parse_stream(file_reader, &fc, file_handler, &fc);
+	if (ferror(fc.f))
+		config_errors_add(errs, "cannot read %s: %s", path,
+		    strerror(errno));
+	else if (line > 0)
+		config_errors_add(errs, "%s:%d: syntax error; expected "
+		    "[section] or name = value", path, line);
+	else if (line < 0)
+		config_errors_add(errs, "cannot parse %s", path);
+	fclose(fc.f);
+	return (int)(errs->n - before);
+}
+
+/* ------------------------------------------------------------ env */
+
+int
+config_load_env(struct berth_config *cfg, struct config_errors *errs)
+{
+	const char	*v;
+	char		 err[256];
+	size_t		 i, before = errs->n;
+
+	for (i = 0; i < NKEYS; i++) {
+		if ((v = getenv(keys[i].env)) == NULL)
+			continue;
+		if (set_key(cfg, &keys[i], v, err, sizeof(err)) == -1)
+			config_errors_add(errs, "%s: %s", keys[i].env, err);
+	}
+	return (int)(errs->n - before);
+}
+
+/* ------------------------------------------------------------ finish */
+
+/* <state_dir>/admin.sock, without doubling a trailing slash. */
+static void
+derive_admin_socket(struct berth_config *cfg)
+{
+	size_t	len = strlen(cfg->state_dir);
+
+	while (len > 1 && cfg->state_dir[len - 1] == '/')
+		len--;
+	free(cfg->admin_socket);
+	xasprintf(&cfg->admin_socket, "%.*s%sadmin.sock", (int)len,
+	    cfg->state_dir, cfg->state_dir[len - 1] == '/' ? "" : "/");
+}
+
+/* Values may have been set behind config_set's back: check them all. */
+static void
+recheck_all(struct berth_config *cfg, struct config_errors *errs)
+{
+	struct berth_config	 scratch;
+	char			*v, err[256];
+	size_t			 i;
+
+	memset(&scratch, 0, sizeof(scratch));
+	for (i = 0; i < NKEYS; i++) {
+		v = config_get(cfg, &keys[i]);
+		if (set_key(&scratch, &keys[i], v, err, sizeof(err)) == -1)
+			config_errors_add(errs, "[%s] %s: %s", keys[i].section,
+			    keys[i].name, err);
+		free(v);
+	}
+	config_free(&scratch);
+}
+
+int
+config_finish(struct berth_config *cfg, struct config_errors *errs)
+{
+	size_t	before = errs->n;
+
+	if (cfg->admin_socket == NULL || *cfg->admin_socket == '\0') {
+		if (cfg->state_dir != NULL && *cfg->state_dir != '\0')
+			derive_admin_socket(cfg);
+	}
+	recheck_all(cfg, errs);
+	if (cfg->admin_socket == NULL || *cfg->admin_socket == '\0')
+		config_errors_add(errs, "[server] admin_socket: unset and "
+		    "state_dir is empty");
+	if (cfg->restart_max_ms < cfg->restart_min_ms)
+		config_errors_add(errs, "[supervisor] restart_max_ms: %ld is "
+		    "below restart_min_ms %ld", cfg->restart_max_ms,
+		    cfg->restart_min_ms);
+	return (int)(errs->n - before);
+}

@@ -1,0 +1,99 @@
+/*
+ * Small helpers shared by every berth process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+set_nonblock(int fd)
+{
+	int flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+int
+set_cloexec(int fd, int on)
+{
+	int flags;
+
+	if ((flags = fcntl(fd, F_GETFD)) == -1)
+		return -1;
+	flags = on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
+	return fcntl(fd, F_SETFD, flags);
+}
+
+const char *
+signal_name(int sig)
+{
+	static char buf[32];
+	const char *abbrev;
+
+	if ((abbrev = sigabbrev_np(sig)) != NULL) {
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
+}
+
+/*
+ * Split "host:port" or "[v6]:port".  Returns 0, or -1 when malformed.
+ */
+int
+parse_hostport(const char *s, char *host, size_t hostlen,
+    unsigned short *port)
+{
+	const char	*colon, *h = s;
+	size_t		 hl;
+	char		*end;
+	long		 p;
+
+	if ((colon = strrchr(s, ':')) == NULL || colon == s)
+		return -1;
+	hl = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hl < 3 || s[hl - 1] != ']')
+			return -1;
+		h = s + 1;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= hostlen)
+		return -1;
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || p < 1 ||
+	    p > 65535)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (unsigned short)p;
+	return 0;
+}

@@ -1,0 +1,18 @@
+/*
+ * Small helpers shared by every berth process: clocks, descriptors,
+ * signal names.
+ */
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <stdint.h>
+
+uint64_t	 now_ms(void);		/* monotonic milliseconds */
+uint64_t	 wall_ms(void);		/* milliseconds since the epoch */
+int		 set_nonblock(int fd);
+int		 set_cloexec(int fd, int on);
+const char	*signal_name(int sig);	/* "SIGKILL", or "signal N" */
+int		 parse_hostport(const char *s, char *host, size_t hostlen,
+		    unsigned short *port);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * The local admin socket used by berthctl.  The socket is 0660 with the
+ * group of the worker user; on top of the file mode, SO_PEERCRED admits
+ * root, berthd's own uid and members of that group, and never the
+ * workers' uid.  Requests use the same framed msgpack as the workers.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "berthd.h"
+#include "chan.h"
+#include "codec.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define ADMIN_MAX_CLIENTS	16
+
+static struct event	*admin_ev;
+static int		 admin_fd = -1;
+static struct chan	*clients[ADMIN_MAX_CLIENTS];
+
+int
+admin_listen(const char *path, uid_t uid, gid_t gid)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		fatalx("admin socket path too long: %s", path);
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			fatalx("%s exists and is not a socket", path);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		fatal("admin socket");
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fatal("bind %s", path);
+	if (chmod(path, 0660) == -1)
+		fatal("chmod %s", path);
+	if (getuid() == 0 && chown(path, uid, gid) == -1)
+		fatal("chown %s", path);
+	if (listen(fd, 16) == -1)
+		fatal("listen %s", path);
+	log_info("admin socket on %s", path);
+	return fd;
+}
+
+/* Supplementary groups of the peer, from the kernel's view of it. */
+static int
+peer_in_group(pid_t pid, gid_t gid)
+{
+	char	 path[64], line[1024], *p, *end;
+	FILE	*f;
+	int	 found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7; *p != '\0' && !found; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			found = (g == gid);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int
+peer_allowed(int fd)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		log_warn("admin: SO_PEERCRED");
+		return 0;
+	}
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return 1;
+	if (cred.uid == env->worker_uid) {
+		log_warnx("admin: refused the workers' uid %u (pid %d)",
+		    (unsigned)cred.uid, (int)cred.pid);
+		return 0;
+	}
+	if (cred.gid == env->worker_gid ||
+	    peer_in_group(cred.pid, env->worker_gid))
+		return 1;
+	log_warnx("admin: refused uid %u (pid %d)", (unsigned)cred.uid,
+	    (int)cred.pid);
+	return 0;
+}
+
+static void
+client_drop(struct chan *c)
+{
+	size_t	i;
+
+	for (i = 0; i < ADMIN_MAX_CLIENTS; i++)
+		if (clients[i] == c)
+			clients[i] = NULL;
+	chan_free(c);
+}
+
+static void
+reply_error(struct chan *c, uint32_t id, const char *code, const char *msg)
+{
+	struct body_error	*e;
+	struct msg		 r;
+
+	e = msg_init(&r, MSG_ERROR, id, PEER_PARENT);
+	r.flags = MSGF_REPLY;
+	e->code = xstrdup(code);
+	e->message = xstrdup(msg);
+	chan_send(c, &r);
+	msg_clear(&r);
+}
+
+static void
+admin_restart(struct chan *c, struct msg *m)
+{
+	struct body_restart_req	*req = m->body;
+	struct wproc		*wp;
+	struct msg		 r;
+
+	if ((wp = wproc_by_name(req->worker)) == NULL) {
+		reply_error(c, m->id, "not_found", "no such worker");
+		return;
+	}
+	log_info("admin: restart of %s requested", wp->def->name);
+	supervise_restart(wp);
+	msg_init(&r, MSG_OK, m->id, PEER_PARENT);
+	r.flags = MSGF_REPLY;
+	chan_send(c, &r);
+	msg_clear(&r);
+}
+
+static void
+admin_on_msg(struct chan *c, struct msg *m, void *arg)
+{
+	struct msg	r;
+
+	switch (m->type) {
+	case MSG_STATUS_REQ:
+		router_status(&r, m->id);
+		r.flags = MSGF_REPLY;
+		chan_send(c, &r);
+		msg_clear(&r);
+		break;
+	case MSG_RESTART_REQ:
+		admin_restart(c, m);
+		break;
+	default:
+		reply_error(c, m->id, "bad_request", "unknown admin request");
+	}
+	msg_clear(m);
+}
+
+static void
+admin_on_reject(struct chan *c, const char *reason, void *arg)
+{
+	log_warnx("admin: malformed request: %s", reason);
+	reply_error(c, 0, "bad_request", reason);
+}
+
+static void
+admin_on_close(struct chan *c, const char *reason, void *arg)
+{
+	client_drop(c);
+}
+
+static void
+admin_accept(evutil_socket_t lfd, short ev, void *arg)
+{
+	size_t	i;
+	int	fd;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) ==
+	    -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("admin: accept");
+		return;
+	}
+	if (!peer_allowed(fd)) {
+		close(fd);
+		return;
+	}
+	for (i = 0; i < ADMIN_MAX_CLIENTS && clients[i] != NULL; i++)
+		;
+	if (i == ADMIN_MAX_CLIENTS) {
+		log_warnx("admin: too many clients");
+		close(fd);
+		return;
+	}
+	clients[i] = chan_new(env->base, fd, admin_on_msg, admin_on_reject,
+	    admin_on_close, NULL);
+}
+
+void
+admin_start(int fd)
+{
+	admin_fd = fd;
+	admin_ev = event_new(env->base, fd, EV_READ | EV_PERSIST,
+	    admin_accept, NULL);
+	event_add(admin_ev, NULL);
+}
+
+void
+admin_stop(void)
+{
+	size_t	i;
+
+	if (admin_ev == NULL)
+		return;
+	event_free(admin_ev);
+	admin_ev = NULL;
+	close(admin_fd);
+	unlink(env->cfg.admin_socket);
+	for (i = 0; i < ADMIN_MAX_CLIENTS; i++)
+		if (clients[i] != NULL)
+			client_drop(clients[i]);
+}

@@ -1,0 +1,198 @@
+/*
+ * berthctl: the operator's client of berthd's local admin socket.
+ *   berthctl [-s socket] status [--json]
+ *   berthctl [-s socket] restart WORKER
+ * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
+ * under the state directory.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "codec.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DEFAULT_SOCKET	BERTH_LOCALSTATEDIR "/lib/berth/admin.sock"
+#define TIMEOUT_MS	10000
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: berthctl [-s socket] status [--json]\n"
+	    "       berthctl [-s socket] restart WORKER\n");
+	exit(2);
+}
+
+static int
+connect_admin(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		fatalx("socket path too long: %s", path);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fatal("cannot reach berthd at %s", path);
+	return fd;
+}
+
+/* Send m and wait for its reply; an MSG_ERROR reply is fatal. */
+static void
+call(int fd, struct msg *m, struct msg *reply)
+{
+	struct body_error *e;
+
+	if (msg_write_fd(fd, m) == -1)
+		fatal("send to berthd");
+	if (msg_read_fd(fd, reply, TIMEOUT_MS) == -1)
+		fatal("no answer from berthd");
+	if (reply->type == MSG_ERROR) {
+		e = reply->body;
+		fatalx("%s: %s", e->code, e->message);
+	}
+}
+
+static void
+fmt_uptime(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms / 1000;
+
+	if (ms <= 0)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%02llds", (long long)(s / 60),
+		    (long long)(s % 60));
+	else
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+}
+
+static void
+print_table(const struct body_status *st)
+{
+	const struct worker_status	*ws;
+	char				 up[32];
+	size_t				 i;
+
+	printf("berthd %s, pid %lld, %s\n", st->version, (long long)st->pid,
+	    st->all_up ? "all workers up" : "NOT all workers up");
+	printf("%-12s %7s %-9s %9s %8s %6s %7s  %s\n", "WORKER", "PID",
+	    "STATE", "UPTIME", "RESTARTS", "UID", "SECCOMP", "LAST EXIT");
+	for (i = 0; i < st->nworkers; i++) {
+		ws = &st->workers[i];
+		fmt_uptime(ws->uptime_ms, up, sizeof(up));
+		printf("%-12s %7lld %-9s %9s %8lld %6lld %7lld  %s\n",
+		    ws->name, (long long)ws->pid, ws->state, up,
+		    (long long)ws->restarts, (long long)ws->uid,
+		    (long long)ws->seccomp,
+		    ws->last_exit[0] ? ws->last_exit : "-");
+	}
+}
+
+static void
+print_json(const struct body_status *st)
+{
+	const struct worker_status	*ws;
+	json_t				*root, *arr;
+	size_t				 i;
+
+	arr = json_array();
+	for (i = 0; i < st->nworkers; i++) {
+		ws = &st->workers[i];
+		json_array_append_new(arr, json_pack(
+		    "{s:s,s:I,s:s,s:I,s:I,s:s,s:I,s:I}", "name", ws->name,
+		    "pid", (json_int_t)ws->pid, "state", ws->state,
+		    "uptimeMs", (json_int_t)ws->uptime_ms,
+		    "restarts", (json_int_t)ws->restarts,
+		    "lastExit", ws->last_exit, "uid", (json_int_t)ws->uid,
+		    "seccomp", (json_int_t)ws->seccomp));
+	}
+	root = json_pack("{s:s,s:I,s:I,s:b,s:o}", "version", st->version,
+	    "pid", (json_int_t)st->pid, "uptimeMs", (json_int_t)st->uptime_ms,
+	    "allUp", st->all_up, "workers", arr);
+	json_dumpf(root, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(root);
+}
+
+static int
+cmd_status(int fd, int argc, char **argv)
+{
+	struct msg	m, reply;
+	int		json = 0;
+
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		json = 1;
+	else if (argc != 1)
+		usage();
+	msg_init(&m, MSG_STATUS_REQ, 1, PEER_PARENT);
+	call(fd, &m, &reply);
+	if (reply.type != MSG_STATUS)
+		fatalx("unexpected answer %s", msg_type_name(reply.type));
+	json ? print_json(reply.body) : print_table(reply.body);
+	msg_clear(&m);
+	msg_clear(&reply);
+	return 0;
+}
+
+static int
+cmd_restart(int fd, int argc, char **argv)
+{
+	struct body_restart_req	*r;
+	struct msg		 m, reply;
+
+	if (argc != 2)
+		usage();
+	r = msg_init(&m, MSG_RESTART_REQ, 1, PEER_PARENT);
+	r->worker = xstrdup(argv[1]);
+	call(fd, &m, &reply);
+	printf("restarting %s\n", argv[1]);
+	msg_clear(&m);
+	msg_clear(&reply);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path = getenv("BERTH_ADMIN_SOCKET");
+	int		 ch, fd, r;
+
+	log_init("berthctl", 1, LOG_LVL_INFO);
+	while ((ch = getopt(argc, argv, "+s:")) != -1) {
+		if (ch != 's')
+			usage();
+		path = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (path == NULL || path[0] == '\0')
+		path = DEFAULT_SOCKET;
+	if (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "restart") != 0)
+		usage();
+	fd = connect_admin(path);
+	if (strcmp(argv[0], "status") == 0)
+		r = cmd_status(fd, argc, argv);
+	else
+		r = cmd_restart(fd, argc, argv);
+	close(fd);
+	return r;
+}

@@ -1,0 +1,129 @@
+/*
+ * berthd, the privileged supervisor: prototypes grouped by file.
+ */
+#ifndef BERTHD_H
+#define BERTHD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "backoff.h"
+#include "config.h"
+#include "proto.h"
+
+struct event;
+struct event_base;
+struct chan;
+struct worker_ops;
+struct sandbox_policy;
+struct wproc;
+
+/* ------------------------------------------------------------ workers.c */
+
+#define WF_CHROOT	0x01	/* chroot into the empty directory */
+#define WF_LISTENER	0x02	/* receives the HTTP listening socket */
+
+/* One row per worker: adding a worker is adding a row and a folder. */
+struct worker_def {
+	enum peer_id			 id;
+	const char			*name;
+	const struct worker_ops		*ops;
+	const struct sandbox_policy	*policy;
+	int				 flags;
+	/* secret configuration keys this worker may see */
+	const char *const		*secrets;
+	/* requests this worker may make of berthd beyond the common ones;
+	 * 0 handled, -1 not allowed (the worker is misbehaving) */
+	int	(*dispatch)(struct wproc *, struct msg *);
+};
+
+extern const struct worker_def	worker_defs[NWORKERS];
+const struct worker_def	*worker_def_by_name(const char *);
+
+/* ------------------------------------------------------------ supervise.c */
+
+enum wstate {
+	WS_STOPPED, WS_STARTING, WS_UP, WS_BACKOFF, WS_FAILED, WS_STOPPING
+};
+
+struct wproc {
+	const struct worker_def	*def;
+	pid_t			 pid;
+	enum wstate		 state;
+	struct chan		*chan;
+	int			 errfd;		/* stderr pipe when daemonised */
+	struct event		*errev;
+	struct event		*timer;		/* restart timer */
+	uint64_t		 started_ms;
+	uint64_t		 up_ms;		/* HELLO received */
+	unsigned		 restarts;
+	unsigned		 rejects;	/* malformed messages */
+	int			 restart_now;	/* asked to restart, no backoff */
+	char			 last_exit[48];
+	struct backoff		 bo;
+};
+
+const char	*wstate_name(enum wstate);
+void		 supervise_init(void);
+void		 supervise_start_all(void);
+void		 supervise_reap(void);
+void		 supervise_restart(struct wproc *);
+void		 supervise_stop_all(void);
+int		 supervise_all_up(void);
+int		 supervise_all_down(void);
+struct wproc	*wproc_by_name(const char *);
+struct wproc	*wproc_by_peer(unsigned);
+void		 supervise_policy(struct backoff_policy *);
+
+/* ------------------------------------------------------------ proc.c */
+
+int	 proc_spawn(struct wproc *);
+void	 proc_child_main(const char *name, int argc, char **argv)
+	    __attribute__((noreturn));
+void	 proc_send_config(struct wproc *);
+
+/* ------------------------------------------------------------ router.c */
+
+void	 router_dispatch(struct wproc *, struct msg *);
+void	 router_worker_gone(struct wproc *);
+void	 router_status(struct msg *reply, uint32_t id);
+
+/* ------------------------------------------------------------ admin.c */
+
+int	 admin_listen(const char *path, uid_t uid, gid_t gid);
+void	 admin_start(int fd);
+void	 admin_stop(void);
+
+/* ------------------------------------------------------------ sdnotify.c */
+
+void	 sdnotify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 sdnotify_watchdog_start(struct event_base *);
+
+/* ------------------------------------------------------------ parent.c */
+
+struct berthd {
+	struct event_base	*base;
+	struct berth_config	 cfg;
+	const char		*config_path;
+	const char		*self_exe;	/* for fork+exec of workers */
+	int			 foreground;
+	int			 privileged;	/* running as root */
+	uid_t			 worker_uid;
+	gid_t			 worker_gid;
+	char			*empty_dir;
+	int			 http_fd;
+	int			 admin_fd;
+	uint64_t		 start_ms;
+	int			 shutting_down;
+	int			 ready;		/* READY=1 sent */
+	struct wproc		 workers[NWORKERS];
+};
+
+extern struct berthd	*env;
+
+int	 parent_main(const char *config_path, int foreground, int debug);
+int	 parent_load_config(struct berth_config *, const char *path, int print);
+void	 parent_worker_up(struct wproc *);
+void	 parent_worker_down(struct wproc *);
+
+#endif

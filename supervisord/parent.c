@@ -1,0 +1,341 @@
+/*
+ * The supervisor's main loop: configuration, the listening sockets
+ * (bound here so that workers never bind), signals as libevent events,
+ * readiness, reload on SIGHUP and the orderly exit on SIGTERM.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <grp.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "berthd.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct berthd	*env;
+
+static struct event	*ev_sigterm, *ev_sigint, *ev_sighup, *ev_sigchld;
+static struct event	*ev_shutdown_timer;
+
+/*
+ * Defaults, then the file, then BERTH_* variables.  With print set, each
+ * error goes to stdout (for --check-config), otherwise to the log.
+ */
+int
+parent_load_config(struct berth_config *cfg, const char *path, int print)
+{
+	struct config_errors	errs = { NULL, 0 };
+	size_t			i;
+	int			n;
+
+	config_init(cfg);
+	if (path != NULL)
+		config_load_file(cfg, path, &errs);
+	config_load_env(cfg, &errs);
+	config_finish(cfg, &errs);
+	for (i = 0; i < errs.n; i++) {
+		if (print)
+			printf("%s\n", errs.lines[i]);
+		else
+			log_warnx("config: %s", errs.lines[i]);
+	}
+	n = (int)errs.n;
+	config_errors_free(&errs);
+	return n;
+}
+
+static void
+resolve_user(void)
+{
+	struct passwd	*pw;
+
+	env->privileged = (geteuid() == 0);
+	if (!env->privileged) {
+		env->worker_uid = geteuid();
+		env->worker_gid = getegid();
+		log_warnx("not running as root: workers keep uid %u, are not "
+		    "chrooted, and are still confined by seccomp",
+		    (unsigned)env->worker_uid);
+		return;
+	}
+	if ((pw = getpwnam(env->cfg.user)) == NULL)
+		fatalx("user \"%s\" does not exist; create it with: useradd "
+		    "--system --no-create-home --shell /usr/sbin/nologin %s",
+		    env->cfg.user, env->cfg.user);
+	if (pw->pw_uid == 0)
+		fatalx("user \"%s\" is root; workers need an unprivileged "
+		    "user", env->cfg.user);
+	env->worker_uid = pw->pw_uid;
+	env->worker_gid = pw->pw_gid;
+}
+
+/* The state directory (0755, ours) and an empty root for chroots. */
+static void
+make_dirs(void)
+{
+	struct stat	st;
+
+	if (mkdir(env->cfg.state_dir, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", env->cfg.state_dir);
+	xasprintf(&env->empty_dir, "%s/empty", env->cfg.state_dir);
+	if (mkdir(env->empty_dir, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", env->empty_dir);
+	if (stat(env->empty_dir, &st) == -1)
+		fatal("stat %s", env->empty_dir);
+	if (env->privileged && (st.st_uid != 0 || (st.st_mode & 022)))
+		fatalx("%s must be owned by root and not writable by others",
+		    env->empty_dir);
+}
+
+static int
+http_listen(const char *hostport)
+{
+	struct evutil_addrinfo	 hints, *res = NULL;
+	char			 host[256], port[8];
+	unsigned short		 p;
+	int			 fd, on = 1, r;
+
+	if (parse_hostport(hostport, host, sizeof(host), &p) == -1)
+		fatalx("http_listen: bad address %s", hostport);
+	snprintf(port, sizeof(port), "%u", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((r = evutil_getaddrinfo(host, port, &hints, &res)) != 0)
+		fatalx("http_listen %s: %s", hostport, evutil_gai_strerror(r));
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		fatal("http_listen: socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
+		fatal("http_listen: bind %s", hostport);
+	if (listen(fd, 128) == -1)
+		fatal("http_listen: listen");
+	evutil_freeaddrinfo(res);
+	log_info("HTTP API on %s", hostport);
+	return fd;
+}
+
+/* ------------------------------------------------------------ readiness */
+
+void
+parent_worker_up(struct wproc *wp)
+{
+	log_info("worker %s up (pid %d)", wp->def->name, (int)wp->pid);
+	if (!supervise_all_up())
+		return;
+	if (!env->ready) {
+		env->ready = 1;
+		log_info("all %d workers up", NWORKERS);
+		sdnotify("READY=1\nSTATUS=all %d workers up", NWORKERS);
+	} else
+		sdnotify("STATUS=all %d workers up", NWORKERS);
+}
+
+void
+parent_worker_down(struct wproc *wp)
+{
+	if (env->shutting_down) {
+		if (supervise_all_down())
+			event_base_loopexit(env->base, NULL);
+		return;
+	}
+	sdnotify("STATUS=worker %s %s", wp->def->name, wstate_name(wp->state));
+}
+
+/* ------------------------------------------------------------ signals */
+
+static void
+shutdown_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	log_warnx("workers did not stop in time; killing them");
+	supervise_stop_all();	/* second call escalates to SIGKILL */
+	event_base_loopexit(env->base, NULL);
+}
+
+static void
+on_terminate(evutil_socket_t sig, short ev, void *arg)
+{
+	struct timeval	tv;
+
+	if (env->shutting_down)
+		return;
+	env->shutting_down = 1;
+	log_info("%s: stopping workers (workspaces keep running)",
+	    signal_name((int)sig));
+	sdnotify("STOPPING=1");
+	admin_stop();
+	supervise_stop_all();
+	if (supervise_all_down()) {
+		event_base_loopexit(env->base, NULL);
+		return;
+	}
+	tv.tv_sec = env->cfg.shutdown_timeout_ms / 1000;
+	tv.tv_usec = (env->cfg.shutdown_timeout_ms % 1000) * 1000;
+	ev_shutdown_timer = evtimer_new(env->base, shutdown_timeout, NULL);
+	evtimer_add(ev_shutdown_timer, &tv);
+}
+
+/* Keys that need a restart of berthd keep their running value. */
+static void
+apply_reload(struct berth_config *next)
+{
+	const struct config_key	*keys, *k;
+	size_t			 i, n;
+	char			*oldv, *newv, name[128], err[256];
+
+	keys = config_keys(&n);
+	for (i = 0; i < n; i++) {
+		k = &keys[i];
+		oldv = config_get(&env->cfg, k);
+		newv = config_get(next, k);
+		snprintf(name, sizeof(name), "%s.%s", k->section, k->name);
+		if (strcmp(oldv, newv) == 0)
+			;
+		else if (!k->reloadable)
+			log_warnx("reload: %s changed; restart berthd to "
+			    "apply it", name);
+		else if (config_set(&env->cfg, name, newv, err,
+		    sizeof(err)) == -1)
+			log_warnx("reload: %s: %s", name, err);
+		free(oldv);
+		free(newv);
+	}
+}
+
+static void
+on_hup(evutil_socket_t sig, short ev, void *arg)
+{
+	struct berth_config	next;
+	enum log_level		lvl;
+	size_t			i;
+
+	sdnotify("RELOADING=1");
+	if (parent_load_config(&next, env->config_path, 0) != 0) {
+		log_warnx("reload: configuration has errors; keeping the "
+		    "running one");
+		config_free(&next);
+		sdnotify("READY=1");
+		return;
+	}
+	apply_reload(&next);
+	config_free(&next);
+	if (log_parse_level(env->cfg.log_level, &lvl) == 0)
+		log_setlevel(lvl);
+	for (i = 0; i < NWORKERS; i++)
+		proc_send_config(&env->workers[i]);
+	log_info("configuration reloaded");
+	sdnotify("READY=1");
+}
+
+static void
+on_chld(evutil_socket_t sig, short ev, void *arg)
+{
+	supervise_reap();
+}
+
+static void
+signals_init(void)
+{
+	struct event_base *b = env->base;
+
+	signal(SIGPIPE, SIG_IGN);
+	ev_sigterm = evsignal_new(b, SIGTERM, on_terminate, NULL);
+	ev_sigint = evsignal_new(b, SIGINT, on_terminate, NULL);
+	ev_sighup = evsignal_new(b, SIGHUP, on_hup, NULL);
+	ev_sigchld = evsignal_new(b, SIGCHLD, on_chld, NULL);
+	evsignal_add(ev_sigterm, NULL);
+	evsignal_add(ev_sigint, NULL);
+	evsignal_add(ev_sighup, NULL);
+	evsignal_add(ev_sigchld, NULL);
+}
+
+static void
+signals_free(void)
+{
+	event_free(ev_sigterm);
+	event_free(ev_sigint);
+	event_free(ev_sighup);
+	event_free(ev_sigchld);
+	if (ev_shutdown_timer != NULL)
+		event_free(ev_shutdown_timer);
+}
+
+/* ------------------------------------------------------------ main */
+
+static const char *
+self_exe(void)
+{
+	static char	path[4096];
+	ssize_t		n;
+
+	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) == -1)
+		fatal("readlink /proc/self/exe");
+	path[n] = '\0';
+	return path;
+}
+
+static void
+setup(const char *config_path, int foreground, int debug)
+{
+	enum log_level	lvl = LOG_LVL_INFO;
+
+	env = xcalloc(1, sizeof(*env));
+	env->config_path = config_path;
+	env->foreground = foreground;
+	env->start_ms = now_ms();
+	if (parent_load_config(&env->cfg, config_path, 0) != 0)
+		fatalx("configuration has errors (berthd --check-config "
+		    "lists them)");
+	if (!debug && log_parse_level(env->cfg.log_level, &lvl) == -1)
+		lvl = LOG_LVL_INFO;
+	log_init("berthd", foreground, debug ? LOG_LVL_DEBUG : lvl);
+	if (env->cfg.unconfined)
+		log_warnx("UNCONFINED: workers run without seccomp and "
+		    "chroot (server.unconfined is set)");
+	env->self_exe = self_exe();
+	resolve_user();
+	make_dirs();
+	env->http_fd = http_listen(env->cfg.http_listen);
+	env->admin_fd = admin_listen(env->cfg.admin_socket,
+	    env->privileged ? 0 : geteuid(), env->worker_gid);
+}
+
+int
+parent_main(const char *config_path, int foreground, int debug)
+{
+	setup(config_path, foreground, debug);
+	if (!foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	if ((env->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	log_info("berthd %s starting (pid %d)", PACKAGE_VERSION,
+	    (int)getpid());
+	signals_init();
+	supervise_init();
+	admin_start(env->admin_fd);
+	sdnotify_watchdog_start(env->base);
+	supervise_start_all();
+	event_base_dispatch(env->base);
+	supervise_reap();
+	log_info("berthd exiting");
+	signals_free();
+	event_base_free(env->base);
+	config_free(&env->cfg);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * Integration test harness: runs a real berthd (as root, or as another
+ * user) with its own state directory, port and log file, and talks to
+ * it over HTTP and the admin socket.
+ */
+#ifndef BERTH_HARNESS_H
+#define BERTH_HARNESS_H
+
+#include <sys/types.h>
+
+#include "proto.h"
+
+struct berthd_run {
+	pid_t	pid;
+	char	dir[64];		/* state directory */
+	char	conf[128];
+	char	log[128];
+	char	sock[128];
+	char	exe[128];
+	int	port;
+};
+
+/* Write a config file (extra INI lines appended to [server]), start
+ * berthd -f with env (NULL-terminated "K=V" list) as uid (or -1 for
+ * the caller), and wait until /ready answers 200.  Fails the test on
+ * error. */
+void	 harness_start(struct berthd_run *, const char *extra_ini,
+	    const char *const *env, uid_t uid);
+/* Start without waiting for readiness. */
+void	 harness_spawn(struct berthd_run *, const char *extra_ini,
+	    const char *const *env, uid_t uid);
+int	 harness_wait_ready(struct berthd_run *, int timeout_ms);
+/* Send sig and wait up to timeout_ms; returns the wait status or -1. */
+int	 harness_stop(struct berthd_run *, int sig, int timeout_ms);
+void	 harness_cleanup(struct berthd_run *);
+
+/* HTTP: returns the status code (0 on transport error); *body is
+ * allocated (free it) when body is not NULL. */
+int	 harness_http(struct berthd_run *, const char *method,
+	    const char *path, char **body);
+
+/* Admin socket: the status reply (msg_clear it). */
+void	 harness_status(struct berthd_run *, struct msg *reply);
+const struct worker_status *harness_worker(const struct msg *status,
+	    const char *name);
+pid_t	 harness_worker_pid(struct berthd_run *, const char *name);
+/* Wait until worker name is up with a pid other than old. */
+pid_t	 harness_wait_new_pid(struct berthd_run *, const char *name,
+	    pid_t old, int timeout_ms);
+/* Wait until worker name is in state. */
+int	 harness_wait_state(struct berthd_run *, const char *name,
+	    const char *state, int timeout_ms);
+
+/* "Field:" of /proc/pid/status as a number, or -1. */
+long	 proc_field(pid_t pid, const char *field);
+char	*read_file(const char *path);	/* allocated, or NULL */
+int	 log_contains(struct berthd_run *, const char *needle);
+uid_t	 berth_uid(void);
+gid_t	 berth_gid(void);
+void	 sleep_ms(int ms);
+
+#endif

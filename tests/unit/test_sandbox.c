@@ -1,0 +1,239 @@
+/*
+ * Each worker's real seccomp policy, applied in a forked child: allowed
+ * calls work, forbidden ones kill the child with SIGSYS.
+ */
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "worker.h"
+
+static const struct sandbox_policy *const policies[] = {
+	&gateway_policy, &scheduler_policy, &healthmon_policy,
+	&statswriter_policy, &logstreamer_policy,
+};
+#define NPOLICIES	(sizeof(policies) / sizeof(policies[0]))
+
+typedef void (*action_fn)(void);
+
+/* Run action under policy in a child; return its wait status. */
+static int
+run_confined(const struct sandbox_policy *p, action_fn action)
+{
+	pid_t	pid;
+	int	status;
+
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (sandbox_apply(p, 0) == -1)
+			_exit(100);
+		action();
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+expect_sigsys(const struct sandbox_policy *p, action_fn action,
+    const char *what)
+{
+	int status = run_confined(p, action);
+
+	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	    "%s: %s was not killed by SIGSYS (status 0x%x)", p->name, what,
+	    status);
+}
+
+static void
+expect_alive(const struct sandbox_policy *p, action_fn action,
+    const char *what)
+{
+	int status = run_confined(p, action);
+
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: %s did not survive (status 0x%x)", p->name, what, status);
+}
+
+static void
+do_execve(void)
+{
+	char *argv[] = { "/bin/true", NULL };
+
+	execve("/bin/true", argv, NULL);
+	_exit(1);
+}
+
+static void
+do_open(void)
+{
+	open("/etc/passwd", O_RDONLY);
+	_exit(1);
+}
+
+static void
+do_unix_connect(void)
+{
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "/var/run/docker.sock");
+	connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	_exit(1);
+}
+
+static void
+do_fork(void)
+{
+	if (fork() == 0)
+		_exit(0);
+	_exit(1);
+}
+
+static void
+do_ptrace(void)
+{
+	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+	_exit(1);
+}
+
+static void
+do_kill_other(void)
+{
+	kill(getppid(), 0);
+	_exit(1);
+}
+
+static void
+do_setuid(void)
+{
+	setuid(0);
+	_exit(1);
+}
+
+/* What every worker's loop does: memory, time, pipes, self-signal. */
+static void
+do_allowed(void)
+{
+	struct timespec	 ts;
+	char		*p;
+
+	p = malloc(1 << 20);
+	memset(p, 1, 1 << 20);
+	free(p);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (write(STDERR_FILENO, "", 0) == -1)
+		_exit(3);
+	if (getpid() <= 0)
+		_exit(4);
+	_exit(0);
+}
+
+Test(sandbox, allowed_calls_work_in_every_worker)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++)
+		expect_alive(policies[i], do_allowed, "the base loop");
+}
+
+Test(sandbox, execve_kills_every_worker)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++)
+		expect_sigsys(policies[i], do_execve, "execve");
+}
+
+Test(sandbox, open_kills_every_worker)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++)
+		expect_sigsys(policies[i], do_open, "open");
+}
+
+Test(sandbox, fork_ptrace_setuid_kill_every_worker)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++) {
+		expect_sigsys(policies[i], do_fork, "fork");
+		expect_sigsys(policies[i], do_ptrace, "ptrace");
+		expect_sigsys(policies[i], do_setuid, "setuid");
+	}
+}
+
+Test(sandbox, signals_to_other_processes_kill_every_worker)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++)
+		expect_sigsys(policies[i], do_kill_other, "kill(other)");
+}
+
+/* Only the stats writer reaches a database by socket path. */
+Test(sandbox, unix_socket_connect_kills_all_but_statswriter)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++) {
+		if (policies[i] == &statswriter_policy)
+			continue;
+		expect_sigsys(policies[i], do_unix_connect,
+		    "connect to a Unix socket path");
+	}
+}
+
+static void
+do_inet_socket(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	_exit(fd >= 0 ? 0 : 1);
+}
+
+Test(sandbox, only_healthmon_and_statswriter_open_sockets)
+{
+	expect_alive(&healthmon_policy, do_inet_socket, "inet socket");
+	expect_alive(&statswriter_policy, do_inet_socket, "inet socket");
+	expect_sigsys(&gateway_policy, do_inet_socket, "inet socket");
+	expect_sigsys(&scheduler_policy, do_inet_socket, "inet socket");
+	expect_sigsys(&logstreamer_policy, do_inet_socket, "inet socket");
+}
+
+static void
+do_trap_open(void)
+{
+	open("/etc/passwd", O_RDONLY);
+	_exit(1);
+}
+
+Test(sandbox, trap_mode_names_the_call)
+{
+	pid_t	pid;
+	int	status;
+
+	pid = fork();
+	if (pid == 0) {
+		if (sandbox_apply(&gateway_policy, 1) == -1)
+			_exit(100);
+		do_trap_open();
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 159,
+	    "trap mode should exit 159, status 0x%x", status);
+}

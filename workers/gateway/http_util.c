@@ -1,0 +1,114 @@
+/*
+ * HTTP helpers of the gateway: JSON replies, the error shape of the API
+ * ({"error": {"code", "message"}}), path patterns, ISO-8601 times.
+ */
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway.h"
+#include "log.h"
+
+static const char *
+reason(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+/* Takes the reference to body. */
+void
+http_reply_json(struct evhttp_request *req, int code, json_t *body)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*buf = evbuffer_new();
+	char			*text;
+
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text != NULL) {
+		evbuffer_add(buf, text, strlen(text));
+		evbuffer_add(buf, "\n", 1);
+		free(text);
+	}
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_send_reply(req, code, reason(code), buf);
+	evbuffer_free(buf);
+}
+
+void
+http_error(struct evhttp_request *req, int code, const char *errcode,
+    const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_reply_json(req, code, json_pack("{s:{s:s,s:s}}", "error",
+	    "code", errcode, "message", msg));
+}
+
+/*
+ * Match "/api/workspaces/:id/health" against a path; each ":name"
+ * segment is copied into params (at most 127 bytes each, no '/').
+ * Returns the number of params, or -1 when the path does not match.
+ */
+int
+route_match(const char *pattern, const char *path, char params[][128],
+    int maxparams)
+{
+	int	n = 0;
+	size_t	len;
+
+	while (*pattern != '\0' && *path != '\0') {
+		if (*pattern == ':') {
+			len = strcspn(path, "/");
+			if (len == 0 || len >= 128 || n == maxparams)
+				return -1;
+			memcpy(params[n], path, len);
+			params[n++][len] = '\0';
+			path += len;
+			pattern += strcspn(pattern, "/");
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return -1;
+	}
+	return (*pattern == '\0' && *path == '\0') ? n : -1;
+}
+
+char *
+iso8601_ms(uint64_t wall_ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(wall_ms / 1000);
+	struct tm	tm;
+	char		base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
+	return buf;
+}

@@ -1,0 +1,274 @@
+/*
+ * What every worker shares once it is confined: the channel to berthd,
+ * configuration updates, answering pings, matching replies to requests
+ * (with a timeout, so nothing waits forever), and draining on
+ * MSG_SHUTDOWN or SIGTERM.  Each worker supplies only its operations.
+ */
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "codec.h"
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+#define MAX_CALLS	256
+
+struct call {
+	uint32_t	 id;
+	worker_reply_cb	 cb;
+	void		*arg;
+	struct event	*timer;
+	struct worker	*w;
+};
+
+static struct call	calls[MAX_CALLS];
+static struct event	*ev_term, *ev_int, *ev_hup;
+
+static void	on_msg(struct chan *, struct msg *, void *);
+static void	on_reject(struct chan *, const char *, void *);
+static void	on_close(struct chan *, const char *, void *);
+
+/* ------------------------------------------------------------ calls */
+
+static struct call *
+call_find(uint32_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < MAX_CALLS; i++)
+		if (calls[i].id == id && id != 0)
+			return &calls[i];
+	return NULL;
+}
+
+static void
+call_end(struct call *c, struct msg *reply)
+{
+	worker_reply_cb	 cb = c->cb;
+	void		*arg = c->arg;
+	struct worker	*w = c->w;
+
+	event_free(c->timer);
+	memset(c, 0, sizeof(*c));
+	cb(w, reply, arg);
+}
+
+static void
+call_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct call *c = arg;
+
+	log_warnx("request %u timed out", c->id);
+	call_end(c, NULL);
+}
+
+uint32_t
+worker_request(struct worker *w, struct msg *m, worker_reply_cb cb,
+    void *arg)
+{
+	struct call	*c;
+	struct timeval	 tv;
+	size_t		 i;
+
+	for (i = 0, c = NULL; i < MAX_CALLS && c == NULL; i++)
+		if (calls[i].id == 0)
+			c = &calls[i];
+	if (c == NULL) {
+		log_warnx("too many requests in flight");
+		return 0;
+	}
+	m->id = chan_next_id(w->parent);
+	if (chan_send(w->parent, m) == -1)
+		return 0;
+	c->id = m->id;
+	c->cb = cb;
+	c->arg = arg;
+	c->w = w;
+	c->timer = evtimer_new(w->base, call_timeout, c);
+	tv.tv_sec = w->cfg.request_timeout_ms / 1000;
+	tv.tv_usec = (w->cfg.request_timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+	return c->id;
+}
+
+void
+worker_cancel(struct worker *w, uint32_t id)
+{
+	struct call *c;
+
+	if ((c = call_find(id)) == NULL)
+		return;
+	event_free(c->timer);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ------------------------------------------------------------ sending */
+
+int
+worker_send(struct worker *w, const struct msg *m)
+{
+	return chan_send(w->parent, m);
+}
+
+void
+worker_reply_error(struct worker *w, const struct msg *req,
+    const char *code, const char *message)
+{
+	struct body_error	*e;
+	struct msg		 r;
+
+	e = msg_init(&r, MSG_ERROR, req->id, req->peer);
+	r.flags = MSGF_REPLY;
+	e->code = xstrdup(code);
+	e->message = xstrdup(message);
+	worker_send(w, &r);
+	msg_clear(&r);
+}
+
+static void
+reply_pong(struct worker *w, const struct msg *req)
+{
+	struct body_ping	*p;
+	struct msg		 r;
+
+	p = msg_init(&r, MSG_PONG, req->id, req->peer);
+	r.flags = MSGF_REPLY;
+	p->sent_ms = ((struct body_ping *)req->body)->sent_ms;
+	worker_send(w, &r);
+	msg_clear(&r);
+}
+
+/* ------------------------------------------------------------ receiving */
+
+static void
+apply_config(struct worker *w, const struct body_config *b)
+{
+	enum log_level	lvl;
+	char		err[256];
+	size_t		i;
+
+	for (i = 0; i < b->nentries; i++)
+		if (config_set(&w->cfg, b->entries[i].key,
+		    b->entries[i].value, err, sizeof(err)) == -1)
+			log_warnx("config %s: %s", b->entries[i].key, err);
+	if (log_parse_level(w->cfg.log_level, &lvl) == 0)
+		log_setlevel(lvl);
+	w->configured = 1;
+	if (w->ops->configure != NULL)
+		w->ops->configure(w);
+}
+
+static void
+drain(struct worker *w)
+{
+	if (w->draining)
+		return;
+	w->draining = 1;
+	log_debug("draining");
+	if (w->ops->drain != NULL)
+		w->ops->drain(w);
+	else
+		worker_exit(w);
+}
+
+static void
+on_msg(struct chan *ch, struct msg *m, void *arg)
+{
+	struct worker	*w = arg;
+	struct call	*c;
+
+	if ((m->flags & MSGF_REPLY) && (c = call_find(m->id)) != NULL)
+		call_end(c, m);
+	else if (m->flags & MSGF_REPLY)
+		log_debug("late reply %u dropped", m->id);
+	else if (m->type == MSG_CONFIG)
+		apply_config(w, m->body);
+	else if (m->type == MSG_SHUTDOWN)
+		drain(w);
+	else if (m->type == MSG_PING)
+		reply_pong(w, m);
+	else if (w->ops->dispatch == NULL || w->ops->dispatch(w, m) == -1)
+		fatalx("unexpected %s message from %s",
+		    msg_type_name(m->type), peer_name(m->peer));
+	msg_clear(m);
+}
+
+static void
+on_reject(struct chan *ch, const char *reason, void *arg)
+{
+	fatalx("malformed message from berthd: %s", reason);
+}
+
+static void
+on_close(struct chan *ch, const char *reason, void *arg)
+{
+	log_debug("berthd went away (%s)", reason);
+	worker_exit(arg);
+}
+
+static void
+on_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	if (sig == SIGTERM)
+		drain(arg);
+	/* SIGINT and SIGHUP belong to berthd (same process group). */
+}
+
+/* ------------------------------------------------------------ life */
+
+void
+worker_setup(struct worker *w, const char *name, enum peer_id id,
+    const struct worker_ops *ops, int ipc_fd, int listen_fd)
+{
+	w->name = name;
+	w->id = id;
+	w->ops = ops;
+	w->listen_fd = listen_fd;
+	config_init(&w->cfg);
+	tzset();	/* before the filter: reads the zone once */
+	signal(SIGPIPE, SIG_IGN);
+	if ((w->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	set_nonblock(ipc_fd);
+	w->parent = chan_new(w->base, ipc_fd, on_msg, on_reject, on_close, w);
+	ev_term = evsignal_new(w->base, SIGTERM, on_signal, w);
+	ev_int = evsignal_new(w->base, SIGINT, on_signal, w);
+	ev_hup = evsignal_new(w->base, SIGHUP, on_signal, w);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_hup, NULL);
+}
+
+void
+worker_run(struct worker *w)
+{
+	struct body_hello	*h;
+	struct msg		 m;
+
+	if (w->ops->start != NULL)
+		w->ops->start(w);
+	h = msg_init(&m, MSG_HELLO, 0, PEER_PARENT);
+	h->worker = xstrdup(w->name);
+	h->pid = getpid();
+	h->uid = getuid();
+	worker_send(w, &m);
+	msg_clear(&m);
+	event_base_dispatch(w->base);
+	worker_exit(w);
+}
+
+void
+worker_exit(struct worker *w)
+{
+	log_debug("exiting");
+	/* _exit: no atexit handlers, which could need forbidden calls. */
+	_exit(0);
+}

@@ -1,0 +1,81 @@
+/*
+ * The worker side of berth: what every confined worker shares (its
+ * channel to berthd, configuration, request/reply matching) and the
+ * entry points each worker folder supplies.  Process mechanics (fork,
+ * exec, chroot, uid drop, seccomp) are not here: supervisord/proc.c
+ * does them before a worker's code runs.
+ */
+#ifndef BERTH_WORKER_H
+#define BERTH_WORKER_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "proto.h"
+#include "sandbox.h"
+
+struct event_base;
+struct chan;
+struct worker;
+
+struct worker_ops {
+	/* Before confinement: open what the job needs (optional). */
+	void	(*init)(struct worker *);
+	/* After confinement, before the loop: set up the job. */
+	void	(*start)(struct worker *);
+	/* A request or notice from berthd or a peer that worker.c does
+	 * not handle itself.  Return 0 if handled, -1 if unknown (fatal). */
+	int	(*dispatch)(struct worker *, struct msg *);
+	/* Configuration arrived or changed (optional). */
+	void	(*configure)(struct worker *);
+	/* Stop taking work and finish what is in flight; call
+	 * worker_exit() when done (optional: default exits at once). */
+	void	(*drain)(struct worker *);
+};
+
+struct worker {
+	const char		*name;
+	enum peer_id		 id;
+	struct event_base	*base;
+	struct chan		*parent;
+	struct berth_config	 cfg;
+	int			 configured;	/* first MSG_CONFIG seen */
+	int			 listen_fd;	/* gateway: HTTP listener */
+	int			 draining;
+	const struct worker_ops	*ops;
+	void			*priv;		/* the worker's own state */
+};
+
+/* Called with the reply, or with NULL when the request failed in
+ * transport (timeout, berthd gone).  An MSG_ERROR reply is a reply. */
+typedef void (*worker_reply_cb)(struct worker *, struct msg *reply,
+    void *arg);
+
+/* Send a notice or a reply (fills nothing in). */
+int	 worker_send(struct worker *, const struct msg *);
+/* Send request m (its id is assigned here) and call cb with the reply.
+ * Returns the id, usable with worker_cancel(); 0 if sending failed (cb
+ * is then not called). */
+uint32_t worker_request(struct worker *, struct msg *m, worker_reply_cb cb,
+	    void *arg);
+void	 worker_cancel(struct worker *, uint32_t id);
+/* Answer request req with an MSG_ERROR. */
+void	 worker_reply_error(struct worker *, const struct msg *req,
+	    const char *code, const char *message);
+void	 worker_exit(struct worker *) __attribute__((noreturn));
+
+/* Run by supervisord/proc.c in the exec'd worker once it is confined. */
+void	 worker_run(struct worker *) __attribute__((noreturn));
+/* Set up loop and channel before confinement (signals, fd 3). */
+void	 worker_setup(struct worker *, const char *name, enum peer_id id,
+	    const struct worker_ops *ops, int ipc_fd, int listen_fd);
+
+/* Each worker folder supplies its operations and its allowlist. */
+extern const struct worker_ops		gateway_ops, scheduler_ops,
+					healthmon_ops, statswriter_ops,
+					logstreamer_ops;
+extern const struct sandbox_policy	gateway_policy, scheduler_policy,
+					healthmon_policy, statswriter_policy,
+					logstreamer_policy;
+
+#endif
