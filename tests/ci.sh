@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install, build (with AddressSanitizer and UBSan) and run every test:
+# unit tests, integration tests against a real berthd, and a 60-second
+# fuzz run of the IPC decoder.  Run as root from the source tree.
+set -eu
+cd "$(dirname "$0")/.."
+sh contrib/install-deps.sh
+autoreconf -fi
+rm -rf build-ci
+mkdir build-ci
+cd build-ci
+../configure --enable-sanitizers
+make -j"$(nproc)"
+make -j"$(nproc)" check-programs fuzz
+BERTH_BUILDDIR="$PWD" BERTH_SRCDIR="$(cd .. && pwd)" BERTH_FUZZ_SECONDS=60 \
+    sh ../tests/run-tests.sh

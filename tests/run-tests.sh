@@ -1,0 +1,65 @@
+#!/bin/sh
+# Run every built test program and the fuzz target, then print one
+# closing line "N passed, N failed".  Criterion programs are counted by
+# their own synthesis line; the fuzz run counts as one test.
+# Environment: BERTH_BUILDDIR (default .), BERTH_FUZZ_SECONDS (0 = skip).
+set -u
+B=${BERTH_BUILDDIR:-.}
+S=${BERTH_SRCDIR:-$(dirname "$0")/..}
+FUZZ=${BERTH_FUZZ_SECONDS:-0}
+passed=0
+failed=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+run() {
+	name=$1
+	shift
+	out=$(mktemp)
+	echo "=== $name"
+	"$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	line=$(grep 'Synthesis: Tested:' "$out" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed 's/.*Passing: \([0-9]*\).*/\1/')
+		f=$(echo "$line" | sed 's/.*Failing: \([0-9]*\).*/\1/')
+		c=$(echo "$line" | sed 's/.*Crashing: \([0-9]*\).*/\1/')
+		passed=$((passed + p))
+		failed=$((failed + f + c))
+		# A crash of the runner itself after its tests ran.
+		if [ $rc -ne 0 ] && [ $((f + c)) -eq 0 ]; then
+			failed=$((failed + 1))
+		fi
+	elif [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	rm -f "$out"
+}
+
+for t in "$B"/tests/unit/test_*; do
+	case $t in *.o|*.c) continue ;; esac
+	[ -x "$t" ] && run "$(basename "$t")" "$t"
+done
+# Integration tests start real daemons: one at a time.
+for t in "$B"/tests/integration/test_*; do
+	case $t in *.o|*.c) continue ;; esac
+	[ -x "$t" ] && run "$(basename "$t")" "$t" --jobs 1
+done
+if [ "$FUZZ" -gt 0 ]; then
+	if [ -x "$B/tests/fuzz/fuzz_decode" ]; then
+		corpus=$(mktemp -d)
+		cp "$S"/tests/fuzz/corpus/* "$corpus"/ 2>/dev/null || true
+		run "fuzz_decode (${FUZZ}s)" "$B/tests/fuzz/fuzz_decode" \
+		    -max_total_time="$FUZZ" -print_final_stats=1 \
+		    -artifact_prefix="$B/tests/fuzz/" "$corpus"
+		rm -rf "$corpus"
+	else
+		echo "fuzz_decode was not built (make fuzz)"
+		failed=$((failed + 1))
+	fi
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
