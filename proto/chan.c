@@ -1,0 +1,725 @@
+/*
+ * Channels: framed messages and descriptors over one end of an AF_UNIX
+ * stream socketpair, driven by libevent, plus the blocking helpers used
+ * by berthctl and the tests.
+ *
+ * A frame is a 4-byte big-endian length and an encoded message.  A
+ * message with MSGF_FD has its descriptor attached (SCM_RIGHTS) to the
+ * first chunk of its frame, so the descriptor always arrives no later
+ * than the frame's first byte.  Received descriptors wait in a short
+ * FIFO and each complete MSGF_FD frame takes the oldest one.
+ *
+ * User callbacks may free the channel.  They only ever run from
+ * chan_read_cb() and chan_write_cb(), which hold c->busy; chan_free()
+ * on a busy channel only marks it closed and freed, every loop checks
+ * c->closed after each callback, and the memory goes when the event
+ * callback returns.  chan_send() never calls back: a write error it
+ * meets is reported from the write event instead.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "chan.h"
+#include "codec.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define CHAN_MAX_FDS	16		/* received, not yet claimed */
+#define CHAN_READ_SIZE	(64 * 1024)	/* room made for each read */
+#define FRAME_HDR	4
+
+struct frame {
+	TAILQ_ENTRY(frame)	 entry;
+	char			*data;		/* length prefix + message */
+	size_t			 len;
+	size_t			 off;		/* bytes already sent */
+	int			 fd;		/* -1, or sent with byte 0 */
+};
+TAILQ_HEAD(frameq, frame);
+
+/* Descriptors received and not yet claimed by a message. */
+struct fdq {
+	int	fds[CHAN_MAX_FDS];
+	size_t	n;
+	int	lost;		/* some arrived with the queue full */
+};
+
+struct chan {
+	int		 fd;
+	struct event	*ev_read;
+	struct event	*ev_write;	/* added only while out is not empty */
+	chan_msg_cb	 msg_cb;
+	chan_reject_cb	 reject_cb;
+	chan_close_cb	 close_cb;
+	void		*arg;
+
+	char		*in;
+	size_t		 inlen;
+	size_t		 insize;
+	struct fdq	 fdq;
+
+	struct frameq	 out;
+	size_t		 pending;	/* bytes in out not yet sent */
+	int		 werrno;	/* write failed in chan_send() */
+
+	uint32_t	 last_id;
+	int		 busy;		/* inside an event callback */
+	int		 closed;	/* no more I/O or callbacks */
+	int		 freed;		/* chan_free() called while busy */
+};
+
+/* ---------------------------------------------------------------- shared */
+
+static uint32_t
+get_be32(const char *p)
+{
+	const unsigned char	*u = (const unsigned char *)p;
+
+	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 |
+	    (uint32_t)u[2] << 8 | (uint32_t)u[3];
+}
+
+static void
+put_be32(char *p, uint32_t v)
+{
+	p[0] = (char)(v >> 24);
+	p[1] = (char)(v >> 16);
+	p[2] = (char)(v >> 8);
+	p[3] = (char)v;
+}
+
+static void
+fdq_push(struct fdq *q, int fd)
+{
+	if (q->n == CHAN_MAX_FDS) {
+		close(fd);
+		q->lost = 1;
+		return;
+	}
+	q->fds[q->n++] = fd;
+}
+
+static int
+fdq_pop(struct fdq *q)
+{
+	int	fd;
+
+	if (q->n == 0)
+		return -1;
+	fd = q->fds[0];
+	memmove(q->fds, q->fds + 1, --q->n * sizeof(q->fds[0]));
+	return fd;
+}
+
+static void
+fdq_clear(struct fdq *q)
+{
+	int	fd;
+
+	while ((fd = fdq_pop(q)) != -1)
+		close(fd);
+}
+
+/* Encode m as a whole frame.  Returns 0, or -1 and a reason in err. */
+static int
+frame_build(const struct msg *m, char **data, size_t *len, char *err,
+    size_t errlen)
+{
+	char	*buf;
+	size_t	 n;
+
+	if ((m->flags & MSGF_FD) && m->fd < 0) {
+		snprintf(err, errlen, "MSGF_FD without a descriptor");
+		return -1;
+	}
+	if (msg_encode(m, &buf, &n, err, errlen) == -1)
+		return -1;
+	*data = xmalloc(FRAME_HDR + n);
+	put_be32(*data, (uint32_t)n);
+	memcpy(*data + FRAME_HDR, buf, n);
+	free(buf);
+	*len = FRAME_HDR + n;
+	return 0;
+}
+
+/* One sendmsg(), with descriptor fd attached unless it is -1. */
+static ssize_t
+send_chunk(int sock, const char *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+static void
+take_fds(struct msghdr *msg, struct fdq *q)
+{
+	struct cmsghdr	*cmsg;
+	size_t		 i, n;
+	int		 fd;
+
+	if (msg->msg_flags & MSG_CTRUNC)
+		q->lost = 1;
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+			    sizeof(int));
+			fdq_push(q, fd);
+		}
+	}
+}
+
+/* One recvmsg(); descriptors that come with the bytes go into q. */
+static ssize_t
+recv_chunk(int sock, char *buf, size_t len, int flags, struct fdq *q)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * CHAN_MAX_FDS)];
+	} cbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	ssize_t		 n;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	if ((n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC)) == -1)
+		return -1;
+	take_fds(&msg, q);
+	return n;
+}
+
+/* ---------------------------------------------------------------- life */
+
+static void
+frame_free(struct frame *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->data);
+	free(f);
+}
+
+static void
+chan_destroy(struct chan *c)
+{
+	struct frame	*f;
+
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	close(c->fd);
+	fdq_clear(&c->fdq);
+	while ((f = TAILQ_FIRST(&c->out)) != NULL) {
+		TAILQ_REMOVE(&c->out, f, entry);
+		frame_free(f);
+	}
+	free(c->in);
+	free(c);
+}
+
+/* Stop all I/O and tell the owner, once. */
+static void
+chan_fail(struct chan *c, const char *reason)
+{
+	if (c->closed)
+		return;
+	c->closed = 1;
+	event_del(c->ev_read);
+	event_del(c->ev_write);
+	log_debug("channel %d: closed: %s", c->fd, reason);
+	if (c->close_cb != NULL)
+		c->close_cb(c, reason, c->arg);
+}
+
+static void
+chan_leave(struct chan *c)
+{
+	if (--c->busy == 0 && c->freed)
+		chan_destroy(c);
+}
+
+void
+chan_free(struct chan *c)
+{
+	if (c == NULL)
+		return;
+	if (c->busy > 0) {
+		c->closed = 1;
+		c->freed = 1;
+		event_del(c->ev_read);
+		event_del(c->ev_write);
+		return;
+	}
+	chan_destroy(c);
+}
+
+int
+chan_fd(const struct chan *c)
+{
+	return c->fd;
+}
+
+size_t
+chan_pending(const struct chan *c)
+{
+	return c->pending;
+}
+
+uint32_t
+chan_next_id(struct chan *c)
+{
+	if (++c->last_id == 0)
+		c->last_id = 1;
+	return c->last_id;
+}
+
+/* ---------------------------------------------------------------- read */
+
+static void
+chan_reject(struct chan *c, const char *reason)
+{
+	if (c->reject_cb != NULL)
+		c->reject_cb(c, reason, c->arg);
+	else
+		log_warnx("channel %d: message rejected: %s", c->fd, reason);
+}
+
+static void
+chan_frame(struct chan *c, const char *buf, size_t len)
+{
+	struct msg	m;
+	char		err[256];
+	int		fd;
+
+	if (msg_decode(buf, len, &m, err, sizeof(err)) == -1) {
+		/* Its envelope may still say a descriptor came with it. */
+		if ((m.flags & MSGF_FD) && (fd = fdq_pop(&c->fdq)) != -1)
+			close(fd);
+		chan_reject(c, err);
+		return;
+	}
+	if (m.flags & MSGF_FD) {
+		if ((m.fd = fdq_pop(&c->fdq)) == -1) {
+			msg_clear(&m);
+			chan_reject(c, "MSGF_FD message without a descriptor");
+			return;
+		}
+	}
+	if (c->msg_cb != NULL)
+		c->msg_cb(c, &m, c->arg);
+	else
+		msg_clear(&m);
+}
+
+/* Hand every complete frame in the input buffer to chan_frame(). */
+static void
+chan_frames(struct chan *c)
+{
+	char		why[64];
+	size_t		off = 0;
+	uint32_t	len;
+
+	while (!c->closed && c->inlen - off >= FRAME_HDR) {
+		len = get_be32(c->in + off);
+		if (len == 0 || len > PROTO_MAX_MSG) {
+			snprintf(why, sizeof(why), "bad frame length %u", len);
+			chan_fail(c, why);
+			return;
+		}
+		if (c->inlen - off - FRAME_HDR < len)
+			break;
+		chan_frame(c, c->in + off + FRAME_HDR, len);
+		off += FRAME_HDR + len;
+	}
+	if (c->closed)
+		return;
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+	if (c->inlen == 0 && c->insize > 2 * CHAN_READ_SIZE) {
+		free(c->in);	/* do not keep a big message's room */
+		c->in = NULL;
+		c->insize = 0;
+	}
+}
+
+/* Make room for the rest of a frame whose length is known (and was
+ * checked by chan_frames()), and at least CHAN_READ_SIZE. */
+static void
+chan_reserve(struct chan *c)
+{
+	size_t	need = CHAN_READ_SIZE, total;
+
+	if (c->inlen >= FRAME_HDR) {
+		total = FRAME_HDR + get_be32(c->in);
+		if (total > c->inlen && total - c->inlen > need)
+			need = total - c->inlen;
+	}
+	if (c->insize - c->inlen < need) {
+		c->insize = c->inlen + need;
+		c->in = xreallocarray(c->in, 1, c->insize);
+	}
+}
+
+/* Read what is there.  Returns bytes read, or -1 if none to process. */
+static ssize_t
+chan_recv(struct chan *c)
+{
+	char	why[128];
+	ssize_t	n;
+
+	chan_reserve(c);
+	n = recv_chunk(c->fd, c->in + c->inlen, c->insize - c->inlen, 0,
+	    &c->fdq);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return -1;
+		snprintf(why, sizeof(why), "read: %s", strerror(errno));
+		chan_fail(c, why);
+		return -1;
+	}
+	if (c->fdq.lost) {
+		chan_fail(c, "too many descriptors");
+		return -1;
+	}
+	if (n == 0) {
+		chan_fail(c, "end of file");
+		return -1;
+	}
+	c->inlen += n;
+	return n;
+}
+
+static void
+chan_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan	*c = arg;
+
+	c->busy++;
+	if (chan_recv(c) > 0)
+		chan_frames(c);
+	chan_leave(c);
+}
+
+/* ---------------------------------------------------------------- write */
+
+/* Send queued frames until done or the socket is full. */
+static int
+chan_flush(struct chan *c)
+{
+	struct frame	*f;
+	ssize_t		 n;
+
+	while ((f = TAILQ_FIRST(&c->out)) != NULL) {
+		n = send_chunk(c->fd, f->data + f->off, f->len - f->off,
+		    f->off == 0 ? f->fd : -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		if (f->off == 0 && f->fd >= 0) {
+			close(f->fd);	/* the peer has its copy */
+			f->fd = -1;
+		}
+		f->off += n;
+		c->pending -= n;
+		if (f->off == f->len) {
+			TAILQ_REMOVE(&c->out, f, entry);
+			frame_free(f);
+		}
+	}
+	return 0;
+}
+
+/* Wait for the socket only while there is something to write. */
+static void
+chan_arm(struct chan *c)
+{
+	if (TAILQ_EMPTY(&c->out))
+		event_del(c->ev_write);
+	else
+		event_add(c->ev_write, NULL);
+}
+
+static void
+chan_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan	*c = arg;
+	char		 why[128];
+
+	c->busy++;
+	if (c->werrno == 0 && chan_flush(c) == -1)
+		c->werrno = errno;
+	if (c->werrno != 0) {
+		snprintf(why, sizeof(why), "write: %s", strerror(c->werrno));
+		chan_fail(c, why);
+	} else
+		chan_arm(c);
+	chan_leave(c);
+}
+
+int
+chan_send(struct chan *c, const struct msg *m)
+{
+	struct frame	*f;
+	char		 err[256];
+	int		 fd = (m->flags & MSGF_FD) ? m->fd : -1;
+
+	if (c->closed) {
+		log_debug("channel %d: %s dropped: channel closed", c->fd,
+		    msg_type_name(m->type));
+		goto fail;
+	}
+	f = xcalloc(1, sizeof(*f));
+	if (frame_build(m, &f->data, &f->len, err, sizeof(err)) == -1) {
+		log_warnx("channel %d: cannot send %s: %s", c->fd,
+		    msg_type_name(m->type), err);
+		free(f);
+		goto fail;
+	}
+	f->fd = fd;
+	TAILQ_INSERT_TAIL(&c->out, f, entry);
+	c->pending += f->len;
+	if (c->werrno == 0 && chan_flush(c) == -1) {
+		/* Reported from the event loop, not to our caller. */
+		c->werrno = errno;
+		event_active(c->ev_write, EV_WRITE, 0);
+		return 0;
+	}
+	chan_arm(c);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+struct chan *
+chan_new(struct event_base *base, int fd, chan_msg_cb msg_cb,
+    chan_reject_cb reject_cb, chan_close_cb close_cb, void *arg)
+{
+	struct chan	*c;
+
+	if (set_nonblock(fd) == -1) {
+		log_warn("channel %d: set_nonblock", fd);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->msg_cb = msg_cb;
+	c->reject_cb = reject_cb;
+	c->close_cb = close_cb;
+	c->arg = arg;
+	TAILQ_INIT(&c->out);
+	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, chan_read_cb,
+	    c);
+	c->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST,
+	    chan_write_cb, c);
+	if (c->ev_read == NULL || c->ev_write == NULL)
+		fatalx("chan_new: event_new failed");
+	if (event_add(c->ev_read, NULL) == -1)
+		fatalx("chan_new: event_add failed");
+	return c;
+}
+
+/* ---------------------------------------------------------------- blocking */
+
+/* Wait until fd is ready for events or the deadline (-1: none) passes. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd	pfd = { .fd = fd, .events = events };
+	int64_t		now;
+	int		n, timeout;
+
+	for (;;) {
+		timeout = -1;
+		if (deadline >= 0) {
+			now = (int64_t)now_ms();
+			timeout = now >= deadline ? 0 : (int)(deadline - now);
+		}
+		if ((n = poll(&pfd, 1, timeout)) > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (n == 0 && timeout == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+}
+
+static int
+read_full(int fd, char *buf, size_t len, int64_t deadline, struct fdq *q)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	while (off < len) {
+		if (wait_fd(fd, POLLIN, deadline) == -1)
+			return -1;
+		n = recv_chunk(fd, buf + off, len - off, MSG_DONTWAIT, q);
+		if (n == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (n == -1) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				continue;
+			return -1;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+int
+msg_write_fd(int fd, const struct msg *m)
+{
+	char	*data, err[256];
+	size_t	 len, off = 0;
+	ssize_t	 n;
+	int	 save;
+
+	if (frame_build(m, &data, &len, err, sizeof(err)) == -1) {
+		log_warnx("cannot send %s: %s", msg_type_name(m->type), err);
+		errno = EINVAL;
+		return -1;
+	}
+	while (off < len) {
+		n = send_chunk(fd, data + off, len - off,
+		    off == 0 && (m->flags & MSGF_FD) ? m->fd : -1);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			n = wait_fd(fd, POLLOUT, -1) == -1 ? -1 : 0;
+		if (n == -1 && errno != EINTR)
+			goto fail;
+		if (n > 0)
+			off += n;
+	}
+	free(data);
+	return 0;
+fail:
+	save = errno;
+	free(data);
+	errno = save;
+	return -1;
+}
+
+/* Read the frame (length prefix and message) into a new buffer. */
+static int
+read_frame(int fd, char **buf, uint32_t *len, int64_t deadline,
+    struct fdq *q)
+{
+	char	hdr[FRAME_HDR];
+
+	*buf = NULL;
+	if (read_full(fd, hdr, sizeof(hdr), deadline, q) == -1)
+		return -1;
+	*len = get_be32(hdr);
+	if (*len == 0 || *len > PROTO_MAX_MSG) {
+		log_debug("bad frame length %u", *len);
+		errno = EPROTO;
+		return -1;
+	}
+	*buf = xmalloc(*len);
+	if (read_full(fd, *buf, *len, deadline, q) == -1) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+decode_frame(const char *buf, size_t len, struct msg *m, struct fdq *q)
+{
+	char	err[256];
+
+	if (msg_decode(buf, len, m, err, sizeof(err)) == -1) {
+		log_debug("message rejected: %s", err);
+		msg_clear(m);
+		errno = EPROTO;
+		return -1;
+	}
+	if ((m->flags & MSGF_FD) && (m->fd = fdq_pop(q)) == -1) {
+		log_debug("MSGF_FD message without a descriptor");
+		msg_clear(m);
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+msg_read_fd(int fd, struct msg *m, int timeout_ms)
+{
+	struct fdq	 q = { .n = 0 };
+	int64_t		 deadline = -1;
+	uint32_t	 len;
+	char		*buf;
+	int		 rv, save;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	if (timeout_ms >= 0)
+		deadline = (int64_t)now_ms() + timeout_ms;
+	if ((rv = read_frame(fd, &buf, &len, deadline, &q)) == 0) {
+		rv = decode_frame(buf, len, m, &q);
+		free(buf);
+	}
+	if (rv == 0 && q.lost) {
+		msg_clear(m);
+		errno = EPROTO;
+		rv = -1;
+	}
+	save = errno;
+	fdq_clear(&q);
+	errno = save;
+	return rv;
+}
