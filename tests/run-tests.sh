@@ -36,6 +36,12 @@ run() {
 	else
 		failed=$((failed + 1))
 	fi
+	# Criterion counts a test passed before LeakSanitizer speaks at
+	# exit: any sanitizer report is a failure of its own.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out"; then
+		echo "*** sanitizer report in $name"
+		failed=$((failed + 1))
+	fi
 	rm -f "$out"
 }
 
