@@ -3,11 +3,15 @@
  * file (inih) and BERTH_* environment variables, in that order.
  *
  * Every value, whatever its source (default, file, environment, admin
- * IPC), is parsed by set_key() and so by config_set(): integers are
- * bounds-checked, booleans take true/false/yes/no/on/off/1/0, strings
- * may not hold control characters and some have a format check (see
- * check_string()).  Cross-key checks and derived defaults belong to
+ * IPC), is parsed by config_value_set() and so by config_set(): numbers
+ * are bounds-checked, booleans take true/false/yes/no/on/off/1/0,
+ * strings may not hold control characters and some have a format check
+ * (see check_string()).  Cross-key checks and derived defaults belong to
  * config_finish(), which also re-checks every value.
+ *
+ * The named sections ([type.NAME], [tier.NAME], [token.NAME]) have key
+ * tables of their own in config_sections.c; their values go through the
+ * same config_value_set(), with the struct of the section as base.
  *
  * String fields are never NULL between config_init() and config_free():
  * an unset string is "".  Error messages never repeat a string value
@@ -15,6 +19,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "config_int.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -39,6 +45,7 @@
 	{ sec, name, env, CT_INT, OFF(f), def, min, max, 0, reload, help }
 #define BOOL(sec, name, env, f, def, reload, help)			\
 	{ sec, name, env, CT_BOOL, OFF(f), def, 0, 0, 0, reload, help }
+#define DOUBLE_DIGITS	6	/* significant digits of "%g" */
 
 static const struct config_key keys[] = {
 	STR("server", "http_listen", "BERTH_HTTP_LISTEN", http_listen,
@@ -68,6 +75,12 @@ static const struct config_key keys[] = {
 	STR("docker", "socket", "BERTH_DOCKER_SOCKET", docker_socket,
 	    "/var/run/docker.sock", 0, 0,
 	    "Docker Engine API socket (absolute path)"),
+	STR("docker", "network", "BERTH_DOCKER_NETWORK", docker_network,
+	    "bridge", 0, 1,
+	    "Docker network workspaces join ([A-Za-z0-9_.-])"),
+	INT("docker", "stop_timeout_s", "BERTH_DOCKER_STOP_TIMEOUT_S",
+	    docker_stop_timeout_s, "10", 0, 600, 1,
+	    "time a stopping workspace gets before SIGKILL, in seconds"),
 	STR("database", "url", "BERTH_DATABASE_URL", database_url,
 	    NULL, 1, 0,
 	    "PostgreSQL connection URL; empty uses the embedded store"),
@@ -107,24 +120,26 @@ struct file_ctx {
 	int			 lineno;
 	int			 indented;	/* line starts with blanks */
 	int			 seen[NKEYS];	/* line a key was set on */
+	int			*seen_named;	/* the same, named sections */
 };
 
-static char **
-str_field(struct berth_config *cfg, const struct config_key *k)
+/* The field of key k in base, a struct berth_config or named section. */
+static void *
+field(void *base, const struct config_key *k)
 {
-	return (char **)(void *)((char *)cfg + k->offset);
+	return (char *)base + k->offset;
 }
 
-static long *
-long_field(struct berth_config *cfg, const struct config_key *k)
+static int
+is_static(const struct config_key *k)
 {
-	return (long *)(void *)((char *)cfg + k->offset);
-}
+	size_t	i;
 
-static int *
-int_field(struct berth_config *cfg, const struct config_key *k)
-{
-	return (int *)(void *)((char *)cfg + k->offset);
+	for (i = 0; i < NKEYS; i++) {
+		if (k == &keys[i])
+			return 1;
+	}
+	return 0;
 }
 
 static const struct config_key *
@@ -227,6 +242,53 @@ parse_bool(const char *v, int *out, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * A decimal number: no blanks, hex, inf or nan; finite; within bounds;
+ * and printed back the same by "%g", so that config_get() round trips.
+ */
+static int
+parse_double(const struct config_key *k, const char *v, double *out,
+    char *err, size_t errlen)
+{
+	char	*end, buf[64];
+	double	 d;
+
+	if (*v == '\0') {
+		snprintf(err, errlen, "empty; expected a number");
+		return -1;
+	}
+	errno = 0;
+	d = strtod(v, &end);
+	if (strspn(v, "0123456789.eE+-") != strlen(v) ||
+	    strchr("+eE", *v) != NULL || end == v || *end != '\0') {
+		snprintf(err, errlen, "not a number");
+		return -1;
+	}
+	if (errno == ERANGE || !isfinite(d)) {
+		snprintf(err, errlen, "out of range %ld..%ld", k->min, k->max);
+		return -1;
+	}
+	if (!is_static(k) &&
+	    config_named_check_double(k, d, err, errlen) == -1)
+		return -1;
+	if (d < (double)k->min) {
+		snprintf(err, errlen, "%g is below the minimum %ld", d, k->min);
+		return -1;
+	}
+	if (d > (double)k->max) {
+		snprintf(err, errlen, "%g is above the maximum %ld", d, k->max);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%g", d);
+	if (strtod(buf, NULL) != d) {
+		snprintf(err, errlen, "more than %d significant digits",
+		    DOUBLE_DIGITS);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
 static int
 check_abspath(const char *v, size_t maxlen, char *err, size_t errlen)
 {
@@ -255,6 +317,21 @@ check_listen(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+check_network(const char *v, char *err, size_t errlen)
+{
+	if (*v == '\0') {
+		snprintf(err, errlen, "empty");
+		return -1;
+	}
+	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") != strlen(v)) {
+		snprintf(err, errlen, "not a network name ([A-Za-z0-9_.-])");
+		return -1;
+	}
+	return 0;
+}
+
 /* Per-key format checks, after the control character check. */
 static int
 check_string(const struct config_key *k, const char *v, char *err,
@@ -263,10 +340,14 @@ check_string(const struct config_key *k, const char *v, char *err,
 	enum log_level	lvl;
 	size_t		off = k->offset;
 
+	if (!is_static(k))
+		return config_named_check_string(k, v, err, errlen);
 	if (off == OFF(http_listen))
 		return check_listen(v, err, errlen);
 	if (off == OFF(state_dir) || off == OFF(docker_socket))
 		return check_abspath(v, 0, err, errlen);
+	if (off == OFF(docker_network))
+		return check_network(v, err, errlen);
 	if (off == OFF(admin_socket) && *v != '\0')
 		return check_abspath(v, SUN_PATH_MAX, err, errlen);
 	if (off == OFF(user) && *v == '\0') {
@@ -301,12 +382,16 @@ parse_string(const struct config_key *k, const char *v, char *err,
 	return check_string(k, v, err, errlen);
 }
 
-/* The one place a value is parsed, checked and stored. */
-static int
-set_key(struct berth_config *cfg, const struct config_key *k,
-    const char *v, char *err, size_t errlen)
+/*
+ * The one place a value is parsed, checked and stored: into base, the
+ * struct berth_config for static keys or the section's struct.
+ */
+int
+config_value_set(void *base, const struct config_key *k, const char *v,
+    char *err, size_t errlen)
 {
 	char	**sp;
+	double	  d;
 	long	  n;
 	int	  b;
 
@@ -314,23 +399,112 @@ set_key(struct berth_config *cfg, const struct config_key *k,
 	case CT_STRING:
 		if (parse_string(k, v, err, errlen) == -1)
 			return -1;
-		sp = str_field(cfg, k);
+		sp = field(base, k);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
 	case CT_INT:
 		if (parse_int(k, v, &n, err, errlen) == -1)
 			return -1;
-		*long_field(cfg, k) = n;
+		*(long *)field(base, k) = n;
 		return 0;
 	case CT_BOOL:
 		if (parse_bool(v, &b, err, errlen) == -1)
 			return -1;
-		*int_field(cfg, k) = b;
+		*(int *)field(base, k) = b;
+		return 0;
+	case CT_DOUBLE:
+		if (parse_double(k, v, &d, err, errlen) == -1)
+			return -1;
+		*(double *)field(base, k) = d;
 		return 0;
 	}
 	snprintf(err, errlen, "bad key type");
 	return -1;
+}
+
+char *
+config_value_get(const void *base, const struct config_key *k)
+{
+	const char	*p = (const char *)base + k->offset;
+	const char	*s;
+	char		*v;
+
+	switch (k->type) {
+	case CT_STRING:
+		s = *(char *const *)(const void *)p;
+		return xstrdup(s != NULL ? s : "");
+	case CT_INT:
+		xasprintf(&v, "%ld", *(const long *)(const void *)p);
+		return v;
+	case CT_BOOL:
+		return xstrdup(*(const int *)(const void *)p ?
+		    "true" : "false");
+	case CT_DOUBLE:
+		xasprintf(&v, "%g", *(const double *)(const void *)p);
+		return v;
+	}
+	return xstrdup("");
+}
+
+/* Each key's default into base; an unset string is "". */
+void
+config_value_defaults(void *base, const struct config_key *kt, size_t n)
+{
+	char	err[256];
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (kt[i].defval == NULL && kt[i].type == CT_STRING) {
+			*(char **)field(base, &kt[i]) = xstrdup("");
+			continue;
+		}
+		if (config_value_set(base, &kt[i], kt[i].defval, err,
+		    sizeof(err)) == -1)
+			fatalx("config: default of [%s] %s: %s",
+			    kt[i].section, kt[i].name, err);
+	}
+}
+
+void
+config_value_free(void *base, const struct config_key *kt, size_t n)
+{
+	char	**sp;
+	size_t	  i;
+
+	for (i = 0; i < n; i++) {
+		if (kt[i].type != CT_STRING)
+			continue;
+		sp = field(base, &kt[i]);
+		free(*sp);
+		*sp = NULL;
+	}
+}
+
+/*
+ * Values may have been set behind config_set's back: parse each again
+ * into a scratch struct of the same size.  label is the section as
+ * errors show it, or NULL for each key's own.
+ */
+void
+config_value_recheck(const void *base, size_t size,
+    const struct config_key *kt, size_t n, const char *label,
+    struct config_errors *errs)
+{
+	void	*scratch = xcalloc(1, size);
+	char	*v, err[256];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		v = config_value_get(base, &kt[i]);
+		if (config_value_set(scratch, &kt[i], v, err,
+		    sizeof(err)) == -1)
+			config_errors_add(errs, "[%s] %s: %s", label != NULL ?
+			    label : kt[i].section, kt[i].name, err);
+		free(v);
+	}
+	config_value_free(scratch, kt, n);
+	free(scratch);
 }
 
 /* ------------------------------------------------------------ public */
@@ -343,27 +517,17 @@ config_keys(size_t *n)
 	return keys;
 }
 
+/* Static keys only: a named section's key needs its section's name. */
 char *
 config_get(const struct berth_config *cfg, const struct config_key *k)
 {
-	const char	*base = (const char *)cfg + k->offset;
-	const char	*s;
-	char		*v;
-
-	switch (k->type) {
-	case CT_STRING:
-		s = *(char *const *)(const void *)base;
-		return xstrdup(s != NULL ? s : "");
-	case CT_INT:
-		xasprintf(&v, "%ld", *(const long *)(const void *)base);
-		return v;
-	case CT_BOOL:
-		return xstrdup(*(const int *)(const void *)base ?
-		    "true" : "false");
-	}
-	return xstrdup("");
+	if (!is_static(k))
+		fatalx("config_get: [%s] %s is not a static key", k->section,
+		    k->name);
+	return config_value_get(cfg, k);
 }
 
+/* "section.name", or "type.NAME.name" (and tier, token). */
 int
 config_set(struct berth_config *cfg, const char *key, const char *value,
     char *err, size_t errlen)
@@ -371,46 +535,29 @@ config_set(struct berth_config *cfg, const char *key, const char *value,
 	const struct config_key	*k;
 	const char		*dot;
 
-	if ((dot = strchr(key, '.')) == NULL ||
+	if ((dot = strchr(key, '.')) != NULL && strchr(dot + 1, '.') != NULL)
+		return config_named_set(cfg, key, value, err, errlen);
+	if (dot == NULL ||
 	    (k = find_key(key, (size_t)(dot - key), dot + 1)) == NULL) {
 		snprintf(err, errlen, "unknown key");
 		return -1;
 	}
-	return set_key(cfg, k, value, err, errlen);
+	return config_value_set(cfg, k, value, err, errlen);
 }
 
 void
 config_init(struct berth_config *cfg)
 {
-	char	err[256];
-	size_t	i;
-
 	memset(cfg, 0, sizeof(*cfg));
-	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].defval == NULL && keys[i].type == CT_STRING) {
-			*str_field(cfg, &keys[i]) = xstrdup("");
-			continue;
-		}
-		if (set_key(cfg, &keys[i], keys[i].defval, err,
-		    sizeof(err)) == -1)
-			fatalx("config: default of [%s] %s: %s",
-			    keys[i].section, keys[i].name, err);
-	}
+	config_value_defaults(cfg, keys, NKEYS);
+	config_named_init(cfg);
 }
 
 void
 config_free(struct berth_config *cfg)
 {
-	char	**sp;
-	size_t	  i;
-
-	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].type != CT_STRING)
-			continue;
-		sp = str_field(cfg, &keys[i]);
-		free(*sp);
-		*sp = NULL;
-	}
+	config_value_free(cfg, keys, NKEYS);
+	config_named_free(cfg);
 }
 
 void
@@ -466,15 +613,17 @@ file_error(struct file_ctx *fc, const char *fmt, ...)
 }
 
 /*
- * Report a "[name]" header whose section is not in the table.  inih
- * does not call the handler for headers, so this is done on the raw
- * line, the way inih reads it: blanks, "[", the name up to "]".
+ * Report a "[name]" header whose section is not in the table, and
+ * create the named section of a "[type.NAME]" header.  inih does not
+ * call the handler for headers, so this is done on the raw line, the
+ * way inih reads it: blanks, "[", the name up to "]".
  */
 static void
 check_header(struct file_ctx *fc, const char *line)
 {
 	const char	*end;
-	char		 buf[64];
+	char		 buf[64], err[256];
+	size_t		 len;
 
 	if (fc->lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
 		line += 3;
@@ -483,9 +632,21 @@ check_header(struct file_ctx *fc, const char *line)
 	if (*line != '[' || (end = strchr(line + 1, ']')) == NULL)
 		return;
 	line++;
-	if (!section_known(line, (size_t)(end - line)))
+	len = (size_t)(end - line);
+	if (section_known(line, len))
+		return;
+	switch (config_named_header(fc->cfg, line, len, err, sizeof(err))) {
+	case 0:
+		break;
+	case -1:
+		file_error(fc, "[%s]: %s", printable(buf, sizeof(buf), line,
+		    len), err);
+		break;
+	default:
 		file_error(fc, "unknown section [%s]", printable(buf,
-		    sizeof(buf), line, (size_t)(end - line)));
+		    sizeof(buf), line, len));
+		break;
+	}
 }
 
 /*
@@ -523,30 +684,39 @@ file_handler(void *arg, const char *section, const char *name,
 {
 	struct file_ctx		*fc = arg;
 	const struct config_key	*k;
+	void			*base = fc->cfg;
 	char			 err[256], nb[64];
-	size_t			 i;
+	int			*seen = NULL;
+	long			 id;
 
 	if (*section == '\0') {
 		file_error(fc, "%s: outside any [section]",
 		    printable(nb, sizeof(nb), name, strlen(name)));
 		return 1;
 	}
-	if (!section_known(section, strlen(section)))
-		return 1;	/* reported at its header */
-	if ((k = find_key(section, strlen(section), name)) == NULL) {
+	if (section_known(section, strlen(section))) {
+		if ((k = find_key(section, strlen(section), name)) != NULL)
+			seen = &fc->seen[k - keys];
+	} else {
+		id = config_named_key(fc->cfg, section, name, &base, &k);
+		if (id == -1)
+			return 1;	/* reported at its header */
+		if (id >= 0)
+			seen = &fc->seen_named[id];
+	}
+	if (seen == NULL) {
 		file_error(fc, "[%s] %s: unknown key", section,
 		    printable(nb, sizeof(nb), name, strlen(name)));
 		return 1;
 	}
-	i = (size_t)(k - keys);
-	if (fc->seen[i] != 0) {
+	if (*seen != 0) {
 		file_error(fc, "[%s] %s: %s (first set on line %d)", section,
 		    name, fc->indented ? "indented line continues its value; "
-		    "values are one line" : "set twice", fc->seen[i]);
+		    "values are one line" : "set twice", *seen);
 		return 1;
 	}
-	fc->seen[i] = fc->lineno;
-	if (set_key(fc->cfg, k, value, err, sizeof(err)) == -1)
+	*seen = fc->lineno;
+	if (config_value_set(base, k, value, err, sizeof(err)) == -1)
 		file_error(fc, "[%s] %s: %s", section, name, err);
 	return 1;
 }
@@ -568,7 +738,9 @@ config_load_file(struct berth_config *cfg, const char *path,
 		    strerror(errno));
 		return (int)(errs->n - before);
 	}
+	fc.seen_named = xcalloc(config_named_nids(), sizeof(*fc.seen_named));
 	line = ini_parse_stream(file_reader, &fc, file_handler, &fc);
+	free(fc.seen_named);
 	if (ferror(fc.f))
 		config_errors_add(errs, "cannot read %s: %s", path,
 		    strerror(errno));
@@ -583,6 +755,7 @@ config_load_file(struct berth_config *cfg, const char *path,
 
 /* ------------------------------------------------------------ env */
 
+/* The static keys' variables, then BERTH_TYPE_<NAME>_<KEY> and such. */
 int
 config_load_env(struct berth_config *cfg, struct config_errors *errs)
 {
@@ -593,9 +766,11 @@ config_load_env(struct berth_config *cfg, struct config_errors *errs)
 	for (i = 0; i < NKEYS; i++) {
 		if ((v = getenv(keys[i].env)) == NULL)
 			continue;
-		if (set_key(cfg, &keys[i], v, err, sizeof(err)) == -1)
+		if (config_value_set(cfg, &keys[i], v, err,
+		    sizeof(err)) == -1)
 			config_errors_add(errs, "%s: %s", keys[i].env, err);
 	}
+	config_named_load_env(cfg, errs);
 	return (int)(errs->n - before);
 }
 
@@ -614,25 +789,6 @@ derive_admin_socket(struct berth_config *cfg)
 	    cfg->state_dir, cfg->state_dir[len - 1] == '/' ? "" : "/");
 }
 
-/* Values may have been set behind config_set's back: check them all. */
-static void
-recheck_all(struct berth_config *cfg, struct config_errors *errs)
-{
-	struct berth_config	 scratch;
-	char			*v, err[256];
-	size_t			 i;
-
-	memset(&scratch, 0, sizeof(scratch));
-	for (i = 0; i < NKEYS; i++) {
-		v = config_get(cfg, &keys[i]);
-		if (set_key(&scratch, &keys[i], v, err, sizeof(err)) == -1)
-			config_errors_add(errs, "[%s] %s: %s", keys[i].section,
-			    keys[i].name, err);
-		free(v);
-	}
-	config_free(&scratch);
-}
-
 int
 config_finish(struct berth_config *cfg, struct config_errors *errs)
 {
@@ -642,7 +798,7 @@ config_finish(struct berth_config *cfg, struct config_errors *errs)
 		if (cfg->state_dir != NULL && *cfg->state_dir != '\0')
 			derive_admin_socket(cfg);
 	}
-	recheck_all(cfg, errs);
+	config_value_recheck(cfg, sizeof(*cfg), keys, NKEYS, NULL, errs);
 	if (cfg->admin_socket == NULL || *cfg->admin_socket == '\0')
 		config_errors_add(errs, "[server] admin_socket: unset and "
 		    "state_dir is empty");
@@ -650,5 +806,6 @@ config_finish(struct berth_config *cfg, struct config_errors *errs)
 		config_errors_add(errs, "[supervisor] restart_max_ms: %ld is "
 		    "below restart_min_ms %ld", cfg->restart_max_ms,
 		    cfg->restart_min_ms);
+	config_named_finish(cfg, errs);
 	return (int)(errs->n - before);
 }

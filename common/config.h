@@ -9,6 +9,48 @@
 
 #include <stddef.h>
 
+/* Sections with a name: [type.NAME], [tier.NAME], [token.NAME]. */
+#define CONFIG_MAX_TYPES	16
+#define CONFIG_MAX_TIERS	8
+#define CONFIG_MAX_TOKENS	64
+#define CONFIG_NAME_MAX		32	/* [a-z0-9-], first a letter */
+
+/* A workspace type (seed 003): what to run and how to confine it. */
+struct ws_type {
+	char	*name;
+	int	 enabled;
+	char	*image;
+	char	*command;		/* run by /bin/sh -c; "" = image's */
+	long	 port;			/* the workspace endpoint */
+	char	*env;			/* "K=V;K2=V2" for every workspace */
+	double	 cpus;
+	long	 memory_mb;
+	long	 memory_swap_mb;	/* -1 unlimited, 0 = same as memory */
+	long	 memory_reservation_mb;
+	double	 max_cpus;		/* ceiling for requests and PATCH */
+	long	 max_memory_mb;
+	char	*health_cmd;		/* "{port}" is replaced */
+	long	 health_interval_s;
+	long	 health_timeout_s;
+	long	 health_retries;
+	long	 health_start_period_s;
+	char	*volume_path;		/* where the project volume mounts */
+	char	*tiers;			/* "free,basic,pro": who may use it */
+};
+
+struct tier {
+	char	*name;
+	long	 max_session_min;	/* 0 = unlimited */
+};
+
+/* A bearer token of the HTTP API. */
+struct api_token {
+	char	*name;
+	char	*token;			/* secret, 16 characters or more */
+	char	*user;			/* the user id it acts as */
+	char	*role;			/* "admin" or "user" */
+};
+
 struct berth_config {
 	/* [server] */
 	char	*http_listen;		/* BERTH_HTTP_LISTEN host:port */
@@ -21,6 +63,8 @@ struct berth_config {
 	int	 unconfined;		/* BERTH_UNCONFINED (dangerous) */
 	/* [docker] */
 	char	*docker_socket;		/* BERTH_DOCKER_SOCKET */
+	char	*docker_network;	/* BERTH_DOCKER_NETWORK */
+	long	 docker_stop_timeout_s;	/* BERTH_DOCKER_STOP_TIMEOUT_S */
 	/* [database] */
 	char	*database_url;		/* BERTH_DATABASE_URL */
 	/* [auth] */
@@ -33,6 +77,13 @@ struct berth_config {
 	long	 restart_window_s;	/* BERTH_RESTART_WINDOW_S */
 	long	 restart_failed_s;	/* BERTH_RESTART_FAILED_S */
 	long	 shutdown_timeout_ms;	/* BERTH_SHUTDOWN_TIMEOUT_MS */
+	/* named sections */
+	struct ws_type	 types[CONFIG_MAX_TYPES];
+	size_t		 ntypes;
+	struct tier	 tiers[CONFIG_MAX_TIERS];
+	size_t		 ntiers;
+	struct api_token tokens[CONFIG_MAX_TOKENS];
+	size_t		 ntokens;
 };
 
 /* Error lines collected while loading or checking. */
@@ -41,7 +92,7 @@ struct config_errors {
 	size_t	  n;
 };
 
-enum config_type { CT_STRING, CT_INT, CT_BOOL };
+enum config_type { CT_STRING, CT_INT, CT_BOOL, CT_DOUBLE };
 
 struct config_key {
 	const char		*section;
@@ -50,7 +101,7 @@ struct config_key {
 	enum config_type	 type;
 	size_t			 offset;
 	const char		*defval;	/* NULL: unset (empty) */
-	long			 min, max;	/* CT_INT bounds */
+	long			 min, max;	/* CT_INT, CT_DOUBLE bounds */
 	int			 secret;	/* never logged */
 	int			 reloadable;	/* applied on SIGHUP */
 	const char		*help;
@@ -82,6 +133,26 @@ const struct config_key	*config_keys(size_t *n);
 /* The value of key k as a string (allocated). */
 char	*config_get(const struct berth_config *cfg,
 	    const struct config_key *k);
+
+/* Every key with its current value, static keys first, then each named
+ * section's keys ("type.vscode.image"); k is the key's table entry
+ * (for named sections its section is "type", "tier" or "token"). */
+typedef void (*config_each_cb)(const char *key, const char *value,
+    const struct config_key *k, void *arg);
+void	config_foreach(const struct berth_config *cfg, config_each_cb cb,
+	    void *arg);
+
+const struct ws_type	*config_type(const struct berth_config *,
+			    const char *name);	/* enabled ones only */
+const struct tier	*config_tier(const struct berth_config *,
+			    const char *name);
+int			 config_type_allows_tier(const struct ws_type *,
+			    const char *tier);
+/* The token that equals bearer, compared in constant time over every
+ * configured token (server admin_token included, as user "admin" with
+ * role "admin" in *out). */
+const struct api_token	*config_token(const struct berth_config *,
+			    const char *bearer);
 
 void	config_free(struct berth_config *cfg);
 void	config_errors_add(struct config_errors *, const char *fmt, ...)

@@ -8,8 +8,7 @@ set -eu
 TAG=${1:-berth/demo-workspace:latest}
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || { echo "install busybox-static" >&2; exit 1; }
-file -L "$BUSYBOX" 2>/dev/null | grep -q "statically linked" ||
-	ldd "$BUSYBOX" 2>&1 | grep -q "not a dynamic" ||
+ldd "$BUSYBOX" 2>&1 | grep -q "not a dynamic" ||
 	{ echo "$BUSYBOX is not static: install busybox-static" >&2; exit 1; }
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -38,9 +37,13 @@ if [ -n "${DEMO_LOG_INTERVAL:-}" ]; then
 	  sleep "$DEMO_LOG_INTERVAL"; done ) &
 fi
 if [ -n "${DEMO_ALLOC_MB:-}" ]; then
-	# Allocate DEMO_ALLOC_MB MiB and hold it (for OOM tests).
-	( dd if=/dev/zero bs=1M count="$DEMO_ALLOC_MB" 2>/dev/null |
-	  tail -c "${DEMO_ALLOC_MB}M" >/dev/null ) &
+	# Allocate DEMO_ALLOC_MB MiB (for OOM tests): past the memory
+	# limit the kernel kills the allocation and the workspace ends.
+	echo "allocating ${DEMO_ALLOC_MB} MiB"
+	dd if=/dev/zero bs=1M count="$DEMO_ALLOC_MB" 2>/dev/null |
+	    tail -c $((DEMO_ALLOC_MB * 1048576)) >/dev/null
+	echo "allocation ended: exiting"
+	exit 137
 fi
 echo "demo workspace listening on $PORT"
 exec httpd -f -p "$PORT" -h /www

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install, build and run berthd in the foreground with its defaults
-# (HTTP API on 127.0.0.1:8080, state in /var/lib/berth).  Run as root
-# from the top of the source tree.
+# (HTTP API on 127.0.0.1:8080, state in /var/lib/berth, local Docker)
+# and the demo workspace type.  Run as root from the source tree.
 set -eu
 cd "$(dirname "$0")/.."
 sh contrib/install-deps.sh
@@ -10,6 +10,15 @@ mkdir -p build
 cd build
 ../configure --prefix=/usr/local --sysconfdir=/etc --localstatedir=/var
 make -j"$(nproc)"
-echo "berthd: try 'curl http://127.0.0.1:8080/api/health' and" \
-    "'./build/berthctl status' from another terminal"
-exec ./berthd -f
+cd ..
+sh contrib/start-dockerd.sh
+sh contrib/demo-image.sh
+echo
+echo "Start a workspace from another terminal:"
+echo "  curl -s -H 'Authorization: Bearer demo-alice-token-change-me'" \
+    "-d '{\"type\":\"demo\",\"projectId\":\"p1\"}'" \
+    "http://127.0.0.1:8080/api/workspaces"
+echo "Then: curl -s -H 'Authorization: Bearer demo-alice-token-change-me'" \
+    "http://127.0.0.1:8080/api/workspaces ; ./build/berthctl status"
+echo
+exec ./build/berthd -f -c contrib/demo.conf

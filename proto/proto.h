@@ -50,6 +50,18 @@ enum msg_type {
 	MSG_PING,		/* any peer -> any peer, routed by berthd */
 	MSG_PONG,		/* reply to MSG_PING */
 	MSG_FD_PASS,		/* a descriptor handed from one peer to another */
+	MSG_WS_CREATE,		/* gateway -> berthd: start a workspace */
+	MSG_WS_LIST,		/* gateway -> berthd: workspaces of a user */
+	MSG_WS_GET,		/* gateway -> berthd: one workspace */
+	MSG_WS_DELETE,		/* gateway -> berthd: stop (reason manual) */
+	MSG_WS_PATCH,		/* gateway -> berthd: change limits live */
+	MSG_WS_HEALTH,		/* gateway -> berthd: engine health state */
+	MSG_WS_STATS,		/* gateway -> berthd: current usage */
+	MSG_WORKSPACE,		/* reply: one workspace */
+	MSG_WS_ITEMS,		/* reply: a list of workspaces */
+	MSG_WS_HEALTH_INFO,	/* reply to MSG_WS_HEALTH */
+	MSG_SAMPLE,		/* reply: resource usage of one container */
+	MSG_CG_READ,		/* berthd -> statswriter: sample a container */
 	MSG_TYPE_MAX
 };
 
@@ -112,6 +124,99 @@ struct body_ping {
 struct body_fd_pass {
 	char	*purpose;		/* what the receiver does with it */
 	char	*arg;
+};
+
+/* A workspace as the API shows it (camelCase is the gateway's job). */
+struct workspace_info {
+	char	*id;
+	char	*status;		/* starting running stopping stopped error */
+	char	*health;		/* engine: none starting healthy unhealthy */
+	char	*container_id;
+	char	*type;
+	char	*tier;
+	char	*user_id;
+	char	*project_id;
+	char	*s3_bucket;
+	char	*url;			/* the workspace endpoint */
+	char	*stop_reason;		/* manual inactivity error resource_limit */
+	int64_t	 created_ms;		/* wall clock, ms since the epoch */
+	int64_t	 started_ms;
+	int64_t	 stopped_ms;
+	double	 cpus;
+	int64_t	 memory_mb;
+	int64_t	 memory_swap_mb;
+	int64_t	 memory_reservation_mb;
+};
+
+/* Who asks: every workspace request carries the caller's identity as
+ * the gateway authenticated it; berthd enforces ownership. */
+struct body_ws_create {
+	char			*user_id;	/* caller */
+	int			 admin;
+	char			*type;
+	char			*owner;		/* userId of the workspace */
+	char			*project_id;
+	char			*s3_bucket;
+	char			*tier;
+	struct config_entry	*env;
+	size_t			 nenv;
+	double			 cpus;		/* 0: the type's */
+	int64_t			 memory_mb;
+	int64_t			 memory_swap_mb;
+	int64_t			 memory_reservation_mb;
+};
+
+struct body_ws_ref {			/* GET, DELETE, HEALTH, STATS, LIST */
+	char	*user_id;
+	int	 admin;
+	char	*id;			/* "" for MSG_WS_LIST */
+};
+
+struct body_ws_patch {
+	char	*user_id;
+	int	 admin;
+	char	*id;
+	double	 cpus;			/* 0: unchanged */
+	int64_t	 memory_mb;
+	int64_t	 memory_swap_mb;
+	int64_t	 memory_reservation_mb;
+};
+
+struct body_ws_items {
+	struct workspace_info	*items;
+	size_t			 nitems;
+};
+
+struct body_ws_health {
+	int	 healthy;
+	char	*status;		/* none starting healthy unhealthy */
+	int64_t	 failing_streak;
+	int	 has_check;		/* a check has run */
+	int64_t	 exit_code;
+	char	*output;
+	char	*timestamp;		/* the engine's, ISO-8601 */
+};
+
+struct body_sample {
+	char	*source;		/* "cgroup" or "engine" */
+	double	 cpu_percent;
+	int64_t	 cpu_usage_ns;
+	int64_t	 system_usage_ns;
+	int64_t	 online_cpus;
+	int64_t	 mem_usage;
+	int64_t	 mem_limit;
+	int64_t	 mem_cache;
+	int64_t	 mem_inactive_file;
+	int64_t	 net_rx;
+	int64_t	 net_tx;
+	int64_t	 blk_read;
+	int64_t	 blk_write;
+	int64_t	 pids;
+};
+
+struct body_cg_read {
+	char	*container_id;
+	int64_t	 pid;
 };
 
 /* ---------------------------------------------------------------- messages */

@@ -19,8 +19,11 @@
 #define MAX_VALUE	4096	/* configuration values, arguments */
 
 /* Array limits, in elements. */
-#define MAX_ENTRIES	256	/* configuration entries */
+#define MAX_ENTRIES	1024	/* configuration entries */
 #define MAX_WORKERS	16	/* rows of the worker table */
+#define MAX_ENV		64	/* environment variables of a workspace */
+#define MAX_ITEMS	1000	/* workspaces in one list */
+#define MAX_ID		128	/* ids of workspaces, users, projects */
 
 #define STR(s, f, req, max) \
 	{ #f, FT_STR, offsetof(struct s, f), req, max, NULL, 0 }
@@ -28,6 +31,8 @@
 	{ #f, FT_INT, offsetof(struct s, f), req, 0, NULL, 0 }
 #define BOOL(s, f, req) \
 	{ #f, FT_BOOL, offsetof(struct s, f), req, 0, NULL, 0 }
+#define DOUBLE(s, f, req) \
+	{ #f, FT_DOUBLE, offsetof(struct s, f), req, 0, NULL, 0 }
 #define ARRAY(s, f, req, max, el, cnt) \
 	{ #f, FT_ARRAY, offsetof(struct s, f), req, max, el, \
 	    offsetof(struct s, cnt) }
@@ -120,6 +125,118 @@ static const struct schema schema_fd_pass[] = {
 	SCHEMA("fd_pass", body_fd_pass, fd_pass_fields)
 };
 
+static const struct field workspace_fields[] = {
+	STR(workspace_info, id, 1, MAX_ID),
+	STR(workspace_info, status, 1, MAX_WORD),
+	STR(workspace_info, health, 1, MAX_WORD),
+	STR(workspace_info, container_id, 1, MAX_ID),
+	STR(workspace_info, type, 1, MAX_NAME),
+	STR(workspace_info, tier, 1, MAX_NAME),
+	STR(workspace_info, user_id, 1, MAX_ID),
+	STR(workspace_info, project_id, 1, MAX_ID),
+	STR(workspace_info, s3_bucket, 1, MAX_ID),
+	STR(workspace_info, url, 1, MAX_KEY),
+	STR(workspace_info, stop_reason, 1, MAX_WORD),
+	INT(workspace_info, created_ms, 1),
+	INT(workspace_info, started_ms, 1),
+	INT(workspace_info, stopped_ms, 1),
+	DOUBLE(workspace_info, cpus, 1),
+	INT(workspace_info, memory_mb, 1),
+	INT(workspace_info, memory_swap_mb, 1),
+	INT(workspace_info, memory_reservation_mb, 1),
+};
+static const struct schema schema_workspace[] = {
+	SCHEMA("workspace", workspace_info, workspace_fields)
+};
+
+static const struct field ws_create_fields[] = {
+	STR(body_ws_create, user_id, 1, MAX_ID),
+	BOOL(body_ws_create, admin, 1),
+	STR(body_ws_create, type, 1, MAX_NAME),
+	STR(body_ws_create, owner, 1, MAX_ID),
+	STR(body_ws_create, project_id, 1, MAX_ID),
+	STR(body_ws_create, s3_bucket, 1, MAX_ID),
+	STR(body_ws_create, tier, 1, MAX_NAME),
+	ARRAY(body_ws_create, env, 1, MAX_ENV, schema_config_entry, nenv),
+	DOUBLE(body_ws_create, cpus, 1),
+	INT(body_ws_create, memory_mb, 1),
+	INT(body_ws_create, memory_swap_mb, 1),
+	INT(body_ws_create, memory_reservation_mb, 1),
+};
+static const struct schema schema_ws_create[] = {
+	SCHEMA("ws_create", body_ws_create, ws_create_fields)
+};
+
+static const struct field ws_ref_fields[] = {
+	STR(body_ws_ref, user_id, 1, MAX_ID),
+	BOOL(body_ws_ref, admin, 1),
+	STR(body_ws_ref, id, 1, MAX_ID),
+};
+static const struct schema schema_ws_ref[] = {
+	SCHEMA("ws_ref", body_ws_ref, ws_ref_fields)
+};
+
+static const struct field ws_patch_fields[] = {
+	STR(body_ws_patch, user_id, 1, MAX_ID),
+	BOOL(body_ws_patch, admin, 1),
+	STR(body_ws_patch, id, 1, MAX_ID),
+	DOUBLE(body_ws_patch, cpus, 1),
+	INT(body_ws_patch, memory_mb, 1),
+	INT(body_ws_patch, memory_swap_mb, 1),
+	INT(body_ws_patch, memory_reservation_mb, 1),
+};
+static const struct schema schema_ws_patch[] = {
+	SCHEMA("ws_patch", body_ws_patch, ws_patch_fields)
+};
+
+static const struct field ws_items_fields[] = {
+	ARRAY(body_ws_items, items, 1, MAX_ITEMS, schema_workspace, nitems),
+};
+static const struct schema schema_ws_items[] = {
+	SCHEMA("ws_items", body_ws_items, ws_items_fields)
+};
+
+static const struct field ws_health_fields[] = {
+	BOOL(body_ws_health, healthy, 1),
+	STR(body_ws_health, status, 1, MAX_WORD),
+	INT(body_ws_health, failing_streak, 1),
+	BOOL(body_ws_health, has_check, 1),
+	INT(body_ws_health, exit_code, 1),
+	STR(body_ws_health, output, 1, MAX_VALUE),
+	STR(body_ws_health, timestamp, 1, MAX_WORD),
+};
+static const struct schema schema_ws_health[] = {
+	SCHEMA("ws_health", body_ws_health, ws_health_fields)
+};
+
+static const struct field sample_fields[] = {
+	STR(body_sample, source, 1, MAX_WORD),
+	DOUBLE(body_sample, cpu_percent, 1),
+	INT(body_sample, cpu_usage_ns, 1),
+	INT(body_sample, system_usage_ns, 1),
+	INT(body_sample, online_cpus, 1),
+	INT(body_sample, mem_usage, 1),
+	INT(body_sample, mem_limit, 1),
+	INT(body_sample, mem_cache, 1),
+	INT(body_sample, mem_inactive_file, 1),
+	INT(body_sample, net_rx, 1),
+	INT(body_sample, net_tx, 1),
+	INT(body_sample, blk_read, 1),
+	INT(body_sample, blk_write, 1),
+	INT(body_sample, pids, 1),
+};
+static const struct schema schema_sample[] = {
+	SCHEMA("sample", body_sample, sample_fields)
+};
+
+static const struct field cg_read_fields[] = {
+	STR(body_cg_read, container_id, 1, MAX_ID),
+	INT(body_cg_read, pid, 1),
+};
+static const struct schema schema_cg_read[] = {
+	SCHEMA("cg_read", body_cg_read, cg_read_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -136,6 +253,18 @@ static const struct {
 	[MSG_PING] =		{ "ping", schema_ping },
 	[MSG_PONG] =		{ "pong", schema_ping },
 	[MSG_FD_PASS] =		{ "fd_pass", schema_fd_pass },
+	[MSG_WS_CREATE] =	{ "ws_create", schema_ws_create },
+	[MSG_WS_LIST] =		{ "ws_list", schema_ws_ref },
+	[MSG_WS_GET] =		{ "ws_get", schema_ws_ref },
+	[MSG_WS_DELETE] =	{ "ws_delete", schema_ws_ref },
+	[MSG_WS_PATCH] =	{ "ws_patch", schema_ws_patch },
+	[MSG_WS_HEALTH] =	{ "ws_health", schema_ws_ref },
+	[MSG_WS_STATS] =	{ "ws_stats", schema_ws_ref },
+	[MSG_WORKSPACE] =	{ "workspace", schema_workspace },
+	[MSG_WS_ITEMS] =	{ "ws_items", schema_ws_items },
+	[MSG_WS_HEALTH_INFO] =	{ "ws_health_info", schema_ws_health },
+	[MSG_SAMPLE] =		{ "sample", schema_sample },
+	[MSG_CG_READ] =		{ "cg_read", schema_cg_read },
 };
 
 static const char *const peer_names[PEER_MAX] = {

@@ -123,7 +123,7 @@ client_drop(struct chan *c)
 }
 
 static void
-reply_error(struct chan *c, uint32_t id, const char *code, const char *msg)
+admin_error(struct chan *c, uint32_t id, const char *code, const char *msg)
 {
 	struct body_error	*e;
 	struct msg		 r;
@@ -144,7 +144,7 @@ admin_restart(struct chan *c, struct msg *m)
 	struct msg		 r;
 
 	if ((wp = wproc_by_name(req->worker)) == NULL) {
-		reply_error(c, m->id, "not_found", "no such worker");
+		admin_error(c, m->id, "not_found", "no such worker");
 		return;
 	}
 	log_info("admin: restart of %s requested", wp->def->name);
@@ -171,7 +171,7 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 		admin_restart(c, m);
 		break;
 	default:
-		reply_error(c, m->id, "bad_request", "unknown admin request");
+		admin_error(c, m->id, "bad_request", "unknown admin request");
 	}
 	msg_clear(m);
 }
@@ -180,7 +180,7 @@ static void
 admin_on_reject(struct chan *c, const char *reason, void *arg)
 {
 	log_warnx("admin: malformed request: %s", reason);
-	reply_error(c, 0, "bad_request", reason);
+	admin_error(c, 0, "bad_request", reason);
 }
 
 static void

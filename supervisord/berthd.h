@@ -99,6 +99,76 @@ void	 admin_stop(void);
 void	 sdnotify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 sdnotify_watchdog_start(struct event_base *);
 
+/* ------------------------------------------------------------ workspace.c */
+
+enum ws_status {
+	WSS_STARTING, WSS_RUNNING, WSS_STOPPING, WSS_STOPPED, WSS_ERROR
+};
+
+struct workspace {
+	struct workspace	*next;
+	char			 id[40];	/* uuid */
+	char			*user;
+	char			*project;
+	char			*type;
+	char			*tier;
+	char			*s3;
+	char			 container[72];	/* engine id, 64 hex */
+	char			 ip[48];
+	long			 port;
+	pid_t			 pid;
+	enum ws_status		 status;
+	char			 health[16];	/* engine health state */
+	char			 stop_reason[16];
+	int			 stop_requested; /* by berth: not an error */
+	int			 oom;		/* the engine reported OOM */
+	uint64_t		 created_ms;	/* wall clock */
+	uint64_t		 started_ms;
+	uint64_t		 stopped_ms;
+	double			 cpus;
+	int64_t			 memory_mb;
+	int64_t			 memory_swap_mb;
+	int64_t			 memory_reservation_mb;
+};
+
+struct workspace *ws_new(const char *id);
+struct workspace *ws_find(const char *id);
+struct workspace *ws_find_container(const char *container_id);
+struct workspace *ws_first(void);
+void		 ws_forget(struct workspace *);
+const char	*ws_status_name(enum ws_status);
+void		 ws_info(const struct workspace *, struct workspace_info *);
+int		 parent_dispatch_gateway(struct wproc *, struct msg *);
+/* Answer request id of wp with an error (code as in the API). */
+void		 reply_error(struct wproc *wp, uint32_t id, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------ engine.c */
+
+void	 engine_start(void);		/* check, adopt, follow events */
+void	 engine_stop(void);
+int	 engine_up(void);
+void	 engine_create(struct workspace *, const struct body_ws_create *,
+	    struct wproc *reply_to, uint32_t reply_id);
+void	 engine_remove(struct workspace *, struct wproc *, uint32_t);
+void	 engine_update(struct workspace *, const struct body_ws_patch *,
+	    struct wproc *, uint32_t);
+void	 engine_health(struct workspace *, struct wproc *, uint32_t);
+void	 engine_stats(struct workspace *, struct wproc *, uint32_t);
+
+/* ------------------------------------------------------------ container.c */
+
+struct json_t;
+void	 container_stopped(struct workspace *, const char *reason);
+void	 container_died(struct workspace *);
+void	 container_adopt(struct json_t *summary);
+
+/* ------------------------------------------------------------ router.c */
+
+typedef void (*parent_reply_cb)(struct msg *reply, void *arg);
+/* berthd asks a worker; cb gets the reply or NULL (worker gone). */
+int	 parent_call(struct wproc *, struct msg *, parent_reply_cb, void *);
+
 /* ------------------------------------------------------------ parent.c */
 
 struct berthd {

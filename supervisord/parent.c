@@ -191,6 +191,27 @@ on_terminate(evutil_socket_t sig, short ev, void *arg)
 	evtimer_add(ev_shutdown_timer, &tv);
 }
 
+/* Types, tiers and tokens are replaced as a whole: next gets the old
+ * ones, freed with it. */
+static void
+swap_named(struct berth_config *a, struct berth_config *b)
+{
+	struct berth_config t;
+
+	memcpy(t.types, a->types, sizeof(t.types));
+	memcpy(a->types, b->types, sizeof(a->types));
+	memcpy(b->types, t.types, sizeof(b->types));
+	t.ntypes = a->ntypes, a->ntypes = b->ntypes, b->ntypes = t.ntypes;
+	memcpy(t.tiers, a->tiers, sizeof(t.tiers));
+	memcpy(a->tiers, b->tiers, sizeof(a->tiers));
+	memcpy(b->tiers, t.tiers, sizeof(b->tiers));
+	t.ntiers = a->ntiers, a->ntiers = b->ntiers, b->ntiers = t.ntiers;
+	memcpy(t.tokens, a->tokens, sizeof(t.tokens));
+	memcpy(a->tokens, b->tokens, sizeof(a->tokens));
+	memcpy(b->tokens, t.tokens, sizeof(b->tokens));
+	t.ntokens = a->ntokens, a->ntokens = b->ntokens, b->ntokens = t.ntokens;
+}
+
 /* Keys that need a restart of berthd keep their running value. */
 static void
 apply_reload(struct berth_config *next)
@@ -216,6 +237,7 @@ apply_reload(struct berth_config *next)
 		free(oldv);
 		free(newv);
 	}
+	swap_named(&env->cfg, next);
 }
 
 static void
@@ -331,7 +353,9 @@ parent_main(const char *config_path, int foreground, int debug)
 	admin_start(env->admin_fd);
 	sdnotify_watchdog_start(env->base);
 	supervise_start_all();
+	engine_start();
 	event_base_dispatch(env->base);
+	engine_stop();
 	supervise_reap();
 	log_info("berthd exiting");
 	signals_free();

@@ -178,46 +178,68 @@ proc_spawn(struct wproc *wp)
 	return 0;
 }
 
-/* Parent-only keys never leave berthd; secrets only where listed. */
+/* Parent-only keys never leave berthd; secrets only where listed
+ * ("token.*" lists a whole kind of named section). */
 static int
-key_for_worker(const struct worker_def *def, const struct config_key *k)
+key_for_worker(const struct worker_def *def, const char *key,
+    const struct config_key *k)
 {
-	char	name[128];
-	size_t	i;
+	const char	*sec;
+	size_t		 i, n;
 
-	if (strcmp(k->section, "docker") == 0)
+	if (strcmp(k->section, "docker") == 0 &&
+	    strcmp(k->name, "socket") == 0)
 		return 0;
 	if (!k->secret)
 		return 1;
-	snprintf(name, sizeof(name), "%s.%s", k->section, k->name);
-	for (i = 0; def->secrets != NULL && def->secrets[i] != NULL; i++)
-		if (strcmp(def->secrets[i], name) == 0)
+	for (i = 0; def->secrets != NULL && def->secrets[i] != NULL; i++) {
+		sec = def->secrets[i];
+		n = strlen(sec);
+		if (strcmp(sec, key) == 0 || (n > 2 &&
+		    strcmp(sec + n - 2, ".*") == 0 &&
+		    strncmp(sec, key, n - 1) == 0))
 			return 1;
+	}
 	return 0;
+}
+
+struct config_out {
+	const struct worker_def	*def;
+	struct body_config	*b;
+	size_t			 cap;
+};
+
+static void
+add_entry(const char *key, const char *value, const struct config_key *k,
+    void *arg)
+{
+	struct config_out	*o = arg;
+	struct body_config	*b = o->b;
+
+	if (!key_for_worker(o->def, key, k))
+		return;
+	if (b->nentries == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		b->entries = xreallocarray(b->entries, o->cap,
+		    sizeof(*b->entries));
+	}
+	b->entries[b->nentries].key = xstrdup(key);
+	b->entries[b->nentries++].value = xstrdup(value);
 }
 
 void
 proc_send_config(struct wproc *wp)
 {
-	const struct config_key	*keys;
-	struct body_config	*b;
-	struct msg		 m;
-	size_t			 i, n;
+	struct config_out	o = { wp->def, NULL, 0 };
+	struct msg		m;
 
 	if (wp->chan == NULL)
 		return;
-	keys = config_keys(&n);
-	b = msg_init(&m, MSG_CONFIG, 0, PEER_PARENT);
-	b->entries = xcalloc(n, sizeof(*b->entries));
-	for (i = 0; i < n; i++) {
-		if (!key_for_worker(wp->def, &keys[i]))
-			continue;
-		xasprintf(&b->entries[b->nentries].key, "%s.%s",
-		    keys[i].section, keys[i].name);
-		b->entries[b->nentries++].value = config_get(&env->cfg,
-		    &keys[i]);
-	}
-	chan_send(wp->chan, &m);
+	o.b = msg_init(&m, MSG_CONFIG, 0, PEER_PARENT);
+	config_foreach(&env->cfg, add_entry, &o);
+	if (chan_send(wp->chan, &m) == -1)
+		log_warnx("%s: configuration does not fit one message",
+		    wp->def->name);
 	msg_clear(&m);
 }
 

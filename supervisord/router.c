@@ -47,6 +47,17 @@ struct pending {
 static struct pending	pending[MAX_PENDING];
 static size_t		npending;
 
+/* berthd's own requests to workers. */
+#define MAX_CALLS	256
+
+static struct pcall {
+	uint32_t	 id;
+	uint8_t		 dst;
+	parent_reply_cb	 cb;
+	void		*arg;
+} pcalls[MAX_CALLS];
+static uint32_t		pcall_next;
+
 static const struct route *
 route_find(unsigned type, unsigned src, unsigned dst)
 {
@@ -166,11 +177,57 @@ pending_take(unsigned replier, unsigned requester, uint32_t id)
 	return -1;
 }
 
+int
+parent_call(struct wproc *wp, struct msg *m, parent_reply_cb cb, void *arg)
+{
+	size_t	i;
+
+	if (wp->chan == NULL || wp->state != WS_UP)
+		return -1;
+	for (i = 0; i < MAX_CALLS && pcalls[i].id != 0; i++)
+		;
+	if (i == MAX_CALLS)
+		return -1;
+	if (++pcall_next == 0)
+		pcall_next = 1;
+	m->id = pcall_next;
+	m->peer = PEER_PARENT;
+	if (chan_send(wp->chan, m) == -1)
+		return -1;
+	pcalls[i].id = m->id;
+	pcalls[i].dst = (uint8_t)wp->def->id;
+	pcalls[i].cb = cb;
+	pcalls[i].arg = arg;
+	return 0;
+}
+
+static void
+pcall_answer(struct wproc *wp, struct msg *reply)
+{
+	struct pcall	c;
+	size_t		i;
+
+	for (i = 0; i < MAX_CALLS; i++) {
+		if (pcalls[i].id == 0 || pcalls[i].dst != wp->def->id ||
+		    (reply != NULL && pcalls[i].id != reply->id))
+			continue;
+		c = pcalls[i];
+		memset(&pcalls[i], 0, sizeof(pcalls[i]));
+		c.cb(reply, c.arg);
+		if (reply != NULL)
+			return;
+	}
+	if (reply != NULL)
+		log_debug("%s: stray reply to berthd", wp->def->name);
+}
+
 void
 router_worker_gone(struct wproc *wp)
 {
 	unsigned	self = wp->def->id;
 	size_t		i = 0;
+
+	pcall_answer(wp, NULL);	/* every call to it fails */
 
 	while (i < npending) {
 		if (pending[i].dst == self) {
@@ -281,7 +338,7 @@ router_dispatch(struct wproc *wp, struct msg *m)
 	}
 	if (m->flags & MSGF_REPLY) {
 		if (m->peer == PEER_PARENT)
-			log_debug("%s: stray reply to berthd", wp->def->name);
+			pcall_answer(wp, m);
 		else
 			forward_reply(wp, m);
 		return;

@@ -8,12 +8,13 @@
 #include "berthd.h"
 #include "worker.h"
 
-static const char *const gateway_secrets[] = { "auth.admin_token", NULL };
+static const char *const gateway_secrets[] = { "auth.admin_token", "token.*",
+    NULL };
 static const char *const statswriter_secrets[] = { "database.url", NULL };
 
 const struct worker_def worker_defs[NWORKERS] = {
 	{ PEER_GATEWAY, "gateway", &gateway_ops, &gateway_policy,
-	  WF_CHROOT | WF_LISTENER, gateway_secrets, NULL },
+	  WF_CHROOT | WF_LISTENER, gateway_secrets, parent_dispatch_gateway },
 	{ PEER_SCHEDULER, "scheduler", &scheduler_ops, &scheduler_policy,
 	  WF_CHROOT, NULL, NULL },
 	{ PEER_HEALTHMON, "healthmon", &healthmon_ops, &healthmon_policy,

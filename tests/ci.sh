@@ -1,10 +1,13 @@
 #!/bin/sh
 # Install, build (with AddressSanitizer and UBSan) and run every test:
-# unit tests, integration tests against a real berthd, and a 60-second
-# fuzz run of the IPC decoder.  Run as root from the source tree.
+# unit tests, integration tests against a real berthd and a real Docker
+# Engine (started here when it is not running), and a 60-second fuzz
+# run of the IPC decoder.  Run as root from the source tree.
 set -eu
 cd "$(dirname "$0")/.."
 sh contrib/install-deps.sh
+sh contrib/start-dockerd.sh
+sh contrib/demo-image.sh
 autoreconf -fi
 rm -rf build-ci
 mkdir build-ci

@@ -148,17 +148,23 @@ reply_pong(struct worker *w, const struct msg *req)
 
 /* ------------------------------------------------------------ receiving */
 
+/* The whole configuration, every time: what berthd no longer sends
+ * (a removed type or token) is gone. */
 static void
 apply_config(struct worker *w, const struct body_config *b)
 {
-	enum log_level	lvl;
-	char		err[256];
-	size_t		i;
+	struct berth_config	next;
+	enum log_level		lvl;
+	char			err[256];
+	size_t			i;
 
+	config_init(&next);
 	for (i = 0; i < b->nentries; i++)
-		if (config_set(&w->cfg, b->entries[i].key,
+		if (config_set(&next, b->entries[i].key,
 		    b->entries[i].value, err, sizeof(err)) == -1)
 			log_warnx("config %s: %s", b->entries[i].key, err);
+	config_free(&w->cfg);
+	w->cfg = next;
 	if (log_parse_level(w->cfg.log_level, &lvl) == 0)
 		log_setlevel(lvl);
 	w->configured = 1;

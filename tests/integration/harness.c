@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@
 #include "chan.h"
 #include "codec.h"
 #include "harness.h"
+
+static void	exec_berthd(struct berthd_run *, const char *const *, uid_t)
+		    __attribute__((noreturn));
 
 void
 sleep_ms(int ms)
@@ -129,8 +133,6 @@ void
 harness_spawn(struct berthd_run *r, const char *extra_ini,
     const char *const *envv, uid_t uid)
 {
-	int	fd, i;
-
 	memset(r, 0, sizeof(*r));
 	strcpy(r->dir, "/tmp/berth-it-XXXXXX");
 	cr_assert_not_null(mkdtemp(r->dir));
@@ -142,8 +144,15 @@ harness_spawn(struct berthd_run *r, const char *extra_ini,
 		cr_assert_eq(chown(r->dir, uid, (gid_t)-1), 0);
 	r->pid = fork();
 	cr_assert_neq(r->pid, -1);
-	if (r->pid != 0)
-		return;
+	if (r->pid == 0)
+		exec_berthd(r, envv, uid);
+}
+
+static void
+exec_berthd(struct berthd_run *r, const char *const *envv, uid_t uid)
+{
+	int	fd, i;
+
 	fd = open(r->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	dup2(fd, 1);
 	dup2(fd, 2);
@@ -154,6 +163,41 @@ harness_spawn(struct berthd_run *r, const char *extra_ini,
 		_exit(126);
 	execl(r->exe, "berthd", "-f", "-c", r->conf, (char *)NULL);
 	_exit(127);
+}
+
+void
+harness_restart(struct berthd_run *r, const char *const *envv)
+{
+	r->pid = fork();
+	cr_assert_neq(r->pid, -1);
+	if (r->pid == 0)
+		exec_berthd(r, envv, (uid_t)-1);
+	if (harness_wait_ready(r, 15000) != 0)
+		cr_assert_fail("berthd did not become ready again");
+}
+
+int
+sh(char **out, const char *fmt, ...)
+{
+	char	 cmd[2048], buf[65536];
+	va_list	 ap;
+	FILE	*p;
+	size_t	 n;
+	int	 status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	status = pclose(p);
+	if (out != NULL)
+		*out = strdup(buf);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void
@@ -245,20 +289,38 @@ int
 harness_http(struct berthd_run *r, const char *method, const char *path,
     char **body)
 {
-	struct sink	 s = { NULL, 0 };
-	CURL		*c = curl_easy_init();
-	char		 url[512];
-	long		 code = 0;
+	return harness_request(r, method, path, NULL, NULL, body);
+}
+
+int
+harness_request(struct berthd_run *r, const char *method, const char *path,
+    const char *token, const char *in, char **body)
+{
+	struct sink		 s = { NULL, 0 };
+	struct curl_slist	*hdrs = NULL;
+	CURL			*c = curl_easy_init();
+	char			 url[512], auth[256];
+	long			 code = 0;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", r->port, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	if (in != NULL) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, in);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
 	if (body != NULL)
 		*body = s.buf != NULL ? s.buf : strdup("");
 	else

@@ -39,6 +39,16 @@ void	 harness_cleanup(struct berthd_run *);
 int	 harness_http(struct berthd_run *, const char *method,
 	    const char *path, char **body);
 
+/* HTTP with a bearer token (or NULL) and a body (or NULL). */
+int	 harness_request(struct berthd_run *, const char *method,
+	    const char *path, const char *token, const char *body,
+	    char **out);
+/* Start berthd again on the same state directory and configuration. */
+void	 harness_restart(struct berthd_run *, const char *const *env);
+/* Run a shell command; returns its exit status, output in *out. */
+int	 sh(char **out, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* Admin socket: the status reply (msg_clear it). */
 void	 harness_status(struct berthd_run *, struct msg *reply);
 const struct worker_status *harness_worker(const struct msg *status,

@@ -1094,8 +1094,8 @@ Test(encode, array_too_long)
 	struct body_config	*b;
 
 	b = msg_init(&m, MSG_CONFIG, 1, PEER_GATEWAY);
-	fill_config(b, 257, 1);
-	encode_fails(&m, "limit 256");
+	fill_config(b, 1025, 1);
+	encode_fails(&m, "limit 1024");
 	msg_clear(&m);
 }
 

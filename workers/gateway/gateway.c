@@ -303,6 +303,13 @@ static const struct route {
 	{ "/live",	 EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_live },
 	{ "/ready",	 EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_ready },
 	{ "/api/health", EVHTTP_REQ_GET, h_api_health },
+	{ "/api/workspaces", EVHTTP_REQ_POST, api_ws_create },
+	{ "/api/workspaces", EVHTTP_REQ_GET, api_ws_list },
+	{ "/api/workspaces/:id", EVHTTP_REQ_GET, api_ws_get },
+	{ "/api/workspaces/:id", EVHTTP_REQ_DELETE, api_ws_delete },
+	{ "/api/workspaces/:id/resources", EVHTTP_REQ_PATCH, api_ws_patch },
+	{ "/api/workspaces/:id/health", EVHTTP_REQ_GET, api_ws_health },
+	{ "/api/workspaces/:id/stats", EVHTTP_REQ_GET, api_ws_stats },
 };
 
 static void

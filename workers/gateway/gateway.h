@@ -6,6 +6,8 @@
 #define BERTH_GATEWAY_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct evhttp_request;
 
@@ -18,5 +20,12 @@ void	 http_error(struct evhttp_request *, int code, const char *errcode,
 int	 route_match(const char *pattern, const char *path,
 	    char params[][128], int maxparams);
 char	*iso8601_ms(uint64_t wall_ms, char *buf, size_t len);
+
+/* api.c: handlers of the workspace API */
+struct worker;
+typedef void route_handler(struct worker *, struct evhttp_request *,
+    char params[][128]);
+route_handler	api_ws_create, api_ws_list, api_ws_get, api_ws_delete,
+		api_ws_patch, api_ws_health, api_ws_stats;
 
 #endif

@@ -1,0 +1,43 @@
+/*
+ * Internal to the configuration: what config.c (static keys, values,
+ * file, environment) and config_sections.c (the named sections
+ * [type.NAME], [tier.NAME], [token.NAME]) share.  Not for other users
+ * of config.h.
+ */
+#ifndef BERTH_CONFIG_INT_H
+#define BERTH_CONFIG_INT_H
+
+#include "config.h"
+
+/* config.c: one value of a struct (base) described by key k. */
+int	 config_value_set(void *base, const struct config_key *k,
+	    const char *v, char *err, size_t errlen);
+char	*config_value_get(const void *base, const struct config_key *k);
+void	 config_value_defaults(void *base, const struct config_key *keys,
+	    size_t n);
+void	 config_value_free(void *base, const struct config_key *keys,
+	    size_t n);
+void	 config_value_recheck(const void *base, size_t size,
+	    const struct config_key *keys, size_t n, const char *label,
+	    struct config_errors *errs);
+
+/* config_sections.c */
+int	 config_named_check_string(const struct config_key *k,
+	    const char *v, char *err, size_t errlen);
+int	 config_named_check_double(const struct config_key *k, double d,
+	    char *err, size_t errlen);
+int	 config_named_header(struct berth_config *cfg, const char *section,
+	    size_t len, char *err, size_t errlen);
+long	 config_named_key(struct berth_config *cfg, const char *section,
+	    const char *name, void **base, const struct config_key **k);
+size_t	 config_named_nids(void);
+int	 config_named_set(struct berth_config *cfg, const char *key,
+	    const char *value, char *err, size_t errlen);
+void	 config_named_init(struct berth_config *cfg);
+void	 config_named_free(struct berth_config *cfg);
+int	 config_named_load_env(struct berth_config *cfg,
+	    struct config_errors *errs);
+void	 config_named_finish(struct berth_config *cfg,
+	    struct config_errors *errs);
+
+#endif

@@ -1,0 +1,824 @@
+/*
+ * The named sections of the configuration: [type.NAME] (a workspace
+ * type), [tier.NAME] and [token.NAME] (a bearer token of the HTTP API).
+ *
+ * Each kind has a key table like the static one in config.c, with
+ * offsets into its own struct; the values go through the same
+ * config_value_set().  A key is "type.NAME.key" to config_set() and
+ * config_foreach(), "[type.NAME] key" in a file and
+ * BERTH_TYPE_<NAME>_<KEY> in the environment.  Setting a key of a
+ * section that does not exist creates it with the kind's defaults;
+ * sections are never removed (a type is turned off with enabled =
+ * false), so a section's index in its array is stable.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "config_int.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define TOKEN_MIN	16
+#define USER_MAX	64
+#define CPUS_MIN	0.01
+#define BAD_NAME	"bad name; expected 1 to 32 of [a-z0-9-], first a letter"
+
+#define T(type, f, env, def, min, max, help)				\
+	{ "type", #f, "BERTH_TYPE_<NAME>_" env, type,			\
+	    offsetof(struct ws_type, f), def, min, max, 0, 1, help }
+#define TIER(type, f, env, def, min, max, help)				\
+	{ "tier", #f, "BERTH_TIER_<NAME>_" env, type,			\
+	    offsetof(struct tier, f), def, min, max, 0, 1, help }
+#define TOKEN(f, env, def, help)					\
+	{ "token", #f, "BERTH_TOKEN_<NAME>_" env, CT_STRING,		\
+	    offsetof(struct api_token, f), def, 0, 0, 1, 1, help }
+#define MB_MAX	1048576
+
+static const struct config_key type_keys[] = {
+	T(CT_BOOL, enabled, "ENABLED", "true", 0, 0,
+	    "offer this type; false hides it"),
+	T(CT_STRING, image, "IMAGE", "codercom/code-server:latest", 0, 0,
+	    "Docker image a workspace of this type runs"),
+	T(CT_STRING, command, "COMMAND", NULL, 0, 0,
+	    "command run by /bin/sh -c; empty runs the image's own"),
+	T(CT_INT, port, "PORT", "8080", 1, 65535,
+	    "port of the workspace endpoint in the container"),
+	T(CT_STRING, env, "ENV", NULL, 0, 0,
+	    "environment of every workspace, K=V;K2=V2"),
+	T(CT_DOUBLE, cpus, "CPUS", "1", 0, 256,
+	    "CPUs of a workspace, 0.01 to 256"),
+	T(CT_INT, memory_mb, "MEMORY_MB", "1024", 6, MB_MAX,
+	    "memory limit of a workspace, in MB"),
+	T(CT_INT, memory_swap_mb, "MEMORY_SWAP_MB", "0", -1, MB_MAX,
+	    "memory plus swap, in MB; -1 unlimited, 0 same as memory_mb"),
+	T(CT_INT, memory_reservation_mb, "MEMORY_RESERVATION_MB", "0", 0,
+	    MB_MAX, "soft memory limit, in MB; 0 none"),
+	T(CT_DOUBLE, max_cpus, "MAX_CPUS", "0", 0, 256,
+	    "most CPUs a workspace may ask for; 0 means cpus"),
+	T(CT_INT, max_memory_mb, "MAX_MEMORY_MB", "0", 0, MB_MAX,
+	    "most memory a workspace may ask for, in MB; 0 means memory_mb"),
+	T(CT_STRING, health_cmd, "HEALTH_CMD",
+	    "curl -f http://localhost:{port}/healthz || exit 1", 0, 0,
+	    "Docker health check, run by /bin/sh -c; {port} is replaced"),
+	T(CT_INT, health_interval_s, "HEALTH_INTERVAL_S", "30", 1, 3600,
+	    "time between health checks, in seconds"),
+	T(CT_INT, health_timeout_s, "HEALTH_TIMEOUT_S", "10", 1, 3600,
+	    "time one health check may take, in seconds"),
+	T(CT_INT, health_retries, "HEALTH_RETRIES", "3", 1, 100,
+	    "failed checks in a row that make a workspace unhealthy"),
+	T(CT_INT, health_start_period_s, "HEALTH_START_PERIOD_S", "60", 0,
+	    3600, "time after start when failed checks do not count"),
+	T(CT_STRING, volume_path, "VOLUME_PATH", "/home/coder/project", 0, 0,
+	    "where the project volume is mounted (absolute path)"),
+	T(CT_STRING, tiers, "TIERS", "free,basic,pro", 0, 0,
+	    "tiers whose users may run this type, comma separated"),
+};
+
+static const struct config_key tier_keys[] = {
+	TIER(CT_INT, max_session_min, "MAX_SESSION_MIN", "0", 0, 525600,
+	    "longest session of a workspace, in minutes; 0 unlimited"),
+};
+
+static const struct config_key token_keys[] = {
+	TOKEN(token, "TOKEN", NULL,
+	    "the bearer token, 16 characters or more, no blanks"),
+	TOKEN(user, "USER", NULL,
+	    "user id the token acts as, 1 to 64 of [A-Za-z0-9._@-]"),
+	TOKEN(role, "ROLE", "user",
+	    "admin or user"),
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define CFG(f)		offsetof(struct berth_config, f)
+
+/* One kind of named section and where its array is in the config. */
+struct kind {
+	const char		*section;
+	const char		*env;		/* variable prefix */
+	const struct config_key	*keys;
+	size_t			 nkeys;
+	size_t			 size;		/* of one section's struct */
+	size_t			 array;		/* offset in berth_config */
+	size_t			 count;		/* offset of its count */
+	size_t			 max;
+	const char		*plural;
+};
+
+static const struct kind kinds[] = {
+	{ "type", "BERTH_TYPE_", type_keys, NELEM(type_keys),
+	    sizeof(struct ws_type), CFG(types), CFG(ntypes),
+	    CONFIG_MAX_TYPES, "types" },
+	{ "tier", "BERTH_TIER_", tier_keys, NELEM(tier_keys),
+	    sizeof(struct tier), CFG(tiers), CFG(ntiers),
+	    CONFIG_MAX_TIERS, "tiers" },
+	{ "token", "BERTH_TOKEN_", token_keys, NELEM(token_keys),
+	    sizeof(struct api_token), CFG(tokens), CFG(ntokens),
+	    CONFIG_MAX_TOKENS, "tokens" },
+};
+#define NKINDS	NELEM(kinds)
+
+/* Each section's name is its struct's first field. */
+_Static_assert(offsetof(struct ws_type, name) == 0, "name first");
+_Static_assert(offsetof(struct tier, name) == 0, "name first");
+_Static_assert(offsetof(struct api_token, name) == 0, "name first");
+
+/* The built-in sections (seed 003), set as if by config_set(). */
+static const char *const builtins[][2] = {
+	{ "type.vscode.cpus",				"2" },
+	{ "type.vscode.memory_mb",			"2048" },
+	{ "type.vscode.memory_reservation_mb",		"512" },
+	{ "type.vscode.max_cpus",			"4" },
+	{ "type.vscode.max_memory_mb",			"8192" },
+	{ "type.spreadsheet.cpus",			"1.5" },
+	{ "type.spreadsheet.memory_mb",			"1536" },
+	{ "type.spreadsheet.memory_reservation_mb",	"384" },
+	{ "type.spreadsheet.max_cpus",			"3" },
+	{ "type.spreadsheet.max_memory_mb",		"6144" },
+	{ "tier.free.max_session_min",			"60" },
+	{ "tier.basic.max_session_min",			"480" },
+	{ "tier.pro.max_session_min",			"1440" },
+};
+
+/* ------------------------------------------------------------ sections */
+
+static const struct kind *
+find_kind(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < NKINDS; i++) {
+		if (strlen(kinds[i].section) == len &&
+		    strncmp(kinds[i].section, s, len) == 0)
+			return &kinds[i];
+	}
+	return NULL;
+}
+
+static const struct config_key *
+find_kkey(const struct kind *kd, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < kd->nkeys; i++) {
+		if (strcmp(kd->keys[i].name, name) == 0)
+			return &kd->keys[i];
+	}
+	return NULL;
+}
+
+static size_t *
+count_of(const struct kind *kd, const struct berth_config *cfg)
+{
+	return (size_t *)(void *)((char *)cfg + kd->count);
+}
+
+static void *
+section_at(const struct kind *kd, const struct berth_config *cfg,
+    size_t i)
+{
+	return (char *)cfg + kd->array + i * kd->size;
+}
+
+static const char *
+name_of(const void *base)
+{
+	return *(char *const *)base;
+}
+
+static int
+valid_name(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > CONFIG_NAME_MAX || !islower((unsigned char)*s))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	}
+	return 1;
+}
+
+static long
+find_section(const struct kind *kd, const struct berth_config *cfg,
+    const char *name, size_t len)
+{
+	const char	*n;
+	size_t		 i;
+
+	for (i = 0; i < *count_of(kd, cfg); i++) {
+		n = name_of(section_at(kd, cfg, i));
+		if (strlen(n) == len && strncmp(n, name, len) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* A new section with the kind's defaults, or NULL when full. */
+static void *
+add_section(const struct kind *kd, struct berth_config *cfg,
+    const char *name, size_t len, char *err, size_t errlen)
+{
+	size_t	*n = count_of(kd, cfg);
+	void	*base;
+
+	if (*n >= kd->max) {
+		snprintf(err, errlen, "too many %s (at most %zu)", kd->plural,
+		    kd->max);
+		return NULL;
+	}
+	base = section_at(kd, cfg, (*n)++);
+	memset(base, 0, kd->size);
+	*(char **)base = xstrndup(name, len);
+	config_value_defaults(base, kd->keys, kd->nkeys);
+	return base;
+}
+
+static void
+free_section(const struct kind *kd, void *base)
+{
+	config_value_free(base, kd->keys, kd->nkeys);
+	free(*(char **)base);
+	memset(base, 0, kd->size);
+}
+
+/* Each key of a section has its own id, for "set twice" checks. */
+static size_t
+id_base(const struct kind *kd)
+{
+	size_t	i, id = 0;
+
+	for (i = 0; &kinds[i] != kd; i++)
+		id += kinds[i].max * kinds[i].nkeys;
+	return id;
+}
+
+/* The next item of the comma list at *p, in *item and *len. */
+static int
+next_item(const char **p, const char **item, size_t *len)
+{
+	if (**p == '\0')
+		return 0;
+	*item = *p;
+	*len = strcspn(*p, ",");
+	*p += *len + ((*p)[*len] == ',');
+	return 1;
+}
+
+/* ------------------------------------------------------------ values */
+
+/* "K=V;K2=V2"; a trailing ';' is allowed. */
+static int
+check_env(const char *v, char *err, size_t errlen)
+{
+	const char	*p;
+	size_t		 klen;
+	int		 item;
+
+	for (p = v, item = 1; *p != '\0'; item++) {
+		klen = strcspn(p, "=;");
+		if (p[klen] != '=') {
+			snprintf(err, errlen, "item %d is not K=V", item);
+			return -1;
+		}
+		if (klen == 0 || isdigit((unsigned char)*p) ||
+		    strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+		    "vwxyz0123456789_") != klen) {
+			snprintf(err, errlen, "item %d: variable name is not "
+			    "[A-Za-z_][A-Za-z0-9_]*", item);
+			return -1;
+		}
+		p += strcspn(p, ";");
+		if (*p == ';')
+			p++;
+	}
+	return 0;
+}
+
+/* Tier names separated by commas. */
+static int
+check_tiers(const char *v, char *err, size_t errlen)
+{
+	size_t	len;
+
+	for (;;) {
+		len = strcspn(v, ",");
+		if (!valid_name(v, len)) {
+			snprintf(err, errlen, "not a comma separated list of "
+			    "tier names");
+			return -1;
+		}
+		if (v[len] == '\0')
+			return 0;
+		v += len + 1;
+	}
+}
+
+static int
+check_type_string(size_t off, const char *v, char *err, size_t errlen)
+{
+	if (off == offsetof(struct ws_type, image) && strchr(v, ' ')) {
+		snprintf(err, errlen, "contains a blank");
+		return -1;
+	}
+	if (off == offsetof(struct ws_type, env))
+		return check_env(v, err, errlen);
+	if (off == offsetof(struct ws_type, volume_path) && *v != '/') {
+		snprintf(err, errlen, "not an absolute path");
+		return -1;
+	}
+	if (off == offsetof(struct ws_type, tiers))
+		return check_tiers(v, err, errlen);
+	return 0;
+}
+
+static int
+check_token_string(size_t off, const char *v, char *err, size_t errlen)
+{
+	size_t	len = strlen(v);
+
+	if (off != offsetof(struct api_token, role) && len == 0) {
+		snprintf(err, errlen, "empty");
+		return -1;
+	}
+	if (off == offsetof(struct api_token, token) && strchr(v, ' ')) {
+		snprintf(err, errlen, "contains a blank");
+		return -1;
+	}
+	if (off == offsetof(struct api_token, token) && len < TOKEN_MIN) {
+		snprintf(err, errlen, "shorter than %d characters", TOKEN_MIN);
+		return -1;
+	}
+	if (off == offsetof(struct api_token, user) && (len > USER_MAX ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._@-") != len)) {
+		snprintf(err, errlen, "not 1 to %d of [A-Za-z0-9._@-]",
+		    USER_MAX);
+		return -1;
+	}
+	if (off == offsetof(struct api_token, role) &&
+	    strcmp(v, "admin") != 0 && strcmp(v, "user") != 0) {
+		snprintf(err, errlen, "not admin or user");
+		return -1;
+	}
+	return 0;
+}
+
+/* Format checks of a named key's string, after the control chars. */
+int
+config_named_check_string(const struct config_key *k, const char *v,
+    char *err, size_t errlen)
+{
+	if (strcmp(k->section, "type") == 0)
+		return check_type_string(k->offset, v, err, errlen);
+	if (strcmp(k->section, "token") == 0)
+		return check_token_string(k->offset, v, err, errlen);
+	return 0;
+}
+
+/* Bounds finer than the table's whole numbers, checked before them. */
+int
+config_named_check_double(const struct config_key *k, double d,
+    char *err, size_t errlen)
+{
+	if (strcmp(k->section, "type") == 0 &&
+	    k->offset == offsetof(struct ws_type, cpus) && d < CPUS_MIN) {
+		snprintf(err, errlen, "%g is below the minimum %g", d,
+		    CPUS_MIN);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ access */
+
+/*
+ * A file's "[kind.NAME]" header: 0 when the section exists or has been
+ * created, -1 with err for a bad name or too many, 1 when kind is not a
+ * named kind.
+ */
+int
+config_named_header(struct berth_config *cfg, const char *section,
+    size_t len, char *err, size_t errlen)
+{
+	const struct kind	*kd;
+	const char		*dot, *name;
+	size_t			 nlen;
+
+	dot = memchr(section, '.', len);
+	if ((kd = find_kind(section, dot != NULL ? (size_t)(dot - section) :
+	    len)) == NULL)
+		return 1;
+	name = dot != NULL ? dot + 1 : section + len;
+	nlen = (size_t)(section + len - name);
+	if (!valid_name(name, nlen)) {
+		snprintf(err, errlen, BAD_NAME);
+		return -1;
+	}
+	if (find_section(kd, cfg, name, nlen) != -1)
+		return 0;
+	return add_section(kd, cfg, name, nlen, err, errlen) != NULL ? 0 : -1;
+}
+
+/*
+ * Key name of the existing section "kind.NAME": its base and table
+ * entry, and an id below config_named_nids().  -1 if there is no such
+ * section, -2 (and *k NULL) if there is no such key.
+ */
+long
+config_named_key(struct berth_config *cfg, const char *section,
+    const char *name, void **base, const struct config_key **k)
+{
+	const struct kind	*kd;
+	const char		*dot;
+	long			 i;
+
+	if ((dot = strchr(section, '.')) == NULL ||
+	    (kd = find_kind(section, (size_t)(dot - section))) == NULL ||
+	    (i = find_section(kd, cfg, dot + 1, strlen(dot + 1))) == -1)
+		return -1;
+	*base = section_at(kd, cfg, (size_t)i);
+	if ((*k = find_kkey(kd, name)) == NULL)
+		return -2;
+	return (long)(id_base(kd) + (size_t)i * kd->nkeys +
+	    (size_t)(*k - kd->keys));
+}
+
+size_t
+config_named_nids(void)
+{
+	return id_base(&kinds[NKINDS - 1]) +
+	    kinds[NKINDS - 1].max * kinds[NKINDS - 1].nkeys;
+}
+
+/* "kind.NAME.key": creates the section if needed, not on a bad value. */
+int
+config_named_set(struct berth_config *cfg, const char *key,
+    const char *value, char *err, size_t errlen)
+{
+	const struct kind	*kd;
+	const struct config_key	*k;
+	const char		*name, *dot;
+	void			*base;
+	size_t			 nlen;
+	long			 i;
+
+	if ((dot = strchr(key, '.')) == NULL ||
+	    (kd = find_kind(key, (size_t)(dot - key))) == NULL ||
+	    (dot = strchr(name = dot + 1, '.')) == NULL ||
+	    (k = find_kkey(kd, dot + 1)) == NULL) {
+		snprintf(err, errlen, "unknown key");
+		return -1;
+	}
+	nlen = (size_t)(dot - name);
+	if (!valid_name(name, nlen)) {
+		snprintf(err, errlen, BAD_NAME);
+		return -1;
+	}
+	if ((i = find_section(kd, cfg, name, nlen)) != -1)
+		return config_value_set(section_at(kd, cfg, (size_t)i), k,
+		    value, err, errlen);
+	if ((base = add_section(kd, cfg, name, nlen, err, errlen)) == NULL)
+		return -1;
+	if (config_value_set(base, k, value, err, errlen) == 0)
+		return 0;
+	free_section(kd, base);		/* the last one */
+	(*count_of(kd, cfg))--;
+	return -1;
+}
+
+void
+config_named_init(struct berth_config *cfg)
+{
+	char	err[256];
+	size_t	i;
+
+	for (i = 0; i < NELEM(builtins); i++) {
+		if (config_named_set(cfg, builtins[i][0], builtins[i][1], err,
+		    sizeof(err)) == -1)
+			fatalx("config: built-in %s: %s", builtins[i][0], err);
+	}
+}
+
+void
+config_named_free(struct berth_config *cfg)
+{
+	const struct kind	*kd;
+	size_t			 i;
+
+	for (kd = kinds; kd < kinds + NKINDS; kd++) {
+		for (i = 0; i < *count_of(kd, cfg); i++)
+			free_section(kd, section_at(kd, cfg, i));
+		*count_of(kd, cfg) = 0;
+	}
+}
+
+/* ------------------------------------------------------------ env */
+
+/* The longest key "_KEY" that ends s; *nlen is what is before it. */
+static const struct config_key *
+env_key(const struct kind *kd, const char *s, size_t len, size_t *nlen)
+{
+	const struct config_key	*best = NULL;
+	const char		*p, *q;
+	size_t			 i, klen, blen = 0;
+
+	for (i = 0; i < kd->nkeys; i++) {
+		klen = strlen(kd->keys[i].name);
+		if (klen <= blen || klen + 1 >= len || s[len - klen - 1] != '_')
+			continue;
+		p = s + len - klen;
+		for (q = kd->keys[i].name; *q != '\0'; p++, q++) {
+			if (*p != toupper((unsigned char)*q))
+				break;
+		}
+		if (*q == '\0') {
+			best = &kd->keys[i];
+			blen = klen;
+		}
+	}
+	*nlen = best != NULL ? len - blen - 1 : 0;
+	return best;
+}
+
+/* MY_TYPE is my-type; 0 if s is not an upper-cased name. */
+static int
+env_name(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	i;
+
+	if (len >= outlen)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (isupper((unsigned char)s[i]))
+			out[i] = (char)tolower((unsigned char)s[i]);
+		else if (s[i] == '_')
+			out[i] = '-';
+		else if (isdigit((unsigned char)s[i]))
+			out[i] = s[i];
+		else
+			return 0;
+	}
+	out[len] = '\0';
+	return valid_name(out, len);
+}
+
+/* One BERTH_TYPE_... variable, var being "NAME=value". */
+static void
+env_one(struct berth_config *cfg, const struct kind *kd, const char *var,
+    struct config_errors *errs)
+{
+	const struct config_key	*k;
+	const char		*rest = var + strlen(kd->env), *eq;
+	char			 name[CONFIG_NAME_MAX + 1], key[128];
+	char			 vn[80], err[256];
+	size_t			 i, nlen;
+
+	eq = strchr(var, '=');
+	for (i = 0; var + i < eq && i + 1 < sizeof(vn); i++)
+		vn[i] = isprint((unsigned char)var[i]) ? var[i] : '?';
+	vn[i] = '\0';
+	if ((k = env_key(kd, rest, (size_t)(eq - rest), &nlen)) == NULL) {
+		config_errors_add(errs, "%s: unknown key; expected %s<NAME>_"
+		    "<KEY>", vn, kd->env);
+		return;
+	}
+	if (!env_name(rest, nlen, name, sizeof(name))) {
+		config_errors_add(errs, "%s: bad name; expected 1 to 32 of "
+		    "[A-Z0-9_], first a letter", vn);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s.%s.%s", kd->section, name, k->name);
+	if (config_named_set(cfg, key, eq + 1, err, sizeof(err)) == -1)
+		config_errors_add(errs, "%s: %s", vn, err);
+}
+
+int
+config_named_load_env(struct berth_config *cfg, struct config_errors *errs)
+{
+	const struct kind	*kd;
+	char			**ep;
+	size_t			  before = errs->n;
+
+	for (ep = environ; *ep != NULL; ep++) {
+		if (strchr(*ep, '=') == NULL)
+			continue;
+		for (kd = kinds; kd < kinds + NKINDS; kd++) {
+			if (strncmp(*ep, kd->env, strlen(kd->env)) == 0)
+				env_one(cfg, kd, *ep, errs);
+		}
+	}
+	return (int)(errs->n - before);
+}
+
+/* ------------------------------------------------------------ finish */
+
+static void
+check_type_tiers(const struct berth_config *cfg, const struct ws_type *t,
+    struct config_errors *errs)
+{
+	const struct kind	*tk = find_kind("tier", 4);
+	const char		*p = t->tiers, *item;
+	size_t			 len;
+
+	while (next_item(&p, &item, &len)) {
+		if (valid_name(item, len) &&	/* else reported */
+		    find_section(tk, cfg, item, len) == -1)
+			config_errors_add(errs, "[type.%s] tiers: no [tier.%.*s]",
+			    t->name, (int)len, item);
+	}
+}
+
+/* Cross-key checks of a type, then max_* of 0 become cpus, memory. */
+static void
+check_type(const struct berth_config *cfg, struct ws_type *t,
+    struct config_errors *errs)
+{
+	if (t->memory_reservation_mb > t->memory_mb)
+		config_errors_add(errs, "[type.%s] memory_reservation_mb: %ld "
+		    "is above memory_mb %ld", t->name,
+		    t->memory_reservation_mb, t->memory_mb);
+	if (t->memory_swap_mb > 0 && t->memory_swap_mb < t->memory_mb)
+		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
+		    "below memory_mb %ld (-1 unlimited, 0 the same)", t->name,
+		    t->memory_swap_mb, t->memory_mb);
+	if (t->max_cpus != 0 && t->max_cpus < t->cpus)
+		config_errors_add(errs, "[type.%s] max_cpus: %g is below cpus "
+		    "%g", t->name, t->max_cpus, t->cpus);
+	if (t->max_memory_mb != 0 && t->max_memory_mb < t->memory_mb)
+		config_errors_add(errs, "[type.%s] max_memory_mb: %ld is below "
+		    "memory_mb %ld", t->name, t->max_memory_mb, t->memory_mb);
+	if (t->enabled && *t->image == '\0')
+		config_errors_add(errs, "[type.%s] image: empty in an enabled "
+		    "type", t->name);
+	check_type_tiers(cfg, t, errs);
+	if (t->max_cpus == 0)
+		t->max_cpus = t->cpus;
+	if (t->max_memory_mb == 0)
+		t->max_memory_mb = t->memory_mb;
+}
+
+/* Token values are unique; only lengths and names are reported. */
+static void
+check_tokens(const struct berth_config *cfg, struct config_errors *errs)
+{
+	const struct api_token	*t;
+	size_t			 i, j;
+
+	for (i = 0; i < cfg->ntokens; i++) {
+		t = &cfg->tokens[i];
+		if (*t->token == '\0')
+			continue;
+		if (strcmp(t->token, cfg->admin_token) == 0)
+			config_errors_add(errs, "[token.%s] token: the same as "
+			    "[auth] admin_token", t->name);
+		for (j = 0; j < i; j++) {
+			if (strcmp(t->token, cfg->tokens[j].token) == 0)
+				config_errors_add(errs, "[token.%s] token: the "
+				    "same as [token.%s]", t->name,
+				    cfg->tokens[j].name);
+		}
+	}
+}
+
+void
+config_named_finish(struct berth_config *cfg, struct config_errors *errs)
+{
+	const struct kind	*kd;
+	char			 label[64];
+	void			*base;
+	size_t			 i;
+
+	for (kd = kinds; kd < kinds + NKINDS; kd++) {
+		for (i = 0; i < *count_of(kd, cfg); i++) {
+			base = section_at(kd, cfg, i);
+			snprintf(label, sizeof(label), "%s.%s", kd->section,
+			    name_of(base));
+			config_value_recheck(base, kd->size, kd->keys,
+			    kd->nkeys, label, errs);
+		}
+	}
+	for (i = 0; i < cfg->ntypes; i++)
+		check_type(cfg, &cfg->types[i], errs);
+	check_tokens(cfg, errs);
+}
+
+/* ------------------------------------------------------------ public */
+
+void
+config_foreach(const struct berth_config *cfg, config_each_cb cb, void *arg)
+{
+	const struct config_key	*keys;
+	const struct kind	*kd;
+	const void		*base;
+	char			 key[128], *v;
+	size_t			 i, j, n;
+
+	keys = config_keys(&n);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s.%s", keys[i].section,
+		    keys[i].name);
+		v = config_get(cfg, &keys[i]);
+		cb(key, v, &keys[i], arg);
+		free(v);
+	}
+	for (kd = kinds; kd < kinds + NKINDS; kd++) {
+		for (i = 0; i < *count_of(kd, cfg); i++) {
+			base = section_at(kd, cfg, i);
+			for (j = 0; j < kd->nkeys; j++) {
+				snprintf(key, sizeof(key), "%s.%s.%s",
+				    kd->section, name_of(base),
+				    kd->keys[j].name);
+				v = config_value_get(base, &kd->keys[j]);
+				cb(key, v, &kd->keys[j], arg);
+				free(v);
+			}
+		}
+	}
+}
+
+const struct ws_type *
+config_type(const struct berth_config *cfg, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->ntypes; i++) {
+		if (cfg->types[i].enabled &&
+		    strcmp(cfg->types[i].name, name) == 0)
+			return &cfg->types[i];
+	}
+	return NULL;
+}
+
+const struct tier *
+config_tier(const struct berth_config *cfg, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->ntiers; i++) {
+		if (strcmp(cfg->tiers[i].name, name) == 0)
+			return &cfg->tiers[i];
+	}
+	return NULL;
+}
+
+int
+config_type_allows_tier(const struct ws_type *t, const char *tier)
+{
+	const char	*p = t->tiers, *item;
+	size_t		 len;
+
+	while (next_item(&p, &item, &len)) {
+		if (len == strlen(tier) && strncmp(item, tier, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * 1 if secret equals bearer.  Every byte of bearer is looked at whatever
+ * the lengths, and nothing depends on where the first difference is.
+ */
+static int
+ct_equal(const char *secret, const char *bearer, size_t blen)
+{
+	volatile unsigned int	acc;
+	size_t			slen = strlen(secret), i;
+	unsigned char		c;
+
+	acc = (slen != blen);
+	for (i = 0; i < blen; i++) {
+		c = i < slen ? (unsigned char)secret[i] : 0;
+		acc |= c ^ (unsigned char)bearer[i];
+	}
+	return acc == 0 && slen != 0;
+}
+
+/* Every token is compared in full, the admin_token too. */
+const struct api_token *
+config_token(const struct berth_config *cfg, const char *bearer)
+{
+	static struct api_token	 admin;
+	const struct api_token	*found = NULL;
+	size_t			 i, blen;
+	int			 eq;
+
+	if (bearer == NULL || (blen = strlen(bearer)) == 0)
+		return NULL;
+	for (i = 0; i < cfg->ntokens; i++) {
+		eq = ct_equal(cfg->tokens[i].token, bearer, blen);
+		if (eq && found == NULL)
+			found = &cfg->tokens[i];
+	}
+	eq = ct_equal(cfg->admin_token, bearer, blen);
+	if (found != NULL || !eq)
+		return found;
+	admin.name = admin.user = admin.role = (char *)"admin";
+	admin.token = cfg->admin_token;
+	return &admin;
+}

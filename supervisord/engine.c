@@ -1,0 +1,217 @@
+/*
+ * berthd's connection to the Docker Engine: the check at start
+ * (/_ping, /version, API 1.41 or newer), reconnection with backoff,
+ * adoption of managed containers by their labels, and the event stream
+ * (die, oom, health_status, destroy) that keeps the registry true.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "berthd.h"
+#include "chan.h"
+#include "codec.h"
+#include "docker.h"
+#include "log.h"
+#include "util.h"
+#include "wscheck.h"
+#include "xmalloc.h"
+
+#define RETRY_MIN_MS	1000
+#define RETRY_MAX_MS	30000
+
+static int			 up;
+static uint64_t			 retry_ms = RETRY_MIN_MS;
+static struct event		*retry_ev;
+static struct docker_stream	*events;
+static char			*evbuf;
+static size_t			 evlen;
+
+static void	check(void);
+
+int
+engine_up(void)
+{
+	return up;
+}
+
+/* ------------------------------------------------------------ events */
+
+static void
+on_event(json_t *ev)
+{
+	const char		*action = json_string_value(json_object_get(ev,
+				    "Action"));
+	const char		*id = json_string_value(json_object_get(
+				    json_object_get(ev, "Actor"), "ID"));
+	struct workspace	*ws;
+
+	if (action == NULL || id == NULL || (ws = ws_find_container(id)) ==
+	    NULL)
+		return;
+	log_debug("event %s for workspace %s", action, ws->id);
+	if (strcmp(action, "oom") == 0)
+		ws->oom = 1;
+	else if (strcmp(action, "die") == 0)
+		container_died(ws);
+	else if (strcmp(action, "destroy") == 0 &&
+	    ws->status != WSS_STOPPED && !ws->stop_requested) {
+		log_warnx("workspace %s: container removed behind berth's "
+		    "back", ws->id);
+		container_stopped(ws, "error");
+	} else if (strncmp(action, "health_status: ", 15) == 0) {
+		snprintf(ws->health, sizeof(ws->health), "%s", action + 15);
+		if (strcmp(ws->health, "healthy") == 0 &&
+		    ws->status == WSS_STARTING)
+			ws->status = WSS_RUNNING;
+	}
+}
+
+/* The stream is one JSON object per line. */
+static void
+events_data(const char *buf, size_t len, void *arg)
+{
+	char	*nl;
+	json_t	*ev;
+
+	if (evlen + len > 1024 * 1024) {
+		log_warnx("engine event too large; dropped");
+		evlen = 0;
+		return;
+	}
+	evbuf = xreallocarray(evbuf, evlen + len + 1, 1);
+	memcpy(evbuf + evlen, buf, len);
+	evlen += len;
+	evbuf[evlen] = '\0';
+	while ((nl = memchr(evbuf, '\n', evlen)) != NULL) {
+		if ((ev = json_loadb(evbuf, (size_t)(nl - evbuf), 0, NULL)) !=
+		    NULL) {
+			on_event(ev);
+			json_decref(ev);
+		}
+		evlen -= (size_t)(nl + 1 - evbuf);
+		memmove(evbuf, nl + 1, evlen);
+	}
+}
+
+static void
+schedule_check(void)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(retry_ms / 1000);
+	tv.tv_usec = (suseconds_t)(retry_ms % 1000) * 1000;
+	evtimer_add(retry_ev, &tv);
+	retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
+}
+
+static void
+events_end(long status, const char *err, void *arg)
+{
+	events = NULL;
+	evlen = 0;
+	if (env->shutting_down)
+		return;
+	log_warnx("lost the Docker Engine event stream (%s); reconnecting",
+	    err != NULL ? err : "closed");
+	up = 0;
+	schedule_check();
+}
+
+static void
+follow_events(void)
+{
+	char	*filter, path[512];
+
+	filter = docker_escape("{\"type\":[\"container\"],"
+	    "\"label\":[\"berth.managed=true\"]}");
+	snprintf(path, sizeof(path), "/events?filters=%s", filter);
+	free(filter);
+	events = docker_stream(path, events_data, events_end, NULL);
+}
+
+static void
+adopt_listed(const struct docker_reply *r, void *arg)
+{
+	json_t	*c;
+	size_t	 i;
+
+	if (r->status != 200 || !json_is_array(r->json)) {
+		log_warnx("cannot list managed containers: HTTP %ld %s",
+		    r->status, r->err != NULL ? r->err : "");
+		return;
+	}
+	json_array_foreach(r->json, i, c)
+		container_adopt(c);
+}
+
+static void
+adopt(void)
+{
+	char	*filter, path[512];
+
+	filter = docker_escape("{\"label\":[\"berth.managed=true\"]}");
+	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s",
+	    filter);
+	free(filter);
+	docker_call("GET", path, NULL, 0, adopt_listed, NULL);
+}
+
+/* ------------------------------------------------------------ check */
+
+static void
+checked(int ok, const char *version, const char *api, const char *err,
+    void *arg)
+{
+	if (!ok) {
+		if (up || retry_ms == RETRY_MIN_MS)
+			log_warnx("Docker Engine unavailable: %s", err);
+		up = 0;
+		schedule_check();
+		return;
+	}
+	log_info("Docker Engine %s (API %s) at %s", version, api,
+	    env->cfg.docker_socket);
+	up = 1;
+	retry_ms = RETRY_MIN_MS;
+	follow_events();
+	adopt();
+}
+
+static void
+check(void)
+{
+	docker_check(checked, NULL);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	check();
+}
+
+void
+engine_start(void)
+{
+	if (docker_init(env->base, env->cfg.docker_socket) == -1)
+		fatalx("cannot initialise the Docker client");
+	retry_ev = evtimer_new(env->base, retry_cb, NULL);
+	check();
+}
+
+void
+engine_stop(void)
+{
+	if (retry_ev != NULL)
+		event_free(retry_ev);
+	retry_ev = NULL;
+	docker_shutdown();
+	events = NULL;
+	free(evbuf);
+	evbuf = NULL;
+}

@@ -1,0 +1,524 @@
+/*
+ * The workspace API of the gateway: bearer-token authentication,
+ * request bodies parsed and validated (400 malformed, 413 too large,
+ * 422 invalid), one IPC request to berthd per API request, and the
+ * answer turned into camelCase JSON with ISO-8601 times.
+ */
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "gateway.h"
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+#include "wscheck.h"
+#include "xmalloc.h"
+
+struct ident {
+	const char	*user;
+	int		 admin;
+};
+
+typedef void (*api_done_cb)(struct evhttp_request *, struct msg *);
+
+/* One API request waiting for berthd. */
+struct call {
+	struct worker		*w;
+	struct evhttp_request	*req;
+	api_done_cb		 done;
+	uint32_t		 id;
+	int			 gone;
+};
+
+/* ------------------------------------------------------------ auth */
+
+/* The caller's identity, or NULL after answering 401. */
+static int
+authenticate(struct worker *w, struct evhttp_request *req, struct ident *id)
+{
+	const struct api_token	*t;
+	const char		*h;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+	    (t = config_token(&w->cfg, h + 7)) == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		http_error(req, 401, "unauthorized", h == NULL ?
+		    "missing bearer token" : "invalid bearer token");
+		return -1;
+	}
+	id->user = t->user;
+	id->admin = strcmp(t->role, "admin") == 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------ calls */
+
+static int
+http_status(const char *code)
+{
+	static const struct { const char *code; int status; } map[] = {
+		{ "not_found", 404 }, { "invalid", 422 }, { "forbidden", 403 },
+		{ "conflict", 409 }, { "unavailable", 503 }, { "busy", 503 },
+		{ "engine_error", 502 }, { "bad_request", 400 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].code, code) == 0)
+			return map[i].status;
+	return 500;
+}
+
+static void
+call_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct call *c = arg;
+
+	c->gone = 1;
+	worker_cancel(c->w, c->id);
+	free(c);
+}
+
+static void
+call_reply(struct worker *w, struct msg *reply, void *arg)
+{
+	struct call		*c = arg;
+	struct body_error	*e;
+
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
+	    NULL, NULL);
+	if (reply == NULL)
+		http_error(c->req, 503, "unavailable", "berthd did not answer");
+	else if (reply->type == MSG_ERROR) {
+		e = reply->body;
+		http_error(c->req, http_status(e->code), e->code, "%s",
+		    e->message);
+	} else
+		c->done(c->req, reply);
+	free(c);
+}
+
+static void
+api_call(struct worker *w, struct evhttp_request *req, struct msg *m,
+    api_done_cb done)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+
+	c->w = w;
+	c->req = req;
+	c->done = done;
+	if ((c->id = worker_request(w, m, call_reply, c)) == 0) {
+		http_error(req, 503, "unavailable", "cannot reach berthd");
+		free(c);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    call_closed, c);
+}
+
+/* ------------------------------------------------------------ JSON out */
+
+static json_t *
+time_json(int64_t ms)
+{
+	char buf[40];
+
+	if (ms <= 0)
+		return json_null();
+	return json_string(iso8601_ms((uint64_t)ms, buf, sizeof(buf)));
+}
+
+static json_t *
+nonempty(const char *s)
+{
+	return s[0] != '\0' ? json_string(s) : json_null();
+}
+
+static json_t *
+workspace_json(const struct workspace_info *wi)
+{
+	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:o,"
+	    "s:{s:f,s:I,s:I,s:I},s:o,s:o,s:o}",
+	    "id", wi->id, "status", wi->status, "health", wi->health,
+	    "containerId", nonempty(wi->container_id), "type", wi->type,
+	    "tier", wi->tier, "userId", wi->user_id,
+	    "projectId", nonempty(wi->project_id),
+	    "s3Bucket", nonempty(wi->s3_bucket), "url", nonempty(wi->url),
+	    "shutdownReason", nonempty(wi->stop_reason),
+	    "resources", "cpus", wi->cpus, "memory",
+	    (json_int_t)wi->memory_mb, "memorySwap",
+	    (json_int_t)wi->memory_swap_mb, "memoryReservation",
+	    (json_int_t)wi->memory_reservation_mb,
+	    "createdAt", time_json(wi->created_ms),
+	    "startedAt", time_json(wi->started_ms),
+	    "stoppedAt", time_json(wi->stopped_ms));
+}
+
+static void
+done_created(struct evhttp_request *req, struct msg *m)
+{
+	http_reply_json(req, 201, workspace_json(m->body));
+}
+
+static void
+done_workspace(struct evhttp_request *req, struct msg *m)
+{
+	http_reply_json(req, 200, workspace_json(m->body));
+}
+
+static void
+done_list(struct evhttp_request *req, struct msg *m)
+{
+	struct body_ws_items	*b = m->body;
+	json_t			*a = json_array();
+	size_t			 i;
+
+	for (i = 0; i < b->nitems; i++)
+		json_array_append_new(a, workspace_json(&b->items[i]));
+	http_reply_json(req, 200, json_pack("{s:o,s:I}", "workspaces", a,
+	    "count", (json_int_t)b->nitems));
+}
+
+static void
+done_health(struct evhttp_request *req, struct msg *m)
+{
+	struct body_ws_health	*h = m->body;
+	json_t			*last = json_null();
+
+	if (h->has_check)
+		last = json_pack("{s:I,s:s,s:s}", "exitCode",
+		    (json_int_t)h->exit_code, "output", h->output,
+		    "timestamp", h->timestamp);
+	http_reply_json(req, 200, json_pack("{s:b,s:s,s:I,s:o}", "healthy",
+	    h->healthy, "status", h->status, "failingStreak",
+	    (json_int_t)h->failing_streak, "lastCheck", last));
+}
+
+static void
+done_stats(struct evhttp_request *req, struct msg *m)
+{
+	struct body_sample	*s = m->body;
+	double			 mp = 0;
+	int64_t			 ws = s->mem_usage - s->mem_inactive_file;
+
+	if (ws < 0)
+		ws = s->mem_usage;
+	if (s->mem_limit > 0)
+		mp = (double)s->mem_usage * 100.0 / (double)s->mem_limit;
+	http_reply_json(req, 200, json_pack("{s:s,s:{s:f,s:I,s:I,s:I},"
+	    "s:{s:f,s:I,s:I,s:I,s:I},s:{s:I,s:I},s:{s:I,s:I},s:I}",
+	    "source", s->source,
+	    "cpu", "percent", round(s->cpu_percent * 100) / 100, "usage",
+	    (json_int_t)s->cpu_usage_ns, "systemUsage",
+	    (json_int_t)s->system_usage_ns, "onlineCpus",
+	    (json_int_t)s->online_cpus,
+	    "memory", "percent", round(mp * 100) / 100, "usage",
+	    (json_int_t)s->mem_usage, "limit", (json_int_t)s->mem_limit,
+	    "cache", (json_int_t)s->mem_cache, "workingSet", (json_int_t)ws,
+	    "network", "rxBytes", (json_int_t)s->net_rx, "txBytes",
+	    (json_int_t)s->net_tx,
+	    "blockIO", "readBytes", (json_int_t)s->blk_read, "writeBytes",
+	    (json_int_t)s->blk_write, "pids", (json_int_t)s->pids));
+}
+
+/* ------------------------------------------------------------ JSON in */
+
+/* The request body as a JSON object, or NULL after answering. */
+static json_t *
+read_body(struct evhttp_request *req)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
+	size_t		 len = evbuffer_get_length(in);
+	json_error_t	 jerr;
+	json_t		*j;
+
+	j = json_loadb((const char *)evbuffer_pullup(in, -1), len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		http_error(req, 400, "bad_request", "malformed JSON: %s",
+		    jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		http_error(req, 422, "invalid", "the body must be an object");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Copy an optional string field; -1 (with err) if of another type. */
+static int
+get_str(json_t *o, const char *key, char **out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v)) {
+		*out = xstrdup("");
+		return 0;
+	}
+	if (!json_is_string(v) || !ws_valid_text(json_string_value(v), 256)) {
+		snprintf(err, errlen, "%s must be a string without control "
+		    "characters", key);
+		*out = xstrdup("");
+		return -1;
+	}
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int
+get_num(json_t *o, const char *key, int integer, double *out, char *err,
+    size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_number(v) || (integer && !json_is_integer(v))) {
+		snprintf(err, errlen, "%s must be %s", key, integer ?
+		    "an integer (MB)" : "a number");
+		return -1;
+	}
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* Only these keys may appear in o. */
+static int
+only_keys(json_t *o, const char *const *allowed, char *err, size_t errlen)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach(o, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], key) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			snprintf(err, errlen, "unknown field %.64s", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* cpus, memory, memorySwap, memoryReservation of o. */
+static int
+get_limits(json_t *o, double *cpus, int64_t *mem, int64_t *swap,
+    int64_t *resv, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "cpus", "memory", "memorySwap",
+	    "memoryReservation", NULL };
+	double	m, s, r;
+
+	if (only_keys(o, keys, err, errlen) == -1 ||
+	    get_num(o, "cpus", 0, cpus, err, errlen) == -1 ||
+	    get_num(o, "memory", 1, &m, err, errlen) == -1 ||
+	    get_num(o, "memorySwap", 1, &s, err, errlen) == -1 ||
+	    get_num(o, "memoryReservation", 1, &r, err, errlen) == -1)
+		return -1;
+	*mem = (int64_t)m;
+	*swap = (int64_t)s;
+	*resv = (int64_t)r;
+	return 0;
+}
+
+static int
+get_env(json_t *o, struct body_ws_create *b, char *err, size_t errlen)
+{
+	json_t		*e = json_object_get(o, "env"), *v;
+	const char	*key;
+
+	if (e == NULL || json_is_null(e))
+		return 0;
+	if (!json_is_object(e) || json_object_size(e) > 64) {
+		snprintf(err, errlen, "env must be an object of at most 64 "
+		    "strings");
+		return -1;
+	}
+	b->env = xcalloc(json_object_size(e) + 1, sizeof(*b->env));
+	json_object_foreach(e, key, v) {
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "env values must be strings");
+			return -1;
+		}
+		b->env[b->nenv].key = xstrdup(key);
+		b->env[b->nenv++].value = xstrdup(json_string_value(v));
+	}
+	return 0;
+}
+
+/* The limits given at the top level of a create request. */
+static json_t *
+limits_of(json_t *o)
+{
+	static const char *const keys[] = { "cpus", "memory", "memorySwap",
+	    "memoryReservation" };
+	json_t	*lim = json_object();
+	size_t	 i;
+
+	for (i = 0; i < 4; i++)
+		if (json_object_get(o, keys[i]) != NULL)
+			json_object_set(lim, keys[i],
+			    json_object_get(o, keys[i]));
+	return lim;
+}
+
+static int
+parse_create(struct worker *w, json_t *o, const struct ident *id,
+    struct body_ws_create *b, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "type", "userId", "projectId",
+	    "s3Bucket", "tier", "env", "resources", "cpus", "memory",
+	    "memorySwap", "memoryReservation", NULL };
+	json_t	*res = json_object_get(o, "resources"), *lim;
+
+	b->user_id = xstrdup(id->user);
+	b->admin = id->admin;
+	if (only_keys(o, keys, err, errlen) == -1 ||
+	    get_str(o, "type", &b->type, err, errlen) == -1 ||
+	    get_str(o, "userId", &b->owner, err, errlen) == -1 ||
+	    get_str(o, "projectId", &b->project_id, err, errlen) == -1 ||
+	    get_str(o, "s3Bucket", &b->s3_bucket, err, errlen) == -1 ||
+	    get_str(o, "tier", &b->tier, err, errlen) == -1 ||
+	    get_env(o, b, err, errlen) == -1)
+		return -1;
+	if (res != NULL && !json_is_object(res)) {
+		snprintf(err, errlen, "resources must be an object");
+		return -1;
+	}
+	lim = res != NULL ? json_deep_copy(res) : limits_of(o);
+	if (get_limits(lim, &b->cpus, &b->memory_mb, &b->memory_swap_mb,
+	    &b->memory_reservation_mb, err, errlen) == -1) {
+		json_decref(lim);
+		return -1;
+	}
+	json_decref(lim);
+	if (b->type[0] == '\0') {
+		snprintf(err, errlen, "type is required");
+		return -1;
+	}
+	if (b->owner[0] == '\0') {
+		free(b->owner);
+		b->owner = xstrdup(id->user);
+	}
+	return ws_check_create(&w->cfg, b, err, errlen);
+}
+
+/* ------------------------------------------------------------ handlers */
+
+void
+api_ws_create(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	struct ident		 id;
+	struct msg		 m;
+	json_t			*o;
+	char			 err[256] = "";
+
+	if (authenticate(w, req, &id) == -1 || (o = read_body(req)) == NULL)
+		return;
+	msg_init(&m, MSG_WS_CREATE, 0, PEER_PARENT);
+	if (parse_create(w, o, &id, m.body, err, sizeof(err)) == -1)
+		http_error(req, 422, "invalid", "%s", err);
+	else
+		api_call(w, req, &m, done_created);
+	msg_clear(&m);
+	json_decref(o);
+}
+
+static void
+ws_ref_call(struct worker *w, struct evhttp_request *req, unsigned type,
+    const char *wsid, api_done_cb done)
+{
+	struct body_ws_ref	*r;
+	struct ident		 id;
+	struct msg		 m;
+
+	if (authenticate(w, req, &id) == -1)
+		return;
+	if (!ws_valid_id(wsid, type == MSG_WS_LIST)) {
+		http_error(req, 404, "not_found", "no such workspace");
+		return;
+	}
+	r = msg_init(&m, type, 0, PEER_PARENT);
+	r->user_id = xstrdup(id.user);
+	r->admin = id.admin;
+	r->id = xstrdup(wsid);
+	api_call(w, req, &m, done);
+	msg_clear(&m);
+}
+
+void
+api_ws_list(struct worker *w, struct evhttp_request *req, char params[][128])
+{
+	ws_ref_call(w, req, MSG_WS_LIST, "", done_list);
+}
+
+void
+api_ws_get(struct worker *w, struct evhttp_request *req, char params[][128])
+{
+	ws_ref_call(w, req, MSG_WS_GET, params[0], done_workspace);
+}
+
+void
+api_ws_delete(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	ws_ref_call(w, req, MSG_WS_DELETE, params[0], done_workspace);
+}
+
+void
+api_ws_health(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	ws_ref_call(w, req, MSG_WS_HEALTH, params[0], done_health);
+}
+
+void
+api_ws_stats(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	ws_ref_call(w, req, MSG_WS_STATS, params[0], done_stats);
+}
+
+void
+api_ws_patch(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	struct body_ws_patch	*p;
+	struct ident		 id;
+	struct msg		 m;
+	json_t			*o;
+	char			 err[256];
+
+	if (authenticate(w, req, &id) == -1 || (o = read_body(req)) == NULL)
+		return;
+	p = msg_init(&m, MSG_WS_PATCH, 0, PEER_PARENT);
+	p->user_id = xstrdup(id.user);
+	p->admin = id.admin;
+	p->id = xstrdup(params[0]);
+	if (!ws_valid_id(p->id, 0))
+		http_error(req, 404, "not_found", "no such workspace");
+	else if (get_limits(o, &p->cpus, &p->memory_mb, &p->memory_swap_mb,
+	    &p->memory_reservation_mb, err, sizeof(err)) == -1)
+		http_error(req, 422, "invalid", "%s", err);
+	else if (p->cpus == 0 && p->memory_mb == 0 && p->memory_swap_mb == 0 &&
+	    p->memory_reservation_mb == 0)
+		http_error(req, 422, "invalid", "nothing to change");
+	else
+		api_call(w, req, &m, done_workspace);
+	msg_clear(&m);
+	json_decref(o);
+}
