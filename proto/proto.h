@@ -109,6 +109,8 @@ struct body_status {
 	int64_t			 uptime_ms;
 	int64_t			 pid;
 	int			 all_up;
+	int			 docker_up;	/* the engine answers */
+	char			*docker_version; /* "" when down */
 	struct worker_status	*workers;
 	size_t			 nworkers;
 };

@@ -148,6 +148,7 @@ void		 reply_error(struct wproc *wp, uint32_t id, const char *code,
 void	 engine_start(void);		/* check, adopt, follow events */
 void	 engine_stop(void);
 int	 engine_up(void);
+const char *engine_version(void);	/* "" when down */
 void	 engine_create(struct workspace *, const struct body_ws_create *,
 	    struct wproc *reply_to, uint32_t reply_id);
 void	 engine_remove(struct workspace *, struct wproc *, uint32_t);
@@ -166,6 +167,9 @@ void	 container_adopt(struct json_t *summary);
 /* ------------------------------------------------------------ router.c */
 
 typedef void (*parent_reply_cb)(struct msg *reply, void *arg);
+/* An MSG_ERROR reply to request id of to, from peer. */
+void	 send_error(struct wproc *to, uint32_t id, unsigned peer,
+	    const char *code, const char *message);
 /* berthd asks a worker; cb gets the reply or NULL (worker gone). */
 int	 parent_call(struct wproc *, struct msg *, parent_reply_cb, void *);
 

@@ -26,6 +26,7 @@
 #define RETRY_MAX_MS	30000
 
 static int			 up;
+static char			 version[64];
 static uint64_t			 retry_ms = RETRY_MIN_MS;
 static struct event		*retry_ev;
 static struct docker_stream	*events;
@@ -38,6 +39,12 @@ int
 engine_up(void)
 {
 	return up;
+}
+
+const char *
+engine_version(void)
+{
+	return up ? version : "";
 }
 
 /* ------------------------------------------------------------ events */
@@ -165,7 +172,7 @@ adopt(void)
 /* ------------------------------------------------------------ check */
 
 static void
-checked(int ok, const char *version, const char *api, const char *err,
+checked(int ok, const char *version_s, const char *api, const char *err,
     void *arg)
 {
 	if (!ok) {
@@ -175,9 +182,10 @@ checked(int ok, const char *version, const char *api, const char *err,
 		schedule_check();
 		return;
 	}
-	log_info("Docker Engine %s (API %s) at %s", version, api,
+	log_info("Docker Engine %s (API %s) at %s", version_s, api,
 	    env->cfg.docker_socket);
 	up = 1;
+	snprintf(version, sizeof(version), "%s", version_s);
 	retry_ms = RETRY_MIN_MS;
 	follow_events();
 	adopt();

@@ -70,7 +70,7 @@ route_find(unsigned type, unsigned src, unsigned dst)
 	return NULL;
 }
 
-static void
+void
 send_error(struct wproc *to, uint32_t id, unsigned peer, const char *code,
     const char *message)
 {
@@ -131,6 +131,8 @@ router_status(struct msg *m, uint32_t id)
 	b->uptime_ms = (int64_t)(now - env->start_ms);
 	b->pid = getpid();
 	b->all_up = supervise_all_up();
+	b->docker_up = engine_up();
+	b->docker_version = xstrdup(engine_version());
 	b->workers = xcalloc(NWORKERS, sizeof(*b->workers));
 	b->nworkers = NWORKERS;
 	for (i = 0; i < NWORKERS; i++) {

@@ -155,22 +155,13 @@ void
 reply_error(struct wproc *wp, uint32_t id, const char *code,
     const char *fmt, ...)
 {
-	struct body_error	*e;
-	struct msg		 m;
-	char			 text[512];
-	va_list			 ap;
+	char	text[512];
+	va_list	ap;
 
-	if (wp == NULL || wp->chan == NULL)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	e = msg_init(&m, MSG_ERROR, id, PEER_PARENT);
-	m.flags = MSGF_REPLY;
-	e->code = xstrdup(code);
-	e->message = xstrdup(text);
-	chan_send(wp->chan, &m);
-	msg_clear(&m);
+	send_error(wp, id, PEER_PARENT, code, text);
 }
 
 static void

@@ -3,7 +3,8 @@
  * create -> healthy -> stats -> patch -> delete cycle checked against
  * `docker inspect`, ownership and tokens, bad input (and that nothing
  * reaches the engine for it), engine down, adoption across a berthd
- * restart, and exits recorded as error or resource_limit.
+ * restart, exits recorded as error or resource_limit, a container
+ * removed behind berth's back, and the engine's state in /api/health.
  */
 #include <sys/wait.h>
 
@@ -320,10 +321,18 @@ Test(workspaces, engine_down_answers_503)
 	const char *const envv[] = {
 	    "BERTH_DOCKER_SOCKET=/tmp/berth-no-engine.sock", NULL };
 
+	json_t	*h, *c;
+
 	harness_start(&run, config, envv, (uid_t)-1);
 	json_decref(call("POST", "/api/workspaces", ALICE,
 	    "{\"type\":\"demo\"}", 503));
 	cr_expect(log_contains(&run, "Docker Engine unavailable"));
+	h = call("GET", "/api/health", NULL, NULL, 200);
+	cr_expect_str_eq(jstr(h, "overall"), "degraded");
+	c = json_array_get(json_object_get(h, "checks"), 0);
+	cr_expect_str_eq(jstr(c, "name"), "docker");
+	cr_expect_str_eq(jstr(c, "status"), "unhealthy");
+	json_decref(h);
 }
 
 Test(workspaces, adopted_across_a_berthd_restart)
@@ -366,6 +375,15 @@ Test(workspaces, unexpected_exit_is_error_and_oom_is_resource_limit)
 	ws = create(ALICE, "{\"type\":\"demo\"}");
 	cid = jstr(ws, "containerId");
 	cr_assert_eq(sh(NULL, "docker kill %s >/dev/null", cid), 0);
+	j = wait_field(jstr(ws, "id"), ALICE, "status", "stopped", 15000);
+	cr_expect_str_eq(jstr(j, "shutdownReason"), "error");
+	json_decref(j);
+	json_decref(ws);
+
+	/* Removed behind berth's back. */
+	ws = create(ALICE, "{\"type\":\"demo\"}");
+	cr_assert_eq(sh(NULL, "docker rm -f %s >/dev/null",
+	    jstr(ws, "containerId")), 0);
 	j = wait_field(jstr(ws, "id"), ALICE, "status", "stopped", 15000);
 	cr_expect_str_eq(jstr(j, "shutdownReason"), "error");
 	json_decref(j);

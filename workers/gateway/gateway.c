@@ -59,6 +59,7 @@ struct pending {
 	int			 outstanding;
 	json_t			*workers;	/* per-worker details */
 	int			 all_up;
+	int			 docker_up;
 	json_t			*status;	/* berthd's answer */
 };
 
@@ -116,13 +117,25 @@ worker_json(const struct worker_status *ws)
 }
 
 static json_t *
-health_checks(json_t *workers, json_t **summary, int *healthy)
+docker_check(struct pending *p)
+{
+	json_t *v = json_object_get(p->status, "dockerVersion");
+
+	return json_pack("{s:s,s:s,s:n,s:{s:b,s:O}}", "name", "docker",
+	    "status", p->docker_up ? "healthy" : "unhealthy", "responseTime",
+	    "details", "reachable", p->docker_up, "version", v);
+}
+
+static json_t *
+health_checks(struct pending *p, json_t **summary, int *healthy)
 {
 	json_t	*checks = json_array(), *wj;
 	size_t	 i;
 	int	 ok, nok = 0, nbad = 0;
 
-	json_array_foreach(workers, i, wj) {
+	json_array_append_new(checks, docker_check(p));
+	p->docker_up ? nok++ : nbad++;
+	json_array_foreach(p->workers, i, wj) {
 		ok = json_is_true(json_object_get(wj, "responsive"));
 		ok ? nok++ : nbad++;
 		json_array_append_new(checks, json_pack("{s:s,s:s,s:O,s:O}",
@@ -154,7 +167,7 @@ health_finish(struct pending *p)
 		pending_free(p);
 		return;
 	}
-	checks = health_checks(p->workers, &summary, &healthy);
+	checks = health_checks(p, &summary, &healthy);
 	body = json_pack("{s:s,s:s,s:O,s:O,s:o,s:o,s:O}",
 	    "overall", healthy && p->all_up ? "healthy" : "degraded",
 	    "timestamp", iso8601_ms(wall_ms(), ts, sizeof(ts)),
@@ -239,8 +252,10 @@ health_status(struct worker *w, struct msg *reply, void *arg)
 	}
 	st = reply->body;
 	p->all_up = st->all_up;
-	p->status = json_pack("{s:s,s:I}", "version", st->version,
-	    "uptimeMs", (json_int_t)st->uptime_ms);
+	p->docker_up = st->docker_up;
+	p->status = json_pack("{s:s,s:I,s:s}", "version", st->version,
+	    "uptimeMs", (json_int_t)st->uptime_ms, "dockerVersion",
+	    st->docker_version);
 	p->workers = json_array();
 	for (i = 0; i < st->nworkers; i++)
 		json_array_append_new(p->workers, worker_json(&st->workers[i]));
