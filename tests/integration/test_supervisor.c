@@ -479,6 +479,10 @@ Test(supervisor, check_config_and_version)
 	    "berth.conf.example", BERTH_BUILDDIR, BERTH_SRCDIR);
 	cr_expect_eq(run_cmd(cmd, &out), 0, "%s", out);
 	free(out);
+	snprintf(cmd, sizeof(cmd), "%s/berthd --check-config -c %s/contrib/"
+	    "demo.conf", BERTH_BUILDDIR, BERTH_SRCDIR);
+	cr_expect_eq(run_cmd(cmd, &out), 0, "demo.conf: %s", out);
+	free(out);
 	snprintf(cmd, sizeof(cmd), "%s/berthd --version", BERTH_BUILDDIR);
 	cr_expect_eq(run_cmd(cmd, &out), 0);
 	cr_expect(strncmp(out, "berthd ", 7) == 0);

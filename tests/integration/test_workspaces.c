@@ -335,6 +335,37 @@ Test(workspaces, engine_down_answers_503)
 	json_decref(h);
 }
 
+/* The engine appears after berthd: it reconnects by itself. */
+Test(workspaces, reconnects_when_the_engine_appears)
+{
+	char		 var[160], sock[128], path[160];
+	const char	*envv[2];
+	json_t		*h, *ws;
+	int		 waited, up = 0;
+
+	snprintf(sock, sizeof(sock), "/tmp/berth-late-%d.sock", (int)getpid());
+	unlink(sock);
+	snprintf(var, sizeof(var), "BERTH_DOCKER_SOCKET=%s", sock);
+	envv[0] = var;
+	envv[1] = NULL;
+	harness_start(&run, config, envv, (uid_t)-1);
+	json_decref(call("POST", "/api/workspaces", ALICE,
+	    "{\"type\":\"demo\"}", 503));
+	cr_assert_eq(symlink("/var/run/docker.sock", sock), 0);
+	for (waited = 0; waited < 20000 && !up; waited += 250) {
+		h = call("GET", "/api/health", NULL, NULL, 200);
+		up = strcmp(jstr(h, "overall"), "healthy") == 0;
+		json_decref(h);
+		sleep_ms(250);
+	}
+	cr_assert(up, "berthd did not reconnect to the engine");
+	ws = create(ALICE, "{\"type\":\"demo\"}");
+	snprintf(path, sizeof(path), "/api/workspaces/%s", jstr(ws, "id"));
+	json_decref(call("DELETE", path, ALICE, NULL, 200));
+	json_decref(ws);
+	unlink(sock);
+}
+
 Test(workspaces, adopted_across_a_berthd_restart)
 {
 	json_t		*ws, *again;
