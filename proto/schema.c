@@ -96,8 +96,8 @@ static const struct field status_fields[] = {
 	INT(body_status, uptime_ms, 1),
 	INT(body_status, pid, 1),
 	BOOL(body_status, all_up, 1),
-	BOOL(body_status, docker_up, 1),
-	STR(body_status, docker_version, 1, MAX_WORD),
+	BOOL(body_status, docker_up, 0),
+	STR(body_status, docker_version, 0, MAX_WORD),
 	ARRAY(body_status, workers, 1, MAX_WORKERS, schema_worker_status,
 	    nworkers),
 };

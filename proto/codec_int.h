@@ -1,0 +1,31 @@
+/*
+ * What the two halves of the codec (codec.c decodes, encode.c encodes)
+ * share.  Private to proto/.
+ */
+#ifndef BERTH_CODEC_INT_H
+#define BERTH_CODEC_INT_H
+
+#include <stddef.h>
+
+#include "proto.h"
+
+#define MSGF_ALL	(MSGF_FD | MSGF_REPLY)
+
+#define FIELD_PTR(base, f, T)	((T *)((char *)(base) + (f)->offset))
+#define FIELD_CPTR(base, f, T)	((const T *)((const char *)(base) + \
+				    (f)->offset))
+#define COUNT_PTR(base, f)	((size_t *)((char *)(base) + \
+				    (f)->count_offset))
+#define COUNT_CPTR(base, f)	((const size_t *)((const char *)(base) + \
+				    (f)->count_offset))
+
+void		 seterr(char *err, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* "key" or "entries[3].key", for error messages. */
+const char	*field_path(char *buf, size_t len, const char *path,
+		    const struct field *f);
+const char	*elem_path(char *buf, size_t len, const char *name, size_t i);
+/* The largest string or array field f may hold. */
+size_t		 field_max(const struct field *f);
+
+#endif
