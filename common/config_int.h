@@ -39,5 +39,8 @@ int	 config_named_load_env(struct berth_config *cfg,
 	    struct config_errors *errs);
 void	 config_named_finish(struct berth_config *cfg,
 	    struct config_errors *errs);
+/* The next item of the comma list at *p, in *item and *len; 0 at the
+ * end. */
+int	 config_next_item(const char **p, const char **item, size_t *len);
 
 #endif

@@ -258,9 +258,8 @@ id_base(const struct kind *kd)
 	return id;
 }
 
-/* The next item of the comma list at *p, in *item and *len. */
-static int
-next_item(const char **p, const char **item, size_t *len)
+int
+config_next_item(const char **p, const char **item, size_t *len)
 {
 	if (**p == '\0')
 		return 0;
@@ -626,7 +625,7 @@ check_type_tiers(const struct berth_config *cfg, const struct ws_type *t,
 	const char		*p = t->tiers, *item;
 	size_t			 len;
 
-	while (next_item(&p, &item, &len)) {
+	while (config_next_item(&p, &item, &len)) {
 		if (valid_name(item, len) &&	/* else reported */
 		    find_section(tk, cfg, item, len) == -1)
 			config_errors_add(errs, "[type.%s] tiers: no [tier.%.*s]",
@@ -740,85 +739,4 @@ config_foreach(const struct berth_config *cfg, config_each_cb cb, void *arg)
 			}
 		}
 	}
-}
-
-const struct ws_type *
-config_type(const struct berth_config *cfg, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < cfg->ntypes; i++) {
-		if (cfg->types[i].enabled &&
-		    strcmp(cfg->types[i].name, name) == 0)
-			return &cfg->types[i];
-	}
-	return NULL;
-}
-
-const struct tier *
-config_tier(const struct berth_config *cfg, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < cfg->ntiers; i++) {
-		if (strcmp(cfg->tiers[i].name, name) == 0)
-			return &cfg->tiers[i];
-	}
-	return NULL;
-}
-
-int
-config_type_allows_tier(const struct ws_type *t, const char *tier)
-{
-	const char	*p = t->tiers, *item;
-	size_t		 len;
-
-	while (next_item(&p, &item, &len)) {
-		if (len == strlen(tier) && strncmp(item, tier, len) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * 1 if secret equals bearer.  Every byte of bearer is looked at whatever
- * the lengths, and nothing depends on where the first difference is.
- */
-static int
-ct_equal(const char *secret, const char *bearer, size_t blen)
-{
-	volatile unsigned int	acc;
-	size_t			slen = strlen(secret), i;
-	unsigned char		c;
-
-	acc = (slen != blen);
-	for (i = 0; i < blen; i++) {
-		c = i < slen ? (unsigned char)secret[i] : 0;
-		acc |= c ^ (unsigned char)bearer[i];
-	}
-	return acc == 0 && slen != 0;
-}
-
-/* Every token is compared in full, the admin_token too. */
-const struct api_token *
-config_token(const struct berth_config *cfg, const char *bearer)
-{
-	static struct api_token	 admin;
-	const struct api_token	*found = NULL;
-	size_t			 i, blen;
-	int			 eq;
-
-	if (bearer == NULL || (blen = strlen(bearer)) == 0)
-		return NULL;
-	for (i = 0; i < cfg->ntokens; i++) {
-		eq = ct_equal(cfg->tokens[i].token, bearer, blen);
-		if (eq && found == NULL)
-			found = &cfg->tokens[i];
-	}
-	eq = ct_equal(cfg->admin_token, bearer, blen);
-	if (found != NULL || !eq)
-		return found;
-	admin.name = admin.user = admin.role = (char *)"admin";
-	admin.token = cfg->admin_token;
-	return &admin;
 }
