@@ -1,0 +1,24 @@
+#!/bin/sh
+# Run bench/db_batch against a throwaway PostgreSQL started by
+# tests/start-postgres.sh (default server settings: fsync and
+# synchronous_commit on, unless BERTH_PG_OPTS says otherwise), then stop
+# and remove it.
+#
+#   bench/db_batch.sh PATH/TO/db_batch [CYCLES [BATCH [ROWS]]]
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+prog=${1:?usage: db_batch.sh PATH/TO/db_batch [CYCLES [BATCH [ROWS]]]}
+shift
+dir=$(mktemp -d /tmp/berth-bench-db.XXXXXX)
+cleanup() {
+	sh "$here/tests/start-postgres.sh" stop "$dir" >/dev/null 2>&1 || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+conninfo=$(sh "$here/tests/start-postgres.sh" "$dir" 5434 2>"$dir.log") ||
+    { cat "$dir.log" >&2; rm -f "$dir.log"; exit 1; }
+rm -f "$dir.log"
+ver=$(psql "$conninfo" -Atc 'SHOW server_version' 2>/dev/null || echo '?')
+echo "# $(uname -srm), $(nproc) cores, PostgreSQL $ver"
+echo "# server options: ${BERTH_PG_OPTS:-defaults}"
+"$prog" "$conninfo" "$@"

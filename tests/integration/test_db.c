@@ -1,0 +1,599 @@
+/*
+ * The statswriter's database layer (workers/statswriter/db.c) against a
+ * real PostgreSQL: tests/start-postgres.sh starts one throwaway cluster
+ * for the whole run (a report hook, before any test process exists) and
+ * every test gets a fresh database of its own.  A cluster that cannot
+ * start fails every test with the reason; nothing is skipped.
+ */
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+
+#define START_PG	BERTH_SRCDIR "/tests/start-postgres.sh"
+#define PG_PORT		"5433"
+#define ENV_CONNINFO	"BERTH_TEST_PG_CONNINFO"
+#define ENV_FAILURE	"BERTH_TEST_PG_FAILURE"
+#define T0		1700000000000LL	/* ms: 2023-11-14T22:13:20Z */
+
+static char	 pgdir[] = "/tmp/berth-test-db.XXXXXX";
+static int	 pg_started;
+
+/* Per test. */
+static char	 dbname[64];
+static char	 conninfo[512];
+static struct db *db;
+static PGconn	*check;
+static char	 err[1024];
+
+/* ------------------------------------------------------------ cluster */
+
+/* The failure every test reports: the start script's own words. */
+static void
+fail_with_log(void)
+{
+	char	 path[64], msg[1024], log[768];
+	FILE	*f;
+	size_t	 n = 0;
+
+	snprintf(path, sizeof path, "%s.log", pgdir);
+	if ((f = fopen(path, "r")) != NULL) {
+		n = fread(log, 1, sizeof log - 1, f);
+		fclose(f);
+	}
+	log[n] = '\0';
+	snprintf(msg, sizeof msg, "tests/start-postgres.sh could not start "
+	    "PostgreSQL: %s", n > 0 ? log : "(no output)");
+	setenv(ENV_FAILURE, msg, 1);
+}
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	char	 cmd[512], line[512];
+	FILE	*p;
+	size_t	 n;
+
+	(void)set;
+	if (mkdtemp(pgdir) == NULL) {
+		setenv(ENV_FAILURE, "mkdtemp failed", 1);
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "BERTH_PG_OPTS='-c fsync=off' sh %s %s %s "
+	    "2>%s.log", START_PG, pgdir, PG_PORT, pgdir);
+	line[0] = '\0';
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof line, p) == NULL)
+			line[0] = '\0';
+		pg_started = 1;
+		if (pclose(p) != 0)
+			line[0] = '\0';
+	}
+	n = strcspn(line, "\n");
+	line[n] = '\0';
+	if (n == 0 || strncmp(line, "host=", 5) != 0) {
+		fail_with_log();
+		return;
+	}
+	setenv(ENV_CONNINFO, line, 1);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	char	 cmd[512];
+
+	(void)stats;
+	if (!pg_started)
+		return;
+	snprintf(cmd, sizeof cmd, "sh %s stop %s >/dev/null 2>&1; "
+	    "rm -rf %s %s.log", START_PG, pgdir, pgdir, pgdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_db: cleanup of %s failed\n", pgdir);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static PGconn *
+connect_to(const char *ci)
+{
+	PGconn	*c;
+
+	c = PQconnectdb(ci);
+	cr_assert(PQstatus(c) == CONNECTION_OK, "connect %s: %s", ci,
+	    PQerrorMessage(c));
+	PQsetNoticeProcessor(c, quiet, NULL);
+	return c;
+}
+
+/* Run a statement on conn (no parameters); assert success. */
+static void
+run(PGconn *c, const char *sql)
+{
+	PGresult	*res;
+	ExecStatusType	 st;
+
+	res = PQexec(c, sql);
+	st = PQresultStatus(res);
+	cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK,
+	    "%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* A query with text parameters that returns one row, one value. */
+static PGresult *
+query(const char *sql, int n, const char *const *p)
+{
+	PGresult	*res;
+
+	res = PQexecParams(check, sql, n, NULL, p, NULL, NULL, 0);
+	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+	    PQresultErrorMessage(res));
+	return res;
+}
+
+static long
+count(const char *sql)
+{
+	PGresult	*res;
+	long		 v;
+
+	res = query(sql, 0, NULL);
+	cr_assert_eq(PQntuples(res), 1);
+	v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return v;
+}
+
+static void
+migrate_all(void)
+{
+	cr_assert_eq(db_migrate(db, migrations, nmigrations, err, sizeof err),
+	    0, "migrate: %s", err);
+}
+
+static void
+setup(void)
+{
+	const char	*base, *fail;
+	PGconn		*admin;
+	char		 sql[128];
+
+	fail = getenv(ENV_FAILURE);
+	cr_assert(fail == NULL, "PostgreSQL test cluster: %s", fail);
+	base = getenv(ENV_CONNINFO);
+	cr_assert(base != NULL, "PostgreSQL test cluster did not start");
+	snprintf(dbname, sizeof dbname, "berth_t%ld", (long)getpid());
+	admin = connect_to(base);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+	run(admin, sql);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+	run(admin, sql);
+	PQfinish(admin);
+	snprintf(conninfo, sizeof conninfo, "%s dbname=%s", base, dbname);
+	db = db_open(conninfo, err, sizeof err);
+	cr_assert_not_null(db, "db_open: %s", err);
+	cr_assert(db_ok(db));
+	check = connect_to(conninfo);
+}
+
+static void
+teardown(void)
+{
+	const char	*base = getenv(ENV_CONNINFO);
+	PGconn		*admin;
+	PGresult	*res;
+	char		 sql[128];
+
+	db_close(db);
+	db = NULL;
+	if (check != NULL)
+		PQfinish(check);
+	check = NULL;
+	if (base == NULL || dbname[0] == '\0')
+		return;
+	admin = PQconnectdb(base);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+	    dbname);
+	res = PQexec(admin, sql);
+	PQclear(res);
+	PQfinish(admin);
+}
+
+TestSuite(db, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---------------------------------------------------------- migrations */
+
+static const char *const tables[] = {
+	"schema_migrations", "workspaces", "container_stats",
+	"container_metrics", "system_metrics", "system_events",
+	"system_alerts", "volume_backups",
+};
+
+/* Seed 000's container_stats, then berth's additions, in order. */
+static const struct {
+	const char	*name, *type, *nullable;
+	int		 has_default;
+} stats_cols[] = {
+	{ "id", "uuid", "NO", 0 },
+	{ "container_id", "text", "NO", 0 },
+	{ "user_id", "text", "YES", 0 },
+	{ "s3_bucket", "text", "NO", 0 },
+	{ "request_received_at", "timestamp with time zone", "NO", 0 },
+	{ "code_server_available_at", "timestamp with time zone", "YES", 0 },
+	{ "container_stopped_at", "timestamp with time zone", "YES", 0 },
+	{ "startup_time_ms", "integer", "YES", 0 },
+	{ "active_duration_ms", "integer", "YES", 0 },
+	{ "shutdown_reason", "text", "YES", 0 },
+	{ "created_at", "timestamp with time zone", "NO", 1 },
+	{ "updated_at", "timestamp with time zone", "NO", 1 },
+	{ "workspace_id", "text", "YES", 0 },
+	{ "container_created_at", "timestamp with time zone", "YES", 0 },
+	{ "container_started_at", "timestamp with time zone", "YES", 0 },
+};
+
+Test(db, migrate_from_empty)
+{
+	PGresult	*res;
+	const char	*p[1];
+	size_t		 i, n = sizeof stats_cols / sizeof stats_cols[0];
+
+	cr_assert_eq(count("SELECT count(*) FROM information_schema.tables "
+	    "WHERE table_schema = 'public'"), 0);
+	migrate_all();
+	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		p[0] = tables[i];
+		res = query("SELECT 1 FROM information_schema.tables WHERE "
+		    "table_schema = 'public' AND table_name = $1", 1, p);
+		cr_expect_eq(PQntuples(res), 1, "table %s missing", tables[i]);
+		PQclear(res);
+	}
+	res = query("SELECT column_name, data_type, is_nullable, "
+	    "column_default IS NOT NULL FROM information_schema.columns "
+	    "WHERE table_schema = 'public' AND table_name = 'container_stats' "
+	    "ORDER BY ordinal_position", 0, NULL);
+	cr_assert_eq((size_t)PQntuples(res), n);
+	for (i = 0; i < n; i++) {
+		cr_expect_str_eq(PQgetvalue(res, i, 0), stats_cols[i].name);
+		cr_expect_str_eq(PQgetvalue(res, i, 1), stats_cols[i].type,
+		    "%s", stats_cols[i].name);
+		cr_expect_str_eq(PQgetvalue(res, i, 2), stats_cols[i].nullable,
+		    "%s", stats_cols[i].name);
+		cr_expect_str_eq(PQgetvalue(res, i, 3),
+		    stats_cols[i].has_default ? "t" : "f", "%s",
+		    stats_cols[i].name);
+	}
+	PQclear(res);
+	cr_expect_eq(count("SELECT count(*) FROM schema_migrations"),
+	    (long)nmigrations);
+	cr_expect_eq(count("SELECT count(*) FROM pg_constraint WHERE conname = "
+	    "'container_stats_pkey'"), 1);
+}
+
+Test(db, rerun_applies_nothing)
+{
+	PGresult	*a, *b;
+	int		 i;
+
+	migrate_all();
+	a = query("SELECT version, name, applied_at FROM schema_migrations "
+	    "ORDER BY version", 0, NULL);
+	migrate_all();
+	b = query("SELECT version, name, applied_at FROM schema_migrations "
+	    "ORDER BY version", 0, NULL);
+	cr_assert_eq(PQntuples(a), (int)nmigrations);
+	cr_assert_eq(PQntuples(b), PQntuples(a));
+	for (i = 0; i < PQntuples(a); i++)
+		cr_expect_str_eq(PQgetvalue(a, i, 2), PQgetvalue(b, i, 2));
+	PQclear(a);
+	PQclear(b);
+}
+
+Test(db, failing_migration_rolls_back)
+{
+	const struct migration	 bad[] = {
+		{ 1, "001_schema", migrations[0].sql },
+		{ 2, "002_broken", "CREATE TABLE half_done (a int);\n"
+		    "SELECT no_such_function();\n" },
+		{ 3, "003_never", "CREATE TABLE never (a int);\n" },
+	};
+
+	cr_assert_eq(db_migrate(db, bad, 3, err, sizeof err), -1);
+	cr_expect(strncmp(err, "migration 002_broken: ", 22) == 0, "%s", err);
+	cr_expect(strstr(err, "no_such_function") != NULL, "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM schema_migrations"), 1);
+	cr_expect_eq(count("SELECT max(version) FROM schema_migrations"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM information_schema.tables "
+	    "WHERE table_name IN ('half_done', 'never')"), 0);
+	/* The connection is usable afterwards; the real set still applies. */
+	cr_assert(db_ok(db));
+	migrate_all();
+}
+
+Test(db, downgrade_refused)
+{
+	migrate_all();
+	run(check, "INSERT INTO schema_migrations (version, name) "
+	    "VALUES (999, '999_future')");
+	cr_assert_eq(db_migrate(db, migrations, nmigrations, err, sizeof err),
+	    -1);
+	cr_expect(strstr(err, "999") != NULL && strstr(err, "newer") != NULL,
+	    "%s", err);
+}
+
+Test(db, migrations_out_of_order_refused)
+{
+	const struct migration	 m[] = {
+		{ 2, "002_b", "SELECT 1" }, { 1, "001_a", "SELECT 1" },
+	};
+
+	cr_assert_eq(db_migrate(db, m, 2, err, sizeof err), -1);
+	cr_expect(strstr(err, "001_a") != NULL, "%s", err);
+}
+
+Test(db, compiled_migration_matches_file)
+{
+	char	 path[512], *buf;
+	FILE	*f;
+	long	 n;
+
+	snprintf(path, sizeof path, "%s/sql/%s.sql", BERTH_SRCDIR,
+	    migrations[0].name);
+	cr_assert_not_null(f = fopen(path, "rb"), "%s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, n + 1);
+	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
+	fclose(f);
+	cr_expect_str_eq(migrations[0].sql, buf);
+	free(buf);
+}
+
+/* ------------------------------------------------------------- metrics */
+
+static void
+fill(struct metric_row *r, size_t n, int64_t t0, const char *cid)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		r[i].ts_ms = t0 + (int64_t)i * 1000;
+		r[i].container_id = cid;
+		r[i].container_name = "berth-ws-1";
+		r[i].workspace_id = "ws-1";
+		r[i].status = "running";
+		r[i].cpu_percent = 12.5 + i;
+		r[i].cpu_seconds = 0.1 * i;
+		r[i].memory_used = 1000000 + i;
+		r[i].memory_limit = 268435456;
+		r[i].memory_cache = 4096;
+		r[i].network_rx = i;
+		r[i].network_tx = 2 * i;
+		r[i].block_read = 3 * i;
+		r[i].block_write = 4 * i;
+		r[i].pids = 7;
+	}
+}
+
+Test(db, write_batch_exactly_once)
+{
+	struct metric_row	*r;
+
+	migrate_all();
+	r = calloc(1000, sizeof *r);
+	fill(r, 1000, T0, "c1");
+	cr_assert_eq(db_write_metrics(db, r, 1000, err, sizeof err), 0, "%s",
+	    err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 1000);
+	/* A replay (the spool after a lost COMMIT reply) adds nothing. */
+	cr_assert_eq(db_write_metrics(db, r, 1000, err, sizeof err), 0, "%s",
+	    err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 1000);
+	/* Nor does the naive path, which shares the key. */
+	cr_assert_eq(db_write_metrics_naive(db, r, 10, err, sizeof err), 0,
+	    "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 1000);
+	/* Staging rows went with the commit. */
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics WHERE "
+	    "ts = to_timestamp(1700000999)"), 1);
+	cr_expect_eq(count("SELECT sum(pids) FROM container_metrics"), 7000);
+	free(r);
+}
+
+Test(db, duplicates_within_a_batch)
+{
+	struct metric_row	 r[4];
+
+	migrate_all();
+	fill(r, 4, T0, "c1");
+	r[2].ts_ms = r[1].ts_ms;
+	r[3].container_id = "c2";
+	r[3].ts_ms = r[1].ts_ms;
+	cr_assert_eq(db_write_metrics(db, r, 4, err, sizeof err), 0, "%s",
+	    err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 3);
+}
+
+static const char *const nasty[] = {
+	"tab\there", "new\nline", "back\\slash", "quote'single",
+	"quote\"double", "cr\r\n", "\\N", "\\.", "", "unicode é ✓",
+	"end\\",
+};
+
+static void
+expect_round_trip(const char *cid)
+{
+	const char	*p[1] = { cid };
+	PGresult	*res;
+	size_t		 i, n = sizeof nasty / sizeof nasty[0];
+
+	res = query("SELECT container_name, workspace_id, status FROM "
+	    "container_metrics WHERE container_id = $1 ORDER BY ts", 1, p);
+	cr_assert_eq((size_t)PQntuples(res), n);
+	for (i = 0; i < n; i++) {
+		cr_expect(!PQgetisnull(res, i, 0));
+		cr_expect_str_eq(PQgetvalue(res, i, 0), nasty[i]);
+		cr_expect_str_eq(PQgetvalue(res, i, 1), nasty[n - 1 - i]);
+		cr_expect_str_eq(PQgetvalue(res, i, 2), nasty[i]);
+	}
+	PQclear(res);
+}
+
+Test(db, strings_round_trip)
+{
+	struct metric_row	 r[sizeof nasty / sizeof nasty[0]];
+	size_t			 i, n = sizeof nasty / sizeof nasty[0];
+
+	migrate_all();
+	fill(r, n, T0, "batch\t\\id");
+	for (i = 0; i < n; i++) {
+		r[i].container_name = nasty[i];
+		r[i].workspace_id = nasty[n - 1 - i];
+		r[i].status = nasty[i];
+	}
+	cr_assert_eq(db_write_metrics(db, r, n, err, sizeof err), 0, "%s",
+	    err);
+	expect_round_trip("batch\t\\id");
+	for (i = 0; i < n; i++)
+		r[i].container_id = "naive\n'id";
+	cr_assert_eq(db_write_metrics_naive(db, r, n, err, sizeof err), 0,
+	    "%s", err);
+	expect_round_trip("naive\n'id");
+}
+
+Test(db, nullable_fields_and_values)
+{
+	struct metric_row	 r[2];
+	PGresult		*res;
+	int			 c;
+
+	migrate_all();
+	fill(r, 2, T0 + 123, "c1");
+	r[0].container_name = r[0].workspace_id = r[0].status = NULL;
+	r[0].cpu_percent = r[0].cpu_seconds = NAN;
+	r[0].memory_used = r[0].memory_limit = r[0].memory_cache = -1;
+	r[0].network_rx = r[0].network_tx = -1;
+	r[0].block_read = r[0].block_write = r[0].pids = -1;
+	r[1].cpu_seconds = 1234.000001;
+	r[1].memory_used = INT64_MAX;
+	cr_assert_eq(db_write_metrics(db, r, 2, err, sizeof err), 0, "%s",
+	    err);
+	res = query("SELECT container_name, workspace_id, status, cpu_percent, "
+	    "cpu_seconds, memory_used, memory_limit, memory_cache, network_rx, "
+	    "network_tx, block_read, block_write, pids, "
+	    "(extract(epoch FROM ts) * 1000)::bigint FROM container_metrics "
+	    "ORDER BY ts", 0, NULL);
+	cr_assert_eq(PQntuples(res), 2);
+	for (c = 0; c < 13; c++)
+		cr_expect(PQgetisnull(res, 0, c), "column %d not NULL", c);
+	cr_expect_str_eq(PQgetvalue(res, 0, 13), "1700000000123");
+	cr_expect_str_eq(PQgetvalue(res, 1, 13), "1700000001123");
+	cr_expect_eq(strtod(PQgetvalue(res, 1, 4), NULL), 1234.000001);
+	cr_expect_str_eq(PQgetvalue(res, 1, 5), "9223372036854775807");
+	cr_expect_str_eq(PQgetvalue(res, 1, 12), "7");
+	PQclear(res);
+}
+
+Test(db, bad_rows_refused_whole_batch)
+{
+	struct metric_row	 r[3];
+
+	migrate_all();
+	fill(r, 3, T0, "c1");
+	r[2].container_id = NULL;
+	cr_assert_eq(db_write_metrics(db, r, 3, err, sizeof err), -1);
+	cr_expect(strstr(err, "row 2") != NULL, "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 0);
+	/* The connection is still good for the next batch. */
+	cr_assert_eq(db_write_metrics(db, r, 2, err, sizeof err), 0, "%s",
+	    err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 2);
+}
+
+Test(db, write_fails_cleanly_without_schema)
+{
+	struct metric_row	 r[1];
+
+	fill(r, 1, T0, "c1");
+	cr_assert_eq(db_write_metrics(db, r, 1, err, sizeof err), -1);
+	cr_expect(strstr(err, "container_metrics") != NULL, "%s", err);
+	migrate_all();
+	cr_assert_eq(db_write_metrics(db, r, 1, err, sizeof err), 0, "%s",
+	    err);
+}
+
+Test(db, delete_before_removes_only_older)
+{
+	struct metric_row	*r;
+	long			 deleted = -1;
+
+	migrate_all();
+	r = calloc(100, sizeof *r);
+	fill(r, 100, T0, "c1");
+	cr_assert_eq(db_write_metrics(db, r, 100, err, sizeof err), 0, "%s",
+	    err);
+	/* Rows at T0 + 0 .. 39 s go; the one exactly at the cutoff stays. */
+	cr_assert_eq(db_delete_metrics_before(db, T0 + 40000, &deleted, err,
+	    sizeof err), 0, "%s", err);
+	cr_expect_eq(deleted, 40);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 60);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics WHERE "
+	    "ts < to_timestamp(1700000040)"), 0);
+	cr_assert_eq(db_delete_metrics_before(db, T0, &deleted, err,
+	    sizeof err), 0, "%s", err);
+	cr_expect_eq(deleted, 0);
+	free(r);
+}
+
+/* ---------------------------------------------------------- connection */
+
+Test(db, open_bad_conninfo_fails)
+{
+	struct db	*d;
+	char		 ci[600];
+
+	err[0] = '\0';
+	d = db_open("host=/nonexistent-berth port=1 dbname=x", err, sizeof err);
+	cr_expect_null(d);
+	cr_expect(strlen(err) > 0 && strchr(err, '\n') == NULL, "%s", err);
+	err[0] = '\0';
+	d = db_open("this is = not' a conninfo", err, sizeof err);
+	cr_expect_null(d);
+	cr_expect(strlen(err) > 0, "no error text");
+	/* An explicit connect_timeout is the conninfo's own. */
+	snprintf(ci, sizeof ci, "%s connect_timeout=2", conninfo);
+	d = db_open(ci, err, sizeof err);
+	cr_assert_not_null(d, "%s", err);
+	db_close(d);
+}
+
+Test(db, copy_error_rolls_back)
+{
+	struct metric_row	 r[3];
+
+	migrate_all();
+	fill(r, 3, T0, "c1");
+	r[1].container_name = "bad \xff utf-8";
+	cr_assert_eq(db_write_metrics(db, r, 3, err, sizeof err), -1);
+	cr_expect(strncmp(err, "write metrics: ", 15) == 0, "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 0);
+	cr_assert(db_ok(db));
+	r[1].container_name = "fixed";
+	cr_assert_eq(db_write_metrics(db, r, 3, err, sizeof err), 0, "%s",
+	    err);
+	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 3);
+}
