@@ -67,6 +67,7 @@ struct berth_config {
 	long	 docker_stop_timeout_s;	/* BERTH_DOCKER_STOP_TIMEOUT_S */
 	/* [database] */
 	char	*database_url;		/* BERTH_DATABASE_URL */
+	int	 database_embedded;	/* BERTH_DATABASE_EMBEDDED */
 	/* [auth] */
 	char	*admin_token;		/* BERTH_ADMIN_TOKEN */
 	/* [supervisor] */

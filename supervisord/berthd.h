@@ -190,6 +190,7 @@ struct berthd {
 	uint64_t		 start_ms;
 	int			 shutting_down;
 	int			 ready;		/* READY=1 sent */
+	char			*pg_conninfo;	/* embedded PostgreSQL, ready */
 	struct wproc		 workers[NWORKERS];
 };
 

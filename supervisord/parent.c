@@ -22,6 +22,7 @@
 
 #include "berthd.h"
 #include "log.h"
+#include "pgembed.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -158,6 +159,50 @@ parent_worker_down(struct wproc *wp)
 	sdnotify("STATUS=worker %s %s", wp->def->name, wstate_name(wp->state));
 }
 
+/* ------------------------------------------------------------ database */
+
+static void
+pg_ready(const char *conninfo, void *arg)
+{
+	struct wproc *wp = wproc_by_peer(PEER_STATSWRITER);
+
+	log_info("embedded PostgreSQL ready");
+	free(env->pg_conninfo);
+	env->pg_conninfo = xstrdup(conninfo);
+	proc_send_config(wp);
+}
+
+static void
+pg_down(const char *why, void *arg)
+{
+	sdnotify("STATUS=embedded PostgreSQL down: %s", why);
+}
+
+/* No database configured: run our own, or say loudly there is none. */
+static void
+pg_embed_start(void)
+{
+	struct pgembed_opts	o;
+
+	if (env->cfg.database_url[0] != '\0')
+		return;
+	if (!env->cfg.database_embedded) {
+		log_warnx("no database and database.embedded is false: "
+		    "running WITHOUT PERSISTENCE");
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.state_dir = env->cfg.state_dir;
+	o.uid = env->worker_uid;
+	o.gid = env->worker_gid;
+	o.on_ready = pg_ready;
+	o.on_down = pg_down;
+	supervise_policy(&o.policy);
+	if (pgembed_start(env->base, &o) == -1)
+		log_warnx("no database configured and no embedded PostgreSQL: "
+		    "running WITHOUT PERSISTENCE (recent data in memory only)");
+}
+
 /* ------------------------------------------------------------ signals */
 
 static void
@@ -165,6 +210,7 @@ shutdown_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	log_warnx("workers did not stop in time; killing them");
 	supervise_stop_all();	/* second call escalates to SIGKILL */
+	pgembed_stop();		/* second call: immediate shutdown */
 	event_base_loopexit(env->base, NULL);
 }
 
@@ -181,6 +227,7 @@ on_terminate(evutil_socket_t sig, short ev, void *arg)
 	sdnotify("STOPPING=1");
 	admin_stop();
 	supervise_stop_all();
+	pgembed_stop();
 	if (supervise_all_down()) {
 		event_base_loopexit(env->base, NULL);
 		return;
@@ -350,6 +397,7 @@ parent_main(const char *config_path, int foreground, int debug)
 	    (int)getpid());
 	signals_init();
 	supervise_init();
+	pg_embed_start();
 	admin_start(env->admin_fd);
 	sdnotify_watchdog_start(env->base);
 	supervise_start_all();
@@ -357,6 +405,8 @@ parent_main(const char *config_path, int foreground, int debug)
 	event_base_dispatch(env->base);
 	engine_stop();
 	supervise_reap();
+	if (!pgembed_running())
+		pgembed_free();
 	log_info("berthd exiting");
 	signals_free();
 	event_base_free(env->base);

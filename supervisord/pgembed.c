@@ -40,6 +40,7 @@
 #define POLL_MS		100
 #define SLOW_MS		30000	/* warn once when not ready by then */
 #define CREATEDB_RETRY_MS 1000
+#define MAX_ARGS	16
 
 enum pg_phase {
 	PG_IDLE, PG_INITDB, PG_STARTING, PG_CREATEDB, PG_UP, PG_BACKOFF,
@@ -202,12 +203,13 @@ child_exec(const char *path, char *const argv[], int infd, pid_t parent)
 	_exit(127);
 }
 
-/* argv[0] is the program's name in bindir.  Returns the pid, or 0. */
+/* argv[0] names a program in bindir.  Returns the pid, or 0. */
 static pid_t
 spawn(char *const argv[], int infd)
 {
-	char	path[PATH_MAX];
-	pid_t	pid, self = getpid();
+	char	 path[PATH_MAX], *av[MAX_ARGS];
+	pid_t	 pid, self = getpid();
+	size_t	 i;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", pg.bindir,
 	    argv[0]) >= sizeof(path)) {
@@ -215,12 +217,17 @@ spawn(char *const argv[], int infd)
 		    argv[0]);
 		return 0;
 	}
+	/* A full argv[0]: initdb finds postgres beside itself by it. */
+	av[0] = path;
+	for (i = 1; argv[i] != NULL && i < MAX_ARGS - 1; i++)
+		av[i] = argv[i];
+	av[i] = NULL;
 	if ((pid = fork()) == -1) {
 		log_warn("postgres: fork %s", argv[0]);
 		return 0;
 	}
 	if (pid == 0)
-		child_exec(path, argv, infd, self);
+		child_exec(path, av, infd, self);
 	return pid;
 }
 
@@ -238,6 +245,7 @@ describe_exit(char *buf, size_t len, int status)
 static void
 restart_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	(void)fd, (void)ev, (void)arg;
 	if (pg.stopping || pg.pg_pid != 0 || pg.initdb_pid != 0)
 		return;
 	pg.restarts++;
@@ -293,6 +301,7 @@ poll_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct stat	st;
 
+	(void)fd, (void)ev, (void)arg;
 	if (pg.phase != PG_STARTING)
 		return;
 	if (!pg.warned_slow && now_ms() - pg.started_ms >= SLOW_MS) {

@@ -218,6 +218,10 @@ add_entry(const char *key, const char *value, const struct config_key *k,
 
 	if (!key_for_worker(o->def, key, k))
 		return;
+	/* The embedded database stands in for an unset database.url. */
+	if (strcmp(key, "database.url") == 0 && value[0] == '\0' &&
+	    env->pg_conninfo != NULL)
+		value = env->pg_conninfo;
 	if (b->nentries == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 64;
 		b->entries = xreallocarray(b->entries, o->cap,

@@ -15,6 +15,7 @@
 #include "chan.h"
 #include "codec.h"
 #include "log.h"
+#include "pgembed.h"
 #include "util.h"
 
 static const char *const state_names[] = {
@@ -175,10 +176,13 @@ supervise_reap(void)
 		for (i = 0, wp = NULL; i < NWORKERS; i++)
 			if (env->workers[i].pid == pid)
 				wp = &env->workers[i];
-		if (wp == NULL)
-			log_debug("reaped unknown child %d", (int)pid);
-		else
+		if (wp != NULL)
 			worker_exited(wp, status);
+		else if (pgembed_reaped(pid, status)) {
+			if (env->shutting_down && supervise_all_down())
+				event_base_loopexit(env->base, NULL);
+		} else
+			log_debug("reaped unknown child %d", (int)pid);
 	}
 }
 
@@ -250,6 +254,8 @@ supervise_all_down(void)
 {
 	size_t	i;
 
+	if (pgembed_running())
+		return 0;
 	for (i = 0; i < NWORKERS; i++)
 		if (env->workers[i].pid != 0)
 			return 0;

@@ -156,6 +156,8 @@ exec_berthd(struct berthd_run *r, const char *const *envv, uid_t uid)
 	fd = open(r->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	dup2(fd, 1);
 	dup2(fd, 2);
+	/* No embedded PostgreSQL unless a test asks for one. */
+	putenv("BERTH_DATABASE_EMBEDDED=false");
 	for (i = 0; envv != NULL && envv[i] != NULL; i++)
 		putenv((char *)envv[i]);
 	if (uid != (uid_t)-1 && (setgroups(0, NULL) == -1 ||

@@ -489,3 +489,59 @@ Test(supervisor, check_config_and_version)
 	free(out);
 	unlink(conf);
 }
+
+/* ------------------------------------------------------------ database */
+
+static int
+count_in_log(struct berthd_run *r, const char *needle)
+{
+	char	*s = read_file(r->log), *p;
+	int	 n = 0;
+
+	for (p = s; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	free(s);
+	return n;
+}
+
+static int
+wait_log(struct berthd_run *r, const char *needle, int n, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 100) {
+		if (count_in_log(r, needle) >= n)
+			return 0;
+		sleep_ms(100);
+	}
+	return -1;
+}
+
+/* No database configured: berthd runs its own PostgreSQL, the
+ * statswriter applies the migrations once, and a restart reuses it. */
+Test(supervisor, embedded_database_is_migrated_once)
+{
+	const char *const envv[] = { "BERTH_DATABASE_EMBEDDED=true", NULL };
+	char	*out;
+	int	 status;
+
+	harness_start(&run, NULL, envv, (uid_t)-1);
+	cr_assert_eq(wait_log(&run, "database ready", 1, 60000), 0,
+	    "the statswriter never reached the embedded database");
+	cr_expect_eq(sh(&out, "runuser -u berth -- psql -h %s/pgsock -d berth "
+	    "-Atc 'select count(*) from schema_migrations; select count(*) "
+	    "from information_schema.columns where table_name = "
+	    "$$container_stats$$' 2>&1", run.dir), 0);
+	cr_expect_str_eq(out, "1\n15", "%s", out);
+	free(out);
+	status = harness_stop(&run, SIGTERM, 5000);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "berthd did not stop with its database: 0x%x", status);
+	cr_expect_neq(sh(NULL, "pgrep -f '[p]ostgres -D %s/pgdata' >/dev/null",
+	    run.dir), 0, "postgres left running");
+	harness_restart(&run, envv);
+	cr_assert_eq(wait_log(&run, "database ready", 2, 60000), 0);
+	cr_expect_eq(count_in_log(&run, "applied migration"), 1,
+	    "a migration was applied twice");
+	cr_expect_eq(count_in_log(&run, "initdb of"), 1, "initdb ran twice");
+}

@@ -654,7 +654,7 @@ Test(config, reloadable_keys_flagged)
 {
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
-	    "shutdown_timeout_ms" };
+	    "shutdown_timeout_ms", "embedded" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -677,7 +677,7 @@ Test(config, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 20);
+	cr_assert_eq(n, 21);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);

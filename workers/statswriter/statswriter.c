@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "codec.h"
+#include "db.h"
 #include "log.h"
 #include "util.h"
 #include "worker.h"
@@ -53,6 +54,9 @@ struct reader {
 };
 
 struct stats {
+	struct db	*db;
+	char		*db_url;	/* the one db is connected to */
+	struct event	*db_retry;
 	int		cgroot;
 	int		procfd;
 	enum cg_version	version;
@@ -194,6 +198,63 @@ cg_request(struct worker *w, struct msg *m)
 	evtimer_add(s->ev, &tv);
 }
 
+/* ------------------------------------------------------------ database */
+
+static void	db_connect(struct worker *);
+
+static void
+db_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	db_connect(arg);
+}
+
+/* Connect and bring the schema up to date; retried every 2 s while
+ * the database is unreachable.  A migration that fails is fatal: the
+ * worker stops with the reason and berthd's backoff takes over. */
+static void
+db_connect(struct worker *w)
+{
+	struct stats	*st = w->priv;
+	struct timeval	 tv = { 2, 0 };
+	char		 err[512];
+
+	if (st->db != NULL)
+		return;
+	if ((st->db = db_open(st->db_url, err, sizeof(err))) == NULL) {
+		log_warnx("database unavailable: %s", err);
+		if (st->db_retry == NULL)
+			st->db_retry = evtimer_new(w->base, db_retry_cb, w);
+		evtimer_add(st->db_retry, &tv);
+		return;
+	}
+	if (db_migrate(st->db, migrations, nmigrations, err,
+	    sizeof(err)) == -1)
+		fatalx("database schema: %s", err);
+	log_info("database ready (schema version %d)",
+	    migrations[nmigrations - 1].version);
+}
+
+static void
+statswriter_configure(struct worker *w)
+{
+	struct stats	*st = w->priv;
+	const char	*url = w->cfg.database_url;
+
+	if (st->db_url != NULL && strcmp(st->db_url, url) == 0)
+		return;
+	if (st->db != NULL) {
+		db_close(st->db);
+		st->db = NULL;
+	}
+	free(st->db_url);
+	st->db_url = xstrdup(url);
+	if (url[0] == '\0') {
+		log_debug("no database: nothing is persisted");
+		return;
+	}
+	db_connect(w);
+}
+
 static int
 statswriter_dispatch(struct worker *w, struct msg *m)
 {
@@ -206,4 +267,5 @@ statswriter_dispatch(struct worker *w, struct msg *m)
 const struct worker_ops statswriter_ops = {
 	.init = stats_init,
 	.dispatch = statswriter_dispatch,
+	.configure = statswriter_configure,
 };
