@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -48,6 +49,17 @@ set_cloexec(int fd, int on)
 		return -1;
 	flags = on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
 	return fcntl(fd, F_SETFD, flags);
+}
+
+void
+close_from(int lowfd)
+{
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
+		return;
+#endif
+	for (int fd = lowfd; fd < 1024; fd++)
+		close(fd);
 }
 
 const char *

@@ -11,6 +11,7 @@ uint64_t	 now_ms(void);		/* monotonic milliseconds */
 uint64_t	 wall_ms(void);		/* milliseconds since the epoch */
 int		 set_nonblock(int fd);
 int		 set_cloexec(int fd, int on);
+void		 close_from(int lowfd);	/* close every fd >= lowfd */
 const char	*signal_name(int sig);	/* "SIGKILL", or "signal N" */
 int		 parse_hostport(const char *s, char *host, size_t hostlen,
 		    unsigned short *port);

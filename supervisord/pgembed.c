@@ -135,17 +135,6 @@ pgembed_find_bindir(char *out, size_t len)
 
 /* ------------------------------------------------------------ children */
 
-static void
-close_from(int lowfd)
-{
-#ifdef HAVE_CLOSE_RANGE
-	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
-		return;
-#endif
-	for (int fd = lowfd; fd < 1024; fd++)
-		close(fd);
-}
-
 /* In the child.  Not root: we already are the uid (checked at start). */
 static int
 drop_privileges(void)

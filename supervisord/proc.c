@@ -64,17 +64,6 @@ relay_stderr(evutil_socket_t fd, short ev, void *arg)
 		log_info("%s: %s", wp->def->name, line);
 }
 
-static void
-close_from(int lowfd)
-{
-#ifdef HAVE_CLOSE_RANGE
-	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
-		return;
-#endif
-	for (int fd = lowfd; fd < 1024; fd++)
-		close(fd);
-}
-
 /* In the forked child: arrange descriptors 0-4 and exec. */
 static void __attribute__((noreturn))
 exec_worker(struct wproc *wp, int ipc, int errw)
