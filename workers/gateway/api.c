@@ -37,7 +37,7 @@ struct call {
 
 /* ------------------------------------------------------------ auth */
 
-/* The caller's identity, or NULL after answering 401. */
+/* The caller's identity in *id; -1 after answering 401. */
 static int
 authenticate(struct worker *w, struct evhttp_request *req, struct ident *id)
 {
