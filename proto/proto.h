@@ -62,6 +62,7 @@ enum msg_type {
 	MSG_WS_HEALTH_INFO,	/* reply to MSG_WS_HEALTH */
 	MSG_SAMPLE,		/* reply: resource usage of one container */
 	MSG_CG_READ,		/* berthd -> statswriter: sample a container */
+	MSG_LIFECYCLE,		/* berthd -> statswriter: a workspace's phase */
 	MSG_TYPE_MAX
 };
 
@@ -214,6 +215,17 @@ struct body_sample {
 	int64_t	 blk_read;
 	int64_t	 blk_write;
 	int64_t	 pids;
+};
+
+/* Phases: received, created, started, available, stopped. */
+struct body_lifecycle {
+	char	*workspace_id;
+	char	*phase;
+	int64_t	 at_ms;			/* wall clock */
+	char	*container_id;
+	char	*user_id;
+	char	*s3_bucket;
+	char	*reason;		/* stopped: the shutdown reason */
 };
 
 struct body_cg_read {

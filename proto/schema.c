@@ -239,6 +239,19 @@ static const struct schema schema_cg_read[] = {
 	SCHEMA("cg_read", body_cg_read, cg_read_fields)
 };
 
+static const struct field lifecycle_fields[] = {
+	STR(body_lifecycle, workspace_id, 1, MAX_ID),
+	STR(body_lifecycle, phase, 1, MAX_WORD),
+	INT(body_lifecycle, at_ms, 1),
+	STR(body_lifecycle, container_id, 1, MAX_ID),
+	STR(body_lifecycle, user_id, 1, MAX_ID),
+	STR(body_lifecycle, s3_bucket, 1, MAX_ID),
+	STR(body_lifecycle, reason, 1, MAX_WORD),
+};
+static const struct schema schema_lifecycle[] = {
+	SCHEMA("lifecycle", body_lifecycle, lifecycle_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -267,6 +280,7 @@ static const struct {
 	[MSG_WS_HEALTH_INFO] =	{ "ws_health_info", schema_ws_health },
 	[MSG_SAMPLE] =		{ "sample", schema_sample },
 	[MSG_CG_READ] =		{ "cg_read", schema_cg_read },
+	[MSG_LIFECYCLE] =	{ "lifecycle", schema_lifecycle },
 };
 
 static const char *const peer_names[PEER_MAX] = {

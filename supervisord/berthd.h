@@ -137,6 +137,8 @@ struct workspace *ws_find_container(const char *container_id);
 struct workspace *ws_first(void);
 void		 ws_forget(struct workspace *);
 const char	*ws_status_name(enum ws_status);
+/* Tell the statswriter a workspace reached phase (now). */
+void		 ws_fact(const struct workspace *, const char *phase);
 void		 ws_info(const struct workspace *, struct workspace_info *);
 int		 parent_dispatch_gateway(struct wproc *, struct msg *);
 /* Answer request id of wp with an error (code as in the API). */

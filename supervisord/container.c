@@ -302,6 +302,7 @@ created_started(const struct docker_reply *r, void *arg)
 		return create_failed(j, r, "start");
 	if (job_ws(j) == NULL)
 		return job_done(j);
+	ws_fact(j->ws, "started");
 	snprintf(path, sizeof(path), "/containers/%s/json", j->ws->container);
 	docker_call("GET", path, NULL, 0, created_inspected, j);
 }
@@ -318,6 +319,7 @@ created(const struct docker_reply *r, void *arg)
 	if (job_ws(j) == NULL)
 		return job_done(j);
 	snprintf(j->ws->container, sizeof(j->ws->container), "%s", cid);
+	ws_fact(j->ws, "created");
 	snprintf(path, sizeof(path), "/containers/%s/start", cid);
 	docker_call("POST", path, NULL, 0, created_started, j);
 }
@@ -401,6 +403,7 @@ container_stopped(struct workspace *ws, const char *reason)
 		snprintf(ws->stop_reason, sizeof(ws->stop_reason), "%s",
 		    reason);
 	log_info("workspace %s stopped (%s)", ws->id, ws->stop_reason);
+	ws_fact(ws, "stopped");
 }
 
 static void

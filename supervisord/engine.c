@@ -74,8 +74,10 @@ on_event(json_t *ev)
 	} else if (strncmp(action, "health_status: ", 15) == 0) {
 		snprintf(ws->health, sizeof(ws->health), "%s", action + 15);
 		if (strcmp(ws->health, "healthy") == 0 &&
-		    ws->status == WSS_STARTING)
+		    ws->status == WSS_STARTING) {
 			ws->status = WSS_RUNNING;
+			ws_fact(ws, "available");
+		}
 	}
 }
 

@@ -149,6 +149,33 @@ ws_info(const struct workspace *ws, struct workspace_info *wi)
 	wi->memory_reservation_mb = ws->memory_reservation_mb;
 }
 
+/* ------------------------------------------------------------ facts */
+
+void
+ws_fact(const struct workspace *ws, const char *phase)
+{
+	struct wproc		*wp = wproc_by_peer(PEER_STATSWRITER);
+	struct body_lifecycle	*b;
+	struct msg		 m;
+
+	if (wp->chan == NULL) {
+		log_debug("lifecycle %s of %s not recorded: statswriter down",
+		    phase, ws->id);
+		return;
+	}
+	b = msg_init(&m, MSG_LIFECYCLE, 0, PEER_PARENT);
+	b->workspace_id = xstrdup(ws->id);
+	b->phase = xstrdup(phase);
+	b->at_ms = strcmp(phase, "received") == 0 ? (int64_t)ws->created_ms :
+	    (int64_t)wall_ms();
+	b->container_id = xstrdup(ws->container);
+	b->user_id = xstrdup(ws->user);
+	b->s3_bucket = xstrdup(ws->s3);
+	b->reason = xstrdup(ws->stop_reason);
+	chan_send(wp->chan, &m);
+	msg_clear(&m);
+}
+
 /* ------------------------------------------------------------ replies */
 
 void
@@ -228,6 +255,7 @@ ws_create(struct wproc *wp, struct msg *m)
 	ws->s3 = xstrdup(b->s3_bucket);
 	ws->created_ms = wall_ms();
 	ws->status = WSS_STARTING;
+	ws_fact(ws, "received");
 	engine_create(ws, b, wp, m->id);
 }
 

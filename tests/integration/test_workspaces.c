@@ -428,3 +428,38 @@ Test(workspaces, unexpected_exit_is_error_and_oom_is_resource_limit)
 	json_decref(hog);
 	json_decref(ws);
 }
+
+/* Lifecycle rows in container_stats (seed 000) through the embedded
+ * database.  Availability comes from the engine's health check for now,
+ * so only the lower bound of startup_time_ms is exact. */
+Test(workspaces, lifecycle_rows_in_container_stats)
+{
+	const char *const envv[] = { "BERTH_DATABASE_EMBEDDED=true", NULL };
+	json_t		*ws;
+	char		 path[160], *out, *id;
+	int		 waited;
+
+	harness_start(&run, config, envv, (uid_t)-1);
+	for (waited = 0; waited < 60000 && !log_contains(&run,
+	    "database ready"); waited += 200)
+		sleep_ms(200);
+	cr_assert(log_contains(&run, "database ready"));
+	ws = create(ALICE, "{\"type\":\"demo\",\"s3Bucket\":\"b-1\","
+	    "\"env\":{\"DEMO_START_DELAY\":\"1\"}}");
+	id = strdup(jstr(ws, "id"));
+	json_decref(wait_field(id, ALICE, "status", "running", 30000));
+	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
+	json_decref(call("DELETE", path, ALICE, NULL, 200));
+	sleep_ms(500);
+	cr_assert_eq(sh(&out, "runuser -u berth -- psql -h %s/pgsock -d berth "
+	    "-AtF' ' -c \"select user_id, s3_bucket, container_id <> '', "
+	    "startup_time_ms >= 1000, container_created_at <= "
+	    "container_started_at, container_started_at <= "
+	    "code_server_available_at, active_duration_ms >= 0, "
+	    "shutdown_reason from container_stats where id = '%s'\" 2>&1",
+	    run.dir, id), 0);
+	cr_expect_str_eq(out, "it-alice b-1 t t t t t manual", "%s", out);
+	free(out);
+	json_decref(ws);
+	free(id);
+}

@@ -602,3 +602,77 @@ db_delete_metrics_before(struct db *db, int64_t cutoff_ms, long *deleted,
 	PQclear(res);
 	return 0;
 }
+
+/* ------------------------------------------------------------ lifecycle */
+
+/* One statement per phase; $1 workspace id, $2 time (ms since the
+ * epoch), then what the phase adds.  Each is idempotent: a fact that
+ * arrives twice changes nothing the second time. */
+static const struct {
+	const char	*phase;
+	const char	*sql;
+	int		 nparams;
+} lifecycle_sql[] = {
+	{ "received",
+	  "INSERT INTO container_stats (id, workspace_id, container_id, "
+	  "user_id, s3_bucket, request_received_at) VALUES ($1::uuid, $1, "
+	  "$3, NULLIF($4, ''), $5, to_timestamp($2::bigint / 1000.0)) "
+	  "ON CONFLICT (id) DO NOTHING", 5 },
+	{ "created",
+	  "UPDATE container_stats SET container_id = $3, "
+	  "container_created_at = to_timestamp($2::bigint / 1000.0), "
+	  "updated_at = now() WHERE id = $1::uuid AND "
+	  "container_created_at IS NULL", 3 },
+	{ "started",
+	  "UPDATE container_stats SET container_started_at = "
+	  "to_timestamp($2::bigint / 1000.0), updated_at = now() "
+	  "WHERE id = $1::uuid AND container_started_at IS NULL", 2 },
+	{ "available",
+	  "UPDATE container_stats SET code_server_available_at = "
+	  "to_timestamp($2::bigint / 1000.0), startup_time_ms = ($2::bigint - "
+	  "round(extract(epoch FROM request_received_at) * 1000))::integer, "
+	  "updated_at = now() WHERE id = $1::uuid AND "
+	  "code_server_available_at IS NULL", 2 },
+	{ "stopped",
+	  "UPDATE container_stats SET container_stopped_at = "
+	  "to_timestamp($2::bigint / 1000.0), shutdown_reason = $3, "
+	  "active_duration_ms = CASE WHEN code_server_available_at IS NULL "
+	  "THEN NULL ELSE ($2::bigint - round(extract(epoch FROM "
+	  "code_server_available_at) * 1000))::integer END, "
+	  "updated_at = now() WHERE id = $1::uuid AND "
+	  "container_stopped_at IS NULL", 3 },
+};
+
+int
+db_lifecycle(struct db *db, const struct lifecycle_fact *f, char *err,
+    size_t errlen)
+{
+	char		 at[24];
+	const char	*p[5];
+	PGresult	*res;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(lifecycle_sql) / sizeof(lifecycle_sql[0]); i++)
+		if (strcmp(lifecycle_sql[i].phase, f->phase) == 0)
+			break;
+	if (i == sizeof(lifecycle_sql) / sizeof(lifecycle_sql[0])) {
+		seterr(err, errlen, "unknown lifecycle phase %s", f->phase);
+		return -1;
+	}
+	snprintf(at, sizeof(at), "%lld", (long long)f->at_ms);
+	p[0] = f->workspace_id;
+	p[1] = at;
+	p[2] = strcmp(f->phase, "stopped") == 0 ? f->reason : f->container_id;
+	p[3] = f->user_id;
+	p[4] = f->s3_bucket;
+	res = PQexecParams(db->conn, lifecycle_sql[i].sql,
+	    lifecycle_sql[i].nparams, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		seterr(err, errlen, "lifecycle %s: %s", f->phase,
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}

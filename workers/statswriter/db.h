@@ -44,6 +44,18 @@ struct metric_row {
 	int64_t		 pids;
 };
 
+/* A workspace reached a phase: received, created, started, available,
+ * stopped (container_stats, seed 000). */
+struct lifecycle_fact {
+	const char	*workspace_id;	/* a uuid */
+	const char	*phase;
+	int64_t		 at_ms;		/* ms since the epoch */
+	const char	*container_id;
+	const char	*user_id;
+	const char	*s3_bucket;
+	const char	*reason;	/* stopped */
+};
+
 struct db	*db_open(const char *conninfo, char *err, size_t errlen);
 int		 db_ok(struct db *);
 void		 db_close(struct db *);
@@ -53,6 +65,8 @@ int		 db_write_metrics(struct db *, const struct metric_row *,
 		    size_t, char *err, size_t errlen);
 int		 db_write_metrics_naive(struct db *, const struct metric_row *,
 		    size_t, char *err, size_t errlen);
+int		 db_lifecycle(struct db *, const struct lifecycle_fact *,
+		    char *err, size_t errlen);
 int		 db_delete_metrics_before(struct db *, int64_t cutoff_ms,
 		    long *deleted, char *err, size_t errlen);
 

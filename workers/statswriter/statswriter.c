@@ -255,12 +255,37 @@ statswriter_configure(struct worker *w)
 	db_connect(w);
 }
 
+/* Without a database the fact is only logged: the bounded queue and
+ * the spool that keep it until the database is back come next. */
+static void
+lifecycle(struct worker *w, const struct body_lifecycle *b)
+{
+	struct stats		*st = w->priv;
+	struct lifecycle_fact	 f = { b->workspace_id, b->phase, b->at_ms,
+				    b->container_id, b->user_id, b->s3_bucket,
+				    b->reason };
+	char			 err[512];
+
+	if (st->db == NULL) {
+		log_debug("lifecycle %s of %s not persisted: no database",
+		    b->phase, b->workspace_id);
+		return;
+	}
+	if (db_lifecycle(st->db, &f, err, sizeof(err)) == -1)
+		log_warnx("%s", err);
+}
+
 static int
 statswriter_dispatch(struct worker *w, struct msg *m)
 {
-	if (m->type != MSG_CG_READ || m->peer != PEER_PARENT)
+	if (m->peer != PEER_PARENT)
 		return -1;
-	cg_request(w, m);
+	if (m->type == MSG_CG_READ)
+		cg_request(w, m);
+	else if (m->type == MSG_LIFECYCLE)
+		lifecycle(w, m->body);
+	else
+		return -1;
 	return 0;
 }
 
