@@ -280,14 +280,17 @@ blkio_line(const char *p, uint64_t *rd, uint64_t *wr)
 	return 0;
 }
 
-int
-cg_parse_v1_blkio(const char *buf, uint64_t *rd, uint64_t *wr)
+/* Sum read and write bytes over the lines of buf, each parsed by
+ * line_fn; the totals are stored only when every line parsed. */
+static int
+sum_lines(const char *buf, int (*line_fn)(const char *, uint64_t *,
+    uint64_t *), uint64_t *rd, uint64_t *wr)
 {
 	const char	*line = buf;
 	uint64_t	 r = 0, w = 0;
 
 	while (*line != '\0') {
-		if (*line != '\n' && blkio_line(line, &r, &w) == -1)
+		if (*line != '\n' && line_fn(line, &r, &w) == -1)
 			return -1;
 		if ((line = strchr(line, '\n')) == NULL)
 			break;
@@ -296,6 +299,12 @@ cg_parse_v1_blkio(const char *buf, uint64_t *rd, uint64_t *wr)
 	*rd = r;
 	*wr = w;
 	return 0;
+}
+
+int
+cg_parse_v1_blkio(const char *buf, uint64_t *rd, uint64_t *wr)
+{
+	return sum_lines(buf, blkio_line, rd, wr);
 }
 
 /* One "key=value" token of io.stat ending at end; only rbytes and
@@ -343,19 +352,7 @@ io_line(const char *p, uint64_t *rd, uint64_t *wr)
 int
 cg_parse_v2_io(const char *buf, uint64_t *rd, uint64_t *wr)
 {
-	const char	*line = buf;
-	uint64_t	 r = 0, w = 0;
-
-	while (*line != '\0') {
-		if (*line != '\n' && io_line(line, &r, &w) == -1)
-			return -1;
-		if ((line = strchr(line, '\n')) == NULL)
-			break;
-		line++;
-	}
-	*rd = r;
-	*wr = w;
-	return 0;
+	return sum_lines(buf, io_line, rd, wr);
 }
 
 /* "cpu  user nice system idle iowait irq softirq steal ...": like the
