@@ -18,6 +18,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "scan.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -113,44 +114,16 @@ tick_ns(void)
 
 /* ---------------------------------------------------------- parsing */
 
-static const char *
-skip_blanks(const char *p)
-{
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return p;
-}
-
-/* A decimal at *pp, advancing *pp past it; -1 on no digit or overflow. */
-static int
-parse_u64(const char **pp, uint64_t *out)
-{
-	const char	*p = *pp;
-	uint64_t	 v = 0, d;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		d = (uint64_t)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*pp = p;
-	*out = v;
-	return 0;
-}
-
 /* A line holding one number (blanks around it allowed). */
 static int
 parse_single(const char *p, uint64_t *out)
 {
 	uint64_t v;
 
-	p = skip_blanks(p);
-	if (parse_u64(&p, &v) == -1)
+	p = scan_blanks(p);
+	if (scan_u64(&p, &v) == -1)
 		return -1;
-	p = skip_blanks(p);
+	p = scan_blanks(p);
 	if (*p != '\n' && *p != '\0')
 		return -1;
 	*out = v;
@@ -199,7 +172,7 @@ static int
 net_line(const char *line, const char *colon, uint64_t *rx, uint64_t *tx,
     int *lo)
 {
-	const char	*name = skip_blanks(line), *p = colon + 1;
+	const char	*name = scan_blanks(line), *p = colon + 1;
 	uint64_t	 v;
 	int		 i;
 
@@ -207,8 +180,8 @@ net_line(const char *line, const char *colon, uint64_t *rx, uint64_t *tx,
 		return -1;
 	*lo = (colon - name == 2 && strncmp(name, "lo", 2) == 0);
 	for (i = 0; i <= 8; i++) {
-		p = skip_blanks(p);
-		if (parse_u64(&p, &v) == -1)
+		p = scan_blanks(p);
+		if (scan_u64(&p, &v) == -1)
 			return -1;
 		if (i == 0)
 			*rx = v;
@@ -250,10 +223,10 @@ parse_dev(const char **pp)
 {
 	uint64_t v;
 
-	if (parse_u64(pp, &v) == -1 || **pp != ':')
+	if (scan_u64(pp, &v) == -1 || **pp != ':')
 		return -1;
 	(*pp)++;
-	return parse_u64(pp, &v);
+	return scan_u64(pp, &v);
 }
 
 /* One line of blkio.throttle.io_service_bytes_recursive: "MAJ:MIN Op N"
@@ -324,7 +297,7 @@ io_token(const char *p, const char *end, uint64_t *rd, uint64_t *wr)
 	else
 		return 0;
 	q = eq + 1;
-	if (parse_u64(&q, &v) == -1 || q != end)
+	if (scan_u64(&q, &v) == -1 || q != end)
 		return -1;
 	*sum += v;
 	return 0;
@@ -339,7 +312,7 @@ io_line(const char *p, uint64_t *rd, uint64_t *wr)
 	if (parse_dev(&p) == -1 || (*p != ' ' && *p != '\n' && *p != '\0'))
 		return -1;
 	for (;;) {
-		p = skip_blanks(p);
+		p = scan_blanks(p);
 		if (*p == '\n' || *p == '\0')
 			return 0;
 		end = p + strcspn(p, " \t\n");
@@ -370,8 +343,8 @@ parse_stat(const char *buf, uint64_t tick, uint64_t *total_ns,
 	if (strncmp(buf, "cpu ", 4) != 0)
 		return -1;
 	for (p = buf + 4, i = 0; i < 7; i++) {
-		p = skip_blanks(p);
-		if (parse_u64(&p, &v) == -1)
+		p = scan_blanks(p);
+		if (scan_u64(&p, &v) == -1)
 			return -1;
 		ticks += v;
 	}
@@ -532,22 +505,13 @@ cg_close(struct cg_reader *r)
 static int
 slurp(const struct cg_reader *r, enum cg_file f, char *buf)
 {
-	ssize_t	 n;
-	char	*nl;
-
 	buf[0] = '\0';
 	if (r->fd[f] == -1)
 		return 0;
-	do
-		n = pread(r->fd[f], buf, CG_BUFSZ - 1, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	if (scan_file(r->fd[f], buf, CG_BUFSZ) == -1) {
 		log_debug("cgroup: read %s: %s", fnames[f], strerror(errno));
 		return -1;
 	}
-	buf[n] = '\0';
-	if (n == CG_BUFSZ - 1 && (nl = strrchr(buf, '\n')) != NULL)
-		nl[1] = '\0';
 	return 0;
 }
 

@@ -39,80 +39,9 @@
 #define HOST_MAX	256
 
 #define OFF(f)		offsetof(struct berth_config, f)
-#define STR(sec, name, env, f, def, secret, reload, help)		\
-	{ sec, name, env, CT_STRING, OFF(f), def, 0, 0, secret, reload, help }
-#define INT(sec, name, env, f, def, min, max, reload, help)		\
-	{ sec, name, env, CT_INT, OFF(f), def, min, max, 0, reload, help }
-#define BOOL(sec, name, env, f, def, reload, help)			\
-	{ sec, name, env, CT_BOOL, OFF(f), def, 0, 0, 0, reload, help }
 #define DOUBLE_DIGITS	6	/* significant digits of "%g" */
-
-static const struct config_key keys[] = {
-	STR("server", "http_listen", "BERTH_HTTP_LISTEN", http_listen,
-	    "127.0.0.1:8080", 0, 0,
-	    "address the HTTP API listens on, host:port or [v6]:port"),
-	STR("server", "state_dir", "BERTH_STATE_DIR", state_dir,
-	    "/var/lib/berth", 0, 0,
-	    "directory for berth's state (absolute path)"),
-	STR("server", "admin_socket", "BERTH_ADMIN_SOCKET", admin_socket,
-	    NULL, 0, 0,
-	    "berthctl's Unix socket (absolute; default <state_dir>/admin.sock)"),
-	STR("server", "user", "BERTH_USER", user,
-	    "berth", 0, 0,
-	    "unprivileged user the workers run as"),
-	STR("server", "log_level", "BERTH_LOG_LEVEL", log_level,
-	    "info", 0, 1,
-	    "log verbosity: error, warn, info or debug"),
-	INT("server", "http_max_body", "BERTH_HTTP_MAX_BODY", http_max_body,
-	    "1048576", 1024, 67108864, 1,
-	    "largest HTTP request body accepted, in bytes"),
-	INT("server", "request_timeout_ms", "BERTH_REQUEST_TIMEOUT_MS",
-	    request_timeout_ms, "5000", 100, 600000, 1,
-	    "time allowed for one HTTP request, in milliseconds"),
-	BOOL("server", "unconfined", "BERTH_UNCONFINED", unconfined,
-	    "false", 0,
-	    "run workers without seccomp or chroot (dangerous, debugging only)"),
-	STR("docker", "socket", "BERTH_DOCKER_SOCKET", docker_socket,
-	    "/var/run/docker.sock", 0, 0,
-	    "Docker Engine API socket (absolute path)"),
-	STR("docker", "network", "BERTH_DOCKER_NETWORK", docker_network,
-	    "bridge", 0, 1,
-	    "Docker network workspaces join ([A-Za-z0-9_.-])"),
-	INT("docker", "stop_timeout_s", "BERTH_DOCKER_STOP_TIMEOUT_S",
-	    docker_stop_timeout_s, "10", 0, 600, 1,
-	    "time a stopping workspace gets before SIGKILL, in seconds"),
-	STR("database", "url", "BERTH_DATABASE_URL", database_url,
-	    NULL, 1, 0,
-	    "PostgreSQL connection URL; empty uses the embedded store"),
-	BOOL("database", "embedded", "BERTH_DATABASE_EMBEDDED",
-	    database_embedded, "true", 0,
-	    "with no url, run berth's own PostgreSQL (false: no persistence)"),
-	STR("auth", "admin_token", "BERTH_ADMIN_TOKEN", admin_token,
-	    NULL, 1, 1,
-	    "bearer token for the HTTP admin API, 16 characters or more"),
-	INT("supervisor", "restart_min_ms", "BERTH_RESTART_MIN_MS",
-	    restart_min_ms, "100", 10, 60000, 1,
-	    "delay before the first restart of a crashed worker, in ms"),
-	INT("supervisor", "restart_max_ms", "BERTH_RESTART_MAX_MS",
-	    restart_max_ms, "30000", 100, 3600000, 1,
-	    "cap on the doubling restart delay, in ms (>= restart_min_ms)"),
-	INT("supervisor", "restart_reset_s", "BERTH_RESTART_RESET_S",
-	    restart_reset_s, "30", 1, 86400, 1,
-	    "a worker up this many seconds has its restart delay reset"),
-	INT("supervisor", "restart_burst", "BERTH_RESTART_BURST",
-	    restart_burst, "5", 1, 32, 1,
-	    "starts within restart_window_s after which a worker is failed"),
-	INT("supervisor", "restart_window_s", "BERTH_RESTART_WINDOW_S",
-	    restart_window_s, "10", 1, 3600, 1,
-	    "window for restart_burst, in seconds"),
-	INT("supervisor", "restart_failed_s", "BERTH_RESTART_FAILED_S",
-	    restart_failed_s, "60", 1, 86400, 1,
-	    "delay before retrying a failed worker, in seconds"),
-	INT("supervisor", "shutdown_timeout_ms", "BERTH_SHUTDOWN_TIMEOUT_MS",
-	    shutdown_timeout_ms, "4000", 100, 60000, 0,
-	    "time workers get to exit on shutdown before SIGKILL, in ms"),
-};
-#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+#define keys		config_static_keys
+#define NKEYS		config_nstatic_keys
 
 /* State of one config_load_file(). */
 struct file_ctx {
@@ -122,7 +51,7 @@ struct file_ctx {
 	FILE			*f;
 	int			 lineno;
 	int			 indented;	/* line starts with blanks */
-	int			 seen[NKEYS];	/* line a key was set on */
+	int			*seen;		/* line a key was set on */
 	int			*seen_named;	/* the same, named sections */
 };
 
@@ -348,6 +277,8 @@ check_string(const struct config_key *k, const char *v, char *err,
 	if (off == OFF(http_listen))
 		return check_listen(v, err, errlen);
 	if (off == OFF(state_dir) || off == OFF(docker_socket))
+		return check_abspath(v, 0, err, errlen);
+	if (off == OFF(pg_bindir) && *v != '\0')
 		return check_abspath(v, 0, err, errlen);
 	if (off == OFF(docker_network))
 		return check_network(v, err, errlen);
@@ -741,8 +672,10 @@ config_load_file(struct berth_config *cfg, const char *path,
 		    strerror(errno));
 		return (int)(errs->n - before);
 	}
+	fc.seen = xcalloc(NKEYS, sizeof(*fc.seen));
 	fc.seen_named = xcalloc(config_named_nids(), sizeof(*fc.seen_named));
 	line = ini_parse_stream(file_reader, &fc, file_handler, &fc);
+	free(fc.seen);
 	free(fc.seen_named);
 	if (ferror(fc.f))
 		config_errors_add(errs, "cannot read %s: %s", path,

@@ -35,6 +35,7 @@ struct ws_type {
 	long	 health_retries;
 	long	 health_start_period_s;
 	char	*volume_path;		/* where the project volume mounts */
+	char	*probe_path;		/* healthmon's startup probe, "/healthz" */
 	char	*tiers;			/* "free,basic,pro": who may use it */
 };
 
@@ -68,6 +69,15 @@ struct berth_config {
 	/* [database] */
 	char	*database_url;		/* BERTH_DATABASE_URL */
 	int	 database_embedded;	/* BERTH_DATABASE_EMBEDDED */
+	char	*pg_bindir;		/* BERTH_DATABASE_PG_BINDIR */
+	long	 db_queue_max;		/* BERTH_DATABASE_QUEUE_MAX records */
+	long	 db_spool_max_mb;	/* BERTH_DATABASE_SPOOL_MAX_MB */
+	/* [metrics] */
+	long	 metrics_interval_s;	/* BERTH_METRICS_INTERVAL_S */
+	long	 metrics_retention_hours; /* BERTH_METRICS_RETENTION_HOURS */
+	long	 metrics_retention_interval_s;
+	/* [health] */
+	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	/* [auth] */
 	char	*admin_token;		/* BERTH_ADMIN_TOKEN */
 	/* [supervisor] */

@@ -9,6 +9,10 @@
 
 #include "config.h"
 
+/* config_keys.c: the static keys, one table. */
+extern const struct config_key	config_static_keys[];
+extern const size_t		config_nstatic_keys;
+
 /* config.c: one value of a struct (base) described by key k. */
 int	 config_value_set(void *base, const struct config_key *k,
 	    const char *v, char *err, size_t errlen);

@@ -74,6 +74,8 @@ static const struct config_key type_keys[] = {
 	    3600, "time after start when failed checks do not count"),
 	T(CT_STRING, volume_path, "VOLUME_PATH", "/home/coder/project", 0, 0,
 	    "where the project volume is mounted (absolute path)"),
+	T(CT_STRING, probe_path, "PROBE_PATH", "/healthz", 0, 0,
+	    "path berth requests to time a workspace's start (2xx/3xx: up)"),
 	T(CT_STRING, tiers, "TIERS", "free,basic,pro", 0, 0,
 	    "tiers whose users may run this type, comma separated"),
 };
@@ -318,6 +320,27 @@ check_tiers(const char *v, char *err, size_t errlen)
 	}
 }
 
+/* What healthmon puts in its request line: "/..." of printable ASCII,
+ * no blanks, at most 255 bytes. */
+static int
+check_probe_path(const char *v, char *err, size_t errlen)
+{
+	const char	*p;
+
+	if (*v != '/' || strlen(v) > 255) {
+		snprintf(err, errlen, "not a path of 1 to 255 bytes starting "
+		    "with /");
+		return -1;
+	}
+	for (p = v; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f) {
+			snprintf(err, errlen, "blank or non-ASCII character");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 check_type_string(size_t off, const char *v, char *err, size_t errlen)
 {
@@ -333,6 +356,8 @@ check_type_string(size_t off, const char *v, char *err, size_t errlen)
 	}
 	if (off == offsetof(struct ws_type, tiers))
 		return check_tiers(v, err, errlen);
+	if (off == offsetof(struct ws_type, probe_path))
+		return check_probe_path(v, err, errlen);
 	return 0;
 }
 

@@ -62,7 +62,19 @@ enum msg_type {
 	MSG_WS_HEALTH_INFO,	/* reply to MSG_WS_HEALTH */
 	MSG_SAMPLE,		/* reply: resource usage of one container */
 	MSG_CG_READ,		/* berthd -> statswriter: sample a container */
-	MSG_LIFECYCLE,		/* berthd -> statswriter: a workspace's phase */
+	MSG_LIFECYCLE,		/* berthd -> statswriter: a workspace's phase,
+				 * answered MSG_OK once it is durable */
+	MSG_ROSTER,		/* berthd -> healthmon, statswriter: the
+				 * workspaces whose containers run */
+	MSG_WS_AVAILABLE,	/* healthmon -> berthd: first answer */
+	MSG_DB_STATUS_REQ,	/* gateway -> statswriter: store state */
+	MSG_DB_STATUS,		/* reply to MSG_DB_STATUS_REQ */
+	MSG_HISTORY_REQ,	/* gateway -> statswriter: samples, a page */
+	MSG_HISTORY,		/* reply: container samples */
+	MSG_CSTATS_REQ,		/* gateway -> statswriter: lifecycle stats */
+	MSG_CSTATS,		/* reply to MSG_CSTATS_REQ */
+	MSG_METRICS,		/* spool record: container samples */
+	MSG_SYSMETRICS,		/* spool record: host samples */
 	MSG_TYPE_MAX
 };
 
@@ -226,6 +238,134 @@ struct body_lifecycle {
 	char	*user_id;
 	char	*s3_bucket;
 	char	*reason;		/* stopped: the shutdown reason */
+};
+
+/* One workspace whose container runs (status starting or running). */
+struct roster_item {
+	char	*workspace_id;
+	char	*container_id;		/* 64 hex */
+	char	*user_id;
+	char	*status;		/* starting, running */
+	char	*ip;			/* numeric, "" until inspected */
+	int64_t	 port;
+	int64_t	 pid;			/* 0 until inspected */
+	char	*probe_path;		/* the type's, "/healthz" */
+	int64_t	 received_ms;		/* wall clock of the request */
+};
+
+struct body_roster {
+	struct roster_item	*items;
+	size_t			 nitems;
+};
+
+struct body_ws_available {
+	char	*workspace_id;
+	int64_t	 at_ms;			/* wall clock of the first answer */
+};
+
+/* The statswriter's store, for /api/health. */
+struct body_db_status {
+	char	*state;			/* up, down, connecting, disabled */
+	char	*error;			/* the last failure, "" if none */
+	int64_t	 schema_version;
+	int64_t	 queue_depth;		/* records in memory */
+	int64_t	 spool_bytes;
+	int64_t	 spool_records;
+	int64_t	 written;		/* records written since start */
+	int64_t	 dropped;		/* records given up since start */
+	int64_t	 samples;		/* container samples taken */
+	int64_t	 interval_s;		/* sampling interval in force */
+	int64_t	 last_sample_ms;	/* wall clock, 0 if none yet */
+	int64_t	 memory_samples;	/* no database: samples kept */
+	int64_t	 memory_lifecycle;	/* no database: lifecycle rows */
+};
+
+/* A container sample as stored (container_metrics); a NaN double or a
+ * negative integer is unknown. */
+struct metric_item {
+	int64_t	 ts_ms;
+	char	*container_id;
+	char	*container_name;
+	char	*workspace_id;
+	char	*status;
+	double	 cpu_percent;
+	double	 cpu_seconds;
+	int64_t	 memory_used;
+	int64_t	 memory_limit;
+	int64_t	 memory_cache;
+	int64_t	 network_rx;
+	int64_t	 network_tx;
+	int64_t	 block_read;
+	int64_t	 block_write;
+	int64_t	 pids;
+};
+
+struct body_metrics {			/* MSG_METRICS, MSG_HISTORY */
+	struct metric_item	*rows;
+	size_t			 nrows;
+	char			*source;	/* database, memory ("" in spool) */
+};
+
+struct sysmetric_item {
+	int64_t	 ts_ms;
+	char	*name;
+	double	 value;
+	char	*tags;			/* JSON object text */
+};
+
+struct body_sysmetrics {
+	struct sysmetric_item	*rows;
+	size_t			 nrows;
+};
+
+/* One page of history, newest first (keyset: before the last row). */
+struct body_history_req {
+	int64_t	 since_ms;
+	char	*container_id;		/* "" every container */
+	int64_t	 before_ms;		/* 0: from the newest */
+	char	*before_cid;
+	int64_t	 limit;			/* 1..1000 */
+};
+
+struct lifecycle_item {
+	char	*workspace_id;
+	char	*container_id;
+	char	*user_id;
+	char	*s3_bucket;
+	char	*reason;
+	int64_t	 received_ms;		/* 0: unknown */
+	int64_t	 created_ms;
+	int64_t	 started_ms;
+	int64_t	 available_ms;
+	int64_t	 stopped_ms;
+	int64_t	 startup_ms;		/* -1: unknown */
+	int64_t	 active_ms;
+};
+
+struct user_item {
+	char	*user_id;
+	int64_t	 count;
+	double	 avg_ms;		/* NaN: no startup time */
+};
+
+/* Distributions in ms: count, average, p50, p95 (NaN when empty). */
+struct body_cstats {
+	char			*source;
+	int64_t			 startup_count;
+	double			 startup_avg, startup_p50, startup_p95;
+	int64_t			 create_count;
+	double			 create_avg, create_p50, create_p95;
+	int64_t			 start_count;
+	double			 start_avg, start_p50, start_p95;
+	int64_t			 ready_count;
+	double			 ready_avg, ready_p50, ready_p95;
+	struct user_item	*users;
+	size_t			 nusers;
+	int64_t			 failed;
+	struct lifecycle_item	*failed_rows;
+	size_t			 nfailed;
+	struct lifecycle_item	*recent;
+	size_t			 nrecent;
 };
 
 struct body_cg_read {

@@ -24,6 +24,8 @@
 #define MAX_ENV		64	/* environment variables of a workspace */
 #define MAX_ITEMS	1000	/* workspaces in one list */
 #define MAX_ID		128	/* ids of workspaces, users, projects */
+#define MAX_ROWS	1000	/* samples in one message */
+#define MAX_RECENT	100	/* lifecycle rows in one reply */
 
 #define STR(s, f, req, max) \
 	{ #f, FT_STR, offsetof(struct s, f), req, max, NULL, 0 }
@@ -252,6 +254,157 @@ static const struct schema schema_lifecycle[] = {
 	SCHEMA("lifecycle", body_lifecycle, lifecycle_fields)
 };
 
+static const struct field roster_item_fields[] = {
+	STR(roster_item, workspace_id, 1, MAX_ID),
+	STR(roster_item, container_id, 1, MAX_ID),
+	STR(roster_item, user_id, 1, MAX_ID),
+	STR(roster_item, status, 1, MAX_WORD),
+	STR(roster_item, ip, 1, MAX_WORD),
+	INT(roster_item, port, 1),
+	INT(roster_item, pid, 1),
+	STR(roster_item, probe_path, 1, MAX_KEY),
+	INT(roster_item, received_ms, 1),
+};
+static const struct schema schema_roster_item[] = {
+	SCHEMA("roster_item", roster_item, roster_item_fields)
+};
+
+static const struct field roster_fields[] = {
+	ARRAY(body_roster, items, 1, MAX_ITEMS, schema_roster_item, nitems),
+};
+static const struct schema schema_roster[] = {
+	SCHEMA("roster", body_roster, roster_fields)
+};
+
+static const struct field ws_available_fields[] = {
+	STR(body_ws_available, workspace_id, 1, MAX_ID),
+	INT(body_ws_available, at_ms, 1),
+};
+static const struct schema schema_ws_available[] = {
+	SCHEMA("ws_available", body_ws_available, ws_available_fields)
+};
+
+static const struct field db_status_fields[] = {
+	STR(body_db_status, state, 1, MAX_WORD),
+	STR(body_db_status, error, 1, MAX_TEXT),
+	INT(body_db_status, schema_version, 1),
+	INT(body_db_status, queue_depth, 1),
+	INT(body_db_status, spool_bytes, 1),
+	INT(body_db_status, spool_records, 1),
+	INT(body_db_status, written, 1),
+	INT(body_db_status, dropped, 1),
+	INT(body_db_status, samples, 1),
+	INT(body_db_status, interval_s, 1),
+	INT(body_db_status, last_sample_ms, 1),
+	INT(body_db_status, memory_samples, 1),
+	INT(body_db_status, memory_lifecycle, 1),
+};
+static const struct schema schema_db_status[] = {
+	SCHEMA("db_status", body_db_status, db_status_fields)
+};
+
+static const struct field metric_item_fields[] = {
+	INT(metric_item, ts_ms, 1),
+	STR(metric_item, container_id, 1, MAX_ID),
+	STR(metric_item, container_name, 1, MAX_ID),
+	STR(metric_item, workspace_id, 1, MAX_ID),
+	STR(metric_item, status, 1, MAX_WORD),
+	DOUBLE(metric_item, cpu_percent, 1),
+	DOUBLE(metric_item, cpu_seconds, 1),
+	INT(metric_item, memory_used, 1),
+	INT(metric_item, memory_limit, 1),
+	INT(metric_item, memory_cache, 1),
+	INT(metric_item, network_rx, 1),
+	INT(metric_item, network_tx, 1),
+	INT(metric_item, block_read, 1),
+	INT(metric_item, block_write, 1),
+	INT(metric_item, pids, 1),
+};
+static const struct schema schema_metric_item[] = {
+	SCHEMA("metric_item", metric_item, metric_item_fields)
+};
+
+static const struct field metrics_fields[] = {
+	ARRAY(body_metrics, rows, 1, MAX_ROWS, schema_metric_item, nrows),
+	STR(body_metrics, source, 1, MAX_WORD),
+};
+static const struct schema schema_metrics[] = {
+	SCHEMA("metrics", body_metrics, metrics_fields)
+};
+
+static const struct field sysmetric_item_fields[] = {
+	INT(sysmetric_item, ts_ms, 1),
+	STR(sysmetric_item, name, 1, MAX_WORD),
+	DOUBLE(sysmetric_item, value, 1),
+	STR(sysmetric_item, tags, 1, MAX_KEY),
+};
+static const struct schema schema_sysmetric_item[] = {
+	SCHEMA("sysmetric_item", sysmetric_item, sysmetric_item_fields)
+};
+
+static const struct field sysmetrics_fields[] = {
+	ARRAY(body_sysmetrics, rows, 1, MAX_ROWS, schema_sysmetric_item,
+	    nrows),
+};
+static const struct schema schema_sysmetrics[] = {
+	SCHEMA("sysmetrics", body_sysmetrics, sysmetrics_fields)
+};
+
+static const struct field history_req_fields[] = {
+	INT(body_history_req, since_ms, 1),
+	STR(body_history_req, container_id, 1, MAX_ID),
+	INT(body_history_req, before_ms, 1),
+	STR(body_history_req, before_cid, 1, MAX_ID),
+	INT(body_history_req, limit, 1),
+};
+static const struct schema schema_history_req[] = {
+	SCHEMA("history_req", body_history_req, history_req_fields)
+};
+
+static const struct field lifecycle_item_fields[] = {
+	STR(lifecycle_item, workspace_id, 1, MAX_ID),
+	STR(lifecycle_item, container_id, 1, MAX_ID),
+	STR(lifecycle_item, user_id, 1, MAX_ID),
+	STR(lifecycle_item, s3_bucket, 1, MAX_ID),
+	STR(lifecycle_item, reason, 1, MAX_WORD),
+	INT(lifecycle_item, received_ms, 1),
+	INT(lifecycle_item, created_ms, 1),
+	INT(lifecycle_item, started_ms, 1),
+	INT(lifecycle_item, available_ms, 1),
+	INT(lifecycle_item, stopped_ms, 1),
+	INT(lifecycle_item, startup_ms, 1),
+	INT(lifecycle_item, active_ms, 1),
+};
+static const struct schema schema_lifecycle_item[] = {
+	SCHEMA("lifecycle_item", lifecycle_item, lifecycle_item_fields)
+};
+
+static const struct field user_item_fields[] = {
+	STR(user_item, user_id, 1, MAX_ID),
+	INT(user_item, count, 1),
+	DOUBLE(user_item, avg_ms, 1),
+};
+static const struct schema schema_user_item[] = {
+	SCHEMA("user_item", user_item, user_item_fields)
+};
+
+#define DIST(n)	INT(body_cstats, n##_count, 1), \
+	DOUBLE(body_cstats, n##_avg, 1), DOUBLE(body_cstats, n##_p50, 1), \
+	DOUBLE(body_cstats, n##_p95, 1)
+static const struct field cstats_fields[] = {
+	STR(body_cstats, source, 1, MAX_WORD),
+	DIST(startup), DIST(create), DIST(start), DIST(ready),
+	ARRAY(body_cstats, users, 1, MAX_ITEMS, schema_user_item, nusers),
+	INT(body_cstats, failed, 1),
+	ARRAY(body_cstats, failed_rows, 1, MAX_RECENT, schema_lifecycle_item,
+	    nfailed),
+	ARRAY(body_cstats, recent, 1, MAX_RECENT, schema_lifecycle_item,
+	    nrecent),
+};
+static const struct schema schema_cstats[] = {
+	SCHEMA("cstats", body_cstats, cstats_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -281,6 +434,16 @@ static const struct {
 	[MSG_SAMPLE] =		{ "sample", schema_sample },
 	[MSG_CG_READ] =		{ "cg_read", schema_cg_read },
 	[MSG_LIFECYCLE] =	{ "lifecycle", schema_lifecycle },
+	[MSG_ROSTER] =		{ "roster", schema_roster },
+	[MSG_WS_AVAILABLE] =	{ "ws_available", schema_ws_available },
+	[MSG_DB_STATUS_REQ] =	{ "db_status_req", schema_empty },
+	[MSG_DB_STATUS] =	{ "db_status", schema_db_status },
+	[MSG_HISTORY_REQ] =	{ "history_req", schema_history_req },
+	[MSG_HISTORY] =		{ "history", schema_metrics },
+	[MSG_CSTATS_REQ] =	{ "cstats_req", schema_empty },
+	[MSG_CSTATS] =		{ "cstats", schema_cstats },
+	[MSG_METRICS] =		{ "metrics", schema_metrics },
+	[MSG_SYSMETRICS] =	{ "sysmetrics", schema_sysmetrics },
 };
 
 static const char *const peer_names[PEER_MAX] = {

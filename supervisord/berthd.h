@@ -21,7 +21,8 @@ struct wproc;
 /* ------------------------------------------------------------ workers.c */
 
 #define WF_CHROOT	0x01	/* chroot into the empty directory */
-#define WF_LISTENER	0x02	/* receives the HTTP listening socket */
+#define WF_LISTENER	0x02	/* fd 4: the HTTP listening socket */
+#define WF_SPOOL	0x04	/* fd 4: the spool directory */
 
 /* One row per worker: adding a worker is adding a row and a folder. */
 struct worker_def {
@@ -137,13 +138,32 @@ struct workspace *ws_find_container(const char *container_id);
 struct workspace *ws_first(void);
 void		 ws_forget(struct workspace *);
 const char	*ws_status_name(enum ws_status);
-/* Tell the statswriter a workspace reached phase (now). */
-void		 ws_fact(const struct workspace *, const char *phase);
+/* Tell the statswriter a workspace reached phase at at_ms (wall
+ * clock; 0: now). */
+void		 ws_fact(const struct workspace *, const char *phase,
+		    int64_t at_ms);
+/* The workspace answered first (healthmon) or the engine found it
+ * healthy: running, with its startup time. */
+void		 ws_available(struct workspace *, int64_t at_ms);
 void		 ws_info(const struct workspace *, struct workspace_info *);
 int		 parent_dispatch_gateway(struct wproc *, struct msg *);
+int		 parent_dispatch_healthmon(struct wproc *, struct msg *);
 /* Answer request id of wp with an error (code as in the API). */
 void		 reply_error(struct wproc *wp, uint32_t id, const char *code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------ facts.c */
+
+void	 facts_add(const struct workspace *, const char *phase,
+	    int64_t at_ms);
+void	 facts_flush(void);		/* the statswriter is up */
+size_t	 facts_pending(void);
+
+/* ------------------------------------------------------------ roster.c */
+
+void	 roster_changed(void);		/* sent once this turn ends */
+void	 roster_send(struct wproc *);	/* now, to one worker */
+void	 roster_free(void);
 
 /* ------------------------------------------------------------ engine.c */
 
@@ -188,11 +208,13 @@ struct berthd {
 	gid_t			 worker_gid;
 	char			*empty_dir;
 	int			 http_fd;
+	int			 spool_fd;	/* <state dir>/spool */
 	int			 admin_fd;
 	uint64_t		 start_ms;
 	int			 shutting_down;
 	int			 ready;		/* READY=1 sent */
 	char			*pg_conninfo;	/* embedded PostgreSQL, ready */
+	int			 pg_failed;	/* no embedded one: no database */
 	struct wproc		 workers[NWORKERS];
 };
 

@@ -271,6 +271,8 @@ create_failed(struct job *j, const struct docker_reply *r, const char *what)
 		j->ws->stopped_ms = wall_ms();
 		snprintf(j->ws->stop_reason, sizeof(j->ws->stop_reason),
 		    "error");
+		ws_fact(j->ws, "stopped", 0);	/* a failed startup */
+		roster_changed();
 		if (j->ws->container[0] != '\0')
 			remove_container(j->ws->container);
 	}
@@ -287,6 +289,7 @@ created_inspected(const struct docker_reply *r, void *arg)
 	if (r->status == 200)
 		apply_inspect(j->ws, r->json);
 	j->ws->started_ms = wall_ms();
+	roster_changed();
 	log_info("workspace %s started (container %.12s, user %s, type %s)",
 	    j->ws->id, j->ws->container, j->ws->user, j->ws->type);
 	reply_ws(j);
@@ -302,7 +305,7 @@ created_started(const struct docker_reply *r, void *arg)
 		return create_failed(j, r, "start");
 	if (job_ws(j) == NULL)
 		return job_done(j);
-	ws_fact(j->ws, "started");
+	ws_fact(j->ws, "started", 0);
 	snprintf(path, sizeof(path), "/containers/%s/json", j->ws->container);
 	docker_call("GET", path, NULL, 0, created_inspected, j);
 }
@@ -319,7 +322,7 @@ created(const struct docker_reply *r, void *arg)
 	if (job_ws(j) == NULL)
 		return job_done(j);
 	snprintf(j->ws->container, sizeof(j->ws->container), "%s", cid);
-	ws_fact(j->ws, "created");
+	ws_fact(j->ws, "created", 0);
 	snprintf(path, sizeof(path), "/containers/%s/start", cid);
 	docker_call("POST", path, NULL, 0, created_started, j);
 }
@@ -403,7 +406,8 @@ container_stopped(struct workspace *ws, const char *reason)
 		snprintf(ws->stop_reason, sizeof(ws->stop_reason), "%s",
 		    reason);
 	log_info("workspace %s stopped (%s)", ws->id, ws->stop_reason);
-	ws_fact(ws, "stopped");
+	ws_fact(ws, "stopped", 0);
+	roster_changed();
 }
 
 static void
@@ -752,6 +756,7 @@ adopt_inspected(const struct docker_reply *r, void *arg)
 	}
 	log_info("adopted workspace %s (%s)", j->ws->id,
 	    ws_status_name(j->ws->status));
+	roster_changed();
 	job_done(j);
 }
 

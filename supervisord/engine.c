@@ -73,11 +73,10 @@ on_event(json_t *ev)
 		container_stopped(ws, "error");
 	} else if (strncmp(action, "health_status: ", 15) == 0) {
 		snprintf(ws->health, sizeof(ws->health), "%s", action + 15);
-		if (strcmp(ws->health, "healthy") == 0 &&
-		    ws->status == WSS_STARTING) {
-			ws->status = WSS_RUNNING;
-			ws_fact(ws, "available");
-		}
+		/* healthmon's probe is normally first and more exact;
+		 * without it the engine's check is the first answer. */
+		if (strcmp(ws->health, "healthy") == 0)
+			ws_available(ws, (int64_t)wall_ms());
 	}
 }
 

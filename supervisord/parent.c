@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <event2/util.h>
 #include <grp.h>
 #include <netdb.h>
@@ -83,6 +84,28 @@ resolve_user(void)
 	env->worker_gid = pw->pw_gid;
 }
 
+/* <state dir>/spool, the statswriter's (0700, the workers' user), held
+ * open: the worker gets the descriptor, never a path. */
+static void
+make_spool_dir(void)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/spool", env->cfg.state_dir);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		fatal("mkdir %s", path);
+	if (env->privileged && chown(path, env->worker_uid,
+	    env->worker_gid) == -1)
+		fatal("chown %s", path);
+	if (chmod(path, 0700) == -1)
+		fatal("chmod %s", path);
+	env->spool_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (env->spool_fd == -1)
+		fatal("open %s", path);
+	free(path);
+}
+
 /* The state directory (0755, ours) and an empty root for chroots. */
 static void
 make_dirs(void)
@@ -99,6 +122,7 @@ make_dirs(void)
 	if (env->privileged && (st.st_uid != 0 || (st.st_mode & 022)))
 		fatalx("%s must be owned by root and not writable by others",
 		    env->empty_dir);
+	make_spool_dir();
 }
 
 static int
@@ -138,6 +162,10 @@ void
 parent_worker_up(struct wproc *wp)
 {
 	log_info("worker %s up (pid %d)", wp->def->name, (int)wp->pid);
+	if (wp->def->id == PEER_STATSWRITER)
+		facts_flush();
+	if (wp->def->id == PEER_STATSWRITER || wp->def->id == PEER_HEALTHMON)
+		roster_send(wp);
 	if (!supervise_all_up())
 		return;
 	if (!env->ready) {
@@ -193,14 +221,18 @@ pg_embed_start(void)
 	}
 	memset(&o, 0, sizeof(o));
 	o.state_dir = env->cfg.state_dir;
+	if (env->cfg.pg_bindir[0] != '\0')
+		o.bindir = env->cfg.pg_bindir;
 	o.uid = env->worker_uid;
 	o.gid = env->worker_gid;
 	o.on_ready = pg_ready;
 	o.on_down = pg_down;
 	supervise_policy(&o.policy);
-	if (pgembed_start(env->base, &o) == -1)
+	if (pgembed_start(env->base, &o) == -1) {
 		log_warnx("no database configured and no embedded PostgreSQL: "
 		    "running WITHOUT PERSISTENCE (recent data in memory only)");
+		env->pg_failed = 1;
+	}
 }
 
 /* ------------------------------------------------------------ signals */
@@ -404,6 +436,7 @@ parent_main(const char *config_path, int foreground, int debug)
 	engine_start();
 	event_base_dispatch(env->base);
 	engine_stop();
+	roster_free();
 	supervise_reap();
 	if (!pgembed_running())
 		pgembed_free();

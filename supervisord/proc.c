@@ -3,7 +3,8 @@
  * worker with fork+exec of its own binary (a fresh address space), as
  * "berthd: NAME -W NAME ...", with exactly these descriptors:
  *   0 /dev/null, 1 and 2 berthd's (or a pipe berthd relays to syslog),
- *   3 the IPC socket, 4 the HTTP listener (gateway only).
+ *   3 the IPC socket, 4 the HTTP listener (gateway) or the spool
+ *   directory (statswriter).
  * The child then confines itself in this order: descriptors closed,
  * signals reset, loop and channel set up, the job's own opens, chroot,
  * groups and uids dropped (and verified), rlimits, no-new-privs, the
@@ -35,7 +36,7 @@
 #include "xmalloc.h"
 
 #define IPC_FD		3
-#define LISTEN_FD	4
+#define EXTRA_FD	4	/* listener or spool directory */
 
 static void	parent_on_msg(struct chan *, struct msg *, void *);
 static void	parent_on_reject(struct chan *, const char *, void *);
@@ -73,19 +74,21 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 	char			*envp[8];
 	const char		*keep[] = { "UBSAN_OPTIONS", NULL };
 	sigset_t		 all;
-	int			 i, a = 0, e = 0, nullfd, lfd = -1;
+	int			 i, a = 0, e = 0, nullfd, xfd = -1;
 
 	/* Move what we keep above the target numbers first. */
 	ipc = fcntl(ipc, F_DUPFD_CLOEXEC, 10);
 	if (def->flags & WF_LISTENER)
-		lfd = fcntl(env->http_fd, F_DUPFD_CLOEXEC, 10);
+		xfd = fcntl(env->http_fd, F_DUPFD_CLOEXEC, 10);
+	else if (def->flags & WF_SPOOL)
+		xfd = fcntl(env->spool_fd, F_DUPFD_CLOEXEC, 10);
 	if ((nullfd = open("/dev/null", O_RDWR)) == -1)
 		_exit(127);
 	if (ipc == -1 || dup2(nullfd, 0) == -1 || dup2(ipc, IPC_FD) == -1 ||
-	    (lfd != -1 && dup2(lfd, LISTEN_FD) == -1) ||
+	    (xfd != -1 && dup2(xfd, EXTRA_FD) == -1) ||
 	    (errw != -1 && dup2(errw, 2) == -1))
 		_exit(127);
-	close_from(lfd != -1 ? LISTEN_FD + 1 : IPC_FD + 1);
+	close_from(xfd != -1 ? EXTRA_FD + 1 : IPC_FD + 1);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
@@ -207,10 +210,13 @@ add_entry(const char *key, const char *value, const struct config_key *k,
 
 	if (!key_for_worker(o->def, key, k))
 		return;
-	/* The embedded database stands in for an unset database.url. */
+	/* The embedded database stands in for an unset database.url;
+	 * without one (no server binaries) there is no database at all. */
 	if (strcmp(key, "database.url") == 0 && value[0] == '\0' &&
 	    env->pg_conninfo != NULL)
 		value = env->pg_conninfo;
+	if (strcmp(key, "database.embedded") == 0 && env->pg_failed)
+		value = "false";
 	if (b->nentries == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 64;
 		b->entries = xreallocarray(b->entries, o->cap,
@@ -352,6 +358,7 @@ proc_child_main(const char *name, int argc, char **argv)
 	struct child_opts	 o;
 	struct worker		*w;
 	enum log_level		 lvl = LOG_LVL_INFO;
+	int			 xfd;
 
 	child_opts(argc, argv, &o);
 	log_parse_level(o.level, &lvl);
@@ -360,10 +367,10 @@ proc_child_main(const char *name, int argc, char **argv)
 		fatalx("unknown worker %s", name);
 	log_setident(def->name);
 	prctl(PR_SET_NAME, def->name, 0, 0, 0);
-	close_from((def->flags & WF_LISTENER) ? LISTEN_FD + 1 : IPC_FD + 1);
+	xfd = (def->flags & (WF_LISTENER | WF_SPOOL)) ? EXTRA_FD : -1;
+	close_from(xfd != -1 ? EXTRA_FD + 1 : IPC_FD + 1);
 	w = xcalloc(1, sizeof(*w));
-	worker_setup(w, def->name, def->id, def->ops, IPC_FD,
-	    (def->flags & WF_LISTENER) ? LISTEN_FD : -1);
+	worker_setup(w, def->name, def->id, def->ops, IPC_FD, xfd);
 	if (def->ops->init != NULL)
 		def->ops->init(w);
 	if (o.unconfined) {

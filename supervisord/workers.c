@@ -18,10 +18,10 @@ const struct worker_def worker_defs[NWORKERS] = {
 	{ PEER_SCHEDULER, "scheduler", &scheduler_ops, &scheduler_policy,
 	  WF_CHROOT, NULL, NULL },
 	{ PEER_HEALTHMON, "healthmon", &healthmon_ops, &healthmon_policy,
-	  WF_CHROOT, NULL, NULL },
+	  WF_CHROOT, NULL, parent_dispatch_healthmon },
 	/* Not chrooted: it reaches PostgreSQL by path and owns the spool. */
 	{ PEER_STATSWRITER, "statswriter", &statswriter_ops,
-	  &statswriter_policy, 0, statswriter_secrets, NULL },
+	  &statswriter_policy, WF_SPOOL, statswriter_secrets, NULL },
 	{ PEER_LOGSTREAMER, "logstreamer", &logstreamer_ops,
 	  &logstreamer_policy, WF_CHROOT, NULL, NULL },
 };

@@ -152,28 +152,48 @@ ws_info(const struct workspace *ws, struct workspace_info *wi)
 /* ------------------------------------------------------------ facts */
 
 void
-ws_fact(const struct workspace *ws, const char *phase)
+ws_fact(const struct workspace *ws, const char *phase, int64_t at_ms)
 {
-	struct wproc		*wp = wproc_by_peer(PEER_STATSWRITER);
-	struct body_lifecycle	*b;
-	struct msg		 m;
+	if (strcmp(phase, "received") == 0)
+		at_ms = (int64_t)ws->created_ms;
+	else if (at_ms == 0)
+		at_ms = (int64_t)wall_ms();
+	facts_add(ws, phase, at_ms);
+}
 
-	if (wp->chan == NULL) {
-		log_debug("lifecycle %s of %s not recorded: statswriter down",
-		    phase, ws->id);
+void
+ws_available(struct workspace *ws, int64_t at_ms)
+{
+	if (ws->status != WSS_STARTING)
 		return;
+	ws->status = WSS_RUNNING;
+	log_info("workspace %s available after %lld ms", ws->id,
+	    (long long)(at_ms - (int64_t)ws->created_ms));
+	ws_fact(ws, "available", at_ms);
+	roster_changed();
+}
+
+/* healthmon: a starting workspace answered its first probe. */
+int
+parent_dispatch_healthmon(struct wproc *wp, struct msg *m)
+{
+	struct body_ws_available	*b = m->body;
+	struct workspace		*ws;
+
+	if (m->type != MSG_WS_AVAILABLE)
+		return -1;
+	if ((ws = ws_find(b->workspace_id)) == NULL) {
+		log_debug("available: workspace %s unknown", b->workspace_id);
+		return 0;
 	}
-	b = msg_init(&m, MSG_LIFECYCLE, 0, PEER_PARENT);
-	b->workspace_id = xstrdup(ws->id);
-	b->phase = xstrdup(phase);
-	b->at_ms = strcmp(phase, "received") == 0 ? (int64_t)ws->created_ms :
-	    (int64_t)wall_ms();
-	b->container_id = xstrdup(ws->container);
-	b->user_id = xstrdup(ws->user);
-	b->s3_bucket = xstrdup(ws->s3);
-	b->reason = xstrdup(ws->stop_reason);
-	chan_send(wp->chan, &m);
-	msg_clear(&m);
+	/* Not before the request, not from the future. */
+	if (b->at_ms < (int64_t)ws->created_ms ||
+	    b->at_ms > (int64_t)wall_ms() + 1000) {
+		log_warnx("healthmon: implausible time for %s", ws->id);
+		return 0;
+	}
+	ws_available(ws, b->at_ms);
+	return 0;
 }
 
 /* ------------------------------------------------------------ replies */
@@ -255,7 +275,7 @@ ws_create(struct wproc *wp, struct msg *m)
 	ws->s3 = xstrdup(b->s3_bucket);
 	ws->created_ms = wall_ms();
 	ws->status = WSS_STARTING;
-	ws_fact(ws, "received");
+	ws_fact(ws, "received", 0);
 	engine_create(ws, b, wp, m->id);
 }
 

@@ -7,6 +7,7 @@
 #
 #   start-postgres.sh DIR [PORT]    start (PORT defaults to 5433)
 #   start-postgres.sh stop DIR      pg_ctl stop -m fast
+#   start-postgres.sh resume DIR [PORT]   start the stopped cluster again
 #
 # Environment: BERTH_PG_OPTS, extra postgres options (e.g. "-c fsync=off").
 set -eu
@@ -92,6 +93,17 @@ start() {
 	echo "host=$dir port=$port dbname=berth user=$dbuser"
 }
 
+resume() {
+	dir=$(cd "${1:?usage: start-postgres.sh resume DIR [PORT]}" && pwd)
+	port=${2:-5433}
+	bin=$(find_bindir)
+	cd "$dir"
+	# shellcheck disable=SC2086
+	as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 \
+	    -o "-k $dir -c listen_addresses='' -p $port ${BERTH_PG_OPTS:-}" \
+	    start >&2 || { cat "$dir/log" >&2; die "postgres did not start"; }
+}
+
 stop() {
 	dir=$(cd "${1:?usage: start-postgres.sh stop DIR}" && pwd)
 	[ -f "$dir/data/postmaster.pid" ] || return 0
@@ -102,6 +114,7 @@ stop() {
 
 case ${1:-} in
 stop)	stop "${2:-}" ;;
-''|-*)	die "usage: start-postgres.sh DIR [PORT] | stop DIR" ;;
+resume)	shift; resume "$@" ;;
+''|-*)	die "usage: start-postgres.sh DIR [PORT] | stop DIR | resume DIR [PORT]" ;;
 *)	start "$@" ;;
 esac

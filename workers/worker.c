@@ -232,12 +232,12 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 
 void
 worker_setup(struct worker *w, const char *name, enum peer_id id,
-    const struct worker_ops *ops, int ipc_fd, int listen_fd)
+    const struct worker_ops *ops, int ipc_fd, int extra_fd)
 {
 	w->name = name;
 	w->id = id;
 	w->ops = ops;
-	w->listen_fd = listen_fd;
+	w->extra_fd = extra_fd;
 	config_init(&w->cfg);
 	tzset();	/* before the filter: reads the zone once */
 	signal(SIGPIPE, SIG_IGN);

@@ -40,7 +40,9 @@ struct worker {
 	struct chan		*parent;
 	struct berth_config	 cfg;
 	int			 configured;	/* first MSG_CONFIG seen */
-	int			 listen_fd;	/* gateway: HTTP listener */
+	int			 extra_fd;	/* fd 4: the gateway's HTTP
+						 * listener, the statswriter's
+						 * spool directory; else -1 */
 	int			 draining;
 	const struct worker_ops	*ops;
 	void			*priv;		/* the worker's own state */
@@ -68,7 +70,7 @@ void	 worker_exit(struct worker *) __attribute__((noreturn));
 void	 worker_run(struct worker *) __attribute__((noreturn));
 /* Set up loop and channel before confinement (signals, fd 3). */
 void	 worker_setup(struct worker *, const char *name, enum peer_id id,
-	    const struct worker_ops *ops, int ipc_fd, int listen_fd);
+	    const struct worker_ops *ops, int ipc_fd, int extra_fd);
 
 /* Each worker folder supplies its operations and its allowlist. */
 extern const struct worker_ops		gateway_ops, scheduler_ops,

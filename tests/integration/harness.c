@@ -330,6 +330,31 @@ harness_request(struct berthd_run *r, const char *method, const char *path,
 	return (int)code;
 }
 
+json_t *
+harness_call(struct berthd_run *r, const char *method, const char *path,
+    const char *token, const char *body, int expect)
+{
+	char	*out;
+	int	 code;
+	json_t	*j;
+
+	code = harness_request(r, method, path, token, body, &out);
+	cr_assert_eq(code, expect, "%s %s: %d, expected %d: %s", method,
+	    path, code, expect, out);
+	j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j, "%s %s: not JSON: %s", method, path, out);
+	free(out);
+	return j;
+}
+
+const char *
+harness_jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
 /* ------------------------------------------------------------ admin */
 
 static int

@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "proto.h"
 
 struct berthd_run {
@@ -43,6 +45,13 @@ int	 harness_http(struct berthd_run *, const char *method,
 int	 harness_request(struct berthd_run *, const char *method,
 	    const char *path, const char *token, const char *body,
 	    char **out);
+/* harness_request whose status must be expect and whose body must be
+ * JSON: the parsed body (json_decref it). */
+json_t	*harness_call(struct berthd_run *, const char *method,
+	    const char *path, const char *token, const char *body,
+	    int expect);
+/* A string member of o, "" when absent. */
+const char *harness_jstr(json_t *o, const char *key);
 /* Start berthd again on the same state directory and configuration. */
 void	 harness_restart(struct berthd_run *, const char *const *env);
 /* Run a shell command; returns its exit status, output in *out. */

@@ -72,25 +72,7 @@ static json_t *
 call(const char *method, const char *path, const char *token,
     const char *body, int expect)
 {
-	char	*out;
-	int	 code;
-	json_t	*j;
-
-	code = harness_request(&run, method, path, token, body, &out);
-	cr_assert_eq(code, expect, "%s %s: %d, expected %d: %s", method,
-	    path, code, expect, out);
-	j = json_loads(out, 0, NULL);
-	cr_assert_not_null(j, "%s %s: not JSON: %s", method, path, out);
-	free(out);
-	return j;
-}
-
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
+	return harness_call(&run, method, path, token, body, expect);
 }
 
 static json_t *
@@ -131,12 +113,12 @@ wait_field(const char *id, const char *token, const char *key,
 	for (waited = 0; waited < timeout_ms; waited += 250) {
 		json_decref(j);
 		j = call("GET", path, token, NULL, 200);
-		if (strcmp(jstr(j, key), want) == 0)
+		if (strcmp(harness_jstr(j, key), want) == 0)
 			return j;
 		sleep_ms(250);
 	}
 	cr_assert_fail("workspace %s: %s is %s, not %s", id, key,
-	    jstr(j, key), want);
+	    harness_jstr(j, key), want);
 	return NULL;
 }
 
@@ -164,14 +146,14 @@ Test(workspaces, full_cycle_checked_against_the_engine)
 	harness_start(&run, config, NULL, (uid_t)-1);
 	ws = create(ALICE, "{\"type\":\"demo\",\"projectId\":\"itp1\","
 	    "\"s3Bucket\":\"bucket-1\",\"tier\":\"basic\"}");
-	id = jstr(ws, "id");
-	cid = jstr(ws, "containerId");
+	id = harness_jstr(ws, "id");
+	cid = harness_jstr(ws, "containerId");
 	cr_assert_eq(strlen(cid), 64, "containerId %s", cid);
-	cr_expect_str_eq(jstr(ws, "userId"), "it-alice");
-	cr_expect_str_eq(jstr(ws, "type"), "demo");
-	cr_expect_str_eq(jstr(ws, "tier"), "basic");
-	cr_expect_str_eq(jstr(ws, "s3Bucket"), "bucket-1");
-	cr_expect(strncmp(jstr(ws, "url"), "http://", 7) == 0);
+	cr_expect_str_eq(harness_jstr(ws, "userId"), "it-alice");
+	cr_expect_str_eq(harness_jstr(ws, "type"), "demo");
+	cr_expect_str_eq(harness_jstr(ws, "tier"), "basic");
+	cr_expect_str_eq(harness_jstr(ws, "s3Bucket"), "bucket-1");
+	cr_expect(strncmp(harness_jstr(ws, "url"), "http://", 7) == 0);
 	cr_expect(json_is_string(json_object_get(ws, "createdAt")));
 
 	/* The engine's own view. */
@@ -193,7 +175,7 @@ Test(workspaces, full_cycle_checked_against_the_engine)
 	snprintf(path, sizeof(path), "/api/workspaces/%s/health", id);
 	h = call("GET", path, ALICE, NULL, 200);
 	cr_expect(json_is_true(json_object_get(h, "healthy")));
-	cr_expect_str_eq(jstr(h, "status"), "healthy");
+	cr_expect_str_eq(harness_jstr(h, "status"), "healthy");
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(h,
 	    "lastCheck"), "exitCode")), 0);
 	json_decref(h);
@@ -201,7 +183,7 @@ Test(workspaces, full_cycle_checked_against_the_engine)
 	/* Current usage from the cgroup fast path. */
 	snprintf(path, sizeof(path), "/api/workspaces/%s/stats", id);
 	st = call("GET", path, ALICE, NULL, 200);
-	cr_expect_str_eq(jstr(st, "source"), "cgroup");
+	cr_expect_str_eq(harness_jstr(st, "source"), "cgroup");
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(st,
 	    "memory"), "limit")), 67108864);
 	cr_expect_gt(json_integer_value(json_object_get(json_object_get(st,
@@ -224,8 +206,8 @@ Test(workspaces, full_cycle_checked_against_the_engine)
 	/* Stopped and removed; the volume stays. */
 	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
 	p = call("DELETE", path, ALICE, NULL, 200);
-	cr_expect_str_eq(jstr(p, "status"), "stopped");
-	cr_expect_str_eq(jstr(p, "shutdownReason"), "manual");
+	cr_expect_str_eq(harness_jstr(p, "status"), "stopped");
+	cr_expect_str_eq(harness_jstr(p, "shutdownReason"), "manual");
 	json_decref(p);
 	cr_expect_neq(sh(NULL, "docker inspect %s >/dev/null 2>&1", cid), 0,
 	    "container not removed");
@@ -249,7 +231,7 @@ Test(workspaces, tokens_and_ownership)
 	cr_expect_eq(harness_request(&run, "GET", "/api/workspaces",
 	    ALICE "x", NULL, NULL), 401);
 	ws = create(ALICE, "{\"type\":\"demo\"}");
-	id = jstr(ws, "id");
+	id = harness_jstr(ws, "id");
 	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
 	/* Bob sees nothing of it, and cannot touch it. */
 	json_decref(call("GET", path, BOB, NULL, 404));
@@ -328,10 +310,10 @@ Test(workspaces, engine_down_answers_503)
 	    "{\"type\":\"demo\"}", 503));
 	cr_expect(log_contains(&run, "Docker Engine unavailable"));
 	h = call("GET", "/api/health", NULL, NULL, 200);
-	cr_expect_str_eq(jstr(h, "overall"), "degraded");
+	cr_expect_str_eq(harness_jstr(h, "overall"), "degraded");
 	c = json_array_get(json_object_get(h, "checks"), 0);
-	cr_expect_str_eq(jstr(c, "name"), "docker");
-	cr_expect_str_eq(jstr(c, "status"), "unhealthy");
+	cr_expect_str_eq(harness_jstr(c, "name"), "docker");
+	cr_expect_str_eq(harness_jstr(c, "status"), "unhealthy");
 	json_decref(h);
 }
 
@@ -354,13 +336,13 @@ Test(workspaces, reconnects_when_the_engine_appears)
 	cr_assert_eq(symlink("/var/run/docker.sock", sock), 0);
 	for (waited = 0; waited < 20000 && !up; waited += 250) {
 		h = call("GET", "/api/health", NULL, NULL, 200);
-		up = strcmp(jstr(h, "overall"), "healthy") == 0;
+		up = strcmp(harness_jstr(h, "overall"), "healthy") == 0;
 		json_decref(h);
 		sleep_ms(250);
 	}
 	cr_assert(up, "berthd did not reconnect to the engine");
 	ws = create(ALICE, "{\"type\":\"demo\"}");
-	snprintf(path, sizeof(path), "/api/workspaces/%s", jstr(ws, "id"));
+	snprintf(path, sizeof(path), "/api/workspaces/%s", harness_jstr(ws, "id"));
 	json_decref(call("DELETE", path, ALICE, NULL, 200));
 	json_decref(ws);
 	unlink(sock);
@@ -375,19 +357,19 @@ Test(workspaces, adopted_across_a_berthd_restart)
 
 	harness_start(&run, config, NULL, (uid_t)-1);
 	ws = create(ALICE, "{\"type\":\"demo\",\"projectId\":\"itp2\"}");
-	id = strdup(jstr(ws, "id"));
-	created = strdup(jstr(ws, "createdAt"));
-	cid = jstr(ws, "containerId");
+	id = strdup(harness_jstr(ws, "id"));
+	created = strdup(harness_jstr(ws, "createdAt"));
+	cid = harness_jstr(ws, "containerId");
 	status = harness_stop(&run, SIGTERM, 5000);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	expect_inspect(cid, "{{.State.Running}}", "true");
 	harness_restart(&run, NULL);
 	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
 	again = wait_field(id, ALICE, "containerId", cid, 10000);
-	cr_expect_str_eq(jstr(again, "createdAt"), created);
-	cr_expect_str_eq(jstr(again, "userId"), "it-alice");
-	cr_expect_str_eq(jstr(again, "projectId"), "itp2");
-	cr_expect_str_neq(jstr(again, "status"), "stopped");
+	cr_expect_str_eq(harness_jstr(again, "createdAt"), created);
+	cr_expect_str_eq(harness_jstr(again, "userId"), "it-alice");
+	cr_expect_str_eq(harness_jstr(again, "projectId"), "itp2");
+	cr_expect_str_neq(harness_jstr(again, "status"), "stopped");
 	sh(&out, "docker ps -q --filter label=berth.workspace=%s | wc -l", id);
 	cr_expect_str_eq(out, "1", "duplicate or missing container");
 	free(out);
@@ -404,26 +386,26 @@ Test(workspaces, unexpected_exit_is_error_and_oom_is_resource_limit)
 
 	harness_start(&run, config, NULL, (uid_t)-1);
 	ws = create(ALICE, "{\"type\":\"demo\"}");
-	cid = jstr(ws, "containerId");
+	cid = harness_jstr(ws, "containerId");
 	cr_assert_eq(sh(NULL, "docker kill %s >/dev/null", cid), 0);
-	j = wait_field(jstr(ws, "id"), ALICE, "status", "stopped", 15000);
-	cr_expect_str_eq(jstr(j, "shutdownReason"), "error");
+	j = wait_field(harness_jstr(ws, "id"), ALICE, "status", "stopped", 15000);
+	cr_expect_str_eq(harness_jstr(j, "shutdownReason"), "error");
 	json_decref(j);
 	json_decref(ws);
 
 	/* Removed behind berth's back. */
 	ws = create(ALICE, "{\"type\":\"demo\"}");
 	cr_assert_eq(sh(NULL, "docker rm -f %s >/dev/null",
-	    jstr(ws, "containerId")), 0);
-	j = wait_field(jstr(ws, "id"), ALICE, "status", "stopped", 15000);
-	cr_expect_str_eq(jstr(j, "shutdownReason"), "error");
+	    harness_jstr(ws, "containerId")), 0);
+	j = wait_field(harness_jstr(ws, "id"), ALICE, "status", "stopped", 15000);
+	cr_expect_str_eq(harness_jstr(j, "shutdownReason"), "error");
 	json_decref(j);
 
 	/* 200 MiB into a 16 MiB workspace without swap. */
 	hog = create(ALICE, "{\"type\":\"demo\",\"memory\":16,"
 	    "\"memoryReservation\":8,\"env\":{\"DEMO_ALLOC_MB\":\"200\"}}");
-	j = wait_field(jstr(hog, "id"), ALICE, "status", "stopped", 30000);
-	cr_expect_str_eq(jstr(j, "shutdownReason"), "resource_limit");
+	j = wait_field(harness_jstr(hog, "id"), ALICE, "status", "stopped", 30000);
+	cr_expect_str_eq(harness_jstr(j, "shutdownReason"), "resource_limit");
 	json_decref(j);
 	json_decref(hog);
 	json_decref(ws);
@@ -446,7 +428,7 @@ Test(workspaces, lifecycle_rows_in_container_stats)
 	cr_assert(log_contains(&run, "database ready"));
 	ws = create(ALICE, "{\"type\":\"demo\",\"s3Bucket\":\"b-1\","
 	    "\"env\":{\"DEMO_START_DELAY\":\"1\"}}");
-	id = strdup(jstr(ws, "id"));
+	id = strdup(harness_jstr(ws, "id"));
 	json_decref(wait_field(id, ALICE, "status", "running", 30000));
 	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
 	json_decref(call("DELETE", path, ALICE, NULL, 200));

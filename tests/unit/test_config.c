@@ -571,6 +571,7 @@ sample(const struct config_key *k)
 		{ "network",		"berth_net-1.a" },
 		{ "url",		"postgresql://u@h:5432/db?x=y" },
 		{ "admin_token",	"0123456789abcdef0123" },
+		{ "pg_bindir",		"/usr/lib/postgresql/15/bin" },
 	};
 	size_t	i;
 
@@ -654,7 +655,7 @@ Test(config, reloadable_keys_flagged)
 {
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
-	    "shutdown_timeout_ms", "embedded" };
+	    "shutdown_timeout_ms", "embedded", "pg_bindir" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -677,7 +678,7 @@ Test(config, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 21);
+	cr_assert_eq(n, 28);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
@@ -1233,8 +1234,8 @@ Test(config, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	cr_assert_eq(kv.n, n + 2 * 18 + 3 * 1);
-	cr_assert_eq(kv.named, 2 * 18 + 3);
+	cr_assert_eq(kv.n, n + 2 * 19 + 3 * 1);
+	cr_assert_eq(kv.named, 2 * 19 + 3);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));

@@ -19,18 +19,13 @@
 #include "wscheck.h"
 #include "xmalloc.h"
 
-struct ident {
-	const char	*user;
-	int		 admin;
-};
-
-typedef void (*api_done_cb)(struct evhttp_request *, struct msg *);
-
-/* One API request waiting for berthd. */
+/* One API request waiting for berthd or a worker. */
 struct call {
 	struct worker		*w;
 	struct evhttp_request	*req;
 	api_done_cb		 done;
+	void			*arg;
+	void			(*done_gone)(void *);
 	uint32_t		 id;
 	int			 gone;
 };
@@ -38,8 +33,8 @@ struct call {
 /* ------------------------------------------------------------ auth */
 
 /* The caller's identity in *id; -1 after answering 401. */
-static int
-authenticate(struct worker *w, struct evhttp_request *req, struct ident *id)
+int
+api_auth(struct worker *w, struct evhttp_request *req, struct ident *id)
 {
 	const struct api_token	*t;
 	const char		*h;
@@ -84,6 +79,8 @@ call_closed(struct evhttp_connection *conn, void *arg)
 
 	c->gone = 1;
 	worker_cancel(c->w, c->id);
+	if (c->done_gone != NULL)
+		c->done_gone(c->arg);
 	free(c);
 }
 
@@ -101,27 +98,45 @@ call_reply(struct worker *w, struct msg *reply, void *arg)
 		e = reply->body;
 		http_error(c->req, http_status(e->code), e->code, "%s",
 		    e->message);
-	} else
-		c->done(c->req, reply);
+	} else {
+		c->done(c->w, c->req, reply, c->arg);
+		c->arg = NULL;
+	}
+	if (c->arg != NULL && c->done_gone != NULL)
+		c->done_gone(c->arg);
 	free(c);
 }
 
-static void
-api_call(struct worker *w, struct evhttp_request *req, struct msg *m,
-    api_done_cb done)
+/* Send m (to berthd, or the worker m->peer names) for req; done gets
+ * the answer, done_gone (if set) frees arg when done is not called. */
+void
+api_call_with(struct worker *w, struct evhttp_request *req, struct msg *m,
+    api_done_cb done, void *arg, void (*done_gone)(void *))
 {
 	struct call *c = xcalloc(1, sizeof(*c));
 
 	c->w = w;
 	c->req = req;
 	c->done = done;
+	c->arg = arg;
+	c->done_gone = done_gone;
 	if ((c->id = worker_request(w, m, call_reply, c)) == 0) {
-		http_error(req, 503, "unavailable", "cannot reach berthd");
+		http_error(req, 503, "unavailable", "cannot reach %s",
+		    peer_name(m->peer));
+		if (done_gone != NULL)
+			done_gone(arg);
 		free(c);
 		return;
 	}
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 	    call_closed, c);
+}
+
+static void
+api_call(struct worker *w, struct evhttp_request *req, struct msg *m,
+    api_done_cb done)
+{
+	api_call_with(w, req, m, done, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ JSON out */
@@ -163,19 +178,19 @@ workspace_json(const struct workspace_info *wi)
 }
 
 static void
-done_created(struct evhttp_request *req, struct msg *m)
+done_created(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
 {
 	http_reply_json(req, 201, workspace_json(m->body));
 }
 
 static void
-done_workspace(struct evhttp_request *req, struct msg *m)
+done_workspace(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
 {
 	http_reply_json(req, 200, workspace_json(m->body));
 }
 
 static void
-done_list(struct evhttp_request *req, struct msg *m)
+done_list(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
 {
 	struct body_ws_items	*b = m->body;
 	json_t			*a = json_array();
@@ -188,7 +203,7 @@ done_list(struct evhttp_request *req, struct msg *m)
 }
 
 static void
-done_health(struct evhttp_request *req, struct msg *m)
+done_health(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
 {
 	struct body_ws_health	*h = m->body;
 	json_t			*last = json_null();
@@ -203,7 +218,7 @@ done_health(struct evhttp_request *req, struct msg *m)
 }
 
 static void
-done_stats(struct evhttp_request *req, struct msg *m)
+done_stats(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
 {
 	struct body_sample	*s = m->body;
 	double			 mp = 0;
@@ -427,7 +442,7 @@ api_ws_create(struct worker *w, struct evhttp_request *req,
 	json_t			*o;
 	char			 err[256] = "";
 
-	if (authenticate(w, req, &id) == -1 || (o = read_body(req)) == NULL)
+	if (api_auth(w, req, &id) == -1 || (o = read_body(req)) == NULL)
 		return;
 	msg_init(&m, MSG_WS_CREATE, 0, PEER_PARENT);
 	if (parse_create(w, o, &id, m.body, err, sizeof(err)) == -1)
@@ -446,7 +461,7 @@ ws_ref_call(struct worker *w, struct evhttp_request *req, unsigned type,
 	struct ident		 id;
 	struct msg		 m;
 
-	if (authenticate(w, req, &id) == -1)
+	if (api_auth(w, req, &id) == -1)
 		return;
 	if (!ws_valid_id(wsid, type == MSG_WS_LIST)) {
 		http_error(req, 404, "not_found", "no such workspace");
@@ -503,7 +518,7 @@ api_ws_patch(struct worker *w, struct evhttp_request *req,
 	json_t			*o;
 	char			 err[256];
 
-	if (authenticate(w, req, &id) == -1 || (o = read_body(req)) == NULL)
+	if (api_auth(w, req, &id) == -1 || (o = read_body(req)) == NULL)
 		return;
 	p = msg_init(&m, MSG_WS_PATCH, 0, PEER_PARENT);
 	p->user_id = xstrdup(id.user);

@@ -61,6 +61,9 @@ struct pending {
 	int			 all_up;
 	int			 docker_up;
 	json_t			*status;	/* berthd's answer */
+	uint32_t		 db_id;		/* the statswriter's store */
+	uint64_t		 db_sent_ms;
+	json_t			*db;		/* its check, once answered */
 };
 
 
@@ -74,6 +77,9 @@ pending_free(struct pending *p)
 	for (i = 0; i < PEER_MAX; i++)
 		if (p->ids[i] != 0)
 			worker_cancel(p->w, p->ids[i]);
+	if (p->db_id != 0)
+		worker_cancel(p->w, p->db_id);
+	json_decref(p->db);
 	if (!p->gone)
 		evhttp_connection_set_closecb(
 		    evhttp_request_get_connection(p->req), NULL, NULL);
@@ -126,15 +132,65 @@ docker_check(struct pending *p)
 	    "details", "reachable", p->docker_up, "version", v);
 }
 
+/* up: healthy; disabled (no persistence) and connecting: degraded;
+ * down or no answer: unhealthy. */
+static const char *
+db_status_name(const char *state)
+{
+	if (strcmp(state, "up") == 0)
+		return "healthy";
+	if (strcmp(state, "disabled") == 0 || strcmp(state, "connecting") == 0)
+		return "degraded";
+	return "unhealthy";
+}
+
+static json_t *
+db_check(const struct body_db_status *d, uint64_t rtt)
+{
+	char	ts[40];
+
+	return json_pack("{s:s,s:s,s:I,s:{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:o,s:{s:I,s:I},s:b}}", "name", "database",
+	    "status", db_status_name(d->state), "responseTime", (json_int_t)rtt,
+	    "details", "state", d->state,
+	    "error", d->error[0] ? json_string(d->error) : json_null(),
+	    "schemaVersion", (json_int_t)d->schema_version,
+	    "queueDepth", (json_int_t)d->queue_depth,
+	    "spoolBytes", (json_int_t)d->spool_bytes,
+	    "spoolRecords", (json_int_t)d->spool_records,
+	    "written", (json_int_t)d->written,
+	    "dropped", (json_int_t)d->dropped,
+	    "samples", (json_int_t)d->samples,
+	    "intervalS", (json_int_t)d->interval_s,
+	    "lastSampleAt", d->last_sample_ms > 0 ? json_string(iso8601_ms(
+	    (uint64_t)d->last_sample_ms, ts, sizeof(ts))) : json_null(),
+	    "memory", "samples", (json_int_t)d->memory_samples,
+	    "lifecycle", (json_int_t)d->memory_lifecycle,
+	    "persistent", strcmp(d->state, "disabled") != 0);
+}
+
 static json_t *
 health_checks(struct pending *p, json_t **summary, int *healthy)
 {
-	json_t	*checks = json_array(), *wj;
-	size_t	 i;
-	int	 ok, nok = 0, nbad = 0;
+	json_t		*checks = json_array(), *wj;
+	const char	*st;
+	size_t		 i;
+	int		 ok, nok = 0, nbad = 0, ndeg = 0;
 
 	json_array_append_new(checks, docker_check(p));
 	p->docker_up ? nok++ : nbad++;
+	if (p->db == NULL)
+		p->db = json_pack("{s:s,s:s,s:n,s:{s:s}}", "name", "database",
+		    "status", "unhealthy", "responseTime", "details", "state",
+		    "unknown: the statswriter did not answer");
+	st = json_string_value(json_object_get(p->db, "status"));
+	if (strcmp(st, "healthy") == 0)
+		nok++;
+	else if (strcmp(st, "degraded") == 0)
+		ndeg++;
+	else
+		nbad++;
+	json_array_append(checks, p->db);
 	json_array_foreach(p->workers, i, wj) {
 		ok = json_is_true(json_object_get(wj, "responsive"));
 		ok ? nok++ : nbad++;
@@ -144,9 +200,9 @@ health_checks(struct pending *p, json_t **summary, int *healthy)
 		    "responseTime", json_object_get(wj, "responseTimeMs"),
 		    "details", wj));
 	}
-	*summary = json_pack("{s:i,s:i,s:i,s:i}", "total", nok + nbad,
-	    "healthy", nok, "degraded", 0, "unhealthy", nbad);
-	*healthy = (nbad == 0);
+	*summary = json_pack("{s:i,s:i,s:i,s:i}", "total", nok + ndeg + nbad,
+	    "healthy", nok, "degraded", ndeg, "unhealthy", nbad);
+	*healthy = (nbad == 0 && ndeg == 0);
 	return checks;
 }
 
@@ -168,12 +224,14 @@ health_finish(struct pending *p)
 		return;
 	}
 	checks = health_checks(p, &summary, &healthy);
-	body = json_pack("{s:s,s:s,s:O,s:O,s:o,s:o,s:O}",
+	body = json_pack("{s:s,s:s,s:O,s:O,s:o,s:o,s:O,s:O}",
 	    "overall", healthy && p->all_up ? "healthy" : "degraded",
 	    "timestamp", iso8601_ms(wall_ms(), ts, sizeof(ts)),
 	    "uptime", json_object_get(p->status, "uptimeMs"),
 	    "version", json_object_get(p->status, "version"),
-	    "checks", checks, "summary", summary, "workers", p->workers);
+	    "checks", checks, "summary", summary, "workers", p->workers,
+	    "database", json_object_get(json_object_get(p->db, "details"),
+	    "state"));
 	http_reply_json(p->req, 200, body);
 	pending_free(p);
 }
@@ -204,6 +262,32 @@ health_pong(struct worker *w, struct msg *reply, void *arg)
 		health_finish(p);
 }
 
+static void
+health_db(struct worker *w, struct msg *reply, void *arg)
+{
+	struct pending	*p = arg;
+
+	p->db_id = 0;
+	if (reply != NULL && reply->type == MSG_DB_STATUS)
+		p->db = db_check(reply->body, now_ms() - p->db_sent_ms);
+	if (--p->outstanding == 0)
+		health_finish(p);
+}
+
+/* The statswriter's store: database state, queue and spool. */
+static void
+health_ask_db(struct pending *p)
+{
+	struct msg	m;
+
+	msg_init(&m, MSG_DB_STATUS_REQ, 0, PEER_STATSWRITER);
+	p->db_sent_ms = now_ms();
+	p->db_id = worker_request(p->w, &m, health_db, p);
+	msg_clear(&m);
+	if (p->db_id != 0)
+		p->outstanding++;
+}
+
 /* Ask each other worker, through berthd's router, whether it answers. */
 static void
 health_ping_workers(struct pending *p)
@@ -213,6 +297,7 @@ health_ping_workers(struct pending *p)
 	unsigned		 peer;
 	json_t			*wj;
 
+	health_ask_db(p);
 	for (peer = 1; peer < PEER_MAX; peer++) {
 		wj = worker_by_peer(p, peer);
 		json_object_set_new(wj, "responsive", json_false());
@@ -325,6 +410,8 @@ static const struct route {
 	{ "/api/workspaces/:id/resources", EVHTTP_REQ_PATCH, api_ws_patch },
 	{ "/api/workspaces/:id/health", EVHTTP_REQ_GET, api_ws_health },
 	{ "/api/workspaces/:id/stats", EVHTTP_REQ_GET, api_ws_stats },
+	{ "/api/containers/history", EVHTTP_REQ_GET, api_containers_history },
+	{ "/api/containers/stats", EVHTTP_REQ_GET, api_containers_stats },
 };
 
 static void
@@ -393,7 +480,7 @@ gateway_start(struct worker *w)
 	evhttp_set_timeout(g->http, 30);
 	evhttp_set_gencb(g->http, dispatch, w);
 	gateway_configure(w);
-	if (evhttp_accept_socket(g->http, w->listen_fd) == -1)
+	if (evhttp_accept_socket(g->http, w->extra_fd) == -1)
 		fatalx("cannot serve HTTP on the listener");
 }
 

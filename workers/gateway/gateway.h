@@ -21,11 +21,29 @@ int	 route_match(const char *pattern, const char *path,
 	    char params[][128], int maxparams);
 char	*iso8601_ms(uint64_t wall_ms, char *buf, size_t len);
 
-/* api.c: handlers of the workspace API */
+/* api.c: handlers of the workspace API, and what other API files use */
 struct worker;
+struct msg;
 typedef void route_handler(struct worker *, struct evhttp_request *,
     char params[][128]);
 route_handler	api_ws_create, api_ws_list, api_ws_get, api_ws_delete,
 		api_ws_patch, api_ws_health, api_ws_stats;
+
+struct ident {
+	const char	*user;
+	int		 admin;
+};
+/* The caller's identity in *id; -1 after answering 401. */
+int	 api_auth(struct worker *, struct evhttp_request *, struct ident *);
+/* Called with the answer (MSG_ERROR replies are answered for it). */
+typedef void (*api_done_cb)(struct worker *, struct evhttp_request *,
+    struct msg *, void *arg);
+/* Ask berthd or the worker m->peer names; done_gone (optional) frees
+ * arg when done is not called (no answer, client gone). */
+void	 api_call_with(struct worker *, struct evhttp_request *,
+	    struct msg *, api_done_cb, void *arg, void (*done_gone)(void *));
+
+/* api_stats.c: GET /api/containers/history and /api/containers/stats */
+route_handler	api_containers_history, api_containers_stats;
 
 #endif

@@ -1,12 +1,12 @@
 /*
  * The statswriter's PostgreSQL layer, synchronous libpq: connecting,
- * applying the compiled-in migrations under an advisory lock, and
- * writing container metric samples in batches (COPY into a per-session
+ * applying the compiled-in migrations under an advisory lock, writing
+ * container and host metric samples in batches (COPY into a per-session
  * staging table, then one INSERT ... ON CONFLICT DO NOTHING, all in one
- * transaction) so a replayed batch is written exactly once.  Values
- * only ever travel as parameters or COPY data, never inside SQL text.
+ * transaction) so a replayed batch is written exactly once, lifecycle
+ * facts, and retention.  Values only ever travel as parameters or COPY
+ * data, never inside SQL text.  The reads are in db_query.c.
  */
-#include <libpq-fe.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -16,25 +16,22 @@
 #include <time.h>
 
 #include "db.h"
+#include "db_int.h"
 #include "log.h"
+#include "query.h"
 #include "xmalloc.h"
 
 /* pg_advisory_xact_lock key for migrations: "berthmig" in ASCII. */
 #define MIGRATE_LOCK	"7090199032658487655"
 /* COPY data is sent in chunks of about this size. */
 #define COPY_CHUNK	65536
-/* "YYYY-MM-DD HH:MM:SS.mmm+00" and its NUL (room for any int). */
-#define TS_LEN		80
 /* The data columns of container_metrics, in struct fields order. */
 #define METRIC_COLS	"ts, container_id, container_name, workspace_id, " \
 			"status, cpu_percent, cpu_seconds, memory_used, " \
 			"memory_limit, memory_cache, network_rx, network_tx, " \
 			"block_read, block_write, pids"
-
-struct db {
-	PGconn	*conn;
-	int	 staged;	/* the temp staging table exists */
-};
+/* The data columns of system_metrics. */
+#define SYSTEM_COLS	"ts, name, value, tags"
 
 struct buf {
 	char	*data;
@@ -42,8 +39,8 @@ struct buf {
 	size_t	 size;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
+void
+db_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
 	size_t	 n;
@@ -81,11 +78,11 @@ db_open(const char *conninfo, char *err, size_t errlen)
 
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (conn == NULL) {
-		seterr(err, errlen, "out of memory");
+		db_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (PQstatus(conn) != CONNECTION_OK) {
-		seterr(err, errlen, "%s", PQerrorMessage(conn));
+		db_seterr(err, errlen, "%s", PQerrorMessage(conn));
 		PQfinish(conn);
 		return NULL;
 	}
@@ -112,7 +109,7 @@ db_close(struct db *db)
 }
 
 /* Run sql (with optional text parameters); 0 if its result is ok. */
-static int
+int
 db_exec(struct db *db, const char *sql, int nparams, const char *const *p,
     char *err, size_t errlen)
 {
@@ -122,7 +119,7 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *p,
 	res = PQexecParams(db->conn, sql, nparams, NULL, p, NULL, NULL, 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		seterr(err, errlen, "%s", res != NULL ?
+		db_seterr(err, errlen, "%s", res != NULL ?
 		    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 		PQclear(res);
 		return -1;
@@ -132,7 +129,7 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *p,
 }
 
 /* Roll back whatever transaction is open, keeping the first error. */
-static void
+void
 db_rollback(struct db *db)
 {
 	PGresult	*res;
@@ -159,7 +156,7 @@ db_begin_locked(struct db *db, char *err, size_t errlen)
 }
 
 /* Run a query that returns rows; NULL (err set) on failure. */
-static PGresult *
+PGresult *
 db_query(struct db *db, const char *sql, int nparams, const char *const *p,
     char *err, size_t errlen)
 {
@@ -167,7 +164,7 @@ db_query(struct db *db, const char *sql, int nparams, const char *const *p,
 
 	res = PQexecParams(db->conn, sql, nparams, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		seterr(err, errlen, "%s", res != NULL ?
+		db_seterr(err, errlen, "%s", res != NULL ?
 		    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 		PQclear(res);
 		return NULL;
@@ -199,8 +196,8 @@ migrate_prepare(struct db *db, int known, char *err, size_t errlen)
 	latest = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (latest > known) {
-		seterr(err, errlen, "database schema version %d is newer than "
-		    "this berth knows (%d): refusing to downgrade",
+		db_seterr(err, errlen, "database schema version %d is newer "
+		    "than this berth knows (%d): refusing to downgrade",
 		    latest, known);
 		goto fail;
 	}
@@ -239,7 +236,7 @@ migrate_run(struct db *db, const char *sql, char *err, size_t errlen)
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 	    st != PGRES_EMPTY_QUERY) {
-		seterr(err, errlen, "%s", res != NULL ?
+		db_seterr(err, errlen, "%s", res != NULL ?
 		    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 		PQclear(res);
 		return -1;
@@ -276,7 +273,7 @@ migrate_one(struct db *db, const struct migration *m, char *err,
 
 fail:
 	db_rollback(db);
-	seterr(err, errlen, "migration %s: %s", m->name, msg);
+	db_seterr(err, errlen, "migration %s: %s", m->name, msg);
 	return -1;
 }
 
@@ -289,8 +286,8 @@ db_migrate(struct db *db, const struct migration *m, size_t n, char *err,
 
 	for (i = 0; i < n; i++) {
 		if (m[i].version <= known) {
-			seterr(err, errlen, "migration %s: version not above "
-			    "%d", m[i].name, known);
+			db_seterr(err, errlen, "migration %s: version not "
+			    "above %d", m[i].name, known);
 			return -1;
 		}
 		known = m[i].version;
@@ -317,8 +314,8 @@ struct fields {
 };
 
 /* ms since the epoch as "YYYY-MM-DD HH:MM:SS.mmm+00"; -1 if unusable. */
-static int
-fmt_ts(int64_t ms, char *out, size_t len)
+int
+db_fmt_ts(int64_t ms, char *out, size_t len)
 {
 	struct tm	 tm;
 	time_t		 t;
@@ -367,7 +364,7 @@ row_fields(const struct metric_row *r, struct fields *f)
 	size_t		 i;
 
 	if (r->container_id == NULL ||
-	    fmt_ts(r->ts_ms, f->ts, sizeof f->ts) == -1)
+	    db_fmt_ts(r->ts_ms, f->ts, sizeof f->ts) == -1)
 		return -1;
 	f->v[0] = f->ts;
 	f->v[1] = r->container_id;
@@ -422,54 +419,118 @@ copy_field(struct buf *b, const char *s)
 	buf_add(b, s, p - s);
 }
 
+/* One row of COPY text: the fields tab-separated, then a newline. */
+static void
+copy_row(struct buf *b, const char *const *v, size_t n)
+{
+	size_t	 c;
+
+	for (c = 0; c < n; c++) {
+		if (c > 0)
+			buf_add(b, "\t", 1);
+		copy_field(b, v[c]);
+	}
+	buf_add(b, "\n", 1);
+}
+
 /* The batch as COPY text; -1 (err set) on a row that cannot be sent. */
 static int
 copy_build(struct buf *b, const struct metric_row *rows, size_t n,
     char *err, size_t errlen)
 {
 	struct fields	 f;
-	size_t		 i, c;
+	size_t		 i;
 
 	for (i = 0; i < n; i++) {
 		if (row_fields(&rows[i], &f) == -1) {
-			seterr(err, errlen, "metric row %zu: no container id "
+			db_seterr(err, errlen, "metric row %zu: no container "
+			    "id or bad timestamp", i);
+			return -1;
+		}
+		copy_row(b, f.v, NCOLS);
+	}
+	return 0;
+}
+
+/* Host samples as COPY text (SYSTEM_COLS order); NaN values skipped. */
+static int
+sys_copy_build(struct buf *b, const struct sysmetric_row *rows, size_t n,
+    char *err, size_t errlen)
+{
+	char		 ts[TS_LEN], num[32];
+	const char	*v[4];
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (isnan(rows[i].value))
+			continue;
+		if (rows[i].name == NULL ||
+		    db_fmt_ts(rows[i].ts_ms, ts, sizeof ts) == -1) {
+			db_seterr(err, errlen, "system metric row %zu: no name "
 			    "or bad timestamp", i);
 			return -1;
 		}
-		for (c = 0; c < NCOLS; c++) {
-			if (c > 0)
-				buf_add(b, "\t", 1);
-			copy_field(b, f.v[c]);
-		}
-		buf_add(b, "\n", 1);
+		v[0] = ts;
+		v[1] = rows[i].name;
+		v[2] = fmt_double(rows[i].value, num, sizeof num);
+		v[3] = rows[i].tags != NULL ? rows[i].tags : "{}";
+		copy_row(b, v, 4);
 	}
 	return 0;
 }
 
 /*
- * The session's staging table, created once per connection: the data
- * columns of container_metrics (the bigserial id dropped, so COPY does
- * not draw sequence values), emptied at every commit.  One simple query
- * string, so both statements succeed or neither does.
+ * The staging tables, one per kind of batch, each created once per
+ * connection: the data columns of its table (the bigserial id dropped,
+ * so COPY does not draw sequence values), emptied at every commit.  The
+ * host one refuses tags that are not a JSON object, so such a batch
+ * fails in its COPY.  Each create is one simple query string, so both
+ * of its statements succeed or neither does.
  */
+enum stage { STAGE_METRICS, STAGE_SYSTEM };
+static const struct {
+	const char	*what;		/* prefix of error messages */
+	const char	*create;
+	const char	*copy;
+	const char	*insert;
+} stages[] = {
+	[STAGE_METRICS] = { "write metrics",
+	    "CREATE TEMP TABLE berth_metrics_stage "
+	    "(LIKE container_metrics INCLUDING DEFAULTS) "
+	    "ON COMMIT DELETE ROWS; "
+	    "ALTER TABLE berth_metrics_stage DROP COLUMN id",
+	    "COPY berth_metrics_stage (" METRIC_COLS ") FROM STDIN",
+	    "INSERT INTO container_metrics (" METRIC_COLS ") "
+	    "SELECT " METRIC_COLS " FROM berth_metrics_stage "
+	    "ON CONFLICT (container_id, ts) DO NOTHING" },
+	[STAGE_SYSTEM] = { "write system metrics",
+	    "CREATE TEMP TABLE berth_system_stage "
+	    "(LIKE system_metrics INCLUDING DEFAULTS, "
+	    "CONSTRAINT tags_object CHECK (jsonb_typeof(tags) = 'object')) "
+	    "ON COMMIT DELETE ROWS; "
+	    "ALTER TABLE berth_system_stage DROP COLUMN id",
+	    "COPY berth_system_stage (" SYSTEM_COLS ") FROM STDIN",
+	    "INSERT INTO system_metrics (" SYSTEM_COLS ") "
+	    "SELECT " SYSTEM_COLS " FROM berth_system_stage "
+	    "ON CONFLICT (name, ts, tags) DO NOTHING" },
+};
+
 static int
-db_stage(struct db *db, char *err, size_t errlen)
+db_stage(struct db *db, enum stage s, char *err, size_t errlen)
 {
 	PGresult	*res;
 
-	if (db->staged)
+	if (db->staged & (1U << s))
 		return 0;
-	res = PQexec(db->conn, "CREATE TEMP TABLE berth_metrics_stage "
-	    "(LIKE container_metrics INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; "
-	    "ALTER TABLE berth_metrics_stage DROP COLUMN id");
+	res = PQexec(db->conn, stages[s].create);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		seterr(err, errlen, "staging table: %s",
+		db_seterr(err, errlen, "staging table: %s",
 		    PQresultErrorMessage(res));
 		PQclear(res);
 		return -1;
 	}
 	PQclear(res);
-	db->staged = 1;
+	db->staged |= 1U << s;
 	return 0;
 }
 
@@ -482,7 +543,7 @@ db_result(struct db *db, char *err, size_t errlen)
 
 	while ((res = PQgetResult(db->conn)) != NULL) {
 		if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
-			seterr(err, errlen, "%s", PQresultErrorMessage(res));
+			db_seterr(err, errlen, "%s", PQresultErrorMessage(res));
 			rc = -1;
 		}
 		PQclear(res);
@@ -490,17 +551,17 @@ db_result(struct db *db, char *err, size_t errlen)
 	return rc;
 }
 
-/* COPY the prepared text into the staging table, in chunks. */
+/* COPY the prepared text into a staging table, in chunks. */
 static int
-copy_send(struct db *db, const struct buf *b, char *err, size_t errlen)
+copy_send(struct db *db, const char *copy, const struct buf *b, char *err,
+    size_t errlen)
 {
 	PGresult	*res;
 	size_t		 off, n;
 
-	res = PQexec(db->conn, "COPY berth_metrics_stage (" METRIC_COLS ") "
-	    "FROM STDIN");
+	res = PQexec(db->conn, copy);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		seterr(err, errlen, "copy: %s", PQresultErrorMessage(res));
+		db_seterr(err, errlen, "copy: %s", PQresultErrorMessage(res));
 		PQclear(res);
 		return -1;
 	}
@@ -511,11 +572,34 @@ copy_send(struct db *db, const struct buf *b, char *err, size_t errlen)
 			break;
 	}
 	if (PQputCopyEnd(db->conn, off < b->len ? "send failed" : NULL) != 1) {
-		seterr(err, errlen, "copy: %s", PQerrorMessage(db->conn));
+		db_seterr(err, errlen, "copy: %s", PQerrorMessage(db->conn));
 		db_result(db, NULL, 0);
 		return -1;
 	}
 	return db_result(db, err, errlen);
+}
+
+/* Stage the COPY text and move it into the table, in one transaction. */
+static int
+batch_write(struct db *db, enum stage s, const struct buf *b, char *err,
+    size_t errlen)
+{
+	char	 msg[512];
+
+	if (b->len == 0)
+		return 0;
+	if (db_stage(db, s, err, errlen) == -1)
+		return -1;
+	if (db_exec(db, "BEGIN", 0, NULL, err, errlen) == -1)
+		return -1;
+	if (copy_send(db, stages[s].copy, b, msg, sizeof msg) == -1 ||
+	    db_exec(db, stages[s].insert, 0, NULL, msg, sizeof msg) == -1 ||
+	    db_exec(db, "COMMIT", 0, NULL, msg, sizeof msg) == -1) {
+		db_rollback(db);
+		db_seterr(err, errlen, "%s: %s", stages[s].what, msg);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -523,32 +607,25 @@ db_write_metrics(struct db *db, const struct metric_row *rows, size_t n,
     char *err, size_t errlen)
 {
 	struct buf	 b = { NULL, 0, 0 };
-	char		 msg[512];
+	int		 rc;
 
-	if (n == 0)
-		return 0;
-	if (copy_build(&b, rows, n, err, errlen) == -1)
-		goto out;
-	if (db_stage(db, err, errlen) == -1)
-		goto out;
-	if (db_exec(db, "BEGIN", 0, NULL, err, errlen) == -1)
-		goto out;
-	if (copy_send(db, &b, msg, sizeof msg) == -1 ||
-	    db_exec(db, "INSERT INTO container_metrics (" METRIC_COLS ") "
-	    "SELECT " METRIC_COLS " FROM berth_metrics_stage "
-	    "ON CONFLICT (container_id, ts) DO NOTHING",
-	    0, NULL, msg, sizeof msg) == -1 ||
-	    db_exec(db, "COMMIT", 0, NULL, msg, sizeof msg) == -1) {
-		db_rollback(db);
-		seterr(err, errlen, "write metrics: %s", msg);
-		goto out;
-	}
+	if ((rc = copy_build(&b, rows, n, err, errlen)) == 0)
+		rc = batch_write(db, STAGE_METRICS, &b, err, errlen);
 	free(b.data);
-	return 0;
+	return rc;
+}
 
-out:
+int
+db_write_sysmetrics(struct db *db, const struct sysmetric_row *rows,
+    size_t n, char *err, size_t errlen)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	int		 rc;
+
+	if ((rc = sys_copy_build(&b, rows, n, err, errlen)) == 0)
+		rc = batch_write(db, STAGE_SYSTEM, &b, err, errlen);
 	free(b.data);
-	return -1;
+	return rc;
 }
 
 /* One autocommitted INSERT per sample: the benchmark's baseline only. */
@@ -562,8 +639,8 @@ db_write_metrics_naive(struct db *db, const struct metric_row *rows,
 
 	for (i = 0; i < n; i++) {
 		if (row_fields(&rows[i], &f) == -1) {
-			seterr(err, errlen, "metric row %zu: no container id "
-			    "or bad timestamp", i);
+			db_seterr(err, errlen, "metric row %zu: no container "
+			    "id or bad timestamp", i);
 			return -1;
 		}
 		if (db_exec(db, "INSERT INTO container_metrics (" METRIC_COLS
@@ -571,10 +648,34 @@ db_write_metrics_naive(struct db *db, const struct metric_row *rows,
 		    "$8, $9, $10, $11, $12, $13, $14, $15) "
 		    "ON CONFLICT (container_id, ts) DO NOTHING",
 		    NCOLS, f.v, msg, sizeof msg) == -1) {
-			seterr(err, errlen, "write metrics: %s", msg);
+			db_seterr(err, errlen, "write metrics: %s", msg);
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ retention */
+
+#define DELETE_METRICS	"DELETE FROM container_metrics WHERE ts < $1"
+#define DELETE_SYSTEM	"DELETE FROM system_metrics WHERE ts < $1"
+
+/* One DELETE with the cutoff text as $1; the rows it removed. */
+static int
+delete_before(struct db *db, const char *sql, const char *ts, long *deleted,
+    char *err, size_t errlen)
+{
+	const char	*p[1] = { ts };
+	PGresult	*res;
+
+	res = PQexecParams(db->conn, sql, 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(err, errlen, "%s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	*deleted = strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
 	return 0;
 }
 
@@ -582,24 +683,46 @@ int
 db_delete_metrics_before(struct db *db, int64_t cutoff_ms, long *deleted,
     char *err, size_t errlen)
 {
-	char		 ts[TS_LEN];
-	const char	*p[1] = { ts };
-	PGresult	*res;
+	char	 ts[TS_LEN], msg[512];
+	long	 n;
 
-	if (fmt_ts(cutoff_ms, ts, sizeof ts) == -1) {
-		seterr(err, errlen, "bad retention cutoff");
+	if (db_fmt_ts(cutoff_ms, ts, sizeof ts) == -1) {
+		db_seterr(err, errlen, "bad retention cutoff");
 		return -1;
 	}
-	res = PQexecParams(db->conn, "DELETE FROM container_metrics "
-	    "WHERE ts < $1", 1, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		seterr(err, errlen, "retention: %s", PQresultErrorMessage(res));
-		PQclear(res);
+	if (delete_before(db, DELETE_METRICS, ts, &n, msg, sizeof msg) == -1) {
+		db_seterr(err, errlen, "retention: %s", msg);
 		return -1;
 	}
 	if (deleted != NULL)
-		*deleted = strtol(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
+		*deleted = n;
+	return 0;
+}
+
+/* Both time-series tables in one transaction: the counts are committed. */
+int
+db_retention(struct db *db, int64_t cutoff_ms, long *metrics_deleted,
+    long *system_deleted, char *err, size_t errlen)
+{
+	char	 ts[TS_LEN], msg[512];
+	long	 m, s;
+
+	if (db_fmt_ts(cutoff_ms, ts, sizeof ts) == -1) {
+		db_seterr(err, errlen, "bad retention cutoff");
+		return -1;
+	}
+	if (db_exec(db, "BEGIN", 0, NULL, msg, sizeof msg) == -1 ||
+	    delete_before(db, DELETE_METRICS, ts, &m, msg, sizeof msg) == -1 ||
+	    delete_before(db, DELETE_SYSTEM, ts, &s, msg, sizeof msg) == -1 ||
+	    db_exec(db, "COMMIT", 0, NULL, msg, sizeof msg) == -1) {
+		db_rollback(db);
+		db_seterr(err, errlen, "retention: %s", msg);
+		return -1;
+	}
+	if (metrics_deleted != NULL)
+		*metrics_deleted = m;
+	if (system_deleted != NULL)
+		*system_deleted = s;
 	return 0;
 }
 
@@ -656,7 +779,7 @@ db_lifecycle(struct db *db, const struct lifecycle_fact *f, char *err,
 		if (strcmp(lifecycle_sql[i].phase, f->phase) == 0)
 			break;
 	if (i == sizeof(lifecycle_sql) / sizeof(lifecycle_sql[0])) {
-		seterr(err, errlen, "unknown lifecycle phase %s", f->phase);
+		db_seterr(err, errlen, "unknown lifecycle phase %s", f->phase);
 		return -1;
 	}
 	snprintf(at, sizeof(at), "%lld", (long long)f->at_ms);
@@ -668,7 +791,7 @@ db_lifecycle(struct db *db, const struct lifecycle_fact *f, char *err,
 	res = PQexecParams(db->conn, lifecycle_sql[i].sql,
 	    lifecycle_sql[i].nparams, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		seterr(err, errlen, "lifecycle %s: %s", f->phase,
+		db_seterr(err, errlen, "lifecycle %s: %s", f->phase,
 		    PQresultErrorMessage(res));
 		PQclear(res);
 		return -1;

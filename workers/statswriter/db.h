@@ -1,7 +1,8 @@
 /*
  * The statswriter's PostgreSQL layer: a synchronous libpq connection,
- * the migrations compiled into the binary (sql/embed.sh), and batched,
- * idempotent writes of container metric samples.
+ * the migrations compiled into the binary (sql/embed.sh), batched,
+ * idempotent writes of container metric samples, and lifecycle facts.
+ * Host samples, retention of both tables and the reads are in query.h.
  */
 #ifndef BERTH_DB_H
 #define BERTH_DB_H

@@ -1,0 +1,144 @@
+/*
+ * The outbox of lifecycle facts.  Every phase a workspace reaches is a
+ * fact for the statswriter (container_stats); berthd keeps each one
+ * until the statswriter answers MSG_OK, which it does only once the
+ * fact is in the database, the spool file or (without a database) its
+ * memory.  A statswriter that dies or restarts gets every unanswered
+ * fact again, in the original order, when it is up: the statements
+ * behind them are idempotent, so a fact that arrives twice changes
+ * nothing.  The outbox is bounded; past the bound the oldest fact is
+ * dropped, loudly.
+ */
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "berthd.h"
+#include "codec.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define FACTS_MAX	10000	/* facts waiting for an answer */
+#define FACTS_INFLIGHT	64	/* sent and not yet answered */
+
+struct fact {
+	TAILQ_ENTRY(fact)	 entry;
+	struct body_lifecycle	 b;
+	int			 sent;
+};
+
+static TAILQ_HEAD(, fact)	outbox = TAILQ_HEAD_INITIALIZER(outbox);
+static size_t			nfacts, ninflight;
+
+static void
+fact_free(struct fact *f)
+{
+	free(f->b.workspace_id);
+	free(f->b.phase);
+	free(f->b.container_id);
+	free(f->b.user_id);
+	free(f->b.s3_bucket);
+	free(f->b.reason);
+	free(f);
+}
+
+static void
+fact_remove(struct fact *f)
+{
+	TAILQ_REMOVE(&outbox, f, entry);
+	nfacts--;
+	if (f->sent)
+		ninflight--;
+	fact_free(f);
+}
+
+static void
+answered(struct msg *reply, void *arg)
+{
+	struct fact	*f = arg;
+
+	if (reply == NULL) {
+		/* The statswriter went away: send again when it is up. */
+		f->sent = 0;
+		ninflight--;
+		return;
+	}
+	if (reply->type == MSG_ERROR)
+		log_warnx("lifecycle %s of %s refused: %s", f->b.phase,
+		    f->b.workspace_id,
+		    ((struct body_error *)reply->body)->message);
+	fact_remove(f);
+	facts_flush();
+}
+
+static int
+fact_send(struct wproc *wp, struct fact *f)
+{
+	struct body_lifecycle	*b;
+	struct msg		 m;
+	int			 rc;
+
+	b = msg_init(&m, MSG_LIFECYCLE, 0, PEER_PARENT);
+	b->workspace_id = xstrdup(f->b.workspace_id);
+	b->phase = xstrdup(f->b.phase);
+	b->at_ms = f->b.at_ms;
+	b->container_id = xstrdup(f->b.container_id);
+	b->user_id = xstrdup(f->b.user_id);
+	b->s3_bucket = xstrdup(f->b.s3_bucket);
+	b->reason = xstrdup(f->b.reason);
+	rc = parent_call(wp, &m, answered, f);
+	msg_clear(&m);
+	return rc;
+}
+
+/* Send what is unsent, in order, up to FACTS_INFLIGHT at a time. */
+void
+facts_flush(void)
+{
+	struct wproc	*wp = wproc_by_peer(PEER_STATSWRITER);
+	struct fact	*f;
+
+	TAILQ_FOREACH(f, &outbox, entry) {
+		if (ninflight >= FACTS_INFLIGHT)
+			return;
+		if (f->sent)
+			continue;
+		if (fact_send(wp, f) == -1)
+			return;		/* not up: its HELLO flushes again */
+		f->sent = 1;
+		ninflight++;
+	}
+}
+
+void
+facts_add(const struct workspace *ws, const char *phase, int64_t at_ms)
+{
+	struct fact	*f = xcalloc(1, sizeof(*f));
+
+	f->b.workspace_id = xstrdup(ws->id);
+	f->b.phase = xstrdup(phase);
+	f->b.at_ms = at_ms;
+	f->b.container_id = xstrdup(ws->container);
+	f->b.user_id = xstrdup(ws->user);
+	f->b.s3_bucket = xstrdup(ws->s3);
+	f->b.reason = xstrdup(ws->stop_reason);
+	TAILQ_INSERT_TAIL(&outbox, f, entry);
+	if (++nfacts > FACTS_MAX) {
+		/* Answered ones are gone already: drop the oldest unsent. */
+		TAILQ_FOREACH(f, &outbox, entry)
+			if (!f->sent)
+				break;
+		log_warnx("lifecycle outbox full: %s of %s dropped",
+		    f->b.phase, f->b.workspace_id);
+		fact_remove(f);
+	}
+	facts_flush();
+}
+
+size_t
+facts_pending(void)
+{
+	return nfacts;
+}

@@ -1,0 +1,410 @@
+/*
+ * The statswriter's sampling: the roster of running workspace
+ * containers (from berthd), one cgroup reader per container kept open
+ * between reads, the host's /proc/stat, meminfo and loadavg, and the
+ * cycle that samples them all every [metrics] interval_s into the store.
+ * It also answers berthd's one-off reads for GET .../stats.  Every file
+ * is opened relative to the /sys/fs/cgroup and /proc descriptors taken
+ * before confinement, by a container id cgroup.c checks is 64 hex.
+ */
+#include <event2/event.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "codec.h"
+#include "log.h"
+#include "sampler.h"
+#include "store.h"
+#include "sysstat.h"
+#include "util.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+#define MAX_READERS	512
+#define FIRST_GAP_MS	100	/* two reads this far apart for a percent */
+#define MAX_ROSTER	1000
+
+struct reader {
+	char		  id[72];
+	struct cg_reader *cg;
+	struct cg_sample  last;		/* of the one-off reads */
+	struct cg_sample  prev;		/* of the sampling cycle */
+	uint64_t	  used_ms;
+};
+
+struct member {
+	char		 wsid[40];
+	char		 cid[72];
+	char		 name[48];	/* the container's, berth-<wsid> */
+	pid_t		 pid;
+};
+
+struct sampler {
+	struct worker		*w;
+	struct store		*store;
+	int			 cgroot, procfd;
+	enum cg_version		 version;
+	struct sys_reader	*sys;
+	struct sys_sample	 sys_prev;
+	int			 have_sys;
+	struct event		*tick;
+	long			 interval_s;
+	struct member		 roster[MAX_ROSTER];
+	size_t			 nroster;
+	struct reader		 readers[MAX_READERS];
+};
+
+/* A first read waiting for its second sample. */
+struct second {
+	struct sampler	*sp;
+	struct reader	*r;
+	char		 cid[72];	/* r may be reused meanwhile */
+	uint32_t	 id;
+	struct event	*ev;
+};
+
+/* ------------------------------------------------------------ readers */
+
+static struct reader *
+reader_find(struct sampler *sp, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < MAX_READERS; i++)
+		if (sp->readers[i].cg != NULL &&
+		    strcmp(sp->readers[i].id, id) == 0)
+			return &sp->readers[i];
+	return NULL;
+}
+
+static void
+reader_close(struct reader *r)
+{
+	if (r->cg != NULL)
+		cg_close(r->cg);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct reader *
+reader_get(struct sampler *sp, const char *id, pid_t pid)
+{
+	struct reader	*r, *lru = &sp->readers[0];
+	size_t		 i;
+
+	if ((r = reader_find(sp, id)) != NULL)
+		return r;
+	for (i = 0; i < MAX_READERS; i++) {
+		r = &sp->readers[i];
+		if (r->cg == NULL || r->used_ms < lru->used_ms)
+			lru = r;
+	}
+	reader_close(lru);
+	if ((lru->cg = cg_open(sp->cgroot, sp->version, sp->procfd, id,
+	    pid)) == NULL)
+		return NULL;
+	snprintf(lru->id, sizeof(lru->id), "%s", id);
+	lru->used_ms = now_ms();
+	return lru;
+}
+
+/* ------------------------------------------------------------ one-off */
+
+static void
+reply_sample(struct worker *w, uint32_t id, const struct cg_sample *prev,
+    const struct cg_sample *cur)
+{
+	struct body_sample	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_SAMPLE, id, PEER_PARENT);
+	m.flags = MSGF_REPLY;
+	b->source = xstrdup("cgroup");
+	b->cpu_percent = cg_cpu_percent(prev, cur);
+	b->cpu_usage_ns = (int64_t)cur->cpu_usage_ns;
+	b->system_usage_ns = (int64_t)cur->system_usage_ns;
+	b->online_cpus = cur->online_cpus;
+	b->mem_usage = (int64_t)cur->mem_usage;
+	b->mem_limit = (int64_t)cur->mem_limit;
+	b->mem_cache = (int64_t)cur->mem_cache;
+	b->mem_inactive_file = (int64_t)cur->mem_inactive_file;
+	b->net_rx = (int64_t)cur->net_rx;
+	b->net_tx = (int64_t)cur->net_tx;
+	b->blk_read = (int64_t)cur->blk_read;
+	b->blk_write = (int64_t)cur->blk_write;
+	b->pids = (int64_t)cur->pids;
+	worker_send(w, &m);
+	msg_clear(&m);
+}
+
+static void
+second_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct second	*s = arg;
+	struct sampler	*sp = s->sp;
+	struct cg_sample cur;
+
+	if (s->r->cg == NULL || strcmp(s->r->id, s->cid) != 0 ||
+	    cg_read(s->r->cg, sp->procfd, &cur) == -1)
+		worker_reply_error(sp->w, &(struct msg){ .id = s->id,
+		    .peer = PEER_PARENT }, "gone", "container vanished");
+	else {
+		reply_sample(sp->w, s->id, &s->r->last, &cur);
+		s->r->last = cur;
+	}
+	event_free(s->ev);
+	free(s);
+}
+
+static void
+second_later(struct sampler *sp, struct reader *r, uint32_t id)
+{
+	struct second	*s = xcalloc(1, sizeof(*s));
+	struct timeval	 tv = { 0, FIRST_GAP_MS * 1000 };
+
+	s->sp = sp;
+	s->r = r;
+	snprintf(s->cid, sizeof(s->cid), "%s", r->id);
+	s->id = id;
+	s->ev = evtimer_new(sp->w->base, second_read, s);
+	evtimer_add(s->ev, &tv);
+}
+
+void
+sampler_cg_read(struct sampler *sp, struct msg *m)
+{
+	struct body_cg_read	*req = m->body;
+	struct reader		*r;
+	struct cg_sample	 cur;
+	int			 fresh;
+
+	if (sp->version == CG_NONE ||
+	    (r = reader_get(sp, req->container_id, (pid_t)req->pid)) == NULL) {
+		worker_reply_error(sp->w, m, "unavailable", "no cgroup files");
+		return;
+	}
+	fresh = r->last.ts_ms == 0;
+	if (cg_read(r->cg, sp->procfd, &cur) == -1) {
+		reader_close(r);
+		worker_reply_error(sp->w, m, "gone", "container vanished");
+		return;
+	}
+	r->used_ms = cur.ts_ms;
+	if (!fresh && cur.ts_ms - r->last.ts_ms >= FIRST_GAP_MS) {
+		reply_sample(sp->w, m->id, &r->last, &cur);
+		r->last = cur;
+		return;
+	}
+	/* No earlier sample far enough back: read again shortly. */
+	r->last = cur;
+	second_later(sp, r, m->id);
+}
+
+/* ------------------------------------------------------------ roster */
+
+static int
+on_roster(const struct sampler *sp, const char *cid)
+{
+	size_t	i;
+
+	for (i = 0; i < sp->nroster; i++)
+		if (strcmp(sp->roster[i].cid, cid) == 0)
+			return 1;
+	return 0;
+}
+
+/* The whole roster, every time: a container no longer on it has its
+ * reader (and its descriptors) closed. */
+void
+sampler_roster(struct sampler *sp, const struct body_roster *b)
+{
+	const struct roster_item	*it;
+	struct member			*mb;
+	size_t				 i;
+
+	sp->nroster = 0;
+	for (i = 0; i < b->nitems && sp->nroster < MAX_ROSTER; i++) {
+		it = &b->items[i];
+		mb = &sp->roster[sp->nroster++];
+		snprintf(mb->wsid, sizeof(mb->wsid), "%s", it->workspace_id);
+		snprintf(mb->cid, sizeof(mb->cid), "%s", it->container_id);
+		snprintf(mb->name, sizeof(mb->name), "berth-%s",
+		    it->workspace_id);
+		mb->pid = (pid_t)it->pid;
+	}
+	for (i = 0; i < MAX_READERS; i++)
+		if (sp->readers[i].cg != NULL &&
+		    !on_roster(sp, sp->readers[i].id))
+			reader_close(&sp->readers[i]);
+}
+
+/* ------------------------------------------------------------ cycle */
+
+static int
+sample_member(struct sampler *sp, const struct member *mb, int64_t ts,
+    struct metric_item *it)
+{
+	struct reader	*r;
+	struct cg_sample cur;
+
+	if (mb->pid <= 0 || sp->version == CG_NONE ||
+	    (r = reader_get(sp, mb->cid, mb->pid)) == NULL)
+		return -1;
+	if (cg_read(r->cg, sp->procfd, &cur) == -1) {
+		reader_close(r);
+		return -1;
+	}
+	r->used_ms = cur.ts_ms;
+	it->ts_ms = ts;
+	it->container_id = xstrdup(mb->cid);
+	it->container_name = xstrdup(mb->name);
+	it->workspace_id = xstrdup(mb->wsid);
+	it->status = xstrdup("running");
+	it->cpu_percent = r->prev.ts_ms != 0 ? cg_cpu_percent(&r->prev,
+	    &cur) : NAN;
+	it->cpu_seconds = (double)cur.cpu_usage_ns / 1e9;
+	it->memory_used = (int64_t)cur.mem_usage;
+	it->memory_limit = cur.mem_limit != 0 ? (int64_t)cur.mem_limit : -1;
+	it->memory_cache = (int64_t)cur.mem_cache;
+	it->network_rx = (int64_t)cur.net_rx;
+	it->network_tx = (int64_t)cur.net_tx;
+	it->block_read = (int64_t)cur.blk_read;
+	it->block_write = (int64_t)cur.blk_write;
+	it->pids = (int64_t)cur.pids;
+	r->prev = cur;
+	return 0;
+}
+
+static void
+sys_row(struct sysmetric_item *rows, size_t *n, int64_t ts,
+    const char *name, double value, const char *tags)
+{
+	if (isnan(value))
+		return;
+	rows[*n].ts_ms = ts;
+	rows[*n].name = xstrdup(name);
+	rows[*n].value = value;
+	rows[*n].tags = xstrdup(tags);
+	(*n)++;
+}
+
+/* CPU per core (and all), memory, load: at most SYS_MAX_CPUS + 10. */
+static size_t
+sample_host(struct sampler *sp, int64_t ts, struct sysmetric_item *rows)
+{
+	struct sys_sample	 cur;
+	size_t			 n = 0, i;
+	char			 tags[32];
+
+	if (sp->sys == NULL || sys_read(sp->sys, &cur) == -1)
+		return 0;
+	if (sp->have_sys) {
+		sys_row(rows, &n, ts, "cpu_percent", sys_cpu_percent(
+		    &sp->sys_prev.all, &cur.all), "{\"core\":\"all\"}");
+		/* By CPU number: an offline CPU has no line (zeros). */
+		for (i = 0; i < SYS_MAX_CPUS; i++) {
+			if (cur.cpu[i].total == 0)
+				continue;
+			snprintf(tags, sizeof(tags), "{\"core\":\"%zu\"}", i);
+			sys_row(rows, &n, ts, "cpu_percent", sys_cpu_percent(
+			    &sp->sys_prev.cpu[i], &cur.cpu[i]), tags);
+		}
+	}
+	sys_row(rows, &n, ts, "memory_total_bytes", (double)cur.mem_total, "{}");
+	sys_row(rows, &n, ts, "memory_used_bytes", (double)sys_mem_used(&cur),
+	    "{}");
+	sys_row(rows, &n, ts, "memory_available_bytes",
+	    (double)cur.mem_available, "{}");
+	if (cur.mem_total > 0)
+		sys_row(rows, &n, ts, "memory_percent", (double)sys_mem_used(
+		    &cur) * 100.0 / (double)cur.mem_total, "{}");
+	sys_row(rows, &n, ts, "load_1m", cur.load1, "{}");
+	sys_row(rows, &n, ts, "load_5m", cur.load5, "{}");
+	sys_row(rows, &n, ts, "load_15m", cur.load15, "{}");
+	sp->sys_prev = cur;
+	sp->have_sys = 1;
+	return n;
+}
+
+static void
+free_rows(struct metric_item *rows, size_t n, struct sysmetric_item *sys,
+    size_t nsys)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].container_id);
+		free(rows[i].container_name);
+		free(rows[i].workspace_id);
+		free(rows[i].status);
+	}
+	for (i = 0; i < nsys; i++) {
+		free(sys[i].name);
+		free(sys[i].tags);
+	}
+	free(rows);
+	free(sys);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sampler		*sp = arg;
+	struct metric_item	*rows;
+	struct sysmetric_item	*sys;
+	struct timeval		 tv = { sp->interval_s, 0 };
+	int64_t			 ts = (int64_t)wall_ms();
+	size_t			 i, n = 0, nsys;
+
+	evtimer_add(sp->tick, &tv);
+	rows = xcalloc(sp->nroster + 1, sizeof(*rows));
+	sys = xcalloc(SYS_MAX_CPUS + 16, sizeof(*sys));
+	for (i = 0; i < sp->nroster; i++)
+		if (sample_member(sp, &sp->roster[i], ts, &rows[n]) == 0)
+			n++;
+	nsys = sample_host(sp, ts, sys);
+	store_samples(sp->store, rows, n, sys, nsys);
+	free_rows(rows, n, sys, nsys);
+}
+
+/* ------------------------------------------------------------ life */
+
+/* Before confinement: the directories every read is relative to. */
+struct sampler *
+sampler_new(struct worker *w, struct store *store)
+{
+	struct sampler	*sp = xcalloc(1, sizeof(*sp));
+
+	sp->w = w;
+	sp->store = store;
+	sp->cgroot = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	sp->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->cgroot == -1 || sp->procfd == -1)
+		log_warn("cannot open /sys/fs/cgroup or /proc: cgroup "
+		    "sampling disabled");
+	else
+		sp->version = cg_detect(sp->cgroot);
+	if (sp->procfd != -1 && (sp->sys = sys_open(sp->procfd)) == NULL)
+		log_warnx("host metrics unavailable");
+	log_debug("cgroup version %d", (int)sp->version);
+	return sp;
+}
+
+/* (Re)start the cycle when the interval is set or changes. */
+void
+sampler_configure(struct sampler *sp, long interval_s)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (sp->tick != NULL && sp->interval_s == interval_s)
+		return;
+	sp->interval_s = interval_s;
+	if (sp->tick == NULL)
+		sp->tick = evtimer_new(sp->w->base, tick_cb, sp);
+	/* The first cycle soon, then every interval. */
+	evtimer_add(sp->tick, &tv);
+}

@@ -1,0 +1,23 @@
+/*
+ * The statswriter's sampling of running workspace containers and of the
+ * host (sampler.c).
+ */
+#ifndef BERTH_SAMPLER_H
+#define BERTH_SAMPLER_H
+
+#include "proto.h"
+
+struct sampler;
+struct store;
+struct worker;
+
+/* Before confinement: opens /sys/fs/cgroup, /proc and the host files. */
+struct sampler	*sampler_new(struct worker *, struct store *);
+/* Start or re-time the sampling cycle. */
+void		 sampler_configure(struct sampler *, long interval_s);
+/* berthd's roster replaces the containers sampled. */
+void		 sampler_roster(struct sampler *, const struct body_roster *);
+/* berthd's one-off MSG_CG_READ (GET /api/workspaces/{id}/stats). */
+void		 sampler_cg_read(struct sampler *, struct msg *);
+
+#endif

@@ -1,0 +1,576 @@
+/*
+ * The statswriter's store (store.h): the database connection and its
+ * state, the spool file and its replay, retention, and the memory that
+ * stands in for a database.  Order is kept: while anything waits in the
+ * spool, new records go behind it, so the database sees every record
+ * in the order it was recorded.  During an outage records are appended
+ * to the spool as they arrive, never held in memory where a SIGKILL
+ * could lose them; lifecycle facts are acknowledged to berthd only once
+ * they are in the database or the spool.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "memstore.h"
+#include "query.h"
+#include "spool.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define SPOOL_NAME	"statswriter.spool"
+#define RETRY_S		2	/* between connection attempts */
+#define REPLAY_SLICE	16	/* spool records per turn of the loop */
+#define BATCH_ROWS	1000	/* MAX_ROWS of the schema */
+#define MEM_SAMPLES	1000
+#define MEM_LIFECYCLE	500
+
+enum state {
+	ST_DISABLED,	/* no database at all: memory only */
+	ST_WAITING,	/* berthd is starting the embedded one */
+	ST_CONNECTING,	/* never connected yet */
+	ST_DOWN,	/* was up, lost */
+	ST_UP
+};
+
+static const char *const state_names[] = {
+	"disabled", "connecting", "connecting", "down", "up"
+};
+
+struct store {
+	struct event_base	*base;
+	enum state		 state;
+	struct db		*db;
+	char			*url;
+	struct spool		*spool;
+	int			 dirfd;		/* the spool's directory */
+	struct memstore		*mem;
+	struct event		*retry, *replay, *retention, *sync;
+	int			 dirty;		/* appended since the last sync */
+	uint64_t		 spool_max;	/* bytes samples may fill */
+	long			 queue_max;
+	long			 retention_h, retention_s;
+	int64_t			 queued, written, dropped, samples;
+	int64_t			 last_sample_ms, interval_s;
+	char			 error[1000];	/* MAX_TEXT of the schema */
+};
+
+static void	connect_db(struct store *);
+
+/* ------------------------------------------------------------ state */
+
+static void
+set_error(struct store *s, const char *what, const char *err)
+{
+	snprintf(s->error, sizeof(s->error), "%s: %s", what, err);
+	log_warnx("%s", s->error);
+}
+
+static void
+schedule(struct event *ev, long sec)
+{
+	struct timeval	tv = { sec, 0 };
+
+	evtimer_add(ev, &tv);
+}
+
+/* The connection broke (or never was): spool from now on, retry. */
+static void
+mark_down(struct store *s)
+{
+	db_close(s->db);
+	s->db = NULL;
+	if (s->state == ST_UP)
+		s->state = ST_DOWN;
+	schedule(s->retry, RETRY_S);
+}
+
+/* After a failed write: a broken connection is an outage (the record
+ * is kept), a live one refused the data (it is not worth retrying). */
+static int
+write_failed(struct store *s, const char *what, const char *err)
+{
+	set_error(s, what, err);
+	if (db_ok(s->db))
+		return 0;
+	mark_down(s);
+	return -1;
+}
+
+static uint64_t
+spooled(const struct store *s)
+{
+	return s->spool != NULL ? spool_records(s->spool) : 0;
+}
+
+static int
+writable(struct store *s)
+{
+	return s->state == ST_UP && spooled(s) == 0;
+}
+
+/* ------------------------------------------------------------ spool */
+
+static void
+sync_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct store *s = arg;
+
+	if (s->dirty && s->spool != NULL)
+		spool_sync(s->spool);	/* logs its own failure */
+	s->dirty = 0;
+}
+
+/* Append one record; samples may not pass spool_max, facts always go. */
+static int
+spool_msg(struct store *s, unsigned type, void *body, int sample)
+{
+	struct msg	 m = { PROTO_VERSION, (uint16_t)type, 0, 0, 0, -1,
+			    body };
+	char		*buf, err[256];
+	size_t		 len;
+	int		 rc;
+
+	if (s->spool == NULL)
+		return -1;
+	if (msg_encode(&m, &buf, &len, err, sizeof(err)) == -1) {
+		log_warnx("spool: %s", err);
+		return -1;
+	}
+	if (sample && s->spool_max != 0 &&
+	    spool_bytes(s->spool) + len > s->spool_max) {
+		free(buf);
+		errno = EFBIG;
+		return -1;
+	}
+	if ((rc = spool_append(s->spool, buf, len)) == -1)
+		log_warn("spool: append");
+	free(buf);
+	if (rc == 0 && !s->dirty) {
+		s->dirty = 1;
+		schedule(s->sync, 1);
+	}
+	return rc;
+}
+
+static void
+spool_rows(struct store *s, const struct metric_item *rows, size_t n,
+    const struct sysmetric_item *sys, size_t nsys)
+{
+	struct body_metrics	mb;
+	struct body_sysmetrics	sb;
+	size_t			i, k;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < BATCH_ROWS ? n - i : BATCH_ROWS;
+		mb = (struct body_metrics){ (struct metric_item *)rows + i, k,
+		    "" };
+		if (spool_msg(s, MSG_METRICS, &mb, 1) == -1)
+			s->dropped += (int64_t)k;
+	}
+	for (i = 0; i < nsys; i += k) {
+		k = nsys - i < BATCH_ROWS ? nsys - i : BATCH_ROWS;
+		sb = (struct body_sysmetrics){ (struct sysmetric_item *)sys + i,
+		    k };
+		if (spool_msg(s, MSG_SYSMETRICS, &sb, 1) == -1)
+			s->dropped += (int64_t)k;
+	}
+}
+
+/* ------------------------------------------------------------ writes */
+
+static void
+to_fact(const struct body_lifecycle *b, struct lifecycle_fact *f)
+{
+	f->workspace_id = b->workspace_id;
+	f->phase = b->phase;
+	f->at_ms = b->at_ms;
+	f->container_id = b->container_id;
+	f->user_id = b->user_id;
+	f->s3_bucket = b->s3_bucket;
+	f->reason = b->reason;
+}
+
+static void
+to_row(const struct metric_item *it, struct metric_row *r)
+{
+	r->ts_ms = it->ts_ms;
+	r->container_id = it->container_id;
+	r->container_name = it->container_name;
+	r->workspace_id = it->workspace_id;
+	r->status = it->status;
+	r->cpu_percent = it->cpu_percent;
+	r->cpu_seconds = it->cpu_seconds;
+	r->memory_used = it->memory_used;
+	r->memory_limit = it->memory_limit;
+	r->memory_cache = it->memory_cache;
+	r->network_rx = it->network_rx;
+	r->network_tx = it->network_tx;
+	r->block_read = it->block_read;
+	r->block_write = it->block_write;
+	r->pids = it->pids;
+}
+
+/* 0 written (or refused for good and counted), -1 the database is gone. */
+static int
+write_metrics(struct store *s, const struct metric_item *it, size_t n)
+{
+	struct metric_row	*rows;
+	char			 err[512];
+	size_t			 i;
+	int			 rc = 0;
+
+	rows = xcalloc(n + 1, sizeof(*rows));
+	for (i = 0; i < n; i++)
+		to_row(&it[i], &rows[i]);
+	if (db_write_metrics(s->db, rows, n, err, sizeof(err)) == 0)
+		s->written += (int64_t)n;
+	else if ((rc = write_failed(s, "write samples", err)) == 0)
+		s->dropped += (int64_t)n;
+	free(rows);
+	return rc;
+}
+
+static int
+write_sysmetrics(struct store *s, const struct sysmetric_item *it, size_t n)
+{
+	struct sysmetric_row	*rows;
+	char			 err[512];
+	size_t			 i;
+	int			 rc = 0;
+
+	rows = xcalloc(n + 1, sizeof(*rows));
+	for (i = 0; i < n; i++)
+		rows[i] = (struct sysmetric_row){ it[i].ts_ms, it[i].name,
+		    it[i].value, it[i].tags };
+	if (db_write_sysmetrics(s->db, rows, n, err, sizeof(err)) == 0)
+		s->written += (int64_t)n;
+	else if ((rc = write_failed(s, "write host samples", err)) == 0)
+		s->dropped += (int64_t)n;
+	free(rows);
+	return rc;
+}
+
+/* 0 written, 1 refused for good (err set), -1 the database is gone. */
+static int
+write_fact(struct store *s, const struct body_lifecycle *b, char *err,
+    size_t errlen)
+{
+	struct lifecycle_fact	f;
+
+	to_fact(b, &f);
+	if (db_lifecycle(s->db, &f, err, errlen) == 0) {
+		s->written++;
+		return 0;
+	}
+	if (write_failed(s, "write lifecycle", err) == -1)
+		return -1;
+	s->dropped++;
+	return 1;
+}
+
+int
+store_fact(struct store *s, const struct body_lifecycle *b, char *err,
+    size_t errlen)
+{
+	struct lifecycle_fact	f;
+	int			rc;
+
+	to_fact(b, &f);
+	memstore_add_fact(s->mem, &f);
+	if (s->state == ST_DISABLED)
+		return 0;
+	if (writable(s)) {
+		s->queued = 1;
+		rc = write_fact(s, b, err, errlen);
+		s->queued = 0;
+		if (rc >= 0)
+			return rc == 0 ? 0 : -1;
+	}
+	if (spool_msg(s, MSG_LIFECYCLE, (void *)b, 0) == 0)
+		return 0;
+	/* Not durable: no answer, so berthd keeps it and sends it again. */
+	snprintf(err, errlen, "spool: %s", strerror(errno));
+	return -2;
+}
+
+/* Write a cycle's rows in batches; what the database did not take
+ * because it went away is spooled. */
+static void
+write_rows(struct store *s, const struct metric_item *rows, size_t n,
+    const struct sysmetric_item *sys, size_t nsys)
+{
+	size_t	i, k;
+
+	s->queued = (int64_t)(n + nsys);
+	for (i = 0; i < n; i += k) {
+		k = n - i < BATCH_ROWS ? n - i : BATCH_ROWS;
+		if (write_metrics(s, rows + i, k) == -1) {
+			spool_rows(s, rows + i, n - i, sys, nsys);
+			s->queued = 0;
+			return;
+		}
+	}
+	if (nsys > 0 && write_sysmetrics(s, sys, nsys) == -1)
+		spool_rows(s, NULL, 0, sys, nsys);
+	s->queued = 0;
+}
+
+void
+store_samples(struct store *s, const struct metric_item *rows, size_t n,
+    const struct sysmetric_item *sys, size_t nsys)
+{
+	struct metric_row	r;
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		to_row(&rows[i], &r);
+		memstore_add_sample(s->mem, &r);
+	}
+	s->samples += (int64_t)n;
+	s->last_sample_ms = (int64_t)wall_ms();
+	if (s->state == ST_DISABLED)
+		return;
+	/* One cycle past the queue bound: the excess waits on disk. */
+	if (writable(s) && (long)(n + nsys) <= s->queue_max)
+		write_rows(s, rows, n, sys, nsys);
+	else
+		spool_rows(s, rows, n, sys, nsys);
+}
+
+/* ------------------------------------------------------------ replay */
+
+/* One spooled record into the database: 0 done (or skipped for good),
+ * -1 the database went away. */
+static int
+replay_one(struct store *s, const char *buf, size_t len)
+{
+	struct msg	 m;
+	char		 err[512];
+	int		 rc = 0;
+
+	if (msg_decode(buf, len, &m, err, sizeof(err)) == -1) {
+		log_warnx("spool: undecodable record skipped: %s", err);
+		s->dropped++;
+		return 0;
+	}
+	if (m.type == MSG_LIFECYCLE)
+		rc = write_fact(s, m.body, err, sizeof(err)) == -1 ? -1 : 0;
+	else if (m.type == MSG_METRICS)
+		rc = write_metrics(s, ((struct body_metrics *)m.body)->rows,
+		    ((struct body_metrics *)m.body)->nrows);
+	else if (m.type == MSG_SYSMETRICS)
+		rc = write_sysmetrics(s,
+		    ((struct body_sysmetrics *)m.body)->rows,
+		    ((struct body_sysmetrics *)m.body)->nrows);
+	else {
+		log_warnx("spool: %s record skipped", msg_type_name(m.type));
+		s->dropped++;
+	}
+	msg_clear(&m);
+	return rc;
+}
+
+/* A record that cannot be read back: open the file again, which cuts
+ * it there (what follows a corrupt record cannot be framed). */
+static void
+spool_reopen(struct store *s)
+{
+	char	err[256];
+
+	set_error(s, "spool", "unreadable record; cutting the file there");
+	spool_close(s->spool);
+	if ((s->spool = spool_open(s->dirfd, SPOOL_NAME, 0, err,
+	    sizeof(err))) == NULL)
+		set_error(s, "spool", err);
+}
+
+static void
+replay_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct store	*s = arg;
+	void		*buf;
+	size_t		 len;
+	int		 i, r;
+
+	for (i = 0; i < REPLAY_SLICE && s->state == ST_UP &&
+	    s->spool != NULL; i++) {
+		if ((r = spool_next(s->spool, &buf, &len)) == -1) {
+			spool_reopen(s);
+			r = spool_next(s->spool, &buf, &len);
+		}
+		if (r <= 0) {
+			if (r == 0)
+				log_info("spool replayed: the database is "
+				    "up to date");
+			return;
+		}
+		r = replay_one(s, buf, len);
+		free(buf);
+		if (r == -1) {
+			spool_rewind(s->spool);
+			return;
+		}
+		spool_commit(s->spool);
+	}
+	if (s->state == ST_UP)
+		event_active(s->replay, 0, 0);
+}
+
+/* ------------------------------------------------------------ database */
+
+static void
+retention_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct store	*s = arg;
+	int64_t		 cutoff;
+	long		 nm = 0, ns = 0;
+	char		 err[512];
+
+	schedule(s->retention, s->retention_s);
+	if (s->state != ST_UP)
+		return;
+	cutoff = (int64_t)wall_ms() - (int64_t)s->retention_h * 3600000;
+	if (db_retention(s->db, cutoff, &nm, &ns, err, sizeof(err)) == -1) {
+		write_failed(s, "retention", err);
+		return;
+	}
+	if (nm + ns > 0)
+		log_info("retention: %ld container and %ld host samples older "
+		    "than %ld h removed", nm, ns, s->retention_h);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	connect_db(arg);
+}
+
+/* Connect and bring the schema up to date; a migration that fails is
+ * fatal: the worker stops with the reason and berthd's backoff takes
+ * over. */
+static void
+connect_db(struct store *s)
+{
+	char	err[512];
+
+	if (s->db != NULL || s->url == NULL || s->url[0] == '\0')
+		return;
+	if ((s->db = db_open(s->url, err, sizeof(err))) == NULL) {
+		set_error(s, "database unavailable", err);
+		schedule(s->retry, RETRY_S);
+		return;
+	}
+	if (db_migrate(s->db, migrations, nmigrations, err,
+	    sizeof(err)) == -1)
+		fatalx("database schema: %s", err);
+	log_info("database ready (schema version %d)%s",
+	    migrations[nmigrations - 1].version, spooled(s) ?
+	    "; replaying the spool" : "");
+	s->state = ST_UP;
+	s->error[0] = '\0';
+	event_active(s->replay, 0, 0);
+	schedule(s->retention, 1);
+}
+
+/* ------------------------------------------------------------ public */
+
+struct store *
+store_new(struct event_base *base, int dirfd)
+{
+	struct store	*s = xcalloc(1, sizeof(*s));
+	char		 err[256];
+
+	s->base = base;
+	s->state = ST_DISABLED;
+	s->mem = memstore_new(MEM_SAMPLES, MEM_LIFECYCLE);
+	s->retry = evtimer_new(base, retry_cb, s);
+	s->replay = event_new(base, -1, 0, replay_cb, s);
+	s->retention = evtimer_new(base, retention_cb, s);
+	s->sync = evtimer_new(base, sync_cb, s);
+	s->queue_max = 10000;
+	s->dirfd = dirfd;
+	if (dirfd == -1)
+		log_warnx("no spool directory: an outage loses records");
+	else if ((s->spool = spool_open(dirfd, SPOOL_NAME, 0, err,
+	    sizeof(err))) == NULL)
+		log_warnx("spool: %s: an outage loses records", err);
+	else if (spooled(s) > 0)
+		log_info("spool: %llu records from before wait for the "
+		    "database", (unsigned long long)spooled(s));
+	return s;
+}
+
+void
+store_configure(struct store *s, const struct berth_config *cfg)
+{
+	const char	*url = cfg->database_url;
+
+	s->spool_max = (uint64_t)cfg->db_spool_max_mb * 1024 * 1024;
+	s->queue_max = cfg->db_queue_max;
+	s->retention_h = cfg->metrics_retention_hours;
+	s->retention_s = cfg->metrics_retention_interval_s;
+	s->interval_s = cfg->metrics_interval_s;
+	if (s->url != NULL && strcmp(s->url, url) == 0)
+		return;
+	db_close(s->db);
+	s->db = NULL;
+	evtimer_del(s->retry);
+	free(s->url);
+	s->url = xstrdup(url);
+	if (url[0] != '\0') {
+		s->state = ST_CONNECTING;
+		connect_db(s);
+	} else if (cfg->database_embedded) {
+		s->state = ST_WAITING;
+		log_debug("waiting for the embedded database");
+	} else {
+		s->state = ST_DISABLED;
+		log_warnx("no database: recent data is kept in memory only");
+	}
+}
+
+void
+store_status(struct store *s, struct body_db_status *b)
+{
+	b->state = xstrdup(state_names[s->state]);
+	b->error = xstrdup(s->state == ST_UP ? "" : s->error);
+	b->schema_version = s->state == ST_UP ?
+	    migrations[nmigrations - 1].version : 0;
+	b->queue_depth = s->queued;
+	b->spool_bytes = s->spool ? (int64_t)spool_bytes(s->spool) : 0;
+	b->spool_records = s->spool ? (int64_t)spool_records(s->spool) : 0;
+	b->written = s->written;
+	b->dropped = s->dropped;
+	b->samples = s->samples;
+	b->interval_s = s->interval_s;
+	b->last_sample_ms = s->last_sample_ms;
+	b->memory_samples = (int64_t)memstore_nsamples(s->mem);
+	b->memory_lifecycle = (int64_t)memstore_nlifecycle(s->mem);
+}
+
+struct db *
+store_db(struct store *s)
+{
+	return s->state == ST_UP ? s->db : NULL;
+}
+
+struct memstore *
+store_mem(struct store *s)
+{
+	return s->mem;
+}
+
+void
+store_db_failed(struct store *s, const char *err)
+{
+	write_failed(s, "query", err);
+}

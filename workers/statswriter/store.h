@@ -1,0 +1,50 @@
+/*
+ * The statswriter's store: where every record (lifecycle fact,
+ * container sample, host sample) goes.  With the database up and
+ * nothing spooled, records are written at once (samples in one batch
+ * per sampling cycle); while it is down, connecting or still being
+ * started by berthd, and while older records wait in the spool, they
+ * are appended to the spool file, which is replayed in order once the
+ * database answers.  Without any database, records live in memory only
+ * (the last 1000 samples, the last 500 lifecycle rows), and the same
+ * memory answers queries whenever the database cannot.
+ */
+#ifndef BERTH_STORE_H
+#define BERTH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct event_base;
+struct berth_config;
+struct store;
+struct db;
+struct memstore;
+
+/* spool_dirfd: the directory berthd handed over (fd 4), kept, or -1
+ * (no spool: a store that can only write through or keep in memory).
+ * Opens the spool file before confinement. */
+struct store	*store_new(struct event_base *, int spool_dirfd);
+/* Apply [database] and [metrics] keys; connects when the URL changes. */
+void		 store_configure(struct store *, const struct berth_config *);
+
+/* Record a lifecycle fact: 0 once it is durable (written, spooled or,
+ * without a database, kept in memory); -1 refused for good (bad data,
+ * err says why); -2 not durable (the spool cannot take it): leave it
+ * unanswered so that berthd sends it again. */
+int		 store_fact(struct store *, const struct body_lifecycle *,
+		    char *err, size_t errlen);
+/* Record one sampling cycle's rows (copied). */
+void		 store_samples(struct store *, const struct metric_item *,
+		    size_t, const struct sysmetric_item *, size_t);
+
+void		 store_status(struct store *, struct body_db_status *);
+/* The database when it is up, else NULL: queries then go to memory. */
+struct db	*store_db(struct store *);
+struct memstore	*store_mem(struct store *);
+/* A query on store_db() failed: look at the connection. */
+void		 store_db_failed(struct store *, const char *err);
+
+#endif
