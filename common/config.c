@@ -738,6 +738,12 @@ config_finish(struct berth_config *cfg, struct config_errors *errs)
 	if (cfg->admin_socket == NULL || *cfg->admin_socket == '\0')
 		config_errors_add(errs, "[server] admin_socket: unset and "
 		    "state_dir is empty");
+	if (cfg->metrics_system_interval_max_ms <
+	    cfg->metrics_system_interval_ms)
+		config_errors_add(errs, "[metrics] system_interval_max_ms: "
+		    "%ld is below system_interval_ms %ld",
+		    cfg->metrics_system_interval_max_ms,
+		    cfg->metrics_system_interval_ms);
 	if (cfg->restart_max_ms < cfg->restart_min_ms)
 		config_errors_add(errs, "[supervisor] restart_max_ms: %ld is "
 		    "below restart_min_ms %ld", cfg->restart_max_ms,

@@ -42,6 +42,8 @@ struct ws_type {
 struct tier {
 	char	*name;
 	long	 max_session_min;	/* 0 = unlimited */
+	double	 price_cpu_second;	/* cost of one CPU-second */
+	double	 price_gb_hour;		/* cost of one GB of memory an hour */
 };
 
 /* A bearer token of the HTTP API. */
@@ -73,7 +75,11 @@ struct berth_config {
 	long	 db_queue_max;		/* BERTH_DATABASE_QUEUE_MAX records */
 	long	 db_spool_max_mb;	/* BERTH_DATABASE_SPOOL_MAX_MB */
 	/* [metrics] */
-	long	 metrics_interval_s;	/* BERTH_METRICS_INTERVAL_S */
+	long	 metrics_app_interval_ms;	/* containers */
+	long	 metrics_system_interval_ms;	/* the host, idle */
+	long	 metrics_system_interval_max_ms; /* the host, busy */
+	long	 metrics_business_interval_ms;
+	long	 metrics_buffer_size;	/* samples kept in memory */
 	long	 metrics_retention_hours; /* BERTH_METRICS_RETENTION_HOURS */
 	long	 metrics_retention_interval_s;
 	/* [health] */

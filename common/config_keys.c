@@ -68,10 +68,26 @@ const struct config_key config_static_keys[] = {
 	    db_spool_max_mb, "256", 1, 1048576, 1,
 	    "largest spool file (records kept while the database is down), "
 	    "in MB"),
-	INT("metrics", "interval_s", "BERTH_METRICS_INTERVAL_S",
-	    metrics_interval_s, "10", 1, 3600, 1,
-	    "time between samples of every running workspace and the host, "
-	    "in seconds"),
+	INT("metrics", "app_interval_ms", "BERTH_METRICS_APP_INTERVAL",
+	    metrics_app_interval_ms, "5000", 1000, 3600000, 1,
+	    "time between samples of every running workspace container, in "
+	    "ms"),
+	INT("metrics", "system_interval_ms", "BERTH_METRICS_SYSTEM_INTERVAL",
+	    metrics_system_interval_ms, "10000", 1000, 3600000, 1,
+	    "time between samples of the host while it is idle, in ms"),
+	INT("metrics", "system_interval_max_ms",
+	    "BERTH_METRICS_SYSTEM_INTERVAL_MAX", metrics_system_interval_max_ms,
+	    "30000", 1000, 3600000, 1,
+	    "the host's sampling interval as its CPU fills up, in ms "
+	    "(>= system_interval_ms)"),
+	INT("metrics", "business_interval_ms",
+	    "BERTH_METRICS_BUSINESS_INTERVAL", metrics_business_interval_ms,
+	    "60000", 1000, 3600000, 1,
+	    "time between business metrics (active users, cost), in ms"),
+	INT("metrics", "buffer_size", "BERTH_METRICS_BUFFER_SIZE",
+	    metrics_buffer_size, "1000", 10, 100000, 0,
+	    "container samples kept in memory (what answers queries without "
+	    "a database)"),
 	INT("metrics", "retention_hours", "BERTH_METRICS_RETENTION_HOURS",
 	    metrics_retention_hours, "168", 1, 87600, 1,
 	    "samples older than this are removed, in hours"),

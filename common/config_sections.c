@@ -83,6 +83,10 @@ static const struct config_key type_keys[] = {
 static const struct config_key tier_keys[] = {
 	TIER(CT_INT, max_session_min, "MAX_SESSION_MIN", "0", 0, 525600,
 	    "longest session of a workspace, in minutes; 0 unlimited"),
+	TIER(CT_DOUBLE, price_cpu_second, "PRICE_CPU_SECOND", "0", 0, 1000,
+	    "cost of one CPU-second of a workspace (any currency unit)"),
+	TIER(CT_DOUBLE, price_gb_hour, "PRICE_GB_HOUR", "0", 0, 1000000,
+	    "cost of one GB of workspace memory for an hour"),
 };
 
 static const struct config_key token_keys[] = {

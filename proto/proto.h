@@ -274,7 +274,8 @@ struct body_db_status {
 	int64_t	 written;		/* records written since start */
 	int64_t	 dropped;		/* records given up since start */
 	int64_t	 samples;		/* container samples taken */
-	int64_t	 interval_s;		/* sampling interval in force */
+	int64_t	 app_interval_ms;	/* sampling intervals in force */
+	int64_t	 system_interval_ms;
 	int64_t	 last_sample_ms;	/* wall clock, 0 if none yet */
 	int64_t	 memory_samples;	/* no database: samples kept */
 	int64_t	 memory_lifecycle;	/* no database: lifecycle rows */

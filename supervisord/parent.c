@@ -3,6 +3,7 @@
  * (bound here so that workers never bind), signals as libevent events,
  * readiness, reload on SIGHUP and the orderly exit on SIGTERM.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -391,6 +392,21 @@ self_exe(void)
 	return path;
 }
 
+/* The statswriter keeps about 8 files open per running container (its
+ * cgroup readers): the soft limit goes up to the hard one, inherited by
+ * every worker. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE");
+}
+
 static void
 setup(const char *config_path, int foreground, int debug)
 {
@@ -410,6 +426,7 @@ setup(const char *config_path, int foreground, int debug)
 		log_warnx("UNCONFINED: workers run without seccomp and "
 		    "chroot (server.unconfined is set)");
 	env->self_exe = self_exe();
+	raise_nofile();
 	resolve_user();
 	make_dirs();
 	env->http_fd = http_listen(env->cfg.http_listen);

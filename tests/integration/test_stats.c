@@ -42,6 +42,11 @@ static const char type_demo[] =
 
 /* The runner starts the cluster; test processes learn of it through
  * the environment (Criterion may run them in fresh processes). */
+/* Every sample once a second. */
+#define FAST_SAMPLES	"app_interval_ms = 1000\nsystem_interval_ms = 1000\n" \
+			"system_interval_max_ms = 1000\n"
+#define FAST_METRICS	"[metrics]\n" FAST_SAMPLES
+
 static char		 pgdir[] = "/tmp/berth-test-stats.XXXXXX";
 static struct berthd_run run;
 static char		 dbname[64];
@@ -328,7 +333,7 @@ Test(stats, samples_and_history)
 	long	 n;
 	size_t	 i;
 
-	start_berthd("[metrics]\ninterval_s = 1\n");
+	start_berthd(FAST_METRICS);
 	id = create(NULL);
 	wait_status(id, "running", 20000);
 	sleep_ms(4500);
@@ -486,7 +491,7 @@ outage(int kill_it)
 	pid_t	 sw;
 	int	 i;
 
-	start_berthd("[metrics]\ninterval_s = 1\n");
+	start_berthd(FAST_METRICS);
 	ids[0] = create(NULL);
 	wait_status(ids[0], "running", 20000);
 	wait_db_state("up", 10000);
@@ -568,7 +573,7 @@ Test(stats, retention_removes_old_samples)
 	int	waited;
 
 	start_berthd("[metrics]\nretention_hours = 24\n"
-	    "retention_interval_s = 1\ninterval_s = 1\n");
+	    "retention_interval_s = 1\n" FAST_SAMPLES);
 	wait_db_state("up", 10000);
 	psql(NULL, "insert into container_metrics (ts, container_id) "
 	    "select now() - g * interval '1 hour', 'old' from "
@@ -597,7 +602,7 @@ Test(stats, no_database_keeps_recent_data_in_memory)
 	char	*id, ini[4096];
 
 	snprintf(ini, sizeof(ini), "%s[database]\npg_bindir = /nonexistent\n"
-	    "[metrics]\ninterval_s = 1\n", type_demo);
+	    FAST_METRICS, type_demo);
 	harness_start(&run, ini, envv, (uid_t)-1);
 	cr_expect(log_contains(&run, "WITHOUT PERSISTENCE"));
 	d = db_details();

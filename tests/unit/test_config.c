@@ -1009,6 +1009,16 @@ Test(config, error_type_values)
 	expect_set_error("type.demo.health_start_period_s", "-1",
 	    "below the minimum 0");
 	expect_set_error("type.demo.volume_path", "home", "not an absolute");
+	expect_set_error("type.demo.probe_path", "healthz", "starting with /");
+	expect_set_error("type.demo.probe_path", "", "starting with /");
+	expect_set_error("type.demo.probe_path", "/a b", "blank or non-ASCII");
+	expect_set_error("type.demo.probe_path", "/\xc3\xa9", "non-ASCII");
+	expect_set_error("database.pg_bindir", "usr/bin", "not an absolute");
+	expect_set_error("metrics.interval_s", "0", "below the minimum 1");
+	expect_set_error("metrics.retention_hours", "0",
+	    "below the minimum 1");
+	expect_set_error("health.startup_timeout_s", "3601",
+	    "above the maximum 3600");
 	expect_set_error("type.demo.tiers", "free,,pro", "tier names");
 	expect_set_error("type.demo.tiers", "free,", "tier names");
 	expect_set_error("type.demo.tiers", "Free", "tier names");

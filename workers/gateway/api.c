@@ -178,19 +178,22 @@ workspace_json(const struct workspace_info *wi)
 }
 
 static void
-done_created(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
+done_created(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
 {
 	http_reply_json(req, 201, workspace_json(m->body));
 }
 
 static void
-done_workspace(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
+done_workspace(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
 {
 	http_reply_json(req, 200, workspace_json(m->body));
 }
 
 static void
-done_list(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
+done_list(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
 {
 	struct body_ws_items	*b = m->body;
 	json_t			*a = json_array();
@@ -203,7 +206,8 @@ done_list(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg
 }
 
 static void
-done_health(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
+done_health(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
 {
 	struct body_ws_health	*h = m->body;
 	json_t			*last = json_null();
@@ -218,7 +222,8 @@ done_health(struct worker *w, struct evhttp_request *req, struct msg *m, void *a
 }
 
 static void
-done_stats(struct worker *w, struct evhttp_request *req, struct msg *m, void *arg)
+done_stats(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
 {
 	struct body_sample	*s = m->body;
 	double			 mp = 0;

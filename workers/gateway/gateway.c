@@ -150,7 +150,7 @@ db_check(const struct body_db_status *d, uint64_t rtt)
 	char	ts[40];
 
 	return json_pack("{s:s,s:s,s:I,s:{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,"
-	    "s:I,s:I,s:o,s:{s:I,s:I},s:b}}", "name", "database",
+	    "s:I,s:I,s:I,s:o,s:{s:I,s:I},s:b}}", "name", "database",
 	    "status", db_status_name(d->state), "responseTime", (json_int_t)rtt,
 	    "details", "state", d->state,
 	    "error", d->error[0] ? json_string(d->error) : json_null(),
@@ -161,7 +161,8 @@ db_check(const struct body_db_status *d, uint64_t rtt)
 	    "written", (json_int_t)d->written,
 	    "dropped", (json_int_t)d->dropped,
 	    "samples", (json_int_t)d->samples,
-	    "intervalS", (json_int_t)d->interval_s,
+	    "appIntervalMs", (json_int_t)d->app_interval_ms,
+	    "systemIntervalMs", (json_int_t)d->system_interval_ms,
 	    "lastSampleAt", d->last_sample_ms > 0 ? json_string(iso8601_ms(
 	    (uint64_t)d->last_sample_ms, ts, sizeof(ts))) : json_null(),
 	    "memory", "samples", (json_int_t)d->memory_samples,

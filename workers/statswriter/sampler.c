@@ -1,8 +1,11 @@
 /*
  * The statswriter's sampling: the roster of running workspace
  * containers (from berthd), one cgroup reader per container kept open
- * between reads, the host's /proc/stat, meminfo and loadavg, and the
- * cycle that samples them all every [metrics] interval_s into the store.
+ * between reads, the host's /proc/stat, meminfo and loadavg, and the two
+ * cycles that sample them into the store: the containers every
+ * [metrics] app_interval_ms, the host every system_interval_ms,
+ * stretched toward system_interval_max_ms as the host's CPU fills up
+ * (adaptive: sampling costs least when CPU is scarce).
  * It also answers berthd's one-off reads for GET .../stats.  Every file
  * is opened relative to the /sys/fs/cgroup and /proc descriptors taken
  * before confinement, by a container id cgroup.c checks is 64 hex.
@@ -51,8 +54,10 @@ struct sampler {
 	struct sys_reader	*sys;
 	struct sys_sample	 sys_prev;
 	int			 have_sys;
-	struct event		*tick;
-	long			 interval_s;
+	struct event		*app_tick, *sys_tick;
+	long			 app_ms;	/* in force */
+	long			 sys_min_ms, sys_max_ms;
+	long			 sys_ms;	/* in force, adaptive */
 	struct member		 roster[MAX_ROSTER];
 	size_t			 nroster;
 	struct reader		 readers[MAX_READERS];
@@ -350,24 +355,63 @@ free_rows(struct metric_item *rows, size_t n, struct sysmetric_item *sys,
 }
 
 static void
-tick_cb(evutil_socket_t fd, short ev, void *arg)
+after_ms(struct event *ev, long ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
+}
+
+static void
+app_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct sampler		*sp = arg;
 	struct metric_item	*rows;
-	struct sysmetric_item	*sys;
-	struct timeval		 tv = { sp->interval_s, 0 };
 	int64_t			 ts = (int64_t)wall_ms();
-	size_t			 i, n = 0, nsys;
+	size_t			 i, n = 0;
 
-	evtimer_add(sp->tick, &tv);
+	after_ms(sp->app_tick, sp->app_ms);
 	rows = xcalloc(sp->nroster + 1, sizeof(*rows));
-	sys = xcalloc(SYS_MAX_CPUS + 16, sizeof(*sys));
 	for (i = 0; i < sp->nroster; i++)
 		if (sample_member(sp, &sp->roster[i], ts, &rows[n]) == 0)
 			n++;
+	store_samples(sp->store, rows, n, NULL, 0);
+	free_rows(rows, n, NULL, 0);
+}
+
+/* Idle (under 50 % busy) the shortest interval, from 90 % the longest,
+ * linear between. */
+static long
+adapt(const struct sampler *sp, double busy)
+{
+	double	f;
+
+	if (isnan(busy) || busy <= 50.0)
+		return sp->sys_min_ms;
+	f = busy >= 90.0 ? 1.0 : (busy - 50.0) / 40.0;
+	return sp->sys_min_ms + (long)(f * (double)(sp->sys_max_ms -
+	    sp->sys_min_ms));
+}
+
+static void
+sys_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sampler		*sp = arg;
+	struct sysmetric_item	*sys;
+	struct sys_sample	 prev = sp->sys_prev;
+	int64_t			 ts = (int64_t)wall_ms();
+	size_t			 nsys;
+	int			 had = sp->have_sys;
+
+	sys = xcalloc(SYS_MAX_CPUS + 16, sizeof(*sys));
 	nsys = sample_host(sp, ts, sys);
-	store_samples(sp->store, rows, n, sys, nsys);
-	free_rows(rows, n, sys, nsys);
+	store_samples(sp->store, NULL, 0, sys, nsys);
+	free_rows(NULL, 0, sys, nsys);
+	if (had && sp->have_sys)
+		sp->sys_ms = adapt(sp, sys_cpu_percent(&prev.all,
+		    &sp->sys_prev.all));
+	store_intervals(sp->store, sp->app_ms, sp->sys_ms);
+	after_ms(sp->sys_tick, sp->sys_ms);
 }
 
 /* ------------------------------------------------------------ life */
@@ -394,17 +438,25 @@ sampler_new(struct worker *w, struct store *store)
 	return sp;
 }
 
-/* (Re)start the cycle when the interval is set or changes. */
+/* (Re)start the cycles when an interval is set or changes: the first
+ * samples soon, then every interval. */
 void
-sampler_configure(struct sampler *sp, long interval_s)
+sampler_configure(struct sampler *sp, const struct berth_config *cfg)
 {
-	struct timeval	tv = { 1, 0 };
-
-	if (sp->tick != NULL && sp->interval_s == interval_s)
-		return;
-	sp->interval_s = interval_s;
-	if (sp->tick == NULL)
-		sp->tick = evtimer_new(sp->w->base, tick_cb, sp);
-	/* The first cycle soon, then every interval. */
-	evtimer_add(sp->tick, &tv);
+	if (sp->app_tick == NULL) {
+		sp->app_tick = evtimer_new(sp->w->base, app_cb, sp);
+		sp->sys_tick = evtimer_new(sp->w->base, sys_cb, sp);
+	}
+	if (sp->app_ms != cfg->metrics_app_interval_ms) {
+		sp->app_ms = cfg->metrics_app_interval_ms;
+		after_ms(sp->app_tick, 1000);
+	}
+	if (sp->sys_min_ms != cfg->metrics_system_interval_ms ||
+	    sp->sys_max_ms != cfg->metrics_system_interval_max_ms) {
+		sp->sys_min_ms = cfg->metrics_system_interval_ms;
+		sp->sys_max_ms = cfg->metrics_system_interval_max_ms;
+		sp->sys_ms = sp->sys_min_ms;
+		after_ms(sp->sys_tick, 1000);
+	}
+	store_intervals(sp->store, sp->app_ms, sp->sys_ms);
 }

@@ -7,14 +7,16 @@
 
 #include "proto.h"
 
+struct berth_config;
 struct sampler;
 struct store;
 struct worker;
 
 /* Before confinement: opens /sys/fs/cgroup, /proc and the host files. */
 struct sampler	*sampler_new(struct worker *, struct store *);
-/* Start or re-time the sampling cycle. */
-void		 sampler_configure(struct sampler *, long interval_s);
+/* Start or re-time the sampling cycles ([metrics] keys). */
+void		 sampler_configure(struct sampler *,
+		    const struct berth_config *);
 /* berthd's roster replaces the containers sampled. */
 void		 sampler_roster(struct sampler *, const struct body_roster *);
 /* berthd's one-off MSG_CG_READ (GET /api/workspaces/{id}/stats). */

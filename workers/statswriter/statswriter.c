@@ -65,7 +65,7 @@ statswriter_configure(struct worker *w)
 	struct stats	*st = w->priv;
 
 	store_configure(st->store, &w->cfg);
-	sampler_configure(st->sampler, w->cfg.metrics_interval_s);
+	sampler_configure(st->sampler, &w->cfg);
 }
 
 /* Answered once durable; not at all when it is not (berthd resends). */

@@ -53,13 +53,15 @@ struct store {
 	struct spool		*spool;
 	int			 dirfd;		/* the spool's directory */
 	struct memstore		*mem;
+	size_t			 mem_samples;	/* its size */
 	struct event		*retry, *replay, *retention, *sync;
 	int			 dirty;		/* appended since the last sync */
 	uint64_t		 spool_max;	/* bytes samples may fill */
 	long			 queue_max;
 	long			 retention_h, retention_s;
 	int64_t			 queued, written, dropped, samples;
-	int64_t			 last_sample_ms, interval_s;
+	int64_t			 last_sample_ms;
+	long			 app_ms, sys_ms;	/* intervals in force */
 	char			 error[1000];	/* MAX_TEXT of the schema */
 };
 
@@ -336,7 +338,8 @@ store_samples(struct store *s, const struct metric_item *rows, size_t n,
 		memstore_add_sample(s->mem, &r);
 	}
 	s->samples += (int64_t)n;
-	s->last_sample_ms = (int64_t)wall_ms();
+	if (n > 0)
+		s->last_sample_ms = (int64_t)wall_ms();
 	if (s->state == ST_DISABLED)
 		return;
 	/* One cycle past the queue bound: the excess waits on disk. */
@@ -491,7 +494,8 @@ store_new(struct event_base *base, int dirfd)
 
 	s->base = base;
 	s->state = ST_DISABLED;
-	s->mem = memstore_new(MEM_SAMPLES, MEM_LIFECYCLE);
+	s->mem_samples = MEM_SAMPLES;
+	s->mem = memstore_new(s->mem_samples, MEM_LIFECYCLE);
 	s->retry = evtimer_new(base, retry_cb, s);
 	s->replay = event_new(base, -1, 0, replay_cb, s);
 	s->retention = evtimer_new(base, retention_cb, s);
@@ -514,11 +518,19 @@ store_configure(struct store *s, const struct berth_config *cfg)
 {
 	const char	*url = cfg->database_url;
 
+	/* buffer_size needs a restart: only the first configuration sizes
+	 * the memory, while it is still empty. */
+	if (memstore_nsamples(s->mem) == 0 &&
+	    memstore_nlifecycle(s->mem) == 0 &&
+	    (size_t)cfg->metrics_buffer_size != s->mem_samples) {
+		memstore_free(s->mem);
+		s->mem_samples = (size_t)cfg->metrics_buffer_size;
+		s->mem = memstore_new(s->mem_samples, MEM_LIFECYCLE);
+	}
 	s->spool_max = (uint64_t)cfg->db_spool_max_mb * 1024 * 1024;
 	s->queue_max = cfg->db_queue_max;
 	s->retention_h = cfg->metrics_retention_hours;
 	s->retention_s = cfg->metrics_retention_interval_s;
-	s->interval_s = cfg->metrics_interval_s;
 	if (s->url != NULL && strcmp(s->url, url) == 0)
 		return;
 	db_close(s->db);
@@ -539,6 +551,13 @@ store_configure(struct store *s, const struct berth_config *cfg)
 }
 
 void
+store_intervals(struct store *s, long app_ms, long sys_ms)
+{
+	s->app_ms = app_ms;
+	s->sys_ms = sys_ms;
+}
+
+void
 store_status(struct store *s, struct body_db_status *b)
 {
 	b->state = xstrdup(state_names[s->state]);
@@ -551,7 +570,8 @@ store_status(struct store *s, struct body_db_status *b)
 	b->written = s->written;
 	b->dropped = s->dropped;
 	b->samples = s->samples;
-	b->interval_s = s->interval_s;
+	b->app_interval_ms = s->app_ms;
+	b->system_interval_ms = s->sys_ms;
 	b->last_sample_ms = s->last_sample_ms;
 	b->memory_samples = (int64_t)memstore_nsamples(s->mem);
 	b->memory_lifecycle = (int64_t)memstore_nlifecycle(s->mem);

@@ -41,6 +41,8 @@ void		 store_samples(struct store *, const struct metric_item *,
 		    size_t, const struct sysmetric_item *, size_t);
 
 void		 store_status(struct store *, struct body_db_status *);
+/* The sampling intervals in force, for the status. */
+void		 store_intervals(struct store *, long app_ms, long sys_ms);
 /* The database when it is up, else NULL: queries then go to memory. */
 struct db	*store_db(struct store *);
 struct memstore	*store_mem(struct store *);
