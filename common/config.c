@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "depspec.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -269,6 +270,7 @@ static int
 check_string(const struct config_key *k, const char *v, char *err,
     size_t errlen)
 {
+	struct dep	deps[DEP_MAX];
 	enum log_level	lvl;
 	size_t		off = k->offset;
 
@@ -280,6 +282,8 @@ check_string(const struct config_key *k, const char *v, char *err,
 		return check_abspath(v, 0, err, errlen);
 	if (off == OFF(pg_bindir) && *v != '\0')
 		return check_abspath(v, 0, err, errlen);
+	if (off == OFF(health_dependencies))
+		return dep_parse(v, deps, DEP_MAX, err, errlen) == -1 ? -1 : 0;
 	if (off == OFF(docker_network))
 		return check_network(v, err, errlen);
 	if (off == OFF(admin_socket) && *v != '\0')

@@ -84,6 +84,14 @@ struct berth_config {
 	long	 metrics_retention_interval_s;
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
+	long	 health_check_interval_ms;
+	long	 health_check_timeout_ms;
+	char	*health_dependencies;	/* name=http://host:port/path,... */
+	long	 health_breaker_failures;
+	long	 health_breaker_cooldown_s;
+	long	 health_cpu_percent_max;
+	long	 health_memory_percent_max;
+	long	 health_disk_percent_max;
 	/* [auth] */
 	char	*admin_token;		/* BERTH_ADMIN_TOKEN */
 	/* [supervisor] */

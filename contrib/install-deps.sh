@@ -2,7 +2,8 @@
 # Install what berth needs on Debian 12 (as root): build tools, the
 # libraries, Criterion and clang for the tests, Docker Engine, the
 # PostgreSQL 15 server, busybox-static for the demo image, Prometheus
-# for promtool; and the unprivileged user the workers run as.
+# and Alertmanager for promtool, amtool and the scrape test; and the
+# unprivileged user the workers run as.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" -ne 0 ]; then
@@ -15,9 +16,12 @@ apt-get install -y -q --no-install-recommends \
 	libevent-dev libmsgpack-dev libpq-dev libcurl4-openssl-dev \
 	libseccomp-dev libjansson-dev libinih-dev uuid-dev zlib1g-dev \
 	libcriterion-dev clang libclang-rt-14-dev \
-	docker.io postgresql-15 busybox-static prometheus
-# prometheus is installed for promtool; its own service is not wanted.
-systemctl disable --now prometheus >/dev/null 2>&1 || true
+	docker.io postgresql-15 busybox-static prometheus \
+	prometheus-alertmanager
+# prometheus and prometheus-alertmanager are installed for promtool,
+# amtool and the scrape test; their own services are not wanted.
+systemctl disable --now prometheus prometheus-alertmanager \
+    >/dev/null 2>&1 || true
 if ! getent passwd berth >/dev/null; then
 	useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin berth

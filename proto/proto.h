@@ -75,6 +75,8 @@ enum msg_type {
 	MSG_CSTATS,		/* reply to MSG_CSTATS_REQ */
 	MSG_METRICS,		/* spool record: container samples */
 	MSG_SYSMETRICS,		/* spool record: host samples */
+	MSG_HEALTH_REQ,		/* gateway -> healthmon: the latest checks */
+	MSG_HEALTH_REPORT,	/* reply to MSG_HEALTH_REQ */
 	MSG_TYPE_MAX
 };
 
@@ -279,6 +281,30 @@ struct body_db_status {
 	int64_t	 last_sample_ms;	/* wall clock, 0 if none yet */
 	int64_t	 memory_samples;	/* no database: samples kept */
 	int64_t	 memory_lifecycle;	/* no database: lifecycle rows */
+	double	 host_cpu_percent;	/* the latest host sample; NaN */
+	double	 host_memory_percent;
+	double	 host_load1;
+	double	 disk_percent;		/* the state directory's fs */
+};
+
+/* One health check as healthmon last ran it. */
+struct check_item {
+	char	*name;			/* docker, database, system, a worker,
+					 * dep:<name> */
+	char	*status;		/* healthy degraded unhealthy */
+	int	 required;		/* readiness depends on it */
+	int64_t	 response_ms;		/* -1: not run (breaker open) */
+	int64_t	 checked_ms;		/* wall clock of the latest run */
+	char	*breaker;		/* closed open half_open */
+	int64_t	 failures;		/* in a row */
+	char	*error;			/* "" when none */
+	char	*details;		/* a JSON object */
+};
+
+struct body_health_report {
+	int64_t			 round_ms;	/* wall clock of the round */
+	struct check_item	*checks;
+	size_t			 nchecks;
 };
 
 /* A container sample as stored (container_metrics); a NaN double or a

@@ -26,6 +26,7 @@
 #define MAX_ID		128	/* ids of workspaces, users, projects */
 #define MAX_ROWS	1000	/* samples in one message */
 #define MAX_RECENT	100	/* lifecycle rows in one reply */
+#define MAX_CHECKS	32	/* health checks in one report */
 
 #define STR(s, f, req, max) \
 	{ #f, FT_STR, offsetof(struct s, f), req, max, NULL, 0 }
@@ -299,6 +300,10 @@ static const struct field db_status_fields[] = {
 	INT(body_db_status, last_sample_ms, 1),
 	INT(body_db_status, memory_samples, 1),
 	INT(body_db_status, memory_lifecycle, 1),
+	DOUBLE(body_db_status, host_cpu_percent, 1),
+	DOUBLE(body_db_status, host_memory_percent, 1),
+	DOUBLE(body_db_status, host_load1, 1),
+	DOUBLE(body_db_status, disk_percent, 1),
 };
 static const struct schema schema_db_status[] = {
 	SCHEMA("db_status", body_db_status, db_status_fields)
@@ -406,6 +411,30 @@ static const struct schema schema_cstats[] = {
 	SCHEMA("cstats", body_cstats, cstats_fields)
 };
 
+static const struct field check_item_fields[] = {
+	STR(check_item, name, 1, MAX_NAME + 8),
+	STR(check_item, status, 1, MAX_WORD),
+	BOOL(check_item, required, 1),
+	INT(check_item, response_ms, 1),
+	INT(check_item, checked_ms, 1),
+	STR(check_item, breaker, 1, MAX_WORD),
+	INT(check_item, failures, 1),
+	STR(check_item, error, 1, MAX_TEXT),
+	STR(check_item, details, 1, MAX_VALUE),
+};
+static const struct schema schema_check_item[] = {
+	SCHEMA("check_item", check_item, check_item_fields)
+};
+
+static const struct field health_report_fields[] = {
+	INT(body_health_report, round_ms, 1),
+	ARRAY(body_health_report, checks, 1, MAX_CHECKS, schema_check_item,
+	    nchecks),
+};
+static const struct schema schema_health_report[] = {
+	SCHEMA("health_report", body_health_report, health_report_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -445,6 +474,8 @@ static const struct {
 	[MSG_CSTATS] =		{ "cstats", schema_cstats },
 	[MSG_METRICS] =		{ "metrics", schema_metrics },
 	[MSG_SYSMETRICS] =	{ "sysmetrics", schema_sysmetrics },
+	[MSG_HEALTH_REQ] =	{ "health_req", schema_empty },
+	[MSG_HEALTH_REPORT] =	{ "health_report", schema_health_report },
 };
 
 static const char *const peer_names[PEER_MAX] = {

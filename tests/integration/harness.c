@@ -216,6 +216,25 @@ harness_start(struct berthd_run *r, const char *extra_ini,
 	}
 }
 
+void
+harness_start_unready(struct berthd_run *r, const char *extra_ini,
+    const char *const *envv, uid_t uid)
+{
+	struct msg	st;
+	int		waited, up = 0;
+
+	harness_spawn(r, extra_ini, envv, uid);
+	for (waited = 0; waited < 15000 && !up; waited += 50) {
+		if (harness_http(r, "GET", "/live", NULL) == 200) {
+			harness_status(r, &st);
+			up = ((struct body_status *)st.body)->all_up;
+			msg_clear(&st);
+		}
+		sleep_ms(50);
+	}
+	cr_assert(up, "berthd's workers did not all come up");
+}
+
 int
 harness_wait_ready(struct berthd_run *r, int timeout_ms)
 {

@@ -28,6 +28,10 @@ struct berthd_run {
  * error. */
 void	 harness_start(struct berthd_run *, const char *extra_ini,
 	    const char *const *env, uid_t uid);
+/* Start and wait until every worker is up, ready or not (a required
+ * component such as the Docker Engine may be down on purpose). */
+void	 harness_start_unready(struct berthd_run *, const char *extra_ini,
+	    const char *const *env, uid_t uid);
 /* Start without waiting for readiness. */
 void	 harness_spawn(struct berthd_run *, const char *extra_ini,
 	    const char *const *env, uid_t uid);

@@ -305,16 +305,23 @@ Test(workspaces, engine_down_answers_503)
 
 	json_t	*h, *c;
 
-	harness_start(&run, config, envv, (uid_t)-1);
+	/* The engine is required: never ready without it. */
+	harness_start_unready(&run, config, envv, (uid_t)-1);
 	json_decref(call("POST", "/api/workspaces", ALICE,
 	    "{\"type\":\"demo\"}", 503));
 	cr_expect(log_contains(&run, "Docker Engine unavailable"));
+	sleep_ms(1500);		/* a round of health checks */
 	h = call("GET", "/api/health", NULL, NULL, 200);
-	cr_expect_str_eq(harness_jstr(h, "overall"), "degraded");
+	cr_expect_str_eq(harness_jstr(h, "overall"), "unhealthy");
 	c = json_array_get(json_object_get(h, "checks"), 0);
 	cr_expect_str_eq(harness_jstr(c, "name"), "docker");
 	cr_expect_str_eq(harness_jstr(c, "status"), "unhealthy");
 	json_decref(h);
+	h = call("GET", "/ready", NULL, NULL, 503);
+	cr_expect_str_eq(harness_jstr(h, "status"), "not ready");
+	json_decref(h);
+	cr_expect_eq(harness_http(&run, "GET", "/live", NULL), 200,
+	    "liveness is berth's own");
 }
 
 /* The engine appears after berthd: it reconnects by itself. */
@@ -330,7 +337,7 @@ Test(workspaces, reconnects_when_the_engine_appears)
 	snprintf(var, sizeof(var), "BERTH_DOCKER_SOCKET=%s", sock);
 	envv[0] = var;
 	envv[1] = NULL;
-	harness_start(&run, config, envv, (uid_t)-1);
+	harness_start_unready(&run, config, envv, (uid_t)-1);
 	json_decref(call("POST", "/api/workspaces", ALICE,
 	    "{\"type\":\"demo\"}", 503));
 	cr_assert_eq(symlink("/var/run/docker.sock", sock), 0);
@@ -413,8 +420,8 @@ Test(workspaces, unexpected_exit_is_error_and_oom_is_resource_limit)
 }
 
 /* Lifecycle rows in container_stats (seed 000) through the embedded
- * database.  Availability comes from the engine's health check for now,
- * so only the lower bound of startup_time_ms is exact. */
+ * database (tests/integration/test_stats.c checks the startup time's
+ * accuracy). */
 Test(workspaces, lifecycle_rows_in_container_stats)
 {
 	const char *const envv[] = { "BERTH_DATABASE_EMBEDDED=true", NULL };

@@ -572,6 +572,7 @@ sample(const struct config_key *k)
 		{ "url",		"postgresql://u@h:5432/db?x=y" },
 		{ "admin_token",	"0123456789abcdef0123" },
 		{ "pg_bindir",		"/usr/lib/postgresql/15/bin" },
+		{ "dependencies",	"auth=http://127.0.0.1:9000/health" },
 	};
 	size_t	i;
 
@@ -655,7 +656,7 @@ Test(config, reloadable_keys_flagged)
 {
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
-	    "shutdown_timeout_ms", "embedded", "pg_bindir" };
+	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -678,7 +679,7 @@ Test(config, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 28);
+	cr_assert_eq(n, 40);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
@@ -1014,11 +1015,18 @@ Test(config, error_type_values)
 	expect_set_error("type.demo.probe_path", "/a b", "blank or non-ASCII");
 	expect_set_error("type.demo.probe_path", "/\xc3\xa9", "non-ASCII");
 	expect_set_error("database.pg_bindir", "usr/bin", "not an absolute");
-	expect_set_error("metrics.interval_s", "0", "below the minimum 1");
+	expect_set_error("metrics.app_interval_ms", "999",
+	    "below the minimum 1000");
 	expect_set_error("metrics.retention_hours", "0",
 	    "below the minimum 1");
 	expect_set_error("health.startup_timeout_s", "3601",
 	    "above the maximum 3600");
+	expect_set_error("health.dependencies", "a=http://localhost:1/",
+	    "numeric host");
+	expect_set_error("health.dependencies", "A=http://127.0.0.1:1/",
+	    "name=http://");
+	expect_set_error("tier.gold.price_cpu_second", "-1",
+	    "below the minimum 0");
 	expect_set_error("type.demo.tiers", "free,,pro", "tier names");
 	expect_set_error("type.demo.tiers", "free,", "tier names");
 	expect_set_error("type.demo.tiers", "Free", "tier names");
@@ -1244,8 +1252,8 @@ Test(config, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	cr_assert_eq(kv.n, n + 2 * 19 + 3 * 1);
-	cr_assert_eq(kv.named, 2 * 19 + 3);
+	cr_assert_eq(kv.n, n + 2 * 19 + 3 * 3);
+	cr_assert_eq(kv.named, 2 * 19 + 3 * 3);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));

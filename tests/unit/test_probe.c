@@ -805,3 +805,39 @@ Test(probe, callback_frees_set)
 	cr_assert_eq(got.nok, 1);
 	cr_assert_eq(got.nfail, 0);
 }
+
+/* probe_once: one attempt decides, at once. */
+Test(probe, once_fails_on_the_first_refusal)
+{
+	struct server	*s;
+	uint64_t	 t0 = now_ms(), took;
+
+	s = server_new(AF_INET, NEVER, OK_200);
+	cr_assert_eq(probe_once(set, "k0", "127.0.0.1", s->port, "/", 5000),
+	    0);
+	cr_assert(run_until(&got.nfail, 1, 2000));
+	took = got.fail_ms[0] - t0;
+	cr_assert_lt(took, 200, "failed after %llu ms",
+	    (unsigned long long)took);
+	cr_assert_not_null(strstr(got.why[0], "refused"));
+	cr_assert_eq(s->accepted, 0);
+	cr_assert_eq(probe_count(set), 0);
+}
+
+Test(probe, once_answers_with_the_first_status)
+{
+	struct server	*s;
+
+	s = server_new(AF_INET, 0, OK_200);
+	s->first = ERR_503;
+	s->nfirst = 1;
+	cr_assert_eq(probe_once(set, "k0", "127.0.0.1", s->port, "/", 5000),
+	    0);
+	cr_assert(run_until(&got.nfail, 1, 2000));
+	cr_assert_str_eq(got.why[0], "HTTP 503");
+	cr_assert_eq(s->accepted, 1, "no second attempt");
+	cr_assert_eq(probe_once(set, "k1", "127.0.0.1", s->port, "/", 5000),
+	    0);
+	cr_assert(run_until(&got.nok, 1, 2000));
+	cr_assert_eq(got.ok[1], 1);
+}

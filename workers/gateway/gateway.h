@@ -43,6 +43,9 @@ typedef void (*api_done_cb)(struct worker *, struct evhttp_request *,
 void	 api_call_with(struct worker *, struct evhttp_request *,
 	    struct msg *, api_done_cb, void *arg, void (*done_gone)(void *));
 
+/* health.c: GET /api/health (readiness 0) and /ready (1) */
+void	health_start(struct worker *, struct evhttp_request *, int readiness);
+
 /* api_stats.c: GET /api/containers/history and /api/containers/stats */
 route_handler	api_containers_history, api_containers_stats;
 

@@ -1,20 +1,23 @@
 /*
- * The health monitor worker.  For now: the startup probes.  berthd's
- * roster names the workspaces whose containers run; each one still
- * "starting" is probed over HTTP (probe.c: tens of milliseconds apart
- * at first, then backing off) until it answers, and the time of that
- * first answer goes to berthd, which records it as the workspace's
- * availability and startup time.  Component checks and circuit
- * breakers come with the health issue.  Chrooted; it may open IPv4 and
- * IPv6 sockets, never Unix ones, and resolves no names.
+ * The health monitor worker.  Two jobs: the health service (checks.c:
+ * rounds of component checks behind circuit breakers, the report
+ * /api/health shows), and the startup probes.  berthd's roster names
+ * the workspaces whose containers run; each one still "starting" is
+ * probed over HTTP (probe.c: tens of milliseconds apart at first, then
+ * backing off) until it answers, and the time of that first answer goes
+ * to berthd, which records it as the workspace's availability and
+ * startup time.  Chrooted; it may open IPv4 and IPv6 sockets, never
+ * Unix ones, and resolves no names.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <jansson.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "checks.h"
 #include "codec.h"
 #include "log.h"
 #include "probe.h"
@@ -47,6 +50,7 @@ struct watch {
 };
 
 struct healthmon {
+	struct checks		*checks;
 	struct probe_set	*probes;
 	struct watch		 watch[MAX_WATCH];
 	size_t			 nwatch;
@@ -148,6 +152,13 @@ roster(struct worker *w, const struct body_roster *b)
 	}
 }
 
+/* Before confinement: jansson seeds its hashes from /dev/urandom. */
+static void
+healthmon_init(struct worker *w)
+{
+	json_object_seed(0);
+}
+
 static void
 healthmon_start(struct worker *w)
 {
@@ -155,18 +166,35 @@ healthmon_start(struct worker *w)
 
 	w->priv = h;
 	h->probes = probe_set_new(w->base, probe_ok, probe_failed, w);
+	h->checks = checks_new(w);
+}
+
+static void
+healthmon_configure(struct worker *w)
+{
+	struct healthmon	*h = w->priv;
+
+	if (h != NULL)
+		checks_configure(h->checks, &w->cfg);
 }
 
 static int
 healthmon_dispatch(struct worker *w, struct msg *m)
 {
-	if (m->peer != PEER_PARENT || m->type != MSG_ROSTER)
+	struct healthmon	*h = w->priv;
+
+	if (m->peer == PEER_PARENT && m->type == MSG_ROSTER)
+		roster(w, m->body);
+	else if (m->peer == PEER_GATEWAY && m->type == MSG_HEALTH_REQ)
+		checks_report(h->checks, m);
+	else
 		return -1;
-	roster(w, m->body);
 	return 0;
 }
 
 const struct worker_ops healthmon_ops = {
+	.init = healthmon_init,
 	.start = healthmon_start,
+	.configure = healthmon_configure,
 	.dispatch = healthmon_dispatch,
 };

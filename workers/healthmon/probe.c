@@ -66,6 +66,7 @@ struct probe {
 	uint64_t		 start_ms, deadline_ms;
 	uint64_t		 attempt_ms, next_ms;
 	unsigned		 attempts;
+	int			 once;		/* one attempt decides */
 	struct bufferevent	*bev;		/* in flight, or NULL */
 	struct event		*timer;
 	char			 why[64];	/* the last failure */
@@ -84,6 +85,8 @@ struct probe_set {
 static void	attempt_failed(struct probe *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	probe_up(struct probe *, uint64_t);
+static int	probe_add(struct probe_set *, const char *, const char *, int,
+		    const char *, uint64_t, int);
 
 static uint64_t
 gap_ms(uint64_t elapsed)
@@ -195,6 +198,8 @@ attempt_failed(struct probe *p, const char *fmt, ...)
 	vsnprintf(p->why, sizeof(p->why), fmt, ap);
 	va_end(ap);
 	attempt_close(p);
+	if (p->once)
+		p->deadline_ms = now_ms();	/* down at the next tick */
 	probe_arm(p);
 }
 
@@ -395,6 +400,20 @@ int
 probe_start(struct probe_set *s, const char *key, const char *host,
     int port, const char *path, uint64_t timeout_ms)
 {
+	return probe_add(s, key, host, port, path, timeout_ms, 0);
+}
+
+int
+probe_once(struct probe_set *s, const char *key, const char *host,
+    int port, const char *path, uint64_t timeout_ms)
+{
+	return probe_add(s, key, host, port, path, timeout_ms, 1);
+}
+
+static int
+probe_add(struct probe_set *s, const char *key, const char *host,
+    int port, const char *path, uint64_t timeout_ms, int once)
+{
 	struct probe_addr	 a;
 	struct probe		*p;
 	const char		*errstr;
@@ -419,6 +438,7 @@ probe_start(struct probe_set *s, const char *key, const char *host,
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->set = s;
+	p->once = once;
 	memcpy(p->key, key, strlen(key) + 1);
 	p->addr = a;
 	p->start_ms = p->next_ms = now;

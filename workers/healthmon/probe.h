@@ -36,6 +36,11 @@ struct probe_set *probe_set_new(struct event_base *, probe_ok_cb,
 int		  probe_start(struct probe_set *, const char *key,
 		    const char *host, int port, const char *path,
 		    uint64_t timeout_ms);
+/* One attempt only (a health check): the first failure, or the
+ * timeout, is the answer. */
+int		  probe_once(struct probe_set *, const char *key,
+		    const char *host, int port, const char *path,
+		    uint64_t timeout_ms);
 void		  probe_stop(struct probe_set *, const char *key);	/* no callback */
 size_t		  probe_count(const struct probe_set *);
 void		  probe_set_free(struct probe_set *);

@@ -329,6 +329,9 @@ sample_host(struct sampler *sp, int64_t ts, struct sysmetric_item *rows)
 	sys_row(rows, &n, ts, "load_1m", cur.load1, "{}");
 	sys_row(rows, &n, ts, "load_5m", cur.load5, "{}");
 	sys_row(rows, &n, ts, "load_15m", cur.load15, "{}");
+	store_host(sp->store, sp->have_sys ? sys_cpu_percent(&sp->sys_prev.all,
+	    &cur.all) : NAN, cur.mem_total > 0 ? (double)sys_mem_used(&cur) *
+	    100.0 / (double)cur.mem_total : NAN, cur.load1);
 	sp->sys_prev = cur;
 	sp->have_sys = 1;
 	return n;

@@ -30,8 +30,8 @@ static const int statswriter_syscalls[] = {
 	SCMP_SYS(getsockname), SCMP_SYS(getpeername),
 	/* cgroup and /proc files, relative to descriptors held */
 	SCMP_SYS(openat), SCMP_SYS(pread64), SCMP_SYS(lseek),
-	/* the spool file, opened before the filter */
-	SCMP_SYS(ftruncate), SCMP_SYS(fdatasync),
+	/* the spool file, opened before the filter, and its disk */
+	SCMP_SYS(ftruncate), SCMP_SYS(fdatasync), SCMP_SYS(fstatfs),
 };
 static const struct sandbox_arg_rule statswriter_rules[] = {
 	{ SCMP_SYS(socket), 0, AF_UNIX },
@@ -134,10 +134,16 @@ from_gateway(struct worker *w, struct msg *m)
 static int
 statswriter_dispatch(struct worker *w, struct msg *m)
 {
+	struct stats	*st = w->priv;
+
 	if (m->peer == PEER_PARENT)
 		return from_parent(w, m);
 	if (m->peer == PEER_GATEWAY)
 		return from_gateway(w, m);
+	if (m->peer == PEER_HEALTHMON && m->type == MSG_DB_STATUS_REQ) {
+		answer_status(w, st->store, m);
+		return 0;
+	}
 	return -1;
 }
 

@@ -8,6 +8,8 @@
  * could lose them; lifecycle facts are acknowledged to berthd only once
  * they are in the database or the spool.
  */
+#include <sys/statvfs.h>
+
 #include <errno.h>
 #include <event2/event.h>
 #include <math.h>
@@ -62,6 +64,7 @@ struct store {
 	int64_t			 queued, written, dropped, samples;
 	int64_t			 last_sample_ms;
 	long			 app_ms, sys_ms;	/* intervals in force */
+	double			 host_cpu, host_mem, host_load1;
 	char			 error[1000];	/* MAX_TEXT of the schema */
 };
 
@@ -502,6 +505,7 @@ store_new(struct event_base *base, int dirfd)
 	s->sync = evtimer_new(base, sync_cb, s);
 	s->queue_max = 10000;
 	s->dirfd = dirfd;
+	s->host_cpu = s->host_mem = s->host_load1 = NAN;
 	if (dirfd == -1)
 		log_warnx("no spool directory: an outage loses records");
 	else if ((s->spool = spool_open(dirfd, SPOOL_NAME, 0, err,
@@ -551,6 +555,30 @@ store_configure(struct store *s, const struct berth_config *cfg)
 }
 
 void
+store_host(struct store *s, double cpu, double mem, double load1)
+{
+	s->host_cpu = cpu;
+	s->host_mem = mem;
+	s->host_load1 = load1;
+}
+
+/* Used percent of the file system the spool (the state directory) is
+ * on; NaN when unknown. */
+static double
+disk_percent(const struct store *s)
+{
+	struct statvfs	sv;
+	double		total, avail;
+
+	if (s->dirfd == -1 || fstatvfs(s->dirfd, &sv) == -1 ||
+	    sv.f_blocks == 0)
+		return NAN;
+	total = (double)sv.f_blocks;
+	avail = (double)sv.f_bavail;
+	return (total - avail) * 100.0 / total;
+}
+
+void
 store_intervals(struct store *s, long app_ms, long sys_ms)
 {
 	s->app_ms = app_ms;
@@ -575,6 +603,10 @@ store_status(struct store *s, struct body_db_status *b)
 	b->last_sample_ms = s->last_sample_ms;
 	b->memory_samples = (int64_t)memstore_nsamples(s->mem);
 	b->memory_lifecycle = (int64_t)memstore_nlifecycle(s->mem);
+	b->host_cpu_percent = s->host_cpu;
+	b->host_memory_percent = s->host_mem;
+	b->host_load1 = s->host_load1;
+	b->disk_percent = disk_percent(s);
 }
 
 struct db *

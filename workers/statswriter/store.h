@@ -41,6 +41,9 @@ void		 store_samples(struct store *, const struct metric_item *,
 		    size_t, const struct sysmetric_item *, size_t);
 
 void		 store_status(struct store *, struct body_db_status *);
+/* The latest host sample (percent, percent, load), for the status. */
+void		 store_host(struct store *, double cpu, double mem,
+		    double load1);
 /* The sampling intervals in force, for the status. */
 void		 store_intervals(struct store *, long app_ms, long sys_ms);
 /* The database when it is up, else NULL: queries then go to memory. */

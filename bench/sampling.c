@@ -1,0 +1,692 @@
+/*
+ * Benchmark of container sampling (issue 5, point 7): the CPU time to
+ * sample N running containers once through berth's cgroup path
+ * (common/cgroup.c: each container's files opened once, re-read with
+ * pread) against the engine's stats endpoint (GET
+ * /containers/{id}/stats?stream=false&one-shot=true over the unix
+ * socket, a curl multi handle, each answer parsed with jansson), in
+ * the same run, for each N given.  The engine side is charged with the
+ * client's CPU time and the utime+stime of every dockerd, containerd
+ * and containerd-shim process (found by comm in /proc) across the
+ * requests.  First it prints the first container's memory, raw and as
+ * working set, from both paths.  bench/sampling.sh starts the
+ * containers.
+ *
+ *   sampling [-s SOCKET] [-r ROUNDS] [-e REQUESTS] [-c PARALLEL]
+ *       [-i IDLE_S] [-n N[,N...]] FILE
+ *
+ * FILE: one "ID PID" per line (the 64-hex container id and the pid of
+ * its init, from docker inspect), "-" for stdin.  ROUNDS (default 1000)
+ * cgroup rounds over all N; the engine gets at least REQUESTS (default
+ * 600, at least 2 rounds) requests, PARALLEL at a time (default 0:
+ * all N at once; the engine answers a one-shot request at the next
+ * tick of its 1 s stats collector, so a round takes about 1 s).
+ * First the engine's idle CPU use is measured over IDLE_S seconds
+ * (default 5; 0 skips it).
+ */
+#include <sys/resource.h>
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "scan.h"
+#include "xmalloc.h"
+
+#define MAXN		4096
+#define MAXSIZES	8
+#define API		"/v1.41"
+
+struct target {
+	char		 id[65];
+	pid_t		 pid;
+};
+
+/* One engine request, reused across rounds. */
+struct req {
+	CURL		*easy;
+	char		*buf;
+	size_t		 len, cap;
+	char		 url[160];
+};
+
+/* CPU ticks of the engine's processes. */
+enum { P_DOCKERD, P_CONTAINERD, P_SHIM, P_MAX };
+static const char *const pnames[P_MAX] = {
+	"dockerd", "containerd", "containerd-shim*"
+};
+
+struct eticks {
+	uint64_t	 t[P_MAX];
+	unsigned	 n[P_MAX];
+};
+
+struct result {
+	size_t		 n;
+	int		 rounds, erounds;
+	double		 cg_us, cg_wall_ms, stat_us;
+	double		 e_us[P_MAX], e_client_us, e_us_total, e_wall_ms;
+	unsigned	 nproc[P_MAX];
+};
+
+static const char	*sockpath = "/var/run/docker.sock";
+static int		 parallel;	/* 0: all at once */
+static long		 clk_tck;
+
+/* ------------------------------------------------------------ clocks */
+
+static uint64_t
+clock_ns(clockid_t c)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(c, &ts) == -1)
+		fatal("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+cpu_ns(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+static uint64_t
+wall_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* ------------------------------------------------------------ input */
+
+static int
+valid_id(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return s[64] == '\0';
+}
+
+static size_t
+read_targets(const char *path, struct target *t)
+{
+	FILE	*f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char	 line[256], id[128];
+	long	 pid;
+	size_t	 n = 0;
+
+	if (f == NULL)
+		fatal("%s", path);
+	while (n < MAXN && fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%127s %ld", id, &pid) != 2 ||
+		    !valid_id(id) || pid <= 0)
+			fatalx("%s: bad line: %s", path, line);
+		snprintf(t[n].id, sizeof(t[n].id), "%.64s", id);
+		t[n++].pid = (pid_t)pid;
+	}
+	if (f != stdin)
+		fclose(f);
+	return n;
+}
+
+/* "10,50,200" into sizes; the count. */
+static int
+parse_sizes(const char *s, size_t *sizes)
+{
+	char	*end;
+	long	 v;
+	int	 n = 0;
+
+	for (;;) {
+		v = strtol(s, &end, 10);
+		if (end == s || v <= 0 || v > MAXN || n == MAXSIZES)
+			fatalx("bad -n list");
+		sizes[n++] = (size_t)v;
+		if (*end == '\0')
+			return n;
+		if (*end != ',')
+			fatalx("bad -n list");
+		s = end + 1;
+	}
+}
+
+/* ------------------------------------------------------------ /proc */
+
+static int
+proc_kind(const char *comm)
+{
+	if (strcmp(comm, "dockerd") == 0)
+		return P_DOCKERD;
+	if (strcmp(comm, "containerd") == 0)
+		return P_CONTAINERD;
+	/* containerd-shim-runc-v2 shows as the 15 characters. */
+	if (strncmp(comm, "containerd-shim", 15) == 0)
+		return P_SHIM;
+	return -1;
+}
+
+/* utime+stime of /proc/<pid>/stat into e by the process's comm. */
+static void
+proc_add(const char *pid, struct eticks *e)
+{
+	char			 path[64], buf[1024], comm[32], *lp, *rp;
+	unsigned long long	 ut, st;
+	ssize_t			 n;
+	int			 fd, kind;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold blanks and ')'. */
+	if ((lp = strchr(buf, '(')) == NULL ||
+	    (rp = strrchr(buf, ')')) == NULL || rp - lp > 31)
+		return;
+	snprintf(comm, sizeof(comm), "%.*s", (int)(rp - lp - 1), lp + 1);
+	if ((kind = proc_kind(comm)) == -1)
+		return;
+	/* After ") ": state, then fields 4..13, utime is 14, stime 15. */
+	if (sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu", &ut, &st) != 2)
+		return;
+	e->t[kind] += ut + st;
+	e->n[kind]++;
+}
+
+static void
+engine_ticks(struct eticks *e)
+{
+	DIR		*d;
+	struct dirent	*de;
+
+	memset(e, 0, sizeof(*e));
+	if ((d = opendir("/proc")) == NULL)
+		fatal("/proc");
+	while ((de = readdir(d)) != NULL)
+		if (isdigit((unsigned char)de->d_name[0]))
+			proc_add(de->d_name, e);
+	closedir(d);
+}
+
+/* ------------------------------------------------------------ cgroup */
+
+static struct cg_reader **
+cg_open_all(const struct target *t, size_t n, int cgroot,
+    enum cg_version v, int procfd)
+{
+	struct cg_reader	**r = xcalloc(n, sizeof(*r));
+	struct cg_sample	  s;
+	size_t			  i;
+
+	for (i = 0; i < n; i++) {
+		if ((r[i] = cg_open(cgroot, v, procfd, t[i].id,
+		    t[i].pid)) == NULL)
+			fatal("cg_open %.12s", t[i].id);
+		/* Warm-up: the first read of a cgroup file costs more. */
+		if (cg_read(r[i], procfd, &s) == -1)
+			fatal("cg_read %.12s", t[i].id);
+	}
+	return r;
+}
+
+static void
+cg_close_all(struct cg_reader **r, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		cg_close(r[i]);
+	free(r);
+}
+
+/* rounds reads of all n; CPU us per container per sample. */
+static void
+bench_cgroup(struct cg_reader **r, size_t n, int rounds, int procfd,
+    struct result *res)
+{
+	struct cg_sample	s;
+	uint64_t		c0, w0, c1, w1;
+	size_t			i;
+	int			k;
+
+	c0 = cpu_ns();
+	w0 = wall_ns();
+	for (k = 0; k < rounds; k++)
+		for (i = 0; i < n; i++)
+			if (cg_read(r[i], procfd, &s) == -1)
+				fatal("cg_read %zu", i);
+	c1 = cpu_ns();
+	w1 = wall_ns();
+	res->cg_us = (double)(c1 - c0) / 1e3 / (double)rounds / (double)n;
+	res->cg_wall_ms = (double)(w1 - w0) / 1e6 / (double)rounds;
+}
+
+/* The share of each cg_read that is /proc/stat (each reader holds it
+ * open and re-reads it): the same pread and parse, alone. */
+static void
+bench_proc_stat(size_t n, int rounds, int procfd, struct result *res)
+{
+	char		buf[16384];
+	uint64_t	c0, total;
+	unsigned	ncpu;
+	size_t		i;
+	int		fd, k;
+
+	if ((fd = openat(procfd, "stat", O_RDONLY | O_CLOEXEC)) == -1)
+		fatal("/proc/stat");
+	c0 = cpu_ns();
+	for (k = 0; k < rounds; k++)
+		for (i = 0; i < n; i++)
+			if (scan_file(fd, buf, sizeof(buf)) == -1 ||
+			    cg_parse_proc_stat(buf, &total, &ncpu) == -1)
+				fatalx("/proc/stat");
+	res->stat_us = (double)(cpu_ns() - c0) / 1e3 / (double)rounds /
+	    (double)n;
+	close(fd);
+}
+
+/* ------------------------------------------------------------ engine */
+
+static size_t
+write_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct req	*q = arg;
+	size_t		 len = size * nmemb;
+
+	if (q->len + len + 1 > q->cap) {
+		q->cap = (q->len + len + 1) * 2;
+		q->buf = xreallocarray(q->buf, 1, q->cap);
+	}
+	memcpy(q->buf + q->len, p, len);
+	q->len += len;
+	q->buf[q->len] = '\0';
+	return len;
+}
+
+static void
+req_init(struct req *q, const char *id)
+{
+	snprintf(q->url, sizeof(q->url), "http://localhost" API
+	    "/containers/%.64s/stats?stream=false&one-shot=true", id);
+	if ((q->easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init");
+	if (curl_easy_setopt(q->easy, CURLOPT_URL, q->url) != CURLE_OK ||
+	    curl_easy_setopt(q->easy, CURLOPT_UNIX_SOCKET_PATH, sockpath) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(q->easy, CURLOPT_PROXY, "") != CURLE_OK ||
+	    curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, 30000L) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(q->easy, CURLOPT_WRITEFUNCTION, write_cb) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(q->easy, CURLOPT_WRITEDATA, q) != CURLE_OK ||
+	    curl_easy_setopt(q->easy, CURLOPT_PRIVATE, q) != CURLE_OK)
+		fatalx("curl_easy_setopt");
+}
+
+static int64_t
+jget(json_t *o, const char *a, const char *b)
+{
+	json_t	*v = json_object_get(o, a);
+
+	if (b != NULL)
+		v = json_object_get(v, b);
+	return json_integer_value(v);
+}
+
+/* What berth's engine fallback takes from an answer (as
+ * supervisord/container.c does), so the client does a real client's
+ * work. */
+static int
+engine_sample(const struct req *q, struct cg_sample *s)
+{
+	json_t		*j, *cpu, *mem, *ms, *v;
+	json_error_t	 je;
+	const char	*key;
+
+	if ((j = json_loadb(q->buf, q->len, 0, &je)) == NULL)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	cpu = json_object_get(j, "cpu_stats");
+	mem = json_object_get(j, "memory_stats");
+	ms = json_object_get(mem, "stats");
+	s->cpu_usage_ns = (uint64_t)jget(cpu, "cpu_usage", "total_usage");
+	s->system_usage_ns = (uint64_t)jget(cpu, "system_cpu_usage", NULL);
+	s->online_cpus = (unsigned)jget(cpu, "online_cpus", NULL);
+	s->mem_usage = (uint64_t)jget(mem, "usage", NULL);
+	s->mem_limit = (uint64_t)jget(mem, "limit", NULL);
+	s->mem_cache = (uint64_t)(json_object_get(ms, "cache") != NULL ?
+	    jget(ms, "cache", NULL) : jget(ms, "file", NULL));
+	s->mem_inactive_file = (uint64_t)(json_object_get(ms,
+	    "total_inactive_file") != NULL ? jget(ms, "total_inactive_file",
+	    NULL) : jget(ms, "inactive_file", NULL));
+	json_object_foreach(json_object_get(j, "networks"), key, v) {
+		s->net_rx += (uint64_t)jget(v, "rx_bytes", NULL);
+		s->net_tx += (uint64_t)jget(v, "tx_bytes", NULL);
+	}
+	s->pids = (uint64_t)jget(json_object_get(j, "pids_stats"), "current",
+	    NULL);
+	json_decref(j);
+	return 0;
+}
+
+/* One finished transfer: HTTP 200 and a parsable answer, or fatal. */
+static void
+engine_done(CURLM *m, CURLMsg *msg)
+{
+	struct req		*q;
+	struct cg_sample	 s;
+	long			 code = 0;
+
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+	if (msg->data.result != CURLE_OK)
+		fatalx("engine: %s: %s", q->url,
+		    curl_easy_strerror(msg->data.result));
+	if (code != 200 || engine_sample(q, &s) == -1)
+		fatalx("engine: %s: HTTP %ld: %.200s", q->url, code,
+		    q->buf != NULL ? q->buf : "");
+	curl_multi_remove_handle(m, msg->easy_handle);
+}
+
+/* Every request of q once, PARALLEL at a time over pooled connections. */
+static void
+engine_round(CURLM *m, struct req *q, size_t n)
+{
+	CURLMsg	*msg;
+	size_t	 i;
+	int	 running = 1, left;
+
+	for (i = 0; i < n; i++) {
+		q[i].len = 0;
+		if (curl_multi_add_handle(m, q[i].easy) != CURLM_OK)
+			fatalx("curl_multi_add_handle");
+	}
+	while (running > 0) {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			fatalx("curl_multi_perform");
+		while ((msg = curl_multi_info_read(m, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				engine_done(m, msg);
+		if (running > 0 && curl_multi_poll(m, NULL, 0, 1000, NULL) !=
+		    CURLM_OK)
+			fatalx("curl_multi_poll");
+	}
+}
+
+static void
+bench_engine(CURLM *m, struct req *q, size_t n, int rounds,
+    struct result *res)
+{
+	struct eticks	 e0, e1;
+	uint64_t	 c0, w0, c1, w1;
+	double		 per = 1e6 / (double)clk_tck / (double)rounds / (double)n;
+	int		 k, p;
+
+	engine_round(m, q, n);		/* warm-up: connections, caches */
+	engine_ticks(&e0);
+	c0 = cpu_ns();
+	w0 = wall_ns();
+	for (k = 0; k < rounds; k++)
+		engine_round(m, q, n);
+	c1 = cpu_ns();
+	w1 = wall_ns();
+	engine_ticks(&e1);
+	res->erounds = rounds;
+	res->e_client_us = (double)(c1 - c0) / 1e3 / (double)rounds /
+	    (double)n;
+	res->e_us_total = res->e_client_us;
+	for (p = 0; p < P_MAX; p++) {
+		res->e_us[p] = (double)(e1.t[p] - e0.t[p]) * per;
+		res->e_us_total += res->e_us[p];
+		res->nproc[p] = e1.n[p];
+	}
+	res->e_wall_ms = (double)(w1 - w0) / 1e6 / (double)rounds;
+}
+
+/* The engine's own CPU use with nobody asking, over secs seconds: the
+ * background that the engine figures include. */
+static void
+engine_idle(int secs)
+{
+	struct eticks	e0, e1;
+	double		ms[P_MAX];
+	int		p;
+
+	engine_ticks(&e0);
+	sleep((unsigned)secs);
+	engine_ticks(&e1);
+	for (p = 0; p < P_MAX; p++)
+		ms[p] = (double)(e1.t[p] - e0.t[p]) * 1e3 / (double)clk_tck /
+		    (double)secs;
+	printf("# engine idle over %d s, CPU ms/s: dockerd %.1f, containerd "
+	    "%.1f, %u shims %.1f\n", secs, ms[P_DOCKERD], ms[P_CONTAINERD],
+	    e1.n[P_SHIM], ms[P_SHIM]);
+}
+
+/* ------------------------------------------------------------ report */
+
+static double
+mib(uint64_t b)
+{
+	return (double)b / 1048576.0;
+}
+
+/* One container, both paths, one after the other: usage raw and as
+ * working set. */
+static void
+memory_compare(const struct target *t, int cgroot, enum cg_version v,
+    int procfd, CURLM *m)
+{
+	struct cg_reader	*r;
+	struct cg_sample	 cs, es;
+	struct req		 q;
+
+	memset(&q, 0, sizeof(q));
+	req_init(&q, t->id);
+	if ((r = cg_open(cgroot, v, procfd, t->id, t->pid)) == NULL ||
+	    cg_read(r, procfd, &cs) == -1)
+		fatal("cgroup of %.12s", t->id);
+	engine_round(m, &q, 1);
+	if (engine_sample(&q, &es) == -1)
+		fatalx("engine answer");
+	printf("\nmemory of %.12s (MiB)      usage    inactive_file  "
+	    "working set\n", t->id);
+	printf("  cgroup (cg_read)      %9.3f  %13.3f  %11.3f\n",
+	    mib(cs.mem_usage), mib(cs.mem_inactive_file),
+	    mib(cg_working_set(&cs)));
+	printf("  engine memory_stats   %9.3f  %13.3f  %11.3f\n",
+	    mib(es.mem_usage), mib(es.mem_inactive_file),
+	    mib(es.mem_usage - (es.mem_inactive_file < es.mem_usage ?
+	    es.mem_inactive_file : 0)));
+	cg_close(r);
+	curl_easy_cleanup(q.easy);
+	free(q.buf);
+}
+
+static void
+print_table(const struct result *r)
+{
+	int	p;
+
+	printf("\nN=%zu  cgroup: %d rounds; engine: %d rounds of %zu "
+	    "requests, ", r->n, r->rounds, r->erounds, r->n);
+	if (parallel > 0)
+		printf("%d at a time\n", parallel);
+	else
+		printf("all at once\n");
+	printf("  %-28s %14s %14s\n", "path", "CPU us/contnr", "wall ms/round");
+	printf("  %-28s %14.1f %14.2f\n", "cgroup (cg_read)", r->cg_us,
+	    r->cg_wall_ms);
+	printf("  %-28s %14.1f\n", "  of which /proc/stat", r->stat_us);
+	/* Estimate: host-wide, so one read per round would do. */
+	printf("  %-28s %14.1f\n", "  est. /proc/stat once/round",
+	    r->cg_us - r->stat_us + r->stat_us / (double)r->n);
+	printf("  %-28s %14.1f\n", "engine: client (curl+json)",
+	    r->e_client_us);
+	for (p = 0; p < P_MAX; p++) {
+		char	label[64];
+
+		snprintf(label, sizeof(label), "engine: %s (%u)", pnames[p],
+		    r->nproc[p]);
+		printf("  %-28s %14.1f\n", label, r->e_us[p]);
+	}
+	printf("  %-28s %14.1f %14.2f\n", "engine total", r->e_us_total,
+	    r->e_wall_ms);
+	printf("  %-28s %13.0fx\n", "ratio engine/cgroup",
+	    r->e_us_total / r->cg_us);
+}
+
+static void
+print_summary(const struct result *r)
+{
+	printf("N=%zu cgroup %.1f us/container (%.2f ms/round)  engine %.0f "
+	    "us/container  ratio %.0fx\n", r->n, r->cg_us, r->cg_wall_ms,
+	    r->e_us_total, r->e_us_total / r->cg_us);
+}
+
+/* ------------------------------------------------------------ main */
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE");
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: sampling [-s socket] [-r rounds] "
+	    "[-e requests] [-c parallel] [-i idle_s] [-n N[,N...]] file\n");
+	exit(2);
+}
+
+/* Both paths over the first n targets. */
+static void
+run_size(const struct target *t, size_t n, int rounds, long minreq,
+    int cgroot, enum cg_version v, int procfd, CURLM *m,
+    struct result *res)
+{
+	struct cg_reader	**r;
+	struct req		 *q = xcalloc(n, sizeof(*q));
+	size_t			  i;
+	int			  erounds;
+
+	res->n = n;
+	res->rounds = rounds;
+	r = cg_open_all(t, n, cgroot, v, procfd);
+	bench_cgroup(r, n, rounds, procfd, res);
+	bench_proc_stat(n, rounds, procfd, res);
+	for (i = 0; i < n; i++)
+		req_init(&q[i], t[i].id);
+	erounds = (int)((minreq + (long)n - 1) / (long)n);
+	bench_engine(m, q, n, erounds < 2 ? 2 : erounds, res);
+	print_table(res);
+	for (i = 0; i < n; i++) {
+		curl_easy_cleanup(q[i].easy);
+		free(q[i].buf);
+	}
+	free(q);
+	cg_close_all(r, n);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct target	 t[MAXN];
+	struct result		 res[MAXSIZES];
+	size_t			 sizes[MAXSIZES] = { 10, 50, 200 }, nt;
+	enum cg_version		 v;
+	CURLM			*m;
+	long			 minreq = 600;
+	int			 nsizes = 3, rounds = 1000, idle = 5;
+	int			 cgroot, procfd, ch, k;
+
+	log_init("sampling", 1, LOG_LVL_WARN);
+	while ((ch = getopt(argc, argv, "c:e:i:n:r:s:")) != -1) {
+		switch (ch) {
+		case 'c':
+			parallel = atoi(optarg);
+			break;
+		case 'e':
+			minreq = atol(optarg);
+			break;
+		case 'i':
+			idle = atoi(optarg);
+			break;
+		case 'n':
+			nsizes = parse_sizes(optarg, sizes);
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 's':
+			sockpath = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1 || parallel < 0 || minreq < 1 || rounds < 1 ||
+	    idle < 0)
+		usage();
+	nt = read_targets(argv[optind], t);
+	for (k = 0; k < nsizes; k++)
+		if (sizes[k] > nt)
+			fatalx("%zu containers asked, %zu given", sizes[k], nt);
+	raise_nofile();
+	if ((clk_tck = sysconf(_SC_CLK_TCK)) <= 0)
+		fatalx("sysconf _SC_CLK_TCK");
+	if ((cgroot = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (procfd = open("/proc", O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("open /sys/fs/cgroup or /proc");
+	if ((v = cg_detect(cgroot)) == CG_NONE)
+		fatalx("no cgroup v1 or v2 hierarchy under /sys/fs/cgroup");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (m = curl_multi_init()) == NULL)
+		fatalx("curl init");
+	if (curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)parallel) != CURLM_OK)
+		fatalx("curl_multi_setopt");
+	printf("# cgroup v%d, %ld ticks/s, engine socket %s, %s\n", (int)v,
+	    clk_tck, sockpath, curl_version());
+	memory_compare(&t[0], cgroot, v, procfd, m);
+	if (idle > 0)
+		engine_idle(idle);
+	for (k = 0; k < nsizes; k++)
+		run_size(t, sizes[k], rounds, minreq, cgroot, v, procfd, m,
+		    &res[k]);
+	printf("\n");
+	for (k = 0; k < nsizes; k++)
+		print_summary(&res[k]);
+	curl_multi_cleanup(m);
+	curl_global_cleanup();
+	return 0;
+}
