@@ -61,15 +61,22 @@ struct req {
 	char		 url[160];
 };
 
-/* CPU ticks of the engine's processes. */
+/* CPU ticks of the engine's processes: P_SHIM counts the shims of the
+ * containers sampled, all_shim every shim. */
 enum { P_DOCKERD, P_CONTAINERD, P_SHIM, P_MAX };
 static const char *const pnames[P_MAX] = {
-	"dockerd", "containerd", "containerd-shim*"
+	"dockerd", "containerd", "their shims"
 };
 
 struct eticks {
-	uint64_t	 t[P_MAX];
-	unsigned	 n[P_MAX];
+	uint64_t	 t[P_MAX], all_shim;
+	unsigned	 n[P_MAX], nall_shim;
+};
+
+struct pstat {
+	char		 comm[32];
+	pid_t		 ppid;
+	uint64_t	 ticks;		/* utime + stime */
 };
 
 struct result {
@@ -181,35 +188,87 @@ proc_kind(const char *comm)
 	return -1;
 }
 
-/* utime+stime of /proc/<pid>/stat into e by the process's comm. */
-static void
-proc_add(const char *pid, struct eticks *e)
+/* comm, ppid and utime+stime of /proc/<pid>/stat. */
+static int
+proc_stat(const char *pid, struct pstat *ps)
 {
-	char			 path[64], buf[1024], comm[32], *lp, *rp;
+	char			 path[64], buf[1024], *lp, *rp;
 	unsigned long long	 ut, st;
 	ssize_t			 n;
-	int			 fd, kind;
+	int			 fd, ppid;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
+		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return -1;
 	buf[n] = '\0';
 	/* "pid (comm) state ppid ...": comm may hold blanks and ')'. */
 	if ((lp = strchr(buf, '(')) == NULL ||
 	    (rp = strrchr(buf, ')')) == NULL || rp - lp > 31)
+		return -1;
+	snprintf(ps->comm, sizeof(ps->comm), "%.*s", (int)(rp - lp - 1),
+	    lp + 1);
+	/* After ") ": state, ppid, then fields 5..13; utime 14, stime 15. */
+	if (sscanf(rp + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu", &ppid, &ut, &st) != 3)
+		return -1;
+	ps->ppid = (pid_t)ppid;
+	ps->ticks = ut + st;
+	return 0;
+}
+
+/* The shims of the containers sampled: the parents of their inits. */
+static pid_t	shims[MAXN];
+static size_t	nshims;
+
+static int
+pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+shims_of(const struct target *t, size_t n)
+{
+	struct pstat	ps;
+	char		pid[16];
+	size_t		i;
+
+	for (nshims = 0, i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", (int)t[i].pid);
+		if (proc_stat(pid, &ps) == -1)
+			fatalx("container %.12s: no process %s", t[i].id, pid);
+		snprintf(pid, sizeof(pid), "%d", (int)ps.ppid);
+		if (proc_stat(pid, &ps) == -1 ||
+		    proc_kind(ps.comm) != P_SHIM)
+			fatalx("container %.12s: parent %s is no shim",
+			    t[i].id, pid);
+		shims[nshims++] = (pid_t)atoi(pid);
+	}
+	qsort(shims, nshims, sizeof(shims[0]), pid_cmp);
+}
+
+static void
+proc_add(const char *pid, struct eticks *e)
+{
+	struct pstat	 ps;
+	pid_t		 p = (pid_t)atoi(pid);
+	int		 kind;
+
+	if (proc_stat(pid, &ps) == -1 || (kind = proc_kind(ps.comm)) == -1)
 		return;
-	snprintf(comm, sizeof(comm), "%.*s", (int)(rp - lp - 1), lp + 1);
-	if ((kind = proc_kind(comm)) == -1)
-		return;
-	/* After ") ": state, then fields 4..13, utime is 14, stime 15. */
-	if (sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%llu %llu", &ut, &st) != 2)
-		return;
-	e->t[kind] += ut + st;
+	if (kind == P_SHIM) {
+		e->all_shim += ps.ticks;
+		e->nall_shim++;
+		if (bsearch(&p, shims, nshims, sizeof(p), pid_cmp) == NULL)
+			return;
+	}
+	e->t[kind] += ps.ticks;
 	e->n[kind]++;
 }
 
@@ -303,6 +362,78 @@ bench_proc_stat(size_t n, int rounds, int procfd, struct result *res)
 	res->stat_us = (double)(cpu_ns() - c0) / 1e3 / (double)rounds /
 	    (double)n;
 	close(fd);
+}
+
+/* Where the time of a cg_read goes: each file of one container re-read
+ * alone with pread (no parsing), in the cgroupfs or the systemd layout;
+ * the same files cgroup.c opens. */
+static const struct {
+	const char	*label, *v1, *v2;
+} cg_files[] = {
+	{ "cpu", "cpuacct/%s/cpuacct.usage", "%s/cpu.stat" },
+	{ "memory usage", "memory/%s/memory.usage_in_bytes",
+	    "%s/memory.current" },
+	{ "memory limit", "memory/%s/memory.limit_in_bytes", "%s/memory.max" },
+	{ "memory.stat", "memory/%s/memory.stat", "%s/memory.stat" },
+	{ "io", "blkio/%s/blkio.throttle.io_service_bytes_recursive",
+	    "%s/io.stat" },
+	{ "pids.current", "pids/%s/pids.current", "%s/pids.current" },
+	{ "<pid>/net/dev", NULL, NULL },
+	{ "stat (/proc/stat)", NULL, NULL },
+};
+#define NCGFILES	(sizeof(cg_files) / sizeof(cg_files[0]))
+#define PREAD_REPS	20000
+
+/* CPU us of one pread of path under dirfd; -1 if it does not open. */
+static double
+pread_cost(int dirfd, const char *path)
+{
+	char		buf[16384];
+	uint64_t	c0;
+	int		fd, k;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	c0 = cpu_ns();
+	for (k = 0; k < PREAD_REPS; k++)
+		if (pread(fd, buf, sizeof(buf), 0) == -1)
+			fatal("pread %s", path);
+	close(fd);
+	return (double)(cpu_ns() - c0) / 1e3 / PREAD_REPS;
+}
+
+static void
+file_costs(const struct target *t, int cgroot, enum cg_version v,
+    int procfd)
+{
+	char		dir[128], path[256];
+	double		us, sum = 0;
+	size_t		i;
+	int		l;
+
+	printf("\npread alone, one container's files, %d reads each\n",
+	    PREAD_REPS);
+	for (i = 0; i < NCGFILES; i++) {
+		us = -1;
+		for (l = 0; l < 2 && us < 0 && cg_files[i].v1 != NULL; l++) {
+			snprintf(dir, sizeof(dir), l == 0 ? "docker/%s" :
+			    "system.slice/docker-%s.scope", t->id);
+			snprintf(path, sizeof(path), v == CG_V1 ?
+			    cg_files[i].v1 : cg_files[i].v2, dir);
+			us = pread_cost(cgroot, path);
+		}
+		if (cg_files[i].v1 == NULL) {
+			snprintf(path, sizeof(path), i == NCGFILES - 1 ?
+			    "stat" : "%d/net/dev", (int)t->pid);
+			us = pread_cost(procfd, path);
+		}
+		if (us < 0)
+			printf("  %-28s %14s\n", cg_files[i].label, "-");
+		else
+			printf("  %-28s %14.2f us\n", cg_files[i].label, us);
+		sum += us > 0 ? us : 0;
+	}
+	printf("  %-28s %14.2f us\n", "sum", sum);
 }
 
 /* ------------------------------------------------------------ engine */
@@ -480,8 +611,9 @@ engine_idle(int secs)
 		ms[p] = (double)(e1.t[p] - e0.t[p]) * 1e3 / (double)clk_tck /
 		    (double)secs;
 	printf("# engine idle over %d s, CPU ms/s: dockerd %.1f, containerd "
-	    "%.1f, %u shims %.1f\n", secs, ms[P_DOCKERD], ms[P_CONTAINERD],
-	    e1.n[P_SHIM], ms[P_SHIM]);
+	    "%.1f, all %u shims %.1f\n", secs, ms[P_DOCKERD],
+	    ms[P_CONTAINERD], e1.nall_shim, (double)(e1.all_shim -
+	    e0.all_shim) * 1e3 / (double)clk_tck / (double)secs);
 }
 
 /* ------------------------------------------------------------ report */
@@ -605,6 +737,7 @@ run_size(const struct target *t, size_t n, int rounds, long minreq,
 	bench_proc_stat(n, rounds, procfd, res);
 	for (i = 0; i < n; i++)
 		req_init(&q[i], t[i].id);
+	shims_of(t, n);
 	erounds = (int)((minreq + (long)n - 1) / (long)n);
 	bench_engine(m, q, n, erounds < 2 ? 2 : erounds, res);
 	print_table(res);
@@ -678,6 +811,7 @@ main(int argc, char **argv)
 	printf("# cgroup v%d, %ld ticks/s, engine socket %s, %s\n", (int)v,
 	    clk_tck, sockpath, curl_version());
 	memory_compare(&t[0], cgroot, v, procfd, m);
+	file_costs(&t[0], cgroot, v, procfd);
 	if (idle > 0)
 		engine_idle(idle);
 	for (k = 0; k < nsizes; k++)

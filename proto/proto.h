@@ -77,6 +77,8 @@ enum msg_type {
 	MSG_SYSMETRICS,		/* spool record: host samples */
 	MSG_HEALTH_REQ,		/* gateway -> healthmon: the latest checks */
 	MSG_HEALTH_REPORT,	/* reply to MSG_HEALTH_REQ */
+	MSG_PROM_REQ,		/* gateway -> berthd, statswriter: metrics */
+	MSG_PROM,		/* reply: samples of metric families */
 	MSG_TYPE_MAX
 };
 
@@ -253,6 +255,7 @@ struct roster_item {
 	int64_t	 pid;			/* 0 until inspected */
 	char	*probe_path;		/* the type's, "/healthz" */
 	int64_t	 received_ms;		/* wall clock of the request */
+	char	*tier;
 };
 
 struct body_roster {
@@ -285,6 +288,30 @@ struct body_db_status {
 	double	 host_memory_percent;
 	double	 host_load1;
 	double	 disk_percent;		/* the state directory's fs */
+};
+
+/* One sample of a metric family: the name (the gateway knows its type
+ * and help), up to three labels (values escaped by the gateway), the
+ * value. */
+struct prom_item {
+	char	*name;
+	char	*k1, *v1;		/* "" when unused */
+	char	*k2, *v2;
+	char	*k3, *v3;
+	double	 value;
+};
+
+/* What berthd or the statswriter measures, for /api/metrics and
+ * /api/metrics/current.  Pages: a reply with more set is followed by
+ * another request with page + 1. */
+struct body_prom {
+	struct prom_item	*items;
+	size_t			 nitems;
+	int			 more;
+};
+
+struct body_prom_req {
+	int64_t	 page;
 };
 
 /* One health check as healthmon last ran it. */

@@ -27,6 +27,7 @@
 #define MAX_ROWS	1000	/* samples in one message */
 #define MAX_RECENT	100	/* lifecycle rows in one reply */
 #define MAX_CHECKS	32	/* health checks in one report */
+#define MAX_PROM	1000	/* metric samples in one message */
 
 #define STR(s, f, req, max) \
 	{ #f, FT_STR, offsetof(struct s, f), req, max, NULL, 0 }
@@ -265,6 +266,7 @@ static const struct field roster_item_fields[] = {
 	INT(roster_item, pid, 1),
 	STR(roster_item, probe_path, 1, MAX_KEY),
 	INT(roster_item, received_ms, 1),
+	STR(roster_item, tier, 1, MAX_NAME),
 };
 static const struct schema schema_roster_item[] = {
 	SCHEMA("roster_item", roster_item, roster_item_fields)
@@ -435,6 +437,35 @@ static const struct schema schema_health_report[] = {
 	SCHEMA("health_report", body_health_report, health_report_fields)
 };
 
+static const struct field prom_item_fields[] = {
+	STR(prom_item, name, 1, MAX_WORD),
+	STR(prom_item, k1, 1, MAX_NAME),
+	STR(prom_item, v1, 1, MAX_ID),
+	STR(prom_item, k2, 1, MAX_NAME),
+	STR(prom_item, v2, 1, MAX_ID),
+	STR(prom_item, k3, 1, MAX_NAME),
+	STR(prom_item, v3, 1, MAX_ID),
+	DOUBLE(prom_item, value, 1),
+};
+static const struct schema schema_prom_item[] = {
+	SCHEMA("prom_item", prom_item, prom_item_fields)
+};
+
+static const struct field prom_fields[] = {
+	ARRAY(body_prom, items, 1, MAX_PROM, schema_prom_item, nitems),
+	BOOL(body_prom, more, 1),
+};
+static const struct schema schema_prom[] = {
+	SCHEMA("prom", body_prom, prom_fields)
+};
+
+static const struct field prom_req_fields[] = {
+	INT(body_prom_req, page, 1),
+};
+static const struct schema schema_prom_req[] = {
+	SCHEMA("prom_req", body_prom_req, prom_req_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -476,6 +507,8 @@ static const struct {
 	[MSG_SYSMETRICS] =	{ "sysmetrics", schema_sysmetrics },
 	[MSG_HEALTH_REQ] =	{ "health_req", schema_empty },
 	[MSG_HEALTH_REPORT] =	{ "health_report", schema_health_report },
+	[MSG_PROM_REQ] =	{ "prom_req", schema_prom_req },
+	[MSG_PROM] =		{ "prom", schema_prom },
 };
 
 static const char *const peer_names[PEER_MAX] = {

@@ -159,6 +159,15 @@ void	 facts_add(const struct workspace *, const char *phase,
 void	 facts_flush(void);		/* the statswriter is up */
 size_t	 facts_pending(void);
 
+/* ------------------------------------------------------------ metrics.c */
+
+void	 metrics_start(void);
+void	 metrics_stop(void);
+void	 metrics_startup(int64_t ms);		/* request to first answer */
+void	 metrics_shutdown(const char *reason);
+void	 metrics_activity(const char *action, const char *tier);
+void	 metrics_reply(struct wproc *, struct msg *req);	/* MSG_PROM */
+
 /* ------------------------------------------------------------ roster.c */
 
 void	 roster_changed(void);		/* sent once this turn ends */

@@ -272,6 +272,7 @@ create_failed(struct job *j, const struct docker_reply *r, const char *what)
 		snprintf(j->ws->stop_reason, sizeof(j->ws->stop_reason),
 		    "error");
 		ws_fact(j->ws, "stopped", 0);	/* a failed startup */
+		metrics_shutdown("error");
 		roster_changed();
 		if (j->ws->container[0] != '\0')
 			remove_container(j->ws->container);
@@ -397,7 +398,8 @@ engine_create(struct workspace *ws, const struct body_ws_create *b,
 void
 container_stopped(struct workspace *ws, const char *reason)
 {
-	if (ws->status == WSS_STOPPED)
+	/* A failed create (WSS_ERROR) was recorded as stopped already. */
+	if (ws->status == WSS_STOPPED || ws->status == WSS_ERROR)
 		return;
 	ws->status = WSS_STOPPED;
 	ws->stopped_ms = wall_ms();
@@ -406,6 +408,7 @@ container_stopped(struct workspace *ws, const char *reason)
 		snprintf(ws->stop_reason, sizeof(ws->stop_reason), "%s",
 		    reason);
 	log_info("workspace %s stopped (%s)", ws->id, ws->stop_reason);
+	metrics_shutdown(ws->stop_reason);
 	ws_fact(ws, "stopped", 0);
 	roster_changed();
 }

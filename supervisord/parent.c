@@ -451,7 +451,9 @@ parent_main(const char *config_path, int foreground, int debug)
 	sdnotify_watchdog_start(env->base);
 	supervise_start_all();
 	engine_start();
+	metrics_start();
 	event_base_dispatch(env->base);
+	metrics_stop();
 	engine_stop();
 	roster_free();
 	supervise_reap();

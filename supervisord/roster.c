@@ -39,6 +39,7 @@ roster_item(const struct workspace *ws, struct roster_item *it)
 	it->pid = ws->pid;
 	it->probe_path = xstrdup(t != NULL ? t->probe_path : "/healthz");
 	it->received_ms = (int64_t)ws->created_ms;
+	it->tier = xstrdup(ws->tier);
 }
 
 void

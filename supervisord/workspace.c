@@ -169,6 +169,7 @@ ws_available(struct workspace *ws, int64_t at_ms)
 	ws->status = WSS_RUNNING;
 	log_info("workspace %s available after %lld ms", ws->id,
 	    (long long)(at_ms - (int64_t)ws->created_ms));
+	metrics_startup(at_ms - (int64_t)ws->created_ms);
 	ws_fact(ws, "available", at_ms);
 	roster_changed();
 }
@@ -276,6 +277,7 @@ ws_create(struct wproc *wp, struct msg *m)
 	ws->created_ms = wall_ms();
 	ws->status = WSS_STARTING;
 	ws_fact(ws, "received", 0);
+	metrics_activity("workspace_start", ws->tier);
 	engine_create(ws, b, wp, m->id);
 }
 
@@ -304,6 +306,7 @@ ws_patch(struct wproc *wp, struct msg *m)
 		reply_error(wp, m->id, "invalid", "%s", err);
 		return;
 	}
+	metrics_activity("resource_change", ws->tier);
 	engine_update(ws, b, wp, m->id);
 }
 
@@ -328,6 +331,7 @@ ws_ref(struct wproc *wp, struct msg *m)
 		msg_clear(&rep);
 		break;
 	case MSG_WS_DELETE:
+		metrics_activity("workspace_stop", ws->tier);
 		engine_remove(ws, wp, m->id);
 		break;
 	case MSG_WS_HEALTH:
@@ -352,6 +356,9 @@ parent_dispatch_gateway(struct wproc *wp, struct msg *m)
 		return 0;
 	case MSG_WS_PATCH:
 		ws_patch(wp, m);
+		return 0;
+	case MSG_PROM_REQ:
+		metrics_reply(wp, m);
 		return 0;
 	case MSG_WS_GET:
 	case MSG_WS_DELETE:

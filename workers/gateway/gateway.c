@@ -67,25 +67,38 @@ h_api_health(struct worker *w, struct evhttp_request *req,
 	health_start(w, req, 0);
 }
 
+/* The routes; feature names what berth_feature_usage_total counts. */
 static const struct route {
 	const char	*pattern;
 	int		 methods;
 	void		(*handler)(struct worker *, struct evhttp_request *,
 			    char params[][128]);
+	const char	*feature;
 } routes[] = {
-	{ "/health",	 EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_health },
-	{ "/live",	 EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_live },
-	{ "/ready",	 EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_ready },
-	{ "/api/health", EVHTTP_REQ_GET, h_api_health },
-	{ "/api/workspaces", EVHTTP_REQ_POST, api_ws_create },
-	{ "/api/workspaces", EVHTTP_REQ_GET, api_ws_list },
-	{ "/api/workspaces/:id", EVHTTP_REQ_GET, api_ws_get },
-	{ "/api/workspaces/:id", EVHTTP_REQ_DELETE, api_ws_delete },
-	{ "/api/workspaces/:id/resources", EVHTTP_REQ_PATCH, api_ws_patch },
-	{ "/api/workspaces/:id/health", EVHTTP_REQ_GET, api_ws_health },
-	{ "/api/workspaces/:id/stats", EVHTTP_REQ_GET, api_ws_stats },
-	{ "/api/containers/history", EVHTTP_REQ_GET, api_containers_history },
-	{ "/api/containers/stats", EVHTTP_REQ_GET, api_containers_stats },
+	{ "/health", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_health, NULL },
+	{ "/live", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_live, NULL },
+	{ "/ready", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_ready, NULL },
+	{ "/api/health", EVHTTP_REQ_GET, h_api_health, "health" },
+	{ "/api/metrics", EVHTTP_REQ_GET, api_metrics, NULL },
+	{ "/api/metrics/current", EVHTTP_REQ_GET, api_metrics_current,
+	    "metrics_current" },
+	{ "/api/workspaces", EVHTTP_REQ_POST, api_ws_create,
+	    "workspace_create" },
+	{ "/api/workspaces", EVHTTP_REQ_GET, api_ws_list, "workspace_list" },
+	{ "/api/workspaces/:id", EVHTTP_REQ_GET, api_ws_get,
+	    "workspace_get" },
+	{ "/api/workspaces/:id", EVHTTP_REQ_DELETE, api_ws_delete,
+	    "workspace_stop" },
+	{ "/api/workspaces/:id/resources", EVHTTP_REQ_PATCH, api_ws_patch,
+	    "workspace_resources" },
+	{ "/api/workspaces/:id/health", EVHTTP_REQ_GET, api_ws_health,
+	    "workspace_health" },
+	{ "/api/workspaces/:id/stats", EVHTTP_REQ_GET, api_ws_stats,
+	    "workspace_stats" },
+	{ "/api/containers/history", EVHTTP_REQ_GET, api_containers_history,
+	    "container_history" },
+	{ "/api/containers/stats", EVHTTP_REQ_GET, api_containers_stats,
+	    "container_stats" },
 };
 
 static void
@@ -110,10 +123,14 @@ dispatch(struct evhttp_request *req, void *arg)
 			continue;
 		matched = 1;
 		if (routes[i].methods & evhttp_request_get_command(req)) {
+			httpstats_begin(req, routes[i].pattern,
+			    routes[i].feature);
 			routes[i].handler(w, req, params);
 			return;
 		}
 	}
+	httpstats_begin(req, matched ? "method_not_allowed" : "unmatched",
+	    NULL);
 	if (matched)
 		http_error(req, 405, "method_not_allowed",
 		    "method not allowed on %s", path);

@@ -43,6 +43,19 @@ typedef void (*api_done_cb)(struct worker *, struct evhttp_request *,
 void	 api_call_with(struct worker *, struct evhttp_request *,
 	    struct msg *, api_done_cb, void *arg, void (*done_gone)(void *));
 
+/* httpstats.c: requests by route, method and code, latency, features */
+struct prom_list;
+void	httpstats_begin(const struct evhttp_request *, const char *route,
+	    const char *feature);
+void	httpstats_end(const struct evhttp_request *, int code);
+void	httpstats_prom(struct prom_list *);
+
+/* metrics.c: GET /api/metrics and /api/metrics/current */
+route_handler	api_metrics, api_metrics_current;
+/* metrics_json.c: the JSON of /api/metrics/current */
+void	metrics_json_reply(struct worker *, struct evhttp_request *,
+	    const struct prom_list *);
+
 /* health.c: GET /api/health (readiness 0) and /ready (1) */
 void	health_start(struct worker *, struct evhttp_request *, int readiness);
 

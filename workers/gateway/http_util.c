@@ -53,6 +53,7 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	httpstats_end(req, code);
 	evhttp_send_reply(req, code, reason(code), buf);
 	evbuffer_free(buf);
 }

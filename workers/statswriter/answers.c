@@ -15,7 +15,9 @@
 #include "db.h"
 #include "log.h"
 #include "memstore.h"
+#include "promitem.h"
 #include "query.h"
+#include "sampler.h"
 #include "store.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -30,6 +32,26 @@ reply(struct worker *w, struct msg *r, const struct msg *req)
 	r->flags = MSGF_REPLY;
 	worker_send(w, r);
 	msg_clear(r);
+}
+
+/* Samples for /api/metrics, in pages of at most 1000. */
+void
+answer_prom(struct worker *w, struct store *s, struct sampler *sp,
+    struct msg *req)
+{
+	struct body_prom_req	*q = req->body;
+	struct prom_list	 l = { NULL, 0, 0 };
+	struct msg		 r;
+
+	if (q->page < 0 || q->page > 100) {
+		worker_reply_error(w, req, "bad_request", "bad page");
+		return;
+	}
+	store_prom(s, &l);
+	sampler_prom(sp, &l);
+	prom_page(&l, msg_init(&r, MSG_PROM, 0, 0), (size_t)q->page, PAGE_MAX);
+	prom_free(&l);
+	reply(w, &r, req);
 }
 
 void

@@ -7,9 +7,12 @@
 #define BERTH_ANSWERS_H
 
 struct msg;
+struct sampler;
 struct store;
 struct worker;
 
+void	answer_prom(struct worker *, struct store *, struct sampler *,
+	    struct msg *);
 void	answer_status(struct worker *, struct store *, struct msg *);
 void	answer_history(struct worker *, struct store *, struct msg *);
 void	answer_cstats(struct worker *, struct store *, struct msg *);

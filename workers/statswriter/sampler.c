@@ -17,8 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "business.h"
 #include "cgroup.h"
 #include "codec.h"
+#include "config.h"
+#include "promitem.h"
 #include "log.h"
 #include "sampler.h"
 #include "store.h"
@@ -43,7 +46,13 @@ struct member {
 	char		 wsid[40];
 	char		 cid[72];
 	char		 name[48];	/* the container's, berth-<wsid> */
+	char		 user[129];
+	char		 tier[40];
 	pid_t		 pid;
+	/* the latest sample, for /api/metrics */
+	int		 have_last;
+	struct cg_sample last;
+	int64_t		 last_ts;	/* wall clock */
 };
 
 struct sampler {
@@ -60,6 +69,12 @@ struct sampler {
 	long			 sys_ms;	/* in force, adaptive */
 	struct member		 roster[MAX_ROSTER];
 	size_t			 nroster;
+	struct sys_sample	 sys_last;	/* for /api/metrics */
+	double			 host_cpu[SYS_MAX_CPUS + 1]; /* last: all */
+	struct business		*business;
+	struct event		*biz_tick;
+	long			 biz_ms;
+	const struct berth_config *cfg;
 	struct reader		 readers[MAX_READERS];
 };
 
@@ -227,19 +242,29 @@ void
 sampler_roster(struct sampler *sp, const struct body_roster *b)
 {
 	const struct roster_item	*it;
-	struct member			*mb;
-	size_t				 i;
+	struct member			*old, *mb;
+	size_t				 i, j, nold = sp->nroster;
 
+	old = xcalloc(nold + 1, sizeof(*old));
+	memcpy(old, sp->roster, nold * sizeof(*old));
 	sp->nroster = 0;
 	for (i = 0; i < b->nitems && sp->nroster < MAX_ROSTER; i++) {
 		it = &b->items[i];
 		mb = &sp->roster[sp->nroster++];
+		memset(mb, 0, sizeof(*mb));
+		/* A container already sampled keeps its latest sample. */
+		for (j = 0; j < nold; j++)
+			if (strcmp(old[j].cid, it->container_id) == 0)
+				*mb = old[j];
 		snprintf(mb->wsid, sizeof(mb->wsid), "%s", it->workspace_id);
 		snprintf(mb->cid, sizeof(mb->cid), "%s", it->container_id);
 		snprintf(mb->name, sizeof(mb->name), "berth-%s",
 		    it->workspace_id);
+		snprintf(mb->user, sizeof(mb->user), "%s", it->user_id);
+		snprintf(mb->tier, sizeof(mb->tier), "%s", it->tier);
 		mb->pid = (pid_t)it->pid;
 	}
+	free(old);
 	for (i = 0; i < MAX_READERS; i++)
 		if (sp->readers[i].cg != NULL &&
 		    !on_roster(sp, sp->readers[i].id))
@@ -248,8 +273,29 @@ sampler_roster(struct sampler *sp, const struct body_roster *b)
 
 /* ------------------------------------------------------------ cycle */
 
+/* What the container used since its previous sample, for the business
+ * metrics. */
+static void
+account(struct sampler *sp, struct member *mb, const struct cg_sample *cur,
+    int64_t ts)
+{
+	double	cpu_s, dt_s;
+
+	if (mb->have_last && cur->cpu_usage_ns >= mb->last.cpu_usage_ns &&
+	    ts > mb->last_ts) {
+		cpu_s = (double)(cur->cpu_usage_ns - mb->last.cpu_usage_ns) /
+		    1e9;
+		dt_s = (double)(ts - mb->last_ts) / 1000.0;
+		business_add(sp->business, mb->tier, cpu_s,
+		    (double)cur->mem_usage * dt_s);
+	}
+	mb->last = *cur;
+	mb->last_ts = ts;
+	mb->have_last = 1;
+}
+
 static int
-sample_member(struct sampler *sp, const struct member *mb, int64_t ts,
+sample_member(struct sampler *sp, struct member *mb, int64_t ts,
     struct metric_item *it)
 {
 	struct reader	*r;
@@ -280,6 +326,7 @@ sample_member(struct sampler *sp, const struct member *mb, int64_t ts,
 	it->block_write = (int64_t)cur.blk_write;
 	it->pids = (int64_t)cur.pids;
 	r->prev = cur;
+	account(sp, mb, &cur, ts);
 	return 0;
 }
 
@@ -307,15 +354,19 @@ sample_host(struct sampler *sp, int64_t ts, struct sysmetric_item *rows)
 	if (sp->sys == NULL || sys_read(sp->sys, &cur) == -1)
 		return 0;
 	if (sp->have_sys) {
-		sys_row(rows, &n, ts, "cpu_percent", sys_cpu_percent(
-		    &sp->sys_prev.all, &cur.all), "{\"core\":\"all\"}");
+		sp->host_cpu[SYS_MAX_CPUS] = sys_cpu_percent(&sp->sys_prev.all,
+		    &cur.all);
+		sys_row(rows, &n, ts, "cpu_percent", sp->host_cpu[SYS_MAX_CPUS],
+		    "{\"core\":\"all\"}");
 		/* By CPU number: an offline CPU has no line (zeros). */
 		for (i = 0; i < SYS_MAX_CPUS; i++) {
 			if (cur.cpu[i].total == 0)
 				continue;
 			snprintf(tags, sizeof(tags), "{\"core\":\"%zu\"}", i);
-			sys_row(rows, &n, ts, "cpu_percent", sys_cpu_percent(
-			    &sp->sys_prev.cpu[i], &cur.cpu[i]), tags);
+			sp->host_cpu[i] = sys_cpu_percent(&sp->sys_prev.cpu[i],
+			    &cur.cpu[i]);
+			sys_row(rows, &n, ts, "cpu_percent", sp->host_cpu[i],
+			    tags);
 		}
 	}
 	sys_row(rows, &n, ts, "memory_total_bytes", (double)cur.mem_total, "{}");
@@ -333,6 +384,7 @@ sample_host(struct sampler *sp, int64_t ts, struct sysmetric_item *rows)
 	    &cur.all) : NAN, cur.mem_total > 0 ? (double)sys_mem_used(&cur) *
 	    100.0 / (double)cur.mem_total : NAN, cur.load1);
 	sp->sys_prev = cur;
+	sp->sys_last = cur;
 	sp->have_sys = 1;
 	return n;
 }
@@ -417,6 +469,98 @@ sys_cb(evutil_socket_t fd, short ev, void *arg)
 	after_ms(sp->sys_tick, sp->sys_ms);
 }
 
+/* Distinct users with a running workspace, and the tiers' usage. */
+static void
+biz_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sampler	*sp = arg;
+	size_t		 i, j, users = 0;
+
+	after_ms(sp->biz_tick, sp->biz_ms);
+	for (i = 0; i < sp->nroster; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(sp->roster[j].user, sp->roster[i].user) == 0)
+				break;
+		users += j == i;
+	}
+	business_tick(sp->business, sp->cfg, users, wall_ms());
+}
+
+/* ------------------------------------------------------------ metrics */
+
+static void
+container_prom(const struct member *mb, struct prom_list *l)
+{
+	const struct cg_sample	*s = &mb->last;
+
+#define ADD(name, v)	prom_add(l, name, (double)(v), "workspace", mb->wsid, \
+			    "user", mb->user, "tier", mb->tier)
+	ADD("berth_container_cpu_seconds_total", s->cpu_usage_ns / 1e9);
+	ADD("berth_container_memory_usage_bytes", s->mem_usage);
+	ADD("berth_container_memory_working_set_bytes", cg_working_set(s));
+	if (s->mem_limit != 0)
+		ADD("berth_container_memory_limit_bytes", s->mem_limit);
+	ADD("berth_container_network_receive_bytes_total", s->net_rx);
+	ADD("berth_container_network_transmit_bytes_total", s->net_tx);
+	ADD("berth_container_block_read_bytes_total", s->blk_read);
+	ADD("berth_container_block_write_bytes_total", s->blk_write);
+	ADD("berth_container_pids", s->pids);
+#undef ADD
+}
+
+static void
+host_prom(const struct sampler *sp, struct prom_list *l)
+{
+	const struct sys_sample	*s = &sp->sys_last;
+	char			 cpu[16];
+	size_t			 i;
+
+	if (!sp->have_sys)
+		return;
+	for (i = 0; i <= SYS_MAX_CPUS; i++) {
+		if (isnan(sp->host_cpu[i]))
+			continue;
+		snprintf(cpu, sizeof(cpu), "%zu", i);
+		prom_add(l, "berth_system_cpu_usage_ratio",
+		    sp->host_cpu[i] / 100.0, "cpu", i == SYS_MAX_CPUS ? "all" :
+		    cpu, NULL, NULL, NULL, NULL);
+	}
+	prom_add(l, "berth_system_memory_bytes", (double)s->mem_total, "type",
+	    "total", NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_system_memory_bytes", (double)sys_mem_used(s),
+	    "type", "used", NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_system_memory_bytes", (double)s->mem_available,
+	    "type", "available", NULL, NULL, NULL, NULL);
+	if (s->mem_total > 0)
+		prom_add(l, "berth_system_memory_usage_ratio",
+		    (double)sys_mem_used(s) / (double)s->mem_total, NULL, NULL,
+		    NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_system_load_average", s->load1, "period", "1m",
+	    NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_system_load_average", s->load5, "period", "5m",
+	    NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_system_load_average", s->load15, "period", "15m",
+	    NULL, NULL, NULL, NULL);
+}
+
+void
+sampler_prom(const struct sampler *sp, struct prom_list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < sp->nroster; i++)
+		if (sp->roster[i].have_last)
+			container_prom(&sp->roster[i], l);
+	host_prom(sp, l);
+	prom_add(l, "berth_sampling_interval_seconds", (double)sp->sys_ms /
+	    1000.0, "level", "system", NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_sampling_interval_seconds", (double)sp->app_ms /
+	    1000.0, "level", "application", NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_sampling_interval_seconds", (double)sp->biz_ms /
+	    1000.0, "level", "business", NULL, NULL, NULL, NULL);
+	business_prom(sp->business, l);
+}
+
 /* ------------------------------------------------------------ life */
 
 /* Before confinement: the directories every read is relative to. */
@@ -424,9 +568,13 @@ struct sampler *
 sampler_new(struct worker *w, struct store *store)
 {
 	struct sampler	*sp = xcalloc(1, sizeof(*sp));
+	size_t		 i;
 
 	sp->w = w;
 	sp->store = store;
+	sp->business = business_new();
+	for (i = 0; i <= SYS_MAX_CPUS; i++)
+		sp->host_cpu[i] = NAN;
 	sp->cgroot = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC);
 	sp->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -446,9 +594,15 @@ sampler_new(struct worker *w, struct store *store)
 void
 sampler_configure(struct sampler *sp, const struct berth_config *cfg)
 {
+	sp->cfg = cfg;
 	if (sp->app_tick == NULL) {
 		sp->app_tick = evtimer_new(sp->w->base, app_cb, sp);
 		sp->sys_tick = evtimer_new(sp->w->base, sys_cb, sp);
+		sp->biz_tick = evtimer_new(sp->w->base, biz_cb, sp);
+	}
+	if (sp->biz_ms != cfg->metrics_business_interval_ms) {
+		sp->biz_ms = cfg->metrics_business_interval_ms;
+		after_ms(sp->biz_tick, sp->biz_ms);
 	}
 	if (sp->app_ms != cfg->metrics_app_interval_ms) {
 		sp->app_ms = cfg->metrics_app_interval_ms;

@@ -19,6 +19,10 @@ void		 sampler_configure(struct sampler *,
 		    const struct berth_config *);
 /* berthd's roster replaces the containers sampled. */
 void		 sampler_roster(struct sampler *, const struct body_roster *);
+/* The latest samples, the intervals and the business metrics, for
+ * /api/metrics. */
+struct prom_list;
+void		 sampler_prom(const struct sampler *, struct prom_list *);
 /* berthd's one-off MSG_CG_READ (GET /api/workspaces/{id}/stats). */
 void		 sampler_cg_read(struct sampler *, struct msg *);
 

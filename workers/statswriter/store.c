@@ -22,6 +22,7 @@
 #include "db.h"
 #include "log.h"
 #include "memstore.h"
+#include "promitem.h"
 #include "query.h"
 #include "spool.h"
 #include "store.h"
@@ -607,6 +608,24 @@ store_status(struct store *s, struct body_db_status *b)
 	b->host_memory_percent = s->host_mem;
 	b->host_load1 = s->host_load1;
 	b->disk_percent = disk_percent(s);
+}
+
+void
+store_prom(struct store *s, struct prom_list *l)
+{
+	prom_add(l, "berth_database_up", s->state == ST_UP, NULL, NULL, NULL,
+	    NULL, NULL, NULL);
+	prom_add(l, "berth_writer_queue_depth", (double)s->queued, NULL, NULL,
+	    NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_writer_spool_bytes", s->spool ?
+	    (double)spool_bytes(s->spool) : 0, NULL, NULL, NULL, NULL, NULL,
+	    NULL);
+	prom_add(l, "berth_writer_spool_records", (double)spooled(s), NULL,
+	    NULL, NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_writer_records_written_total", (double)s->written,
+	    NULL, NULL, NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_writer_records_dropped_total", (double)s->dropped,
+	    NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
 struct db *

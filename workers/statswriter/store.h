@@ -46,6 +46,9 @@ void		 store_host(struct store *, double cpu, double mem,
 		    double load1);
 /* The sampling intervals in force, for the status. */
 void		 store_intervals(struct store *, long app_ms, long sys_ms);
+/* The database's state, the queue and the spool as metric samples. */
+struct prom_list;
+void		 store_prom(struct store *, struct prom_list *);
 /* The database when it is up, else NULL: queries then go to memory. */
 struct db	*store_db(struct store *);
 struct memstore	*store_mem(struct store *);

@@ -1,0 +1,400 @@
+/*
+ * GET /api/metrics (Prometheus text exposition, version 0.0.4) and
+ * GET /api/metrics/current (the same samples as JSON, with the
+ * sampling intervals in force and berth's own overhead).  The samples
+ * come from berthd (workspaces, startup histogram, shutdowns, user
+ * activity, workers, berth's processes), the statswriter (containers,
+ * host, writer, sampling, business; in pages), healthmon (checks and
+ * breakers) and the gateway itself (HTTP, features).  Only families of
+ * the table below are written, each with its HELP and TYPE.
+ */
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "gateway.h"
+#include "promitem.h"
+#include "util.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+static const struct family {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+} families[] = {
+	{ "berth_workspaces", "gauge", "Workspaces by status." },
+	{ "berth_workspace_startup_seconds", "histogram",
+	    "Time from a start request to the workspace's first answer." },
+	{ "berth_workspace_shutdowns_total", "counter",
+	    "Workspaces stopped, by reason." },
+	{ "berth_container_cpu_seconds_total", "counter",
+	    "CPU time used by a workspace container." },
+	{ "berth_container_memory_usage_bytes", "gauge",
+	    "Memory used by a workspace container, page cache included." },
+	{ "berth_container_memory_working_set_bytes", "gauge",
+	    "Memory used by a workspace container less inactive file cache." },
+	{ "berth_container_memory_limit_bytes", "gauge",
+	    "Memory limit of a workspace container." },
+	{ "berth_container_network_receive_bytes_total", "counter",
+	    "Bytes received by a workspace container." },
+	{ "berth_container_network_transmit_bytes_total", "counter",
+	    "Bytes sent by a workspace container." },
+	{ "berth_container_block_read_bytes_total", "counter",
+	    "Bytes read from block devices by a workspace container." },
+	{ "berth_container_block_write_bytes_total", "counter",
+	    "Bytes written to block devices by a workspace container." },
+	{ "berth_container_pids", "gauge",
+	    "Processes in a workspace container." },
+	{ "berth_system_cpu_usage_ratio", "gauge",
+	    "Busy share of a host CPU (cpu=\"all\": of every CPU)." },
+	{ "berth_system_memory_bytes", "gauge", "Host memory by type." },
+	{ "berth_system_memory_usage_ratio", "gauge",
+	    "Share of host memory in use." },
+	{ "berth_system_load_average", "gauge", "Host load average." },
+	{ "berth_http_requests_total", "counter",
+	    "HTTP requests answered, by route, method and status code." },
+	{ "berth_http_request_duration_seconds", "histogram",
+	    "Time from an HTTP request to its answer." },
+	{ "berth_worker_up", "gauge", "1 when the worker is up." },
+	{ "berth_worker_restarts_total", "counter",
+	    "Restarts of a worker by berthd." },
+	{ "berth_process_cpu_seconds_total", "counter",
+	    "CPU time used by a berth process." },
+	{ "berth_process_resident_memory_bytes", "gauge",
+	    "Resident memory of a berth process." },
+	{ "berth_overhead_cpu_ratio", "gauge",
+	    "Share of one core used by all berth processes together." },
+	{ "berth_overhead_resident_memory_bytes", "gauge",
+	    "Resident memory of all berth processes together." },
+	{ "berth_overhead_collected_timestamp_seconds", "gauge",
+	    "When berth last measured its own processes." },
+	{ "berth_overhead_collection_seconds", "gauge",
+	    "Time that measurement took." },
+	{ "berth_health_check_up", "gauge",
+	    "1 when the health check is healthy." },
+	{ "berth_health_check_degraded", "gauge",
+	    "1 when the health check is degraded." },
+	{ "berth_health_circuit_breaker_open", "gauge",
+	    "1 when the check's circuit breaker is open or half-open." },
+	{ "berth_database_up", "gauge", "1 when the database answers." },
+	{ "berth_job_runs_total", "counter", "Scheduled job runs by result." },
+	{ "berth_job_duration_seconds", "histogram",
+	    "Duration of scheduled job runs." },
+	{ "berth_job_last_success_timestamp_seconds", "gauge",
+	    "When a scheduled job last succeeded." },
+	{ "berth_alerts_active", "gauge", "Active alerts by severity." },
+	{ "berth_writer_queue_depth", "gauge",
+	    "Records in memory waiting for the database." },
+	{ "berth_writer_spool_bytes", "gauge",
+	    "Size of the spool file of records waiting for the database." },
+	{ "berth_writer_spool_records", "gauge",
+	    "Records in the spool file." },
+	{ "berth_writer_records_written_total", "counter",
+	    "Records written to the database." },
+	{ "berth_writer_records_dropped_total", "counter",
+	    "Records given up (refused by the database, or a full spool)." },
+	{ "berth_sse_clients", "gauge", "Clients following logs over SSE." },
+	{ "berth_sampling_interval_seconds", "gauge",
+	    "Sampling interval in force, by level." },
+	{ "berth_user_activity_total", "counter",
+	    "Workspace actions of users, by action and tier." },
+	{ "berth_feature_usage_total", "counter", "API features used." },
+	{ "berth_active_users", "gauge",
+	    "Users with a running workspace." },
+	{ "berth_resource_usage_cpu_seconds_total", "counter",
+	    "CPU time used by workspaces, by tier." },
+	{ "berth_resource_usage_memory_byte_seconds_total", "counter",
+	    "Memory used by workspaces over time, by tier." },
+	{ "berth_resource_cost_total", "counter",
+	    "Cost of what workspaces used at the tiers' prices." },
+};
+#define NFAMILIES	(sizeof(families) / sizeof(families[0]))
+
+/* One /api/metrics or /api/metrics/current request being gathered. */
+struct mreq {
+	struct worker		*w;
+	struct evhttp_request	*req;
+	int			 json;
+	int			 outstanding;
+	uint32_t		 ids[3];	/* berthd, statswriter, healthmon */
+	int64_t			 sw_page;
+	struct prom_list	 l;
+};
+
+static void	ask_statswriter(struct mreq *);
+
+/* ------------------------------------------------------------ text */
+
+static void
+escape(struct evbuffer *b, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			evbuffer_add_printf(b, "\\%c", *v);
+		else if (*v == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else
+			evbuffer_add(b, v, 1);
+	}
+}
+
+static void
+sample_line(struct evbuffer *b, const struct prom_item *it)
+{
+	const char	*k[3] = { it->k1, it->k2, it->k3 };
+	const char	*v[3] = { it->v1, it->v2, it->v3 };
+	int		 i;
+
+	evbuffer_add_printf(b, "%s", it->name);
+	for (i = 0; i < 3 && k[i][0] != '\0'; i++) {
+		evbuffer_add_printf(b, "%s%s=\"", i == 0 ? "{" : ",", k[i]);
+		escape(b, v[i]);
+		evbuffer_add(b, "\"", 1);
+	}
+	if (i > 0)
+		evbuffer_add(b, "}", 1);
+	if (isnan(it->value))
+		evbuffer_add_printf(b, " NaN\n");
+	else if (isinf(it->value))
+		evbuffer_add_printf(b, " %sInf\n", it->value > 0 ? "+" : "-");
+	else
+		evbuffer_add_printf(b, " %.17g\n", it->value);
+}
+
+/* name is the family's, or the family's with a histogram suffix. */
+static int
+of_family(const struct family *f, const char *name)
+{
+	size_t	n = strlen(f->name);
+
+	if (strncmp(name, f->name, n) != 0)
+		return 0;
+	if (name[n] == '\0')
+		return 1;
+	return strcmp(f->type, "histogram") == 0 && (strcmp(name + n,
+	    "_bucket") == 0 || strcmp(name + n, "_sum") == 0 ||
+	    strcmp(name + n, "_count") == 0);
+}
+
+static void
+reply_text(struct mreq *m)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(m->req);
+	struct evbuffer		*b = evbuffer_new();
+	size_t			 i, j;
+
+	for (i = 0; i < NFAMILIES; i++) {
+		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n",
+		    families[i].name, families[i].help, families[i].name,
+		    families[i].type);
+		for (j = 0; j < m->l.n; j++)
+			if (of_family(&families[i], m->l.items[j].name))
+				sample_line(b, &m->l.items[j]);
+	}
+	evhttp_add_header(h, "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	httpstats_end(m->req, 200);
+	evhttp_send_reply(m->req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* ------------------------------------------------------------ gather */
+
+static void
+mreq_free(struct mreq *m)
+{
+	size_t	i;
+
+	for (i = 0; i < 3; i++)
+		if (m->ids[i] != 0)
+			worker_cancel(m->w, m->ids[i]);
+	if (m->req != NULL)
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(m->req), NULL, NULL);
+	prom_free(&m->l);
+	free(m);
+}
+
+static void
+mreq_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct mreq	*m = arg;
+
+	m->req = NULL;
+	mreq_free(m);
+}
+
+/* What the gateway knows itself: HTTP, features, and the families of
+ * parts berth does not have yet (no SSE clients, no alerts). */
+static void
+add_own(struct prom_list *l)
+{
+	static const char *const sev[] = { "info", "warning", "error",
+	    "critical" };
+	size_t	i;
+
+	httpstats_prom(l);
+	prom_add(l, "berth_sse_clients", 0, NULL, NULL, NULL, NULL, NULL,
+	    NULL);
+	for (i = 0; i < 4; i++)
+		prom_add(l, "berth_alerts_active", 0, "severity", sev[i], NULL,
+		    NULL, NULL, NULL);
+}
+
+static void
+finish(struct mreq *m)
+{
+	add_own(&m->l);
+	if (m->json)
+		metrics_json_reply(m->w, m->req, &m->l);
+	else
+		reply_text(m);
+	mreq_free(m);
+}
+
+static void
+copy_items(struct mreq *m, const struct body_prom *b)
+{
+	const struct prom_item	*it;
+	size_t			 i;
+
+	for (i = 0; i < b->nitems; i++) {
+		it = &b->items[i];
+		prom_add(&m->l, it->name, it->value, it->k1[0] ? it->k1 : NULL,
+		    it->v1, it->k2[0] ? it->k2 : NULL, it->v2,
+		    it->k3[0] ? it->k3 : NULL, it->v3);
+	}
+}
+
+static void
+got_berthd(struct worker *w, struct msg *reply, void *arg)
+{
+	struct mreq	*m = arg;
+
+	m->ids[0] = 0;
+	if (reply != NULL && reply->type == MSG_PROM)
+		copy_items(m, reply->body);
+	if (--m->outstanding == 0)
+		finish(m);
+}
+
+static void
+got_statswriter(struct worker *w, struct msg *reply, void *arg)
+{
+	struct mreq	*m = arg;
+
+	m->ids[1] = 0;
+	if (reply != NULL && reply->type == MSG_PROM) {
+		copy_items(m, reply->body);
+		if (((struct body_prom *)reply->body)->more) {
+			m->sw_page++;
+			ask_statswriter(m);
+			return;
+		}
+	}
+	if (--m->outstanding == 0)
+		finish(m);
+}
+
+static void
+got_health(struct worker *w, struct msg *reply, void *arg)
+{
+	struct mreq			*m = arg;
+	struct body_health_report	*r;
+	struct check_item		*c;
+	size_t				 i;
+
+	m->ids[2] = 0;
+	if (reply != NULL && reply->type == MSG_HEALTH_REPORT) {
+		r = reply->body;
+		for (i = 0; i < r->nchecks; i++) {
+			c = &r->checks[i];
+			prom_add(&m->l, "berth_health_check_up",
+			    strcmp(c->status, "healthy") == 0, "check",
+			    c->name, NULL, NULL, NULL, NULL);
+			prom_add(&m->l, "berth_health_check_degraded",
+			    strcmp(c->status, "degraded") == 0, "check",
+			    c->name, NULL, NULL, NULL, NULL);
+			prom_add(&m->l, "berth_health_circuit_breaker_open",
+			    strcmp(c->breaker, "closed") != 0, "check",
+			    c->name, NULL, NULL, NULL, NULL);
+		}
+	}
+	if (--m->outstanding == 0)
+		finish(m);
+}
+
+static uint32_t
+ask(struct mreq *m, unsigned type, unsigned peer, worker_reply_cb cb,
+    int64_t page)
+{
+	struct msg	r;
+	void		*b;
+	uint32_t	 id;
+
+	b = msg_init(&r, type, 0, peer);
+	if (type == MSG_PROM_REQ)
+		((struct body_prom_req *)b)->page = page;
+	id = worker_request(m->w, &r, cb, m);
+	msg_clear(&r);
+	return id;
+}
+
+/* A failed request counts as answered (those samples are missing). */
+static void
+ask_statswriter(struct mreq *m)
+{
+	if ((m->ids[1] = ask(m, MSG_PROM_REQ, PEER_STATSWRITER,
+	    got_statswriter, m->sw_page)) == 0 && --m->outstanding == 0)
+		finish(m);
+}
+
+static void
+metrics_start(struct worker *w, struct evhttp_request *req, int json)
+{
+	struct mreq	*m = xcalloc(1, sizeof(*m));
+
+	m->w = w;
+	m->req = req;
+	m->json = json;
+	m->outstanding = 3;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    mreq_closed, m);
+	if ((m->ids[0] = ask(m, MSG_PROM_REQ, PEER_PARENT, got_berthd, 0)) ==
+	    0)
+		m->outstanding--;
+	if ((m->ids[2] = ask(m, MSG_HEALTH_REQ, PEER_HEALTHMON, got_health,
+	    0)) == 0)
+		m->outstanding--;
+	ask_statswriter(m);	/* may finish, with the other two failed */
+}
+
+/* No token: Prometheus scrapes it (DESIGN section 5). */
+void
+api_metrics(struct worker *w, struct evhttp_request *req, char params[][128])
+{
+	metrics_start(w, req, 0);
+}
+
+void
+api_metrics_current(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	struct ident	id;
+
+	if (api_auth(w, req, &id) == -1)
+		return;
+	if (!id.admin) {
+		http_error(req, 403, "forbidden", "metrics are for the admin "
+		    "token");
+		return;
+	}
+	metrics_start(w, req, 1);
+}
