@@ -57,8 +57,8 @@ berth_gid(void)
 	return pw->pw_gid;
 }
 
-static int
-free_port(void)
+int
+harness_free_port(void)
 {
 	struct sockaddr_in	sin;
 	socklen_t		len = sizeof(sin);
@@ -137,7 +137,7 @@ harness_spawn(struct berthd_run *r, const char *extra_ini,
 	strcpy(r->dir, "/tmp/berth-it-XXXXXX");
 	cr_assert_not_null(mkdtemp(r->dir));
 	chmod(r->dir, 0755);
-	r->port = free_port();
+	r->port = harness_free_port();
 	write_config(r, extra_ini);
 	copy_binary(r);
 	if (uid != (uid_t)-1)

@@ -79,6 +79,7 @@ long	 proc_field(pid_t pid, const char *field);
 char	*read_file(const char *path);	/* allocated, or NULL */
 int	 log_contains(struct berthd_run *, const char *needle);
 uid_t	 berth_uid(void);
+int	 harness_free_port(void);	/* a TCP port free on 127.0.0.1 */
 gid_t	 berth_gid(void);
 void	 sleep_ms(int ms);
 

@@ -434,18 +434,15 @@ app_cb(evutil_socket_t fd, short ev, void *arg)
 	free_rows(rows, n, NULL, 0);
 }
 
-/* Idle (under 50 % busy) the shortest interval, from 90 % the longest,
- * linear between. */
-static long
-adapt(const struct sampler *sp, double busy)
+long
+sampler_adapt(long min_ms, long max_ms, double busy)
 {
 	double	f;
 
 	if (isnan(busy) || busy <= 50.0)
-		return sp->sys_min_ms;
+		return min_ms;
 	f = busy >= 90.0 ? 1.0 : (busy - 50.0) / 40.0;
-	return sp->sys_min_ms + (long)(f * (double)(sp->sys_max_ms -
-	    sp->sys_min_ms));
+	return min_ms + (long)(f * (double)(max_ms - min_ms));
 }
 
 static void
@@ -463,8 +460,8 @@ sys_cb(evutil_socket_t fd, short ev, void *arg)
 	store_samples(sp->store, NULL, 0, sys, nsys);
 	free_rows(NULL, 0, sys, nsys);
 	if (had && sp->have_sys)
-		sp->sys_ms = adapt(sp, sys_cpu_percent(&prev.all,
-		    &sp->sys_prev.all));
+		sp->sys_ms = sampler_adapt(sp->sys_min_ms, sp->sys_max_ms,
+		    sys_cpu_percent(&prev.all, &sp->sys_prev.all));
 	store_intervals(sp->store, sp->app_ms, sp->sys_ms);
 	after_ms(sp->sys_tick, sp->sys_ms);
 }

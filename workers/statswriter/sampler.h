@@ -17,6 +17,9 @@ struct sampler	*sampler_new(struct worker *, struct store *);
 /* Start or re-time the sampling cycles ([metrics] keys). */
 void		 sampler_configure(struct sampler *,
 		    const struct berth_config *);
+/* The host's sampling interval for a CPU busy percentage: min_ms up to
+ * 50 %, max_ms from 90 %, linear between (NaN: min_ms). */
+long		 sampler_adapt(long min_ms, long max_ms, double busy);
 /* berthd's roster replaces the containers sampled. */
 void		 sampler_roster(struct sampler *, const struct body_roster *);
 /* The latest samples, the intervals and the business metrics, for

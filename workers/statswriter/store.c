@@ -39,7 +39,7 @@
 enum state {
 	ST_DISABLED,	/* no database at all: memory only */
 	ST_WAITING,	/* berthd is starting the embedded one */
-	ST_CONNECTING,	/* never connected yet */
+	ST_CONNECTING,	/* the first attempt is under way */
 	ST_DOWN,	/* was up, lost */
 	ST_UP
 };
@@ -473,6 +473,7 @@ connect_db(struct store *s)
 		return;
 	if ((s->db = db_open(s->url, err, sizeof(err))) == NULL) {
 		set_error(s, "database unavailable", err);
+		s->state = ST_DOWN;
 		schedule(s->retry, RETRY_S);
 		return;
 	}
