@@ -119,8 +119,12 @@ tiers = free,basic,pro
 EOF
 }
 
+# berthd runs as a copy named berth-bench: a broad `pkill berthd`
+# elsewhere on a shared machine ended a measurement once.
 start_berthd() {
-	"$build/berthd" -f -c "$dir/berth.conf" >"$dir/berthd.log" 2>&1 &
+	cp "$build/berthd" "$dir/berth-bench"
+	chmod 0755 "$dir/berth-bench"
+	"$dir/berth-bench" -f -c "$dir/berth.conf" >"$dir/berthd.log" 2>&1 &
 	bpid=$!
 	i=0
 	until [ "$(api GET /ready 2>/dev/null | tail -n 1)" = 200 ]; do
@@ -142,6 +146,13 @@ procs() {
 		[ -n "$p" ] || die "no $w worker under berthd $bpid"
 		echo "$p $w"
 	done
+}
+
+alive() {
+	kill -0 "$bpid" 2>/dev/null && return 0
+	tail -n 5 "$dir/berthd.log" >&2
+	bpid=
+	die "berthd exited during the measurement"
 }
 
 cpu_ticks() {	# PID: utime+stime
@@ -193,6 +204,7 @@ measure() {
 	done <"$dir/procs" >"$dir/cpu0"
 	elapsed=0
 	while :; do
+		alive
 		while read -r p name; do
 			echo "$name $p $(mem_kb "$p")"
 		done <"$dir/procs" >>"$dir/mem"
@@ -200,6 +212,7 @@ measure() {
 		sleep "$step"
 		elapsed=$((elapsed + step))
 	done
+	alive
 	while read -r p name; do
 		echo "$name $(cpu_ticks "$p")"
 	done <"$dir/procs" >"$dir/cpu1"

@@ -481,11 +481,9 @@ sys_copy_build(struct buf *b, const struct sysmetric_row *rows, size_t n,
 
 /*
  * The staging tables, one per kind of batch, each created once per
- * connection: the data columns of its table (the bigserial id dropped,
- * so COPY does not draw sequence values), emptied at every commit.  The
- * host one refuses tags that are not a JSON object, so such a batch
- * fails in its COPY.  Each create is one simple query string, so both
- * of its statements succeed or neither does.
+ * connection: the columns of its table (no keys or indexes: LIKE copies
+ * none), emptied at every commit.  The host one refuses tags that are
+ * not a JSON object, so such a batch fails in its COPY.
  */
 enum stage { STAGE_METRICS, STAGE_SYSTEM };
 static const struct {
@@ -497,8 +495,7 @@ static const struct {
 	[STAGE_METRICS] = { "write metrics",
 	    "CREATE TEMP TABLE berth_metrics_stage "
 	    "(LIKE container_metrics INCLUDING DEFAULTS) "
-	    "ON COMMIT DELETE ROWS; "
-	    "ALTER TABLE berth_metrics_stage DROP COLUMN id",
+	    "ON COMMIT DELETE ROWS",
 	    "COPY berth_metrics_stage (" METRIC_COLS ") FROM STDIN",
 	    "INSERT INTO container_metrics (" METRIC_COLS ") "
 	    "SELECT " METRIC_COLS " FROM berth_metrics_stage "
@@ -507,8 +504,7 @@ static const struct {
 	    "CREATE TEMP TABLE berth_system_stage "
 	    "(LIKE system_metrics INCLUDING DEFAULTS, "
 	    "CONSTRAINT tags_object CHECK (jsonb_typeof(tags) = 'object')) "
-	    "ON COMMIT DELETE ROWS; "
-	    "ALTER TABLE berth_system_stage DROP COLUMN id",
+	    "ON COMMIT DELETE ROWS",
 	    "COPY berth_system_stage (" SYSTEM_COLS ") FROM STDIN",
 	    "INSERT INTO system_metrics (" SYSTEM_COLS ") "
 	    "SELECT " SYSTEM_COLS " FROM berth_system_stage "
