@@ -5,8 +5,9 @@
 # with container and host sampling every 10 s, creates COUNT demo
 # workspaces through the API (a few requests at a time, as the admin on
 # behalf of the user bench-<pid>), waits until they all run, then for
-# SECONDS samples every STEP seconds the resident memory of berthd and
-# its five workers (VmRSS of /proc/PID/status, Pss and Private_* of
+# SECONDS (and for 30 s with no workspace first, for comparison) samples
+# every STEP seconds the resident memory of berthd and its five workers
+# (VmRSS of /proc/PID/status, Pss and Private_* of
 # /proc/PID/smaps_rollup; PostgreSQL is not counted) and their CPU time
 # (utime+stime of /proc/PID/stat) at start and end.  Prints a table.
 # On exit it stops berthd, removes the containers labelled
@@ -19,7 +20,8 @@
 # BERTH_BENCH_STEP (10), BERTH_BENCH_PARALLEL (4 requests at a time),
 # BERTH_BENCH_HEALTH_INTERVAL (the demo type's engine health check
 # interval in seconds, default 30 as for any type; contrib/demo.conf's
-# 1 s means 200 health-check execs a second at 200 workspaces).
+# 1 s means 200 health-check execs a second at 200 workspaces),
+# BERTH_BENCH_LOG (a file to keep berthd's log in).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: overhead.sh BUILD_DIR}" && pwd)
@@ -169,6 +171,7 @@ mem_kb() {	# PID: "rss pss private" in KiB
 # POST COUNT workspaces, PAR at a time; one "status" line each.
 create_all() {
 	export port token user
+	# shellcheck disable=SC2016
 	seq "$count" | xargs -P "$par" -I{} sh -c '
 	    curl -sS -m 120 -o "$0/ws.{}.json" -w "%{http_code}\n" \
 	        -H "Authorization: Bearer $token" \
@@ -178,8 +181,13 @@ create_all() {
 	' "$dir" >"$dir/codes"
 }
 
-count_status() {	# STATUS: workspaces in that state
-	api GET /api/workspaces | grep -o "\"status\": *\"$1\"" | wc -l
+# The bench user's workspaces in that state (berthd also adopts any
+# other berth.managed=true container on the engine).  The gateway's
+# compact JSON has id, status, health, containerId, type, tier, userId
+# in this order.
+count_status() {	# STATUS
+	api GET /api/workspaces |
+	    grep -o "\"status\":\"$1\",[^}]*\"userId\":\"$user\"" | wc -l
 }
 
 wait_running() {
@@ -296,6 +304,8 @@ wait_running
 echo "# all $count running after $(($(date +%s) - t)) s"
 # Let the first sampling cycles and the startup probes pass.
 sleep 20
+echo "# berthd lists $(api GET /api/workspaces |
+    grep -o '"status":"running"' | wc -l) running workspaces in all"
 measure
 report "$count workspaces running"
 echo "# berthd log: $(grep -ci 'warn' "$dir/berthd.log") warning lines," \

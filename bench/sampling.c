@@ -6,10 +6,12 @@
  * /containers/{id}/stats?stream=false&one-shot=true over the unix
  * socket, a curl multi handle, each answer parsed with jansson), in
  * the same run, for each N given.  The engine side is charged with the
- * client's CPU time and the utime+stime of every dockerd, containerd
- * and containerd-shim process (found by comm in /proc) across the
- * requests.  First it prints the first container's memory, raw and as
- * working set, from both paths.  bench/sampling.sh starts the
+ * client's CPU time and the utime+stime (/proc/<pid>/stat) of dockerd,
+ * containerd (found by comm) and the containerd-shim of each container
+ * sampled (the parent of its init) across the requests; the idle CPU
+ * of all of them is printed beside.  First it prints the first
+ * container's memory, raw and as working set, from both paths, and the
+ * cost of a pread of each of its files.  bench/sampling.sh starts the
  * containers.
  *
  *   sampling [-s SOCKET] [-r ROUNDS] [-e REQUESTS] [-c PARALLEL]
@@ -29,7 +31,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -85,6 +86,12 @@ struct result {
 	double		 cg_us, cg_wall_ms, stat_us;
 	double		 e_us[P_MAX], e_client_us, e_us_total, e_wall_ms;
 	unsigned	 nproc[P_MAX];
+};
+
+struct opts {
+	size_t		 sizes[MAXSIZES];
+	int		 nsizes, rounds, idle;
+	long		 minreq;
 };
 
 static const char	*sockpath = "/var/run/docker.sock";
@@ -601,19 +608,16 @@ static void
 engine_idle(int secs)
 {
 	struct eticks	e0, e1;
-	double		ms[P_MAX];
-	int		p;
+	double		per = 1e3 / (double)clk_tck / (double)secs;
 
 	engine_ticks(&e0);
 	sleep((unsigned)secs);
 	engine_ticks(&e1);
-	for (p = 0; p < P_MAX; p++)
-		ms[p] = (double)(e1.t[p] - e0.t[p]) * 1e3 / (double)clk_tck /
-		    (double)secs;
 	printf("# engine idle over %d s, CPU ms/s: dockerd %.1f, containerd "
-	    "%.1f, all %u shims %.1f\n", secs, ms[P_DOCKERD],
-	    ms[P_CONTAINERD], e1.nall_shim, (double)(e1.all_shim -
-	    e0.all_shim) * 1e3 / (double)clk_tck / (double)secs);
+	    "%.1f, all %u shims %.1f\n", secs,
+	    (double)(e1.t[P_DOCKERD] - e0.t[P_DOCKERD]) * per,
+	    (double)(e1.t[P_CONTAINERD] - e0.t[P_CONTAINERD]) * per,
+	    e1.nall_shim, (double)(e1.all_shim - e0.all_shim) * per);
 }
 
 /* ------------------------------------------------------------ report */
@@ -659,6 +663,7 @@ memory_compare(const struct target *t, int cgroot, enum cg_version v,
 static void
 print_table(const struct result *r)
 {
+	char	label[64];
 	int	p;
 
 	printf("\nN=%zu  cgroup: %d rounds; engine: %d rounds of %zu "
@@ -677,8 +682,6 @@ print_table(const struct result *r)
 	printf("  %-28s %14.1f\n", "engine: client (curl+json)",
 	    r->e_client_us);
 	for (p = 0; p < P_MAX; p++) {
-		char	label[64];
-
 		snprintf(label, sizeof(label), "engine: %s (%u)", pnames[p],
 		    r->nproc[p]);
 		printf("  %-28s %14.1f\n", label, r->e_us[p]);
@@ -749,35 +752,28 @@ run_size(const struct target *t, size_t n, int rounds, long minreq,
 	cg_close_all(r, n);
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_args(int argc, char **argv, struct opts *o)
 {
-	static struct target	 t[MAXN];
-	struct result		 res[MAXSIZES];
-	size_t			 sizes[MAXSIZES] = { 10, 50, 200 }, nt;
-	enum cg_version		 v;
-	CURLM			*m;
-	long			 minreq = 600;
-	int			 nsizes = 3, rounds = 1000, idle = 5;
-	int			 cgroot, procfd, ch, k;
+	int	ch;
 
-	log_init("sampling", 1, LOG_LVL_WARN);
+	*o = (struct opts){ { 10, 50, 200 }, 3, 1000, 5, 600 };
 	while ((ch = getopt(argc, argv, "c:e:i:n:r:s:")) != -1) {
 		switch (ch) {
 		case 'c':
 			parallel = atoi(optarg);
 			break;
 		case 'e':
-			minreq = atol(optarg);
+			o->minreq = atol(optarg);
 			break;
 		case 'i':
-			idle = atoi(optarg);
+			o->idle = atoi(optarg);
 			break;
 		case 'n':
-			nsizes = parse_sizes(optarg, sizes);
+			o->nsizes = parse_sizes(optarg, o->sizes);
 			break;
 		case 'r':
-			rounds = atoi(optarg);
+			o->rounds = atoi(optarg);
 			break;
 		case 's':
 			sockpath = optarg;
@@ -786,21 +782,25 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (argc - optind != 1 || parallel < 0 || minreq < 1 || rounds < 1 ||
-	    idle < 0)
+	if (argc - optind != 1 || parallel < 0 || o->minreq < 1 ||
+	    o->rounds < 1 || o->idle < 0)
 		usage();
-	nt = read_targets(argv[optind], t);
-	for (k = 0; k < nsizes; k++)
-		if (sizes[k] > nt)
-			fatalx("%zu containers asked, %zu given", sizes[k], nt);
+}
+
+/* The directories every read is relative to, and the curl multi. */
+static CURLM *
+setup(int *cgroot, int *procfd, enum cg_version *v)
+{
+	CURLM	*m;
+
 	raise_nofile();
 	if ((clk_tck = sysconf(_SC_CLK_TCK)) <= 0)
 		fatalx("sysconf _SC_CLK_TCK");
-	if ((cgroot = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || (procfd = open("/proc", O_RDONLY |
+	if ((*cgroot = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (*procfd = open("/proc", O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC)) == -1)
 		fatal("open /sys/fs/cgroup or /proc");
-	if ((v = cg_detect(cgroot)) == CG_NONE)
+	if ((*v = cg_detect(*cgroot)) == CG_NONE)
 		fatalx("no cgroup v1 or v2 hierarchy under /sys/fs/cgroup");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (m = curl_multi_init()) == NULL)
@@ -808,17 +808,39 @@ main(int argc, char **argv)
 	if (curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    (long)parallel) != CURLM_OK)
 		fatalx("curl_multi_setopt");
+	return m;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct target	 t[MAXN];
+	struct result		 res[MAXSIZES];
+	struct opts		 o;
+	enum cg_version		 v;
+	CURLM			*m;
+	size_t			 nt;
+	int			 cgroot, procfd, k;
+
+	log_init("sampling", 1, LOG_LVL_WARN);
+	parse_args(argc, argv, &o);
+	nt = read_targets(argv[optind], t);
+	for (k = 0; k < o.nsizes; k++)
+		if (o.sizes[k] > nt)
+			fatalx("%zu containers asked, %zu given", o.sizes[k],
+			    nt);
+	m = setup(&cgroot, &procfd, &v);
 	printf("# cgroup v%d, %ld ticks/s, engine socket %s, %s\n", (int)v,
 	    clk_tck, sockpath, curl_version());
 	memory_compare(&t[0], cgroot, v, procfd, m);
 	file_costs(&t[0], cgroot, v, procfd);
-	if (idle > 0)
-		engine_idle(idle);
-	for (k = 0; k < nsizes; k++)
-		run_size(t, sizes[k], rounds, minreq, cgroot, v, procfd, m,
-		    &res[k]);
+	if (o.idle > 0)
+		engine_idle(o.idle);
+	for (k = 0; k < o.nsizes; k++)
+		run_size(t, o.sizes[k], o.rounds, o.minreq, cgroot, v, procfd,
+		    m, &res[k]);
 	printf("\n");
-	for (k = 0; k < nsizes; k++)
+	for (k = 0; k < o.nsizes; k++)
 		print_summary(&res[k]);
 	curl_multi_cleanup(m);
 	curl_global_cleanup();

@@ -136,8 +136,11 @@ follow_events(void)
 {
 	char	*filter, path[512];
 
+	/* Only what on_event uses: every health check of every workspace
+	 * is also an exec_* event, which the engine need not send. */
 	filter = docker_escape("{\"type\":[\"container\"],"
-	    "\"label\":[\"berth.managed=true\"]}");
+	    "\"label\":[\"berth.managed=true\"],\"event\":[\"die\","
+	    "\"oom\",\"destroy\",\"health_status\"]}");
 	snprintf(path, sizeof(path), "/events?filters=%s", filter);
 	free(filter);
 	events = docker_stream(path, events_data, events_end, NULL);
