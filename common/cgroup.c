@@ -592,17 +592,34 @@ read_io_pids(const struct cg_reader *r, char *buf, struct cg_sample *s)
 }
 
 static int
-read_proc(const struct cg_reader *r, char *buf, struct cg_sample *s)
+read_net(const struct cg_reader *r, char *buf, struct cg_sample *s)
 {
 	if (slurp(r, F_NET, buf) == -1)
 		return -1;
 	if (cg_parse_net_dev(buf, &s->net_rx, &s->net_tx) == -1)
 		bad(F_NET);
+	return 0;
+}
+
+static int
+read_host(const struct cg_reader *r, char *buf, struct cg_sample *s)
+{
 	if (slurp(r, F_STAT, buf) == -1)
 		return -1;
 	if (parse_stat(buf, r->tick_ns, &s->system_usage_ns,
 	    &s->online_cpus) == -1)
 		bad(F_STAT);
+	return 0;
+}
+
+static int
+read_container(const struct cg_reader *r, char *buf, struct cg_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ts_ms = now_ms();
+	if (read_cpu(r, buf, s) == -1 || read_mem(r, buf, s) == -1 ||
+	    read_io_pids(r, buf, s) == -1 || read_net(r, buf, s) == -1)
+		return -1;
 	return 0;
 }
 
@@ -613,12 +630,31 @@ cg_read(struct cg_reader *r, int procfd, struct cg_sample *s)
 	char buf[CG_BUFSZ];
 
 	(void)procfd;
-	memset(s, 0, sizeof(*s));
-	s->ts_ms = now_ms();
-	if (read_cpu(r, buf, s) == -1 || read_mem(r, buf, s) == -1 ||
-	    read_io_pids(r, buf, s) == -1 || read_proc(r, buf, s) == -1)
+	if (read_container(r, buf, s) == -1 || read_host(r, buf, s) == -1)
 		return -1;
 	return 0;
+}
+
+int
+cg_read_shared(struct cg_reader *r, const struct cg_sample *host,
+    struct cg_sample *s)
+{
+	char buf[CG_BUFSZ];
+
+	if (read_container(r, buf, s) == -1)
+		return -1;
+	s->system_usage_ns = host->system_usage_ns;
+	s->online_cpus = host->online_cpus;
+	return 0;
+}
+
+int
+cg_read_host(struct cg_reader *r, struct cg_sample *host)
+{
+	char buf[CG_BUFSZ];
+
+	memset(host, 0, sizeof(*host));
+	return read_host(r, buf, host);
 }
 
 /* ------------------------------------------------------- arithmetic */

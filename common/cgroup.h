@@ -48,6 +48,12 @@ struct cg_reader *cg_open(int cgroot, enum cg_version v, int procfd,
  * (the container stopped). */
 int		 cg_read(struct cg_reader *, int procfd, struct cg_sample *);
 void		 cg_close(struct cg_reader *);
+/* A sampling cycle reads the host's CPU time (/proc/stat, the same for
+ * every container and 8-10 us a read) once with cg_read_host, then
+ * each container with cg_read_shared, which takes it from host. */
+int		 cg_read_host(struct cg_reader *, struct cg_sample *host);
+int		 cg_read_shared(struct cg_reader *, const struct cg_sample *host,
+		    struct cg_sample *);
 
 /* CPU percent between two samples, as docker stats computes it:
  * (dcpu / dsystem) * online_cpus * 100. */

@@ -608,6 +608,37 @@ Test(fixture, read_twice_same_sample)
 	cg_close(r);
 }
 
+/* A cycle reads /proc/stat once (cg_read_host) and each container
+ * without it (cg_read_shared): the same sample as cg_read. */
+Test(fixture, shared_host_read_equals_full_read)
+{
+	struct cg_reader	*r;
+	struct cg_sample	 full, host, shared, other;
+	int			 root, proc;
+
+	root = opendir_fd(FIXTURES "/cgroup/v2");
+	proc = opendir_fd(FIXTURES "/proc");
+	r = cg_open(root, CG_V2, proc, ID_V2, FIX_PID);
+	cr_assert_not_null(r);
+	cr_assert_eq(cg_read(r, -1, &full), 0);
+	cr_assert_eq(cg_read_host(r, &host), 0);
+	cr_assert_gt(host.system_usage_ns, 0);
+	cr_assert_gt(host.online_cpus, 0);
+	cr_assert_eq(cg_read_shared(r, &host, &shared), 0);
+	shared.ts_ms = full.ts_ms;
+	cr_assert_eq(memcmp(&full, &shared, sizeof(full)), 0);
+	/* The host values come from the caller, not the file. */
+	host.system_usage_ns = 42;
+	host.online_cpus = 7;
+	cr_assert_eq(cg_read_shared(r, &host, &other), 0);
+	cr_assert_eq(other.system_usage_ns, 42);
+	cr_assert_eq(other.online_cpus, 7);
+	cr_assert_eq(other.mem_usage, full.mem_usage);
+	cg_close(r);
+	close(root);
+	close(proc);
+}
+
 Test(fixture, wrong_version_or_missing_container)
 {
 	int root, proc;

@@ -99,6 +99,8 @@ static const struct family {
 	    "Records written to the database." },
 	{ "berth_writer_records_dropped_total", "counter",
 	    "Records given up (refused by the database, or a full spool)." },
+	{ "berth_writer_samples_total", "counter",
+	    "Container samples taken by the statswriter." },
 	{ "berth_sse_clients", "gauge", "Clients following logs over SSE." },
 	{ "berth_sampling_interval_seconds", "gauge",
 	    "Sampling interval in force, by level." },

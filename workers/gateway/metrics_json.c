@@ -218,7 +218,7 @@ metrics_json_reply(struct worker *w, struct evhttp_request *req,
 	char	ts[40];
 
 	http_reply_json(req, 200, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:{s:o,"
-	    "s:o,s:o,s:o,s:o,s:o},s:o}",
+	    "s:o,s:o,s:o,s:o,s:o,s:o},s:o}",
 	    "timestamp", iso8601_ms(wall_ms(), ts, sizeof(ts)),
 	    "sampling", sampling(w, l), "system", system_json(l),
 	    "containers", containers_json(l),
@@ -233,5 +233,6 @@ metrics_json_reply(struct worker *w, struct evhttp_request *req,
 	    NULL)),
 	    "dropped", num(value_of(l, "berth_writer_records_dropped_total",
 	    NULL)),
+	    "samples", num(value_of(l, "berth_writer_samples_total", NULL)),
 	    "performance", performance_json(l)));
 }

@@ -294,9 +294,11 @@ account(struct sampler *sp, struct member *mb, const struct cg_sample *cur,
 	mb->have_last = 1;
 }
 
+/* /proc/stat once per cycle (host->ts_ms 0: not read yet), through
+ * the first reader that reads it. */
 static int
 sample_member(struct sampler *sp, struct member *mb, int64_t ts,
-    struct metric_item *it)
+    struct cg_sample *host, struct metric_item *it)
 {
 	struct reader	*r;
 	struct cg_sample cur;
@@ -304,7 +306,14 @@ sample_member(struct sampler *sp, struct member *mb, int64_t ts,
 	if (mb->pid <= 0 || sp->version == CG_NONE ||
 	    (r = reader_get(sp, mb->cid, mb->pid)) == NULL)
 		return -1;
-	if (cg_read(r->cg, sp->procfd, &cur) == -1) {
+	if (host->ts_ms == 0) {
+		if (cg_read_host(r->cg, host) == -1) {
+			reader_close(r);
+			return -1;
+		}
+		host->ts_ms = 1;	/* read: the cycle reuses it */
+	}
+	if (cg_read_shared(r->cg, host, &cur) == -1) {
 		reader_close(r);
 		return -1;
 	}
@@ -422,13 +431,16 @@ app_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct sampler		*sp = arg;
 	struct metric_item	*rows;
+	struct cg_sample	 host;
 	int64_t			 ts = (int64_t)wall_ms();
 	size_t			 i, n = 0;
 
 	after_ms(sp->app_tick, sp->app_ms);
+	memset(&host, 0, sizeof(host));
 	rows = xcalloc(sp->nroster + 1, sizeof(*rows));
 	for (i = 0; i < sp->nroster; i++)
-		if (sample_member(sp, &sp->roster[i], ts, &rows[n]) == 0)
+		if (sample_member(sp, &sp->roster[i], ts, &host,
+		    &rows[n]) == 0)
 			n++;
 	store_samples(sp->store, rows, n, NULL, 0);
 	free_rows(rows, n, NULL, 0);

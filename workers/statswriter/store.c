@@ -627,6 +627,8 @@ store_prom(struct store *s, struct prom_list *l)
 	    NULL, NULL, NULL, NULL, NULL, NULL);
 	prom_add(l, "berth_writer_records_dropped_total", (double)s->dropped,
 	    NULL, NULL, NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_writer_samples_total", (double)s->samples, NULL,
+	    NULL, NULL, NULL, NULL, NULL);
 }
 
 struct db *
