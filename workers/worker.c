@@ -74,6 +74,13 @@ uint32_t
 worker_request(struct worker *w, struct msg *m, worker_reply_cb cb,
     void *arg)
 {
+	return worker_request_for(w, m, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+worker_request_for(struct worker *w, struct msg *m, long timeout_ms,
+    worker_reply_cb cb, void *arg)
+{
 	struct call	*c;
 	struct timeval	 tv;
 	size_t		 i;
@@ -93,8 +100,8 @@ worker_request(struct worker *w, struct msg *m, worker_reply_cb cb,
 	c->arg = arg;
 	c->w = w;
 	c->timer = evtimer_new(w->base, call_timeout, c);
-	tv.tv_sec = w->cfg.request_timeout_ms / 1000;
-	tv.tv_usec = (w->cfg.request_timeout_ms % 1000) * 1000;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
 	return c->id;
 }

@@ -60,6 +60,9 @@ int	 worker_send(struct worker *, const struct msg *);
  * is then not called). */
 uint32_t worker_request(struct worker *, struct msg *m, worker_reply_cb cb,
 	    void *arg);
+/* The same with its own timeout (requests known to take long). */
+uint32_t worker_request_for(struct worker *, struct msg *m, long timeout_ms,
+	    worker_reply_cb cb, void *arg);
 void	 worker_cancel(struct worker *, uint32_t id);
 /* Answer request req with an MSG_ERROR. */
 void	 worker_reply_error(struct worker *, const struct msg *req,

@@ -19,6 +19,12 @@
 #include "wscheck.h"
 #include "xmalloc.h"
 
+#define CREATE_TIMEOUT_MS	120000	/* volume, create (60 s), start */
+
+static void	api_call_for(struct worker *, struct evhttp_request *,
+		    struct msg *, long, api_done_cb, void *,
+		    void (*)(void *));
+
 /* One API request waiting for berthd or a worker. */
 struct call {
 	struct worker		*w;
@@ -113,6 +119,17 @@ void
 api_call_with(struct worker *w, struct evhttp_request *req, struct msg *m,
     api_done_cb done, void *arg, void (*done_gone)(void *))
 {
+	api_call_for(w, req, m, w->cfg.request_timeout_ms, done, arg,
+	    done_gone);
+}
+
+/* The same with its own timeout: starting and stopping a workspace
+ * wait for the engine, which under load takes far longer than a query;
+ * answering 503 for a workspace that does get created would mislead. */
+static void
+api_call_for(struct worker *w, struct evhttp_request *req, struct msg *m,
+    long timeout_ms, api_done_cb done, void *arg, void (*done_gone)(void *))
+{
 	struct call *c = xcalloc(1, sizeof(*c));
 
 	c->w = w;
@@ -120,7 +137,8 @@ api_call_with(struct worker *w, struct evhttp_request *req, struct msg *m,
 	c->done = done;
 	c->arg = arg;
 	c->done_gone = done_gone;
-	if ((c->id = worker_request(w, m, call_reply, c)) == 0) {
+	if ((c->id = worker_request_for(w, m, timeout_ms, call_reply,
+	    c)) == 0) {
 		http_error(req, 503, "unavailable", "cannot reach %s",
 		    peer_name(m->peer));
 		if (done_gone != NULL)
@@ -453,7 +471,8 @@ api_ws_create(struct worker *w, struct evhttp_request *req,
 	if (parse_create(w, o, &id, m.body, err, sizeof(err)) == -1)
 		http_error(req, 422, "invalid", "%s", err);
 	else
-		api_call(w, req, &m, done_created);
+		api_call_for(w, req, &m, CREATE_TIMEOUT_MS, done_created,
+		    NULL, NULL);
 	msg_clear(&m);
 	json_decref(o);
 }
@@ -476,7 +495,10 @@ ws_ref_call(struct worker *w, struct evhttp_request *req, unsigned type,
 	r->user_id = xstrdup(id.user);
 	r->admin = id.admin;
 	r->id = xstrdup(wsid);
-	api_call(w, req, &m, done);
+	/* A stop waits stop_timeout_s for the workspace, then removes it. */
+	api_call_for(w, req, &m, type == MSG_WS_DELETE ?
+	    (w->cfg.docker_stop_timeout_s + 30) * 1000 :
+	    w->cfg.request_timeout_ms, done, NULL, NULL);
 	msg_clear(&m);
 }
 
