@@ -49,6 +49,7 @@ struct member {
 	char		 user[129];
 	char		 tier[40];
 	pid_t		 pid;
+	struct reader	*r;		/* its reader, checked by id */
 	/* the latest sample, for /api/metrics */
 	int		 have_last;
 	struct cg_sample last;
@@ -303,8 +304,13 @@ sample_member(struct sampler *sp, struct member *mb, int64_t ts,
 	struct reader	*r;
 	struct cg_sample cur;
 
-	if (mb->pid <= 0 || sp->version == CG_NONE ||
-	    (r = reader_get(sp, mb->cid, mb->pid)) == NULL)
+	if (mb->pid <= 0 || sp->version == CG_NONE)
+		return -1;
+	/* The reader found last cycle, unless it went to another
+	 * container: no search of every reader per container. */
+	if ((r = mb->r) == NULL || r->cg == NULL || strcmp(r->id, mb->cid) != 0)
+		r = mb->r = reader_get(sp, mb->cid, mb->pid);
+	if (r == NULL)
 		return -1;
 	if (host->ts_ms == 0) {
 		if (cg_read_host(r->cg, host) == -1) {
