@@ -1,28 +1,33 @@
 /*
  * The Docker Engine client of berthd: HTTP/1.1 over the engine's Unix
- * socket with libcurl's multi interface, driven by the libevent loop.
- * curl says which sockets to watch (sock_cb) and when to wake it up
- * (timer_cb); readiness goes back with curl_multi_socket_action and
- * finished transfers come out of curl_multi_info_read.
+ * socket, one connection a request ("Connection: close"), each a
+ * bufferevent on the libevent loop, so no call ever blocks the
+ * supervisor.  http1.c reads the responses.  berthd links no HTTP
+ * library: libcurl would bring TLS, Kerberos and LDAP into the one
+ * privileged process for the sake of a local socket.
  *
  * Callbacks may start requests, cancel streams or shut the client down.
- * libcurl forbids adding or removing a handle from inside its own
- * callbacks, which is where data_cb runs; so while curl is on the stack
- * (in_curl) a new request or a cancelled stream waits on the todo list
- * for the kick event, and a shutdown waits until curl has returned.
- * A request is never started, and its callback never runs, inside the
- * docker_call or docker_stream that made it.
+ * A request is started from the kick event, never inside the
+ * docker_call or docker_stream that made it, so its callback never
+ * runs there either.  The one request that can be on the stack when a
+ * callback runs is the stream whose data_cb it is (in_data): cancelling
+ * it, or shutting down, is finished once its read callback unwinds.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
-#include <curl/curl.h>
 #include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "docker.h"
+#include "http1.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -34,39 +39,37 @@
 /*
  * A request in flight.  docker_stream() hands it out as the stream;
  * docker_call() keeps it to itself.  It is on the all list from birth
- * to finish, on the todo list while it waits for the kick event, and in
- * the multi handle once added.
+ * to finish and on the todo list while it waits for the kick event.
  */
 struct docker_stream {
-	CURL			*easy;
-	struct curl_slist	*headers;
+	struct evbuffer		*out;		/* the request, until started */
+	struct bufferevent	*bev;
+	struct event		*timer;		/* a call's deadline */
+	long			 timeout_ms;
+	struct http1_resp	 resp;
 	char			*buf;		/* response body, NUL-ended */
 	size_t			 len, cap;
 	docker_cb		 cb;		/* docker_call */
 	docker_data_cb		 data_cb;	/* docker_stream */
 	docker_end_cb		 end_cb;
 	void			*arg;
-	const char		*fail;		/* failed before or in curl */
-	int			 added;
+	const char		*fail;		/* why it ends early */
 	int			 queued;
 	int			 cancelled;	/* free it, no more callbacks */
 	int			 ending;	/* in its final callback */
-	char			 errbuf[CURL_ERROR_SIZE];
-	char			 errmsg[CURL_ERROR_SIZE + 128];
+	char			 errmsg[512];
 	TAILQ_ENTRY(docker_stream) entry;
 	TAILQ_ENTRY(docker_stream) todo_entry;
 };
 TAILQ_HEAD(docker_reqs, docker_stream);
 
 static struct event_base	*base;
-static CURLM			*multi;
 static char			*sockpath;
-static struct event		*timer_ev;	/* curl's timeout */
 static struct event		*kick_ev;	/* runs the todo list */
 static struct docker_reqs	 all = TAILQ_HEAD_INITIALIZER(all);
 static struct docker_reqs	 todo = TAILQ_HEAD_INITIALIZER(todo);
-static int			 in_curl;	/* curl is on the stack */
-static int			 dying;		/* shut down once out of curl */
+static struct docker_stream	*in_data;	/* its data_cb is running */
+static int			 dying;		/* shut down once it returns */
 
 static void	docker_start(struct docker_stream *);
 
@@ -91,67 +94,54 @@ buf_add(struct docker_stream *req, const char *data, size_t n, size_t max)
 	return 0;
 }
 
-/* A stream whose status says error: its body is an error message. */
-static int
-stream_failed(struct docker_stream *req)
-{
-	long	status = 0;
-
-	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
-	return status >= 300;
-}
-
-/* Returning less than asked makes curl end the transfer. */
-static size_t
-write_cb(char *data, size_t size, size_t nmemb, void *arg)
+/* Body bytes from http1.c: kept for a call or a failed stream, handed
+ * on for a stream. */
+static void
+body_cb(const char *data, size_t n, void *arg)
 {
 	struct docker_stream	*req = arg;
-	size_t			 n = size * nmemb;
 
-	if (req->cancelled)
-		return 0;
+	if (req->cancelled || req->fail != NULL || dying)
+		return;
 	if (req->data_cb == NULL) {
-		if (buf_add(req, data, n, DOCKER_MAX_BODY) == -1) {
+		if (buf_add(req, data, n, DOCKER_MAX_BODY) == -1)
 			req->fail = "response too large";
-			return 0;
-		}
-		return n;
+		return;
 	}
-	if (stream_failed(req)) {
+	if (req->resp.status >= 300) {
 		(void)buf_add(req, data, n, DOCKER_ERRBODY_MAX);
-		return n;
+		return;
 	}
+	in_data = req;
 	req->data_cb(data, n, req->arg);
-	return req->cancelled ? 0 : n;
+	in_data = NULL;
 }
 
 static void
 req_free(struct docker_stream *req)
 {
-	if (req->easy != NULL)
-		curl_easy_cleanup(req->easy);
-	curl_slist_free_all(req->headers);
+	if (req->out != NULL)
+		evbuffer_free(req->out);
 	free(req->buf);
 	free(req);
 }
 
-/* Take the request off the lists and out of curl.  Never in curl. */
+/* Take the request off the lists and close its connection. */
 static void
 req_detach(struct docker_stream *req)
 {
-	CURLMcode	rc;
-
 	if (req->queued) {
 		TAILQ_REMOVE(&todo, req, todo_entry);
 		req->queued = 0;
 	}
 	TAILQ_REMOVE(&all, req, entry);
-	if (req->added) {
-		rc = curl_multi_remove_handle(multi, req->easy);
-		if (rc != CURLM_OK)
-			log_warnx("docker: curl_multi_remove_handle: %s",
-			    curl_multi_strerror(rc));
-		req->added = 0;
+	if (req->bev != NULL) {
+		bufferevent_free(req->bev);
+		req->bev = NULL;
+	}
+	if (req->timer != NULL) {
+		event_free(req->timer);
+		req->timer = NULL;
 	}
 }
 
@@ -162,115 +152,59 @@ req_destroy(struct docker_stream *req)
 	req_free(req);
 }
 
-static void
-header_add(struct docker_stream *req, const char *header)
-{
-	struct curl_slist	*l;
-
-	if ((l = curl_slist_append(req->headers, header)) == NULL)
-		fatalx("curl_slist_append: out of memory");
-	req->headers = l;
-}
-
-/* Options every request shares; -1 if curl refuses one. */
+/* Refuse what would break the request line: callers build paths from
+ * ids and escaped values, never raw input, but a slip must not turn
+ * into a second request on the engine's socket. */
 static int
-req_setup(struct docker_stream *req, const char *url)
+path_ok(const char *path)
 {
-	CURL	*e = req->easy;
+	const unsigned char	*p;
 
-	header_add(req, "Expect:");
-	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, sockpath) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)DOCKER_TIMEOUT_MS) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_USERAGENT, "berthd") != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_PRIVATE, req) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->errbuf) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_WRITEDATA, req) != CURLE_OK)
-		return -1;
-	return 0;
+	if (path[0] != '/' || strlen(path) > 4096)
+		return 0;
+	for (p = (const unsigned char *)path; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return 0;
+	return 1;
 }
 
 static struct docker_stream *
-req_new(const char *path, int versioned)
+req_new(const char *method, const char *path, int versioned, json_t *body)
 {
 	struct docker_stream	*req;
-	char			*url;
+	char			*s = NULL;
+	int			 rc;
 
 	req = xcalloc(1, sizeof *req);
-	if ((req->easy = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	xasprintf(&url, "http://localhost%s%s",
-	    versioned ? "/v" DOCKER_API_VERSION : "", path);
-	if (req_setup(req, url) == -1)
-		req->fail = "cannot set up the request";
-	free(url);
 	TAILQ_INSERT_TAIL(&all, req, entry);
-	return req;
-}
-
-/* The method and the body; the headers are final after this. */
-static int
-req_method(struct docker_stream *req, const char *method, json_t *body)
-{
-	CURL	*e = req->easy;
-	char	*s = NULL;
-	int	 rc = 0;
-
-	if (body != NULL) {
-		if ((s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)) ==
-		    NULL) {
-			req->fail = "cannot encode the request body";
-			return -1;
-		}
-		header_add(req, "Content-Type: application/json");
+	http1_init(&req->resp, strcmp(method, "HEAD") == 0);
+	if ((req->out = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new failed");
+	if (!path_ok(path)) {
+		req->fail = "bad request path";
+		return req;
 	}
-	if (strcmp(method, "HEAD") == 0)
-		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L) != CURLE_OK;
-	else if (s != NULL || strcmp(method, "POST") == 0) {
-		if (s == NULL)		/* not curl's form type */
-			header_add(req, "Content-Type:");
-		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
-		    (long)(s != NULL ? strlen(s) : 0)) != CURLE_OK;
-		rc |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS,
-		    s != NULL ? s : "") != CURLE_OK;
+	if (body != NULL && (s = json_dumps(body,
+	    JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+		req->fail = "cannot encode the request body";
+		return req;
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
-	    strcmp(method, "HEAD") != 0)
-		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) !=
-		    CURLE_OK;
-	rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers) !=
-	    CURLE_OK;
+	rc = evbuffer_add_printf(req->out, "%s %s%s HTTP/1.1\r\n"
+	    "Host: docker\r\nUser-Agent: berthd\r\nConnection: close\r\n",
+	    method, versioned ? "/v" DOCKER_API_VERSION : "", path);
+	if (rc != -1 && s != NULL)
+		rc = evbuffer_add_printf(req->out, "Content-Type: "
+		    "application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		    strlen(s), s);
+	else if (rc != -1 && strcmp(method, "POST") == 0)
+		rc = evbuffer_add_printf(req->out,
+		    "Content-Length: 0\r\n\r\n");
+	else if (rc != -1)
+		rc = evbuffer_add_printf(req->out, "\r\n");
+	if (rc == -1)
+		fatalx("evbuffer_add_printf: out of memory");
 	free(s);
-	return rc ? -1 : 0;
-}
-
-/* Why the transfer failed, or NULL. */
-static const char *
-transport_error(struct docker_stream *req, CURLcode res)
-{
-	long	oserr = 0;
-
-	if (req->fail != NULL)
-		return req->fail;
-	if (res == CURLE_OK)
-		return NULL;
-	if (res == CURLE_COULDNT_CONNECT &&
-	    curl_easy_getinfo(req->easy, CURLINFO_OS_ERRNO, &oserr) ==
-	    CURLE_OK && oserr != 0)
-		snprintf(req->errmsg, sizeof req->errmsg, "%s: %s",
-		    curl_easy_strerror(res), strerror((int)oserr));
-	else if (req->errbuf[0] != '\0')
-		snprintf(req->errmsg, sizeof req->errmsg, "%s", req->errbuf);
-	else
-		snprintf(req->errmsg, sizeof req->errmsg, "%s",
-		    curl_easy_strerror(res));
-	return req->errmsg;
+	return req;
 }
 
 static void
@@ -319,24 +253,19 @@ stream_error(struct docker_stream *req, long status)
 	return req->errmsg;
 }
 
-/* The one callback of a finished request, then free it. */
+/* The one callback of a finished request (err: why it failed, or
+ * NULL), then free it.  The callback may do anything, shut down too:
+ * the request is off every list by then. */
 static void
-finish(struct docker_stream *req, CURLcode res)
+finish(struct docker_stream *req, const char *err)
 {
-	const char	*err;
-	long		 status = 0;
+	long	status = err == NULL ? req->resp.status : 0;
 
 	req_detach(req);
 	if (req->cancelled) {
 		req_free(req);
 		return;
 	}
-	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
-	if ((err = transport_error(req, res)) != NULL)
-		status = 0;
-	/* The callback may shut curl down: let go of it first. */
-	curl_easy_cleanup(req->easy);
-	req->easy = NULL;
 	req->ending = 1;
 	if (req->data_cb == NULL)
 		reply(req, status, err);
@@ -348,117 +277,140 @@ finish(struct docker_stream *req, CURLcode res)
 	req_free(req);
 }
 
-/* Finished transfers.  A callback may shut down: check multi each time. */
-static void
-collect(void)
+static const char *
+sys_error(struct docker_stream *req, const char *what, int error)
 {
-	CURLMsg	*msg;
-	CURLcode res;
-	char	*priv;
-	int	 left;
-
-	while (multi != NULL &&
-	    (msg = curl_multi_info_read(multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		res = msg->data.result;
-		priv = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-		if (priv != NULL)
-			finish((struct docker_stream *)(void *)priv, res);
-	}
+	snprintf(req->errmsg, sizeof req->errmsg, "%s %s: %s", what,
+	    sockpath, strerror(error));
+	return req->errmsg;
 }
 
+/* Read what came and pass it through http1.c; then end the request
+ * if it is complete, failed, cancelled, or the client was shut down
+ * from its data_cb. */
 static void
-drive(curl_socket_t fd, int flags)
+read_cb(struct bufferevent *bev, void *arg)
 {
-	CURLMcode	rc;
-	int		running;
+	struct docker_stream	*req = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v;
+	ssize_t			 n = 0;
 
-	in_curl++;
-	rc = curl_multi_socket_action(multi, fd, flags, &running);
-	in_curl--;
-	if (rc != CURLM_OK)
-		log_warnx("docker: curl_multi_socket_action: %s",
-		    curl_multi_strerror(rc));
-	if (dying) {
+	while (evbuffer_get_length(in) > 0 && req->resp.st != H1_DONE &&
+	    !req->cancelled && req->fail == NULL && !dying) {
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		if ((n = http1_feed(&req->resp, v.iov_base, v.iov_len,
+		    body_cb, req)) == -1)
+			break;
+		evbuffer_drain(in, (size_t)n);
+	}
+	if (dying)
 		docker_shutdown();
-		return;
+	else if (req->cancelled)
+		req_destroy(req);
+	else if (req->fail != NULL)
+		finish(req, req->fail);
+	else if (n == -1) {
+		snprintf(req->errmsg, sizeof req->errmsg,
+		    "bad answer from the engine: %s", req->resp.err);
+		finish(req, req->errmsg);
+	} else if (req->resp.st == H1_DONE)
+		finish(req, NULL);
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct docker_stream	*req = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_ERROR)
+		finish(req, sys_error(req, "connection to",
+		    EVUTIL_SOCKET_ERROR()));
+	else if (what & BEV_EVENT_EOF) {
+		if (http1_eof(&req->resp) == 0)
+			finish(req, NULL);
+		else
+			finish(req, "the engine closed the connection "
+			    "before the answer was complete");
 	}
-	collect();
 }
 
 static void
-sock_event(evutil_socket_t fd, short events, void *arg)
+timeout_cb(evutil_socket_t fd, short events, void *arg)
 {
-	int	flags = 0;
+	struct docker_stream	*req = arg;
 
-	(void)arg;
-	if (events & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (events & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	drive(fd, flags);
-}
-
-static void
-timer_event(evutil_socket_t fd, short events, void *arg)
-{
 	(void)fd;
 	(void)events;
-	(void)arg;
-	drive(CURL_SOCKET_TIMEOUT, 0);
+	snprintf(req->errmsg, sizeof req->errmsg,
+	    "the engine did not answer: timed out after %ld ms",
+	    req->timeout_ms);
+	finish(req, req->errmsg);
 }
 
-/* curl wants a socket watched (or no longer): one event per socket. */
+/* A non-blocking connection to the engine; -1 with errno. */
 static int
-sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
+engine_connect(void)
 {
-	struct event	*ev = sockp;
-	short		 flags = EV_PERSIST;
+	struct sockaddr_un	sun;
+	int			fd, saved;
 
-	(void)easy;
-	(void)userp;
-	if (what == CURL_POLL_REMOVE) {
-		if (ev != NULL)
-			event_free(ev);
-		return 0;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(sockpath) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	if (what & CURL_POLL_IN)
-		flags |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		flags |= EV_WRITE;
-	if (ev == NULL) {
-		if ((ev = event_new(base, fd, flags, sock_event, NULL)) == NULL)
-			fatalx("event_new failed");
-		curl_multi_assign(multi, fd, ev);
-	} else {
-		event_del(ev);
-		event_assign(ev, base, fd, flags, sock_event, NULL);
+	memcpy(sun.sun_path, sockpath, strlen(sockpath) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	/* A Unix socket connects at once or not at all (EAGAIN: the
+	 * engine's backlog is full). */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
 	}
-	event_add(ev, NULL);
-	return 0;
+	return fd;
 }
 
-/* curl wants to be woken up in timeout_ms (-1: never). */
-static int
-timer_cb(CURLM *m, long timeout_ms, void *userp)
+static void
+docker_start(struct docker_stream *req)
 {
 	struct timeval	tv;
+	int		fd;
 
-	(void)m;
-	(void)userp;
-	if (timeout_ms < 0) {
-		evtimer_del(timer_ev);
-		return 0;
+	if (req->fail != NULL) {
+		finish(req, req->fail);
+		return;
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(timer_ev, &tv);
-	return 0;
+	if ((fd = engine_connect()) == -1) {
+		finish(req, sys_error(req, "cannot connect to", errno));
+		return;
+	}
+	if ((req->bev = bufferevent_socket_new(base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("bufferevent_socket_new failed");
+	bufferevent_setcb(req->bev, read_cb, NULL, event_cb, req);
+	if (bufferevent_write_buffer(req->bev, req->out) == -1 ||
+	    bufferevent_enable(req->bev, EV_READ | EV_WRITE) == -1)
+		fatalx("bufferevent: cannot queue the request");
+	evbuffer_free(req->out);
+	req->out = NULL;
+	if (req->timeout_ms > 0) {
+		if ((req->timer = evtimer_new(base, timeout_cb, req)) == NULL)
+			fatalx("evtimer_new failed");
+		tv.tv_sec = req->timeout_ms / 1000;
+		tv.tv_usec = (req->timeout_ms % 1000) * 1000;
+		evtimer_add(req->timer, &tv);
+	}
 }
 
-/* Start what waits and free what was cancelled, outside curl. */
+/* Start what waits and free what was cancelled. */
 static void
 kick_event(evutil_socket_t fd, short events, void *arg)
 {
@@ -478,25 +430,6 @@ kick_event(evutil_socket_t fd, short events, void *arg)
 }
 
 static void
-docker_start(struct docker_stream *req)
-{
-	CURLMcode	rc;
-
-	if (req->fail != NULL) {
-		finish(req, CURLE_FAILED_INIT);
-		return;
-	}
-	if ((rc = curl_multi_add_handle(multi, req->easy)) != CURLM_OK) {
-		log_warnx("docker: curl_multi_add_handle: %s",
-		    curl_multi_strerror(rc));
-		req->fail = "cannot start the request";
-		finish(req, CURLE_FAILED_INIT);
-		return;
-	}
-	req->added = 1;
-}
-
-static void
 todo_push(struct docker_stream *req)
 {
 	if (!req->queued) {
@@ -509,31 +442,11 @@ todo_push(struct docker_stream *req)
 int
 docker_init(struct event_base *evb, const char *socket_path)
 {
-	if (multi != NULL) {
+	if (base != NULL) {
 		log_warnx("docker: already initialised");
 		return -1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_warnx("docker: curl_global_init failed");
-		return -1;
-	}
-	if ((multi = curl_multi_init()) == NULL) {
-		log_warnx("docker: curl_multi_init failed");
-		curl_global_cleanup();
-		return -1;
-	}
-	if (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, sock_cb) !=
-	    CURLM_OK ||
-	    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb) !=
-	    CURLM_OK) {
-		log_warnx("docker: curl_multi_setopt failed");
-		curl_multi_cleanup(multi);
-		multi = NULL;
-		curl_global_cleanup();
-		return -1;
-	}
-	if ((timer_ev = evtimer_new(evb, timer_event, NULL)) == NULL ||
-	    (kick_ev = event_new(evb, -1, 0, kick_event, NULL)) == NULL)
+	if ((kick_ev = event_new(evb, -1, 0, kick_event, NULL)) == NULL)
 		fatalx("event_new failed");
 	base = evb;
 	sockpath = xstrdup(socket_path);
@@ -546,27 +459,21 @@ docker_shutdown(void)
 {
 	struct docker_stream	*req;
 
-	if (multi == NULL)
+	if (base == NULL)
 		return;
-	if (in_curl > 0) {
-		/* From data_cb: stop every transfer, finish in drive(). */
+	if (in_data != NULL) {
+		/* From a data_cb: read_cb finishes the job. */
 		dying = 1;
-		TAILQ_FOREACH(req, &all, entry)
-			req->cancelled = 1;
 		return;
 	}
 	while ((req = TAILQ_FIRST(&all)) != NULL)
 		req_destroy(req);
-	curl_multi_cleanup(multi);
-	multi = NULL;
-	event_free(timer_ev);
 	event_free(kick_ev);
-	timer_ev = kick_ev = NULL;
+	kick_ev = NULL;
 	free(sockpath);
 	sockpath = NULL;
 	base = NULL;
 	dying = 0;
-	curl_global_cleanup();
 }
 
 static void
@@ -576,7 +483,7 @@ call_start(const char *method, const char *path, json_t *body,
 	struct docker_stream	*req;
 	struct docker_reply	 r;
 
-	if (multi == NULL || dying) {
+	if (base == NULL || dying) {
 		json_decref(body);
 		memset(&r, 0, sizeof r);
 		r.raw = "";
@@ -584,18 +491,11 @@ call_start(const char *method, const char *path, json_t *body,
 		cb(&r, arg);
 		return;
 	}
-	req = req_new(path, versioned);
+	req = req_new(method, path, versioned, body);
+	json_decref(body);
 	req->cb = cb;
 	req->arg = arg;
-	if (timeout_ms <= 0)
-		timeout_ms = DOCKER_TIMEOUT_MS;
-	if (req_method(req, method, body) == -1 ||
-	    curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, timeout_ms) !=
-	    CURLE_OK) {
-		if (req->fail == NULL)
-			req->fail = "cannot set up the request";
-	}
-	json_decref(body);
+	req->timeout_ms = timeout_ms > 0 ? timeout_ms : DOCKER_TIMEOUT_MS;
 	log_debug("docker: %s %s", method, path);
 	todo_push(req);
 }
@@ -609,7 +509,9 @@ docker_call(const char *method, const char *path, json_t *body,
 
 /*
  * Before docker_init or after docker_shutdown, end_cb runs at once and
- * the result is NULL (which docker_stream_cancel accepts).
+ * the result is NULL (which docker_stream_cancel accepts).  A stream
+ * has no deadline: the engine's socket is local, and /events is quiet
+ * for as long as nothing happens.
  */
 struct docker_stream *
 docker_stream(const char *path, docker_data_cb data_cb,
@@ -617,16 +519,14 @@ docker_stream(const char *path, docker_data_cb data_cb,
 {
 	struct docker_stream	*req;
 
-	if (multi == NULL || dying) {
+	if (base == NULL || dying) {
 		end_cb(0, "the engine client is not running", arg);
 		return NULL;
 	}
-	req = req_new(path, 1);
+	req = req_new("GET", path, 1, NULL);
 	req->data_cb = data_cb;
 	req->end_cb = end_cb;
 	req->arg = arg;
-	if (req_method(req, "GET", NULL) == -1)
-		req->fail = "cannot set up the request";
 	log_debug("docker: stream %s", path);
 	todo_push(req);
 	return req;
@@ -638,33 +538,35 @@ docker_stream_cancel(struct docker_stream *s)
 {
 	if (s == NULL || s->ending || s->cancelled)
 		return;
-	if (in_curl == 0) {
+	if (s != in_data) {
 		req_destroy(s);
 		return;
 	}
-	/* Inside curl: write_cb stops it, the kick event frees it. */
+	/* Its own data_cb: read_cb frees it once that returns. */
 	s->cancelled = 1;
-	todo_push(s);
 }
 
+/* Percent-escape all but RFC 3986's unreserved characters. */
 char *
 docker_escape(const char *s)
 {
-	char	*e, *out;
-#if LIBCURL_VERSION_NUM >= 0x075200
-	e = curl_easy_escape(NULL, s, 0);
-#else
-	CURL	*h;
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*out, *o;
 
-	if ((h = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	e = curl_easy_escape(h, s, 0);
-	curl_easy_cleanup(h);
-#endif
-	if (e == NULL)
-		fatalx("curl_easy_escape: out of memory");
-	out = xstrdup(e);
-	curl_free(e);
+	o = out = xreallocarray(NULL, strlen(s) + 1, 3);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~')
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
 	return out;
 }
 

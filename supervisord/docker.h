@@ -1,8 +1,9 @@
 /*
- * The Docker Engine client of berthd: HTTP over the engine's Unix
- * socket with libcurl's multi interface driven by the libevent loop, so
- * no call ever blocks the supervisor.  Paths are given without the
- * version prefix; every request goes to /v1.41.
+ * The Docker Engine client of berthd: HTTP/1.1 over the engine's Unix
+ * socket, driven by the libevent loop, so no call ever blocks the
+ * supervisor.  Paths are given without the version prefix; every
+ * request goes to /v1.41.  The process must ignore SIGPIPE (berthd
+ * does): an engine that hangs up mid-request is an error, not a death.
  */
 #ifndef BERTH_DOCKER_H
 #define BERTH_DOCKER_H

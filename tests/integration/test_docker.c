@@ -70,6 +70,7 @@ start(const char *sock)
 {
 	struct timeval	tv = { WATCHDOG_S, 0 };
 
+	signal(SIGPIPE, SIG_IGN);	/* as berthd: see docker.h */
 	cr_assert_not_null(base = event_base_new());
 	cr_assert_eq(docker_init(base, sock), 0, "docker_init failed");
 	watchdog = evtimer_new(base, watchdog_cb, NULL);
