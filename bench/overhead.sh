@@ -122,10 +122,14 @@ EOF
 }
 
 # berthd runs as a copy named berth-bench: a broad `pkill berthd`
-# elsewhere on a shared machine ended a measurement once.
+# elsewhere on a shared machine ended a measurement once.  Its worker
+# programs go beside it, where it looks first.
 start_berthd() {
 	cp "$build/berthd" "$dir/berth-bench"
-	chmod 0755 "$dir/berth-bench"
+	cp "$build"/berth-gateway "$build"/berth-scheduler \
+	    "$build"/berth-healthmon "$build"/berth-statswriter \
+	    "$build"/berth-logstreamer "$dir"/
+	chmod 0755 "$dir"/berth-*
 	"$dir/berth-bench" -f -c "$dir/berth.conf" >"$dir/berthd.log" 2>&1 &
 	bpid=$!
 	i=0

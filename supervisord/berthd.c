@@ -1,6 +1,6 @@
 /*
- * berthd: the entry point.  Without -W it is the privileged supervisor;
- * with -W NAME it is one of its workers, exec'd by proc.c.
+ * berthd: the entry point of the privileged supervisor.  Its workers
+ * are programs of their own (workers/main.c), which it starts.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -48,10 +48,6 @@ main(int argc, char *argv[])
 	};
 	const char	*config_path = NULL;
 	int		 ch, foreground = 0, debug = 0, checkonly = 0;
-
-	/* A worker: proc.c exec'd us as "berthd: NAME -W NAME ...". */
-	if (argc >= 3 && strcmp(argv[1], "-W") == 0)
-		proc_child_main(argv[2], argc - 3, argv + 3);
 
 	while ((ch = getopt_long(argc, argv, "c:dfnV", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -14,8 +14,6 @@
 struct event;
 struct event_base;
 struct chan;
-struct worker_ops;
-struct sandbox_policy;
 struct wproc;
 
 /* ------------------------------------------------------------ workers.c */
@@ -24,12 +22,14 @@ struct wproc;
 #define WF_LISTENER	0x02	/* fd 4: the HTTP listening socket */
 #define WF_SPOOL	0x04	/* fd 4: the spool directory */
 
-/* One row per worker: adding a worker is adding a row and a folder. */
+/* One row per worker: adding a worker is adding a row, a folder and a
+ * program.  Each worker is its own program (berth-NAME, built from
+ * workers/main.c), so that it maps only the libraries it uses and
+ * berthd maps none of the workers' (libpq above all). */
 struct worker_def {
 	enum peer_id			 id;
 	const char			*name;
-	const struct worker_ops		*ops;
-	const struct sandbox_policy	*policy;
+	const char			*program;	/* in env->libexec_dir */
 	int				 flags;
 	/* secret configuration keys this worker may see */
 	const char *const		*secrets;
@@ -39,7 +39,6 @@ struct worker_def {
 };
 
 extern const struct worker_def	worker_defs[NWORKERS];
-const struct worker_def	*worker_def_by_name(const char *);
 
 /* ------------------------------------------------------------ supervise.c */
 
@@ -79,8 +78,6 @@ void		 supervise_policy(struct backoff_policy *);
 /* ------------------------------------------------------------ proc.c */
 
 int	 proc_spawn(struct wproc *);
-void	 proc_child_main(const char *name, int argc, char **argv)
-	    __attribute__((noreturn));
 void	 proc_send_config(struct wproc *);
 
 /* ------------------------------------------------------------ router.c */
@@ -210,7 +207,7 @@ struct berthd {
 	struct event_base	*base;
 	struct berth_config	 cfg;
 	const char		*config_path;
-	const char		*self_exe;	/* for fork+exec of workers */
+	char			*libexec_dir;	/* the worker programs */
 	int			 foreground;
 	int			 privileged;	/* running as root */
 	uid_t			 worker_uid;

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <event2/util.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
@@ -380,16 +381,47 @@ signals_free(void)
 
 /* ------------------------------------------------------------ main */
 
+/*
+ * The worker programs: beside berthd's own binary when they are there
+ * (a build tree, or a copy), else in BERTH_LIBEXECDIR where make
+ * install puts them.  All of them, executable, or berthd does not
+ * start: a missing worker is an installation error, not a restart
+ * loop.
+ */
+/* The first worker program missing (not executable) in dir, or NULL. */
 static const char *
-self_exe(void)
+missing_worker(const char *dir)
 {
-	static char	path[4096];
-	ssize_t		n;
+	char	path[PATH_MAX + 64];
+	int	i;
 
-	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) == -1)
+	for (i = 0; i < NWORKERS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+		    worker_defs[i].program);
+		if (access(path, X_OK) == -1)
+			return worker_defs[i].program;
+	}
+	return NULL;
+}
+
+static char *
+find_workers(void)
+{
+	char		 self[PATH_MAX], *slash;
+	const char	*beside, *installed;
+	ssize_t		 n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
 		fatal("readlink /proc/self/exe");
-	path[n] = '\0';
-	return path;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	if ((beside = missing_worker(self)) == NULL)
+		return xstrdup(self);
+	if ((installed = missing_worker(BERTH_LIBEXECDIR)) == NULL)
+		return xstrdup(BERTH_LIBEXECDIR);
+	fatalx("cannot find the worker programs: no %s beside berthd in %s, "
+	    "no %s in %s", beside, self, installed, BERTH_LIBEXECDIR);
 }
 
 /* The statswriter keeps about 8 files open per running container (its
@@ -425,7 +457,7 @@ setup(const char *config_path, int foreground, int debug)
 	if (env->cfg.unconfined)
 		log_warnx("UNCONFINED: workers run without seccomp and "
 		    "chroot (server.unconfined is set)");
-	env->self_exe = self_exe();
+	env->libexec_dir = find_workers();
 	raise_nofile();
 	resolve_user();
 	make_dirs();

@@ -1,17 +1,14 @@
 /*
- * Process mechanics, all of them, in one place.  berthd spawns each
- * worker with fork+exec of its own binary (a fresh address space), as
- * "berthd: NAME -W NAME ...", with exactly these descriptors:
+ * Starting workers: berthd spawns each with fork+exec of its program
+ * (berth-NAME in env->libexec_dir), titled "berthd: NAME", with exactly
+ * these descriptors:
  *   0 /dev/null, 1 and 2 berthd's (or a pipe berthd relays to syslog),
  *   3 the IPC socket, 4 the HTTP listener (gateway) or the spool
  *   directory (statswriter).
- * The child then confines itself in this order: descriptors closed,
- * signals reset, loop and channel set up, the job's own opens, chroot,
- * groups and uids dropped (and verified), rlimits, no-new-privs, the
- * seccomp filter; only then does the worker's code run.
+ * The arguments carry what the worker table says of its confinement
+ * (-r: chroot there, -x: fd 4 is given, -u/-g: the ids to drop to);
+ * the program confines itself (workers/confine.c) before it runs.
  */
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -19,7 +16,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +27,7 @@
 #include "chan.h"
 #include "codec.h"
 #include "log.h"
-#include "sandbox.h"
 #include "util.h"
-#include "worker.h"
 #include "xmalloc.h"
 
 #define IPC_FD		3
@@ -71,6 +66,7 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 {
 	const struct worker_def	*def = wp->def;
 	char			*argv[16], title[64], uid[16], gid[16];
+	char			 path[PATH_MAX];
 	char			*envp[8];
 	const char		*keep[] = { "UBSAN_OPTIONS", NULL };
 	sigset_t		 all;
@@ -96,11 +92,13 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 	snprintf(uid, sizeof(uid), "%u", (unsigned)env->worker_uid);
 	snprintf(gid, sizeof(gid), "%u", (unsigned)env->worker_gid);
 	argv[a++] = title;
-	argv[a++] = "-W";
-	argv[a++] = (char *)def->name;
 	argv[a++] = "-u"; argv[a++] = uid;
 	argv[a++] = "-g"; argv[a++] = gid;
-	argv[a++] = "-r"; argv[a++] = env->empty_dir;
+	if (def->flags & WF_CHROOT) {
+		argv[a++] = "-r"; argv[a++] = env->empty_dir;
+	}
+	if (xfd != -1)
+		argv[a++] = "-x";
 	argv[a++] = "-l"; argv[a++] = env->cfg.log_level;
 	if (env->cfg.unconfined)
 		argv[a++] = "-U";
@@ -122,7 +120,9 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 	    getenv("ASAN_OPTIONS") ? ":" : "");
 #endif
 	envp[e] = NULL;
-	execve(env->self_exe, argv, envp);
+	snprintf(path, sizeof(path), "%s/%s", env->libexec_dir, def->program);
+	execve(path, argv, envp);
+	dprintf(2, "berthd: cannot run %s: %s\n", path, strerror(errno));
 	_exit(127);
 }
 
@@ -272,117 +272,4 @@ parent_on_close(struct chan *c, const char *reason, void *arg)
 	router_worker_gone(wp);
 	chan_free(wp->chan);
 	wp->chan = NULL;
-}
-
-/* ------------------------------------------------------------ child side */
-
-struct child_opts {
-	uid_t		 uid;
-	gid_t		 gid;
-	const char	*root;
-	const char	*level;
-	int		 unconfined;
-	int		 trap;
-};
-
-static void
-child_opts(int argc, char **argv, struct child_opts *o)
-{
-	int	i;
-
-	memset(o, 0, sizeof(*o));
-	o->level = "info";
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-U") == 0)
-			o->unconfined = 1;
-		else if (strcmp(argv[i], "-T") == 0)
-			o->trap = 1;
-		else if (i + 1 >= argc)
-			fatalx("worker: bad arguments");
-		else if (strcmp(argv[i], "-u") == 0)
-			o->uid = (uid_t)strtoul(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "-g") == 0)
-			o->gid = (gid_t)strtoul(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "-r") == 0)
-			o->root = argv[++i];
-		else if (strcmp(argv[i], "-l") == 0)
-			o->level = argv[++i];
-		else
-			fatalx("worker: unknown argument %s", argv[i]);
-	}
-}
-
-static void
-drop_privileges(const struct worker_def *def, const struct child_opts *o)
-{
-	uid_t	ru, eu, su;
-	gid_t	rg, eg, sg;
-
-	if (getuid() != 0)
-		return;	/* berthd is unprivileged: keep its uid */
-	if ((def->flags & WF_CHROOT) && o->root != NULL) {
-		if (chroot(o->root) == -1)
-			fatal("chroot %s", o->root);
-		if (chdir("/") == -1)
-			fatal("chdir /");
-	}
-	if (setgroups(1, &o->gid) == -1 ||
-	    setresgid(o->gid, o->gid, o->gid) == -1 ||
-	    setresuid(o->uid, o->uid, o->uid) == -1)
-		fatal("cannot drop privileges to %u:%u", (unsigned)o->uid,
-		    (unsigned)o->gid);
-	if (getresgid(&rg, &eg, &sg) == -1 || getresuid(&ru, &eu, &su) == -1 ||
-	    rg != o->gid || eg != o->gid || sg != o->gid ||
-	    ru != o->uid || eu != o->uid || su != o->uid)
-		fatalx("privileges were not dropped");
-	if (setuid(0) != -1)
-		fatalx("could regain root after dropping it");
-}
-
-static void
-set_limits(void)
-{
-	struct rlimit	zero = { 0, 0 };
-
-	/* No new processes, no core files with secrets in them. */
-	if (setrlimit(RLIMIT_NPROC, &zero) == -1)
-		fatal("setrlimit RLIMIT_NPROC");
-	if (setrlimit(RLIMIT_CORE, &zero) == -1)
-		fatal("setrlimit RLIMIT_CORE");
-}
-
-void
-proc_child_main(const char *name, int argc, char **argv)
-{
-	const struct worker_def	*def;
-	struct child_opts	 o;
-	struct worker		*w;
-	enum log_level		 lvl = LOG_LVL_INFO;
-	int			 xfd;
-
-	child_opts(argc, argv, &o);
-	log_parse_level(o.level, &lvl);
-	log_init(name, 1, lvl);
-	if ((def = worker_def_by_name(name)) == NULL)
-		fatalx("unknown worker %s", name);
-	log_setident(def->name);
-	prctl(PR_SET_NAME, def->name, 0, 0, 0);
-	xfd = (def->flags & (WF_LISTENER | WF_SPOOL)) ? EXTRA_FD : -1;
-	close_from(xfd != -1 ? EXTRA_FD + 1 : IPC_FD + 1);
-	w = xcalloc(1, sizeof(*w));
-	worker_setup(w, def->name, def->id, def->ops, IPC_FD, xfd);
-	if (def->ops->init != NULL)
-		def->ops->init(w);
-	if (o.unconfined) {
-		log_warnx("UNCONFINED: running without chroot, uid drop and "
-		    "seccomp");
-		worker_run(w);
-	}
-	drop_privileges(def, &o);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	set_limits();
-	if (sandbox_apply(def->policy, o.trap) == -1)
-		fatalx("cannot load the seccomp filter; refusing to run "
-		    "unconfined");
-	worker_run(w);
 }

@@ -1,9 +1,9 @@
 /*
  * The worker side of berth: what every confined worker shares (its
  * channel to berthd, configuration, request/reply matching) and the
- * entry points each worker folder supplies.  Process mechanics (fork,
- * exec, chroot, uid drop, seccomp) are not here: supervisord/proc.c
- * does them before a worker's code runs.
+ * entry points each worker folder supplies.  Confinement (chroot, uid
+ * drop, seccomp) is confine.c's, before a worker's code runs; fork and
+ * exec are berthd's (supervisord/proc.c).
  */
 #ifndef BERTH_WORKER_H
 #define BERTH_WORKER_H
@@ -69,7 +69,12 @@ void	 worker_reply_error(struct worker *, const struct msg *req,
 	    const char *code, const char *message);
 void	 worker_exit(struct worker *) __attribute__((noreturn));
 
-/* Run by supervisord/proc.c in the exec'd worker once it is confined. */
+/* A worker program's whole life (confine.c): confine itself as its
+ * arguments from berthd say, then run.  Never returns. */
+void	 worker_main(enum peer_id, const char *name, const struct worker_ops *,
+	    const struct sandbox_policy *, int argc, char **argv)
+	    __attribute__((noreturn));
+/* Run by worker_main once the worker is confined. */
 void	 worker_run(struct worker *) __attribute__((noreturn));
 /* Set up loop and channel before confinement (signals, fd 3). */
 void	 worker_setup(struct worker *, const char *name, enum peer_id id,

@@ -101,17 +101,21 @@ log_contains(struct berthd_run *r, const char *needle)
 	return found;
 }
 
-/* The binary is copied into the state directory so that a run as
- * another user can execute it wherever the build tree lives. */
+/* The binaries (berthd and its worker programs, which it finds beside
+ * itself) are copied into the state directory so that a run as another
+ * user can execute them wherever the build tree lives. */
 static void
 copy_binary(struct berthd_run *r)
 {
-	char	cmd[512];
+	char	cmd[1024];
 
 	snprintf(r->exe, sizeof(r->exe), "%s/berthd", r->dir);
-	snprintf(cmd, sizeof(cmd), "cp %s/berthd %s && chmod 755 %s",
-	    BERTH_BUILDDIR, r->exe, r->exe);
-	cr_assert_eq(system(cmd), 0, "cannot copy berthd");
+	snprintf(cmd, sizeof(cmd), "cp %s/berthd %s/berth-gateway "
+	    "%s/berth-scheduler %s/berth-healthmon %s/berth-statswriter "
+	    "%s/berth-logstreamer %s/ && chmod 755 %s/berth*",
+	    BERTH_BUILDDIR, BERTH_BUILDDIR, BERTH_BUILDDIR, BERTH_BUILDDIR,
+	    BERTH_BUILDDIR, BERTH_BUILDDIR, r->dir, r->dir);
+	cr_assert_eq(system(cmd), 0, "cannot copy berthd and its workers");
 }
 
 static void
@@ -130,8 +134,7 @@ write_config(struct berthd_run *r, const char *extra)
 }
 
 void
-harness_spawn(struct berthd_run *r, const char *extra_ini,
-    const char *const *envv, uid_t uid)
+harness_prepare(struct berthd_run *r, const char *extra_ini)
 {
 	memset(r, 0, sizeof(*r));
 	strcpy(r->dir, "/tmp/berth-it-XXXXXX");
@@ -140,12 +143,25 @@ harness_spawn(struct berthd_run *r, const char *extra_ini,
 	r->port = harness_free_port();
 	write_config(r, extra_ini);
 	copy_binary(r);
+}
+
+void
+harness_exec(struct berthd_run *r, const char *const *envv, uid_t uid)
+{
 	if (uid != (uid_t)-1)
 		cr_assert_eq(chown(r->dir, uid, (gid_t)-1), 0);
 	r->pid = fork();
 	cr_assert_neq(r->pid, -1);
 	if (r->pid == 0)
 		exec_berthd(r, envv, uid);
+}
+
+void
+harness_spawn(struct berthd_run *r, const char *extra_ini,
+    const char *const *envv, uid_t uid)
+{
+	harness_prepare(r, extra_ini);
+	harness_exec(r, envv, uid);
 }
 
 static void

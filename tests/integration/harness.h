@@ -32,6 +32,10 @@ void	 harness_start(struct berthd_run *, const char *extra_ini,
  * component such as the Docker Engine may be down on purpose). */
 void	 harness_start_unready(struct berthd_run *, const char *extra_ini,
 	    const char *const *env, uid_t uid);
+/* harness_spawn in two steps: the directory, configuration and copied
+ * binaries; then berthd started on them. */
+void	 harness_prepare(struct berthd_run *, const char *extra_ini);
+void	 harness_exec(struct berthd_run *, const char *const *envv, uid_t);
 /* Start without waiting for readiness. */
 void	 harness_spawn(struct berthd_run *, const char *extra_ini,
 	    const char *const *env, uid_t uid);

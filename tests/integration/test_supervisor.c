@@ -116,6 +116,73 @@ Test(supervisor, every_worker_is_confined)
 	}
 }
 
+/* Whether the process maps a shared library whose name has lib in it. */
+static int
+maps_library(pid_t pid, const char *lib)
+{
+	char	 path[64], *maps;
+	int	 found;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	cr_assert_not_null(maps = read_file(path));
+	found = strstr(maps, lib) != NULL;
+	free(maps);
+	return found;
+}
+
+/* Each worker runs its own program, and only the statswriter maps
+ * libpq; nothing maps libcurl.  This is what keeps berth's resident
+ * memory small (bench/RESULTS.md) and the privileged process free of
+ * TLS, Kerberos and LDAP code. */
+Test(supervisor, every_worker_is_its_own_program)
+{
+	char	 path[64], exe[512], want[512];
+	ssize_t	 n;
+	pid_t	 pid;
+	size_t	 i;
+
+	harness_start(&run, NULL, NULL, (uid_t)-1);
+	cr_expect(!maps_library(run.pid, "libpq.so"), "berthd maps libpq");
+	cr_expect(!maps_library(run.pid, "libcurl"), "berthd maps libcurl");
+	for (i = 0; i < NNAMES; i++) {
+		pid = harness_worker_pid(&run, names[i]);
+		cr_assert_gt(pid, 0, "%s not running", names[i]);
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		cr_assert_gt(n = readlink(path, exe, sizeof(exe) - 1), 0);
+		exe[n] = '\0';
+		snprintf(want, sizeof(want), "%s/berth-%s", run.dir, names[i]);
+		cr_expect_str_eq(exe, want, "%s's program", names[i]);
+		cr_expect_eq(maps_library(pid, "libpq.so"),
+		    strcmp(names[i], "statswriter") == 0, "%s and libpq",
+		    names[i]);
+		cr_expect(!maps_library(pid, "libcurl"), "%s maps libcurl",
+		    names[i]);
+	}
+}
+
+/* With a worker program missing beside berthd (and none installed),
+ * berthd refuses to start and names what it looked for. */
+Test(supervisor, missing_worker_program_stops_berthd)
+{
+	char	 path[512];
+	int	 status;
+
+	snprintf(path, sizeof(path), "%s/berth-logstreamer", BERTH_LIBEXECDIR);
+	cr_assert_neq(access(path, X_OK), 0, "an installed berth in %s "
+	    "would stand in for the missing program", BERTH_LIBEXECDIR);
+	harness_prepare(&run, NULL);
+	snprintf(path, sizeof(path), "%s/berth-logstreamer", run.dir);
+	cr_assert_eq(unlink(path), 0);
+	harness_exec(&run, NULL, (uid_t)-1);
+	status = harness_stop(&run, 0, 5000);
+	cr_assert_neq(status, -1, "berthd did not exit");
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+	    "exit status 0x%x", status);
+	cr_expect(log_contains(&run, "worker program"), "log: %s",
+	    read_file(run.log));
+	cr_expect(log_contains(&run, "berth-logstreamer"));
+}
+
 Test(supervisor, sigkill_of_each_worker_is_restarted)
 {
 	const struct worker_status	*ws;

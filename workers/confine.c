@@ -1,0 +1,142 @@
+/*
+ * The first thing every worker program does: confine itself, then run
+ * the worker.  berthd (supervisord/proc.c) exec'd it with exactly these
+ * descriptors: 0 /dev/null, 1 and 2 berthd's (or a pipe to syslog),
+ * 3 the IPC socket, and with -x also 4, the HTTP listener (gateway) or
+ * the spool directory (statswriter).  The order: descriptors closed,
+ * signals reset, loop and channel set up, the job's own opens, chroot
+ * (-r), groups and uids dropped (and verified), rlimits, no-new-privs,
+ * the seccomp filter; only then does the worker's code run.
+ *
+ * What to do comes from berthd's worker table, as arguments: a worker
+ * program is started by berthd only (it needs fd 3).
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+#include "util.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+#define IPC_FD		3
+#define EXTRA_FD	4
+
+struct child_opts {
+	uid_t		 uid;
+	gid_t		 gid;
+	const char	*root;		/* chroot here, if set */
+	const char	*level;
+	int		 extra;		/* fd 4 is ours */
+	int		 unconfined;
+	int		 trap;
+};
+
+static void
+child_opts(int argc, char **argv, struct child_opts *o)
+{
+	int	i;
+
+	memset(o, 0, sizeof(*o));
+	o->level = "info";
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-U") == 0)
+			o->unconfined = 1;
+		else if (strcmp(argv[i], "-T") == 0)
+			o->trap = 1;
+		else if (strcmp(argv[i], "-x") == 0)
+			o->extra = 1;
+		else if (i + 1 >= argc)
+			fatalx("worker: bad arguments");
+		else if (strcmp(argv[i], "-u") == 0)
+			o->uid = (uid_t)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-g") == 0)
+			o->gid = (gid_t)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-r") == 0)
+			o->root = argv[++i];
+		else if (strcmp(argv[i], "-l") == 0)
+			o->level = argv[++i];
+		else
+			fatalx("worker: unknown argument %s", argv[i]);
+	}
+}
+
+static void
+drop_privileges(const struct child_opts *o)
+{
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg;
+
+	if (getuid() != 0)
+		return;	/* berthd is unprivileged: keep its uid */
+	if (o->root != NULL) {
+		if (chroot(o->root) == -1)
+			fatal("chroot %s", o->root);
+		if (chdir("/") == -1)
+			fatal("chdir /");
+	}
+	if (setgroups(1, &o->gid) == -1 ||
+	    setresgid(o->gid, o->gid, o->gid) == -1 ||
+	    setresuid(o->uid, o->uid, o->uid) == -1)
+		fatal("cannot drop privileges to %u:%u", (unsigned)o->uid,
+		    (unsigned)o->gid);
+	if (getresgid(&rg, &eg, &sg) == -1 || getresuid(&ru, &eu, &su) == -1 ||
+	    rg != o->gid || eg != o->gid || sg != o->gid ||
+	    ru != o->uid || eu != o->uid || su != o->uid)
+		fatalx("privileges were not dropped");
+	if (setuid(0) != -1)
+		fatalx("could regain root after dropping it");
+}
+
+static void
+set_limits(void)
+{
+	struct rlimit	zero = { 0, 0 };
+
+	/* No new processes, no core files with secrets in them. */
+	if (setrlimit(RLIMIT_NPROC, &zero) == -1)
+		fatal("setrlimit RLIMIT_NPROC");
+	if (setrlimit(RLIMIT_CORE, &zero) == -1)
+		fatal("setrlimit RLIMIT_CORE");
+}
+
+void
+worker_main(enum peer_id id, const char *name, const struct worker_ops *ops,
+    const struct sandbox_policy *policy, int argc, char **argv)
+{
+	struct child_opts	 o;
+	struct worker		*w;
+	enum log_level		 lvl = LOG_LVL_INFO;
+	int			 xfd;
+
+	child_opts(argc, argv, &o);
+	log_parse_level(o.level, &lvl);
+	log_init(name, 1, lvl);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	xfd = o.extra ? EXTRA_FD : -1;
+	close_from(xfd != -1 ? EXTRA_FD + 1 : IPC_FD + 1);
+	w = xcalloc(1, sizeof(*w));
+	worker_setup(w, name, id, ops, IPC_FD, xfd);
+	if (ops->init != NULL)
+		ops->init(w);
+	if (o.unconfined) {
+		log_warnx("UNCONFINED: running without chroot, uid drop and "
+		    "seccomp");
+		worker_run(w);
+	}
+	drop_privileges(&o);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	set_limits();
+	if (sandbox_apply(policy, o.trap) == -1)
+		fatalx("cannot load the seccomp filter; refusing to run "
+		    "unconfined");
+	worker_run(w);
+}
