@@ -2,10 +2,11 @@
  * Container resource reader: the cgroup v1 or v2 files of one Docker
  * container, its /proc/<pid>/net/dev and /proc/stat, opened once
  * relative to directory descriptors and re-read with pread(fd, buf,
- * len, 0) on every sample.  The read path looks up no path and
- * allocates nothing: each file goes through one stack buffer and is
- * parsed in place.  The parsers are strict about the numbers they use
- * and ignore what they do not need.
+ * len, 0) on every sample (but for the memory limit and memory.stat in
+ * a sampling cycle, which change slowly and are read less often).  The
+ * read path looks up no path and allocates nothing: each file goes
+ * through one stack buffer and is parsed in place.  The parsers are
+ * strict about the numbers they use and ignore what they do not need.
  */
 #include <sys/stat.h>
 
@@ -30,6 +31,13 @@
 /* v1 reports "no limit" as LONG_MAX rounded down to a page; anything
  * past 2^62 bytes (4 EiB) is no real limit. */
 #define CG_UNLIMITED	(1ULL << 62)
+/* memory.stat is the dearest file of a sample (the kernel formats some
+ * forty counters, 10-12 us a read on cgroup v1), and the two numbers
+ * taken from it, page cache and inactive file, follow the usage: a
+ * cycle re-reads it when the usage moved by more than the larger of
+ * 1 MiB and 1/64 of itself since memory.stat was last read. */
+#define CG_MSTAT_SLACK	(1ULL << 20)
+#define CG_MSTAT_SHIFT	6
 
 enum cg_file {
 	F_CPU,		/* cpuacct.usage, cpu.stat */
@@ -79,6 +87,12 @@ struct cg_reader {
 	enum cg_version	 v;
 	int		 fd[F_MAX];	/* -1: optional file absent */
 	uint64_t	 tick_ns;	/* one USER_HZ tick */
+	/* What cg_read_shared carries between reads of the slow files. */
+	uint64_t	 limit;
+	uint64_t	 cache, inactive_file;
+	uint64_t	 mstat_usage;	/* the usage when memory.stat was read */
+	unsigned	 limit_age;	/* cycles since each was read */
+	unsigned	 mstat_age;
 };
 
 static int
@@ -473,6 +487,7 @@ cg_open(int cgroot, enum cg_version v, int procfd, const char *id,
 	r->tick_ns = tick_ns();
 	for (f = 0; f < F_MAX; f++)
 		r->fd[f] = -1;
+	cg_expire(r);
 	if (open_cgroup(r, cgroot, id) == -1 ||
 	    open_proc(r, procfd, pid) == -1) {
 		saved = errno;
@@ -540,34 +555,83 @@ read_cpu(const struct cg_reader *r, char *buf, struct cg_sample *s)
 
 /* memory.stat: v1 "cache" and "total_inactive_file" (or, on a
  * non-hierarchical kernel, "inactive_file"); v2 "file" and
- * "inactive_file". */
+ * "inactive_file".  A number that does not parse reads as 0. */
 static void
-parse_mstat(const struct cg_reader *r, const char *buf, struct cg_sample *s)
+parse_mstat(struct cg_reader *r, const char *buf)
 {
 	const char *cache = r->v == CG_V1 ? "cache" : "file";
 
-	if (cg_parse_kv(buf, cache, &s->mem_cache) == -1)
+	r->cache = r->inactive_file = 0;
+	if (cg_parse_kv(buf, cache, &r->cache) == -1)
 		bad(F_MSTAT);
 	if ((r->v != CG_V1 || cg_parse_kv(buf, "total_inactive_file",
-	    &s->mem_inactive_file) == -1) &&
-	    cg_parse_kv(buf, "inactive_file", &s->mem_inactive_file) == -1)
+	    &r->inactive_file) == -1) &&
+	    cg_parse_kv(buf, "inactive_file", &r->inactive_file) == -1)
 		bad(F_MSTAT);
 }
 
 static int
-read_mem(const struct cg_reader *r, char *buf, struct cg_sample *s)
+read_mstat(struct cg_reader *r, char *buf, uint64_t usage)
+{
+	if (slurp(r, F_MSTAT, buf) == -1)
+		return -1;
+	parse_mstat(r, buf);
+	r->mstat_usage = usage;
+	r->mstat_age = 0;
+	return 0;
+}
+
+static int
+read_limit(struct cg_reader *r, char *buf)
+{
+	if (slurp(r, F_LIMIT, buf) == -1)
+		return -1;
+	r->limit = 0;
+	if (parse_limit(buf, &r->limit) == -1)
+		bad(F_LIMIT);
+	r->limit_age = 0;
+	return 0;
+}
+
+/* Whether a cycle must re-read memory.stat, usage just read: it is
+ * CG_SLOW_CYCLES old, or the usage moved past the slack since. */
+static int
+mstat_due(const struct cg_reader *r, uint64_t usage)
+{
+	uint64_t	moved, slack;
+
+	if (r->mstat_age >= CG_SLOW_CYCLES)
+		return 1;
+	if (usage > r->mstat_usage)
+		moved = usage - r->mstat_usage;
+	else
+		moved = r->mstat_usage - usage;
+	slack = usage >> CG_MSTAT_SHIFT;
+	if (slack < CG_MSTAT_SLACK)
+		slack = CG_MSTAT_SLACK;
+	return moved > slack;
+}
+
+/* The usage every time; the limit and memory.stat when full, else when
+ * due, the sample carrying their last values in between. */
+static int
+read_mem(struct cg_reader *r, char *buf, struct cg_sample *s, int full)
 {
 	if (slurp(r, F_MEM, buf) == -1)
 		return -1;
 	if (parse_single(buf, &s->mem_usage) == -1)
 		bad(F_MEM);
-	if (slurp(r, F_LIMIT, buf) == -1)
+	r->limit_age++;
+	r->mstat_age++;
+	if ((full || r->limit_age >= CG_SLOW_CYCLES) &&
+	    read_limit(r, buf) == -1)
 		return -1;
-	if (parse_limit(buf, &s->mem_limit) == -1)
-		bad(F_LIMIT);
-	if (slurp(r, F_MSTAT, buf) == -1)
+	if ((full || mstat_due(r, s->mem_usage)) &&
+	    read_mstat(r, buf, s->mem_usage) == -1)
 		return -1;
-	parse_mstat(r, buf, s);
+	s->mem_limit = r->limit;
+	s->mem_cache = r->cache;
+	s->mem_inactive_file = r->inactive_file;
 	return 0;
 }
 
@@ -613,24 +677,26 @@ read_host(const struct cg_reader *r, char *buf, struct cg_sample *s)
 }
 
 static int
-read_container(const struct cg_reader *r, char *buf, struct cg_sample *s)
+read_container(struct cg_reader *r, char *buf, struct cg_sample *s, int full)
 {
 	memset(s, 0, sizeof(*s));
 	s->ts_ms = now_ms();
-	if (read_cpu(r, buf, s) == -1 || read_mem(r, buf, s) == -1 ||
+	if (read_cpu(r, buf, s) == -1 || read_mem(r, buf, s, full) == -1 ||
 	    read_io_pids(r, buf, s) == -1 || read_net(r, buf, s) == -1)
 		return -1;
 	return 0;
 }
 
-/* procfd is unused: the reader keeps its own descriptors from cg_open. */
+/* procfd is unused: the reader keeps its own descriptors from cg_open.
+ * Every file is read, and what it read of the slow files renews what
+ * cg_read_shared carries. */
 int
 cg_read(struct cg_reader *r, int procfd, struct cg_sample *s)
 {
 	char buf[CG_BUFSZ];
 
 	(void)procfd;
-	if (read_container(r, buf, s) == -1 || read_host(r, buf, s) == -1)
+	if (read_container(r, buf, s, 1) == -1 || read_host(r, buf, s) == -1)
 		return -1;
 	return 0;
 }
@@ -641,11 +707,19 @@ cg_read_shared(struct cg_reader *r, const struct cg_sample *host,
 {
 	char buf[CG_BUFSZ];
 
-	if (read_container(r, buf, s) == -1)
+	if (read_container(r, buf, s, 0) == -1)
 		return -1;
 	s->system_usage_ns = host->system_usage_ns;
 	s->online_cpus = host->online_cpus;
 	return 0;
+}
+
+/* Ages past CG_SLOW_CYCLES: due at the next cycle, whatever the usage. */
+void
+cg_expire(struct cg_reader *r)
+{
+	r->limit_age = CG_SLOW_CYCLES;
+	r->mstat_age = CG_SLOW_CYCLES;
 }
 
 int

@@ -50,10 +50,23 @@ int		 cg_read(struct cg_reader *, int procfd, struct cg_sample *);
 void		 cg_close(struct cg_reader *);
 /* A sampling cycle reads the host's CPU time (/proc/stat, the same for
  * every container and 8-10 us a read) once with cg_read_host, then
- * each container with cg_read_shared, which takes it from host. */
+ * each container with cg_read_shared, which takes it from host.
+ *
+ * cg_read_shared reads the slow-changing files less often, and the
+ * sample carries their last values in between: the memory limit every
+ * CG_SLOW_CYCLES calls (a docker update shows within that); memory.stat
+ * (cache and inactive file, the dearest file) every CG_SLOW_CYCLES
+ * calls too, and at once when the usage moved by more than the larger
+ * of 1 MiB and 1/64 of itself since memory.stat was read.  The first
+ * call after cg_open or cg_expire reads every file; cg_read always
+ * does, and renews those values.  6 cycles: 30 s at the default
+ * app_interval_ms of 5 s, a minute at 10 s. */
+#define CG_SLOW_CYCLES	6
 int		 cg_read_host(struct cg_reader *, struct cg_sample *host);
 int		 cg_read_shared(struct cg_reader *, const struct cg_sample *host,
 		    struct cg_sample *);
+/* Make the next cg_read_shared read every file. */
+void		 cg_expire(struct cg_reader *);
 
 /* CPU percent between two samples, as docker stats computes it:
  * (dcpu / dsystem) * online_cpus * 100. */
