@@ -93,6 +93,7 @@ struct cg_reader {
 	uint64_t	 mstat_usage;	/* the usage when memory.stat was read */
 	unsigned	 limit_age;	/* cycles since each was read */
 	unsigned	 mstat_age;
+	unsigned	 skew;		/* cg_stagger's, for the first read */
 };
 
 static int
@@ -577,7 +578,7 @@ read_mstat(struct cg_reader *r, char *buf, uint64_t usage)
 		return -1;
 	parse_mstat(r, buf);
 	r->mstat_usage = usage;
-	r->mstat_age = 0;
+	r->mstat_age = r->skew;
 	return 0;
 }
 
@@ -589,7 +590,7 @@ read_limit(struct cg_reader *r, char *buf)
 	r->limit = 0;
 	if (parse_limit(buf, &r->limit) == -1)
 		bad(F_LIMIT);
-	r->limit_age = 0;
+	r->limit_age = r->skew;
 	return 0;
 }
 
@@ -684,6 +685,7 @@ read_container(struct cg_reader *r, char *buf, struct cg_sample *s, int full)
 	if (read_cpu(r, buf, s) == -1 || read_mem(r, buf, s, full) == -1 ||
 	    read_io_pids(r, buf, s) == -1 || read_net(r, buf, s) == -1)
 		return -1;
+	r->skew = 0;
 	return 0;
 }
 
@@ -712,6 +714,14 @@ cg_read_shared(struct cg_reader *r, const struct cg_sample *host,
 	s->system_usage_ns = host->system_usage_ns;
 	s->online_cpus = host->online_cpus;
 	return 0;
+}
+
+/* Right after cg_open: the slow files' second read comes phase cycles
+ * early, and every read after it keeps that offset. */
+void
+cg_stagger(struct cg_reader *r, unsigned phase)
+{
+	r->skew = phase % CG_SLOW_CYCLES;
 }
 
 /* Ages past CG_SLOW_CYCLES: due at the next cycle, whatever the usage. */

@@ -67,6 +67,11 @@ int		 cg_read_shared(struct cg_reader *, const struct cg_sample *host,
 		    struct cg_sample *);
 /* Make the next cg_read_shared read every file. */
 void		 cg_expire(struct cg_reader *);
+/* Readers opened together would read their slow files in the same
+ * cycle, every CG_SLOW_CYCLES-th one as dear as a full read: right
+ * after cg_open, give each a different phase (0 .. CG_SLOW_CYCLES-1)
+ * and those reads spread evenly over the cycles. */
+void		 cg_stagger(struct cg_reader *, unsigned phase);
 
 /* CPU percent between two samples, as docker stats computes it:
  * (dcpu / dsystem) * online_cpus * 100. */

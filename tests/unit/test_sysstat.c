@@ -22,20 +22,11 @@
 #include <unistd.h>
 
 #include "sysstat.h"
+#include "unit_util.h"
 
 #define FIXTURES	BERTH_SRCDIR "/tests/fixtures/sysstat"
 #define FIX_PID		4242
 #define KB(x)		((uint64_t)(x) * 1024)
-
-static int
-opendir_fd(const char *path)
-{
-	int fd;
-
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cr_assert_neq(fd, -1, "open %s: %s", path, strerror(errno));
-	return fd;
-}
 
 /* Fixture file rel (under tests/fixtures/sysstat) into buf. */
 static void
@@ -706,32 +697,6 @@ Test(fixture, proc_gone)
 }
 
 /* ---------------------------------------------- scratch trees in /tmp */
-
-static char scratch[64];
-
-static void
-scratch_rm(void)
-{
-	char cmd[128];
-
-	if (scratch[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
-		if (system(cmd) != 0)
-			cr_log_warn("could not remove %s", scratch);
-	}
-}
-
-static void
-put(const char *rel, const char *text)
-{
-	char	 path[256];
-	FILE	*f;
-
-	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
-	cr_assert_not_null(f = fopen(path, "w"), "%s", path);
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-}
 
 /* text into a new inode that replaces rel, as an atomic writer does. */
 static void

@@ -77,6 +77,7 @@ struct sampler {
 	long			 biz_ms;
 	const struct berth_config *cfg;
 	struct reader		 readers[MAX_READERS];
+	unsigned		 opened;	/* readers so far: cg_stagger */
 };
 
 /* A first read waiting for its second sample. */
@@ -127,6 +128,7 @@ reader_get(struct sampler *sp, const char *id, pid_t pid)
 	if ((lru->cg = cg_open(sp->cgroot, sp->version, sp->procfd, id,
 	    pid)) == NULL)
 		return NULL;
+	cg_stagger(lru->cg, sp->opened++);
 	snprintf(lru->id, sizeof(lru->id), "%s", id);
 	lru->used_ms = now_ms();
 	return lru;
