@@ -86,7 +86,7 @@ struct result {
 	size_t		 n;
 	int		 rounds, erounds;
 	double		 cg_us, cg_wall_ms, stat_us;
-	double		 cg_max_ms;	/* CPU of berth's dearest round */
+	double		 cg_p99_ms, cg_max_ms; /* CPU of berth's rounds */
 	double		 cg_all_us, cg_all_wall_ms; /* full-read cycle */
 	double		 cg_full_us;	/* cg_read of each, /proc/stat too */
 	double		 e_us[P_MAX], e_client_us, e_us_total, e_wall_ms;
@@ -336,19 +336,28 @@ cg_close_all(struct cg_reader **r, size_t n)
  * As berth's sampler does them (full 0: the memory limit and
  * memory.stat now and then) or reading every file of each every round
  * (full 1: what the sampler did before; cg_expire forces it). */
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static double
 cycle_us(struct cg_reader **r, size_t n, int rounds, int full,
-    double *wall_ms, double *max_ms)
+    double *wall_ms, double *p99_ms, double *max_ms)
 {
-	struct cg_sample	s, host;
-	uint64_t		c0, w0, r0, max = 0;
-	size_t			i;
-	int			k;
+	struct cg_sample	 s, host;
+	uint64_t		 c0, w0, *round;
+	size_t			 i;
+	int			 k;
 
+	round = xcalloc((size_t)rounds, sizeof(*round));
 	c0 = cpu_ns();
 	w0 = wall_ns();
 	for (k = 0; k < rounds; k++) {
-		r0 = cpu_ns();
+		round[k] = cpu_ns();
 		if (cg_read_host(r[0], &host) == -1)
 			fatal("cg_read_host");
 		for (i = 0; i < n; i++) {
@@ -357,11 +366,13 @@ cycle_us(struct cg_reader **r, size_t n, int rounds, int full,
 			if (cg_read_shared(r[i], &host, &s) == -1)
 				fatal("cg_read_shared %zu", i);
 		}
-		if (cpu_ns() - r0 > max)
-			max = cpu_ns() - r0;
+		round[k] = cpu_ns() - round[k];
 	}
 	*wall_ms = (double)(wall_ns() - w0) / 1e6 / (double)rounds;
-	*max_ms = (double)max / 1e6;
+	qsort(round, (size_t)rounds, sizeof(*round), cmp_u64);
+	*p99_ms = (double)round[(size_t)rounds * 99 / 100] / 1e6;
+	*max_ms = (double)round[rounds - 1] / 1e6;
+	free(round);
 	return (double)(cpu_ns() - c0) / 1e3 / (double)rounds / (double)n;
 }
 
@@ -373,14 +384,14 @@ bench_cgroup(struct cg_reader **r, size_t n, int rounds, int procfd,
 {
 	struct cg_sample	s;
 	uint64_t		c0;
-	double			unused;
+	double			unused, unused2;
 	size_t			i;
 	int			k;
 
 	res->cg_us = cycle_us(r, n, rounds, 0, &res->cg_wall_ms,
-	    &res->cg_max_ms);
+	    &res->cg_p99_ms, &res->cg_max_ms);
 	res->cg_all_us = cycle_us(r, n, rounds, 1, &res->cg_all_wall_ms,
-	    &unused);
+	    &unused, &unused2);
 	c0 = cpu_ns();
 	for (k = 0; k < rounds; k++)
 		for (i = 0; i < n; i++)
@@ -718,6 +729,8 @@ print_table(const struct result *r)
 	printf("  %-28s %14s %14s\n", "path", "CPU us/contnr", "wall ms/round");
 	printf("  %-28s %14.1f %14.2f\n", "cgroup (berth's cycle)", r->cg_us,
 	    r->cg_wall_ms);
+	printf("  %-28s %14.2f\n", "  its rounds: p99 CPU ms",
+	    r->cg_p99_ms);
 	printf("  %-28s %14.2f\n", "  its dearest round, CPU ms",
 	    r->cg_max_ms);
 	printf("  %-28s %14.1f %14.2f\n", "cgroup (full-read cycle)",
@@ -741,10 +754,10 @@ print_table(const struct result *r)
 static void
 print_summary(const struct result *r)
 {
-	printf("N=%zu cgroup %.1f us/container (%.2f ms/round, dearest "
-	    "%.2f), full read %.1f (%.2f)  engine %.0f us/container  "
-	    "ratio %.0fx\n", r->n, r->cg_us, r->cg_wall_ms, r->cg_max_ms,
-	    r->cg_all_us, r->cg_all_wall_ms, r->e_us_total,
+	printf("N=%zu cgroup %.1f us/container (%.2f ms/round, CPU p99 %.2f, "
+	    "max %.2f), full read %.1f (%.2f)  engine %.0f us/container  "
+	    "ratio %.0fx\n", r->n, r->cg_us, r->cg_wall_ms, r->cg_p99_ms,
+	    r->cg_max_ms, r->cg_all_us, r->cg_all_wall_ms, r->e_us_total,
 	    r->e_us_total / r->cg_us);
 }
 
