@@ -155,6 +155,7 @@ void	 facts_add(const struct workspace *, const char *phase,
 	    int64_t at_ms);
 void	 facts_flush(void);		/* the statswriter is up */
 size_t	 facts_pending(void);
+void	 facts_save(int spool_dirfd);	/* at exit, workers gone */
 
 /* ------------------------------------------------------------ metrics.c */
 

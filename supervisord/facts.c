@@ -7,16 +7,20 @@
  * fact again, in the original order, when it is up: the statements
  * behind them are idempotent, so a fact that arrives twice changes
  * nothing.  The outbox is bounded; past the bound the oldest fact is
- * dropped, loudly.
+ * dropped, loudly.  What is still unanswered when berthd exits goes to
+ * the statswriter's spool file, which it replays into the database
+ * when it next starts (facts_save).
  */
 #include <sys/queue.h>
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berthd.h"
 #include "codec.h"
 #include "log.h"
+#include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -73,14 +77,13 @@ answered(struct msg *reply, void *arg)
 	facts_flush();
 }
 
-static int
-fact_send(struct wproc *wp, struct fact *f)
+/* The fact as a message of its own (m is cleared by the caller). */
+static void
+fact_msg(const struct fact *f, struct msg *m)
 {
 	struct body_lifecycle	*b;
-	struct msg		 m;
-	int			 rc;
 
-	b = msg_init(&m, MSG_LIFECYCLE, 0, PEER_PARENT);
+	b = msg_init(m, MSG_LIFECYCLE, 0, PEER_PARENT);
 	b->workspace_id = xstrdup(f->b.workspace_id);
 	b->phase = xstrdup(f->b.phase);
 	b->at_ms = f->b.at_ms;
@@ -88,6 +91,15 @@ fact_send(struct wproc *wp, struct fact *f)
 	b->user_id = xstrdup(f->b.user_id);
 	b->s3_bucket = xstrdup(f->b.s3_bucket);
 	b->reason = xstrdup(f->b.reason);
+}
+
+static int
+fact_send(struct wproc *wp, struct fact *f)
+{
+	struct msg	m;
+	int		rc;
+
+	fact_msg(f, &m);
 	rc = parent_call(wp, &m, answered, f);
 	msg_clear(&m);
 	return rc;
@@ -141,4 +153,64 @@ size_t
 facts_pending(void)
 {
 	return nfacts;
+}
+
+/* Append every fact in order; returns how many went in. */
+static size_t
+spool_facts(struct spool *sp)
+{
+	struct fact	*f;
+	struct msg	 m;
+	char		*buf, err[256];
+	size_t		 len, n = 0;
+
+	TAILQ_FOREACH(f, &outbox, entry) {
+		buf = NULL;
+		fact_msg(f, &m);
+		if (msg_encode(&m, &buf, &len, err, sizeof(err)) == -1)
+			log_warnx("lifecycle %s of %s: %s", f->b.phase,
+			    f->b.workspace_id, err);
+		else if (spool_append(sp, buf, len) == -1)
+			log_warn("spool: append");
+		else
+			n++;
+		free(buf);
+		msg_clear(&m);
+	}
+	return n;
+}
+
+/*
+ * At exit, once the workers are gone: the unanswered facts into the
+ * statswriter's spool (<state dir>/spool/statswriter.spool, the same
+ * records it writes itself), so that they reach the database when it
+ * next starts.  The file is the workers' user's (spool_open refuses a
+ * link); a file created here is given to that user.
+ */
+void
+facts_save(int spool_dirfd)
+{
+	struct spool	*sp;
+	char		 err[256];
+	size_t		 n;
+
+	if (nfacts == 0)
+		return;
+	if (spool_dirfd == -1 || (sp = spool_open(spool_dirfd,
+	    SPOOL_STATSWRITER, 0, err, sizeof(err))) == NULL) {
+		log_warnx("%zu lifecycle facts lost: %s", nfacts,
+		    spool_dirfd == -1 ? "no spool directory" : err);
+		return;
+	}
+	if (env->privileged &&
+	    spool_chown(sp, env->worker_uid, env->worker_gid) == -1)
+		log_warn("spool: chown");
+	n = spool_facts(sp);
+	if (spool_sync(sp) == -1)
+		log_warn("spool: fdatasync");
+	spool_close(sp);
+	log_info("%zu lifecycle facts not yet recorded saved to the spool",
+	    n);
+	if (n < nfacts)
+		log_warnx("%zu lifecycle facts lost", nfacts - n);
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -466,6 +467,27 @@ setup(const char *config_path, int foreground, int debug)
 	    env->privileged ? 0 : geteuid(), env->worker_gid);
 }
 
+/* Lifecycle facts the statswriter has not answered go to its spool,
+ * once it is gone (killed at the shutdown timeout: wait for it), unless
+ * there is no database to replay them into. */
+static void
+save_facts(void)
+{
+	struct wproc	*wp = wproc_by_peer(PEER_STATSWRITER);
+
+	if (facts_pending() == 0)
+		return;
+	if (env->cfg.database_url[0] == '\0' &&
+	    (!env->cfg.database_embedded || env->pg_failed)) {
+		log_info("%zu lifecycle facts not recorded (no database)",
+		    facts_pending());
+		return;
+	}
+	if (wp != NULL && wp->pid > 0 && waitpid(wp->pid, NULL, 0) > 0)
+		wp->pid = 0;
+	facts_save(env->spool_fd);
+}
+
 int
 parent_main(const char *config_path, int foreground, int debug)
 {
@@ -489,6 +511,7 @@ parent_main(const char *config_path, int foreground, int debug)
 	engine_stop();
 	roster_free();
 	supervise_reap();
+	save_facts();
 	if (!pgembed_running())
 		pgembed_free();
 	log_info("berthd exiting");

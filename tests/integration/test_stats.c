@@ -597,6 +597,45 @@ Test(stats, statswriter_killed_during_outage_loses_nothing)
 	outage(1);
 }
 
+/*
+ * berthd stopped while the statswriter cannot answer (SIGSTOPped): the
+ * facts of a workspace started meanwhile wait in berthd's outbox, which
+ * it saves to the statswriter's spool when it exits (the statswriter
+ * is SIGKILLed at the shutdown timeout); the next statswriter replays
+ * them, and the workspace's row is complete.
+ */
+Test(stats, berthd_stopped_with_facts_unanswered_loses_nothing)
+{
+	char	*id, sql[256];
+	pid_t	 sw;
+
+	start_berthd(NULL);
+	wait_db_state("up", 10000);
+	sw = harness_worker_pid(&run, "statswriter");
+	cr_assert_eq(kill(sw, SIGSTOP), 0);
+	id = create(NULL);
+	wait_status(id, "running", 20000);
+	cr_assert_neq(harness_stop(&run, SIGTERM, 15000), -1,
+	    "berthd did not exit");
+	cr_expect(log_contains(&run, "lifecycle facts not yet recorded "
+	    "saved to the spool"), "log: %s", read_file(run.log));
+	snprintf(sql, sizeof(sql), "select count(*) from container_stats "
+	    "where id = '%s'", id);
+	cr_assert_eq(psql_long(sql), 0, "recorded before the stop: this "
+	    "run proves nothing");
+	harness_restart(&run, NULL);
+	wait_db_state("up", 30000);	/* and the spool replayed */
+	snprintf(sql, sizeof(sql), "select count(*) from container_stats "
+	    "where id = '%s' and code_server_available_at is not null",
+	    id);
+	cr_expect_eq(psql_long(sql), 1, "the facts of before the stop");
+	stop_ws(id);
+	wait_db_state("up", 10000);
+	sleep_ms(500);
+	expect_lifecycle(id, "manual");
+	free(id);
+}
+
 Test(stats, retention_removes_old_samples)
 {
 	int	waited;

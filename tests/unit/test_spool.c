@@ -1,6 +1,6 @@
 /*
  * Unit tests for the statswriter's on-disk spool
- * (workers/statswriter/spool.c), each in its own scratch directory:
+ * (common/spool.c), each in its own scratch directory:
  * records of every size read back in order, commit and rewind, reopen,
  * the cutting of torn tails and corrupt records, the max_bytes bound,
  * refused lengths, a short write, and a writer killed with SIGKILL
@@ -371,6 +371,35 @@ Test(spool, symlink_refused)
 	cr_assert_eq(symlinkat("/dev/null", dfd, NAME), 0);
 	cr_assert_null(spool_open(dfd, NAME, 0, err, sizeof(err)));
 	cr_assert_neq(err[0], '\0');
+}
+
+/* berthd appends as root: a hard link to some other file (here one
+ * in the same directory) must not be written through. */
+Test(spool, hard_link_refused)
+{
+	char	err[256] = "";
+	int	fd;
+
+	cr_assert_geq(fd = openat(dfd, "other", O_WRONLY | O_CREAT, 0600), 0);
+	close(fd);
+	cr_assert_eq(linkat(dfd, "other", dfd, NAME, 0), 0);
+	cr_assert_null(spool_open(dfd, NAME, 0, err, sizeof(err)));
+	cr_assert_not_null(strstr(err, "one link"), "%s", err);
+	unlinkat(dfd, "other", 0);
+}
+
+Test(spool, chown_gives_the_file_away)
+{
+	struct spool	*sp;
+	struct stat	 st;
+
+	cr_assert_eq(geteuid(), 0, "run as root (CI does)");
+	sp = open_spool(0);
+	cr_assert_eq(spool_chown(sp, 65534, 65534), 0);
+	cr_assert_eq(fstatat(dfd, NAME, &st, 0), 0);
+	cr_assert_eq(st.st_uid, 65534);
+	cr_assert_eq(st.st_gid, 65534);
+	spool_close(sp);
 }
 
 /* ------------------------------------------------------ torn tails */

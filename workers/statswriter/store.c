@@ -29,7 +29,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define SPOOL_NAME	"statswriter.spool"
 #define RETRY_S		2	/* between connection attempts */
 #define REPLAY_SLICE	16	/* spool records per turn of the loop */
 #define BATCH_ROWS	1000	/* MAX_ROWS of the schema */
@@ -395,7 +394,7 @@ spool_reopen(struct store *s)
 
 	set_error(s, "spool", "unreadable record; cutting the file there");
 	spool_close(s->spool);
-	if ((s->spool = spool_open(s->dirfd, SPOOL_NAME, 0, err,
+	if ((s->spool = spool_open(s->dirfd, SPOOL_STATSWRITER, 0, err,
 	    sizeof(err))) == NULL)
 		set_error(s, "spool", err);
 }
@@ -510,7 +509,7 @@ store_new(struct event_base *base, int dirfd)
 	s->host_cpu = s->host_mem = s->host_load1 = NAN;
 	if (dirfd == -1)
 		log_warnx("no spool directory: an outage loses records");
-	else if ((s->spool = spool_open(dirfd, SPOOL_NAME, 0, err,
+	else if ((s->spool = spool_open(dirfd, SPOOL_STATSWRITER, 0, err,
 	    sizeof(err))) == NULL)
 		log_warnx("spool: %s: an outage loses records", err);
 	else if (spooled(s) > 0)

@@ -250,8 +250,9 @@ spool_open(int dirfd, const char *name, uint64_t max_bytes, char *err,
 		close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", name);
+	/* Nor a hard link: berthd appends to it as root. */
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		seterr(err, errlen, "%s: not a regular file of one link", name);
 		close(fd);
 		return NULL;
 	}
@@ -265,6 +266,12 @@ spool_open(int dirfd, const char *name, uint64_t max_bytes, char *err,
 		return NULL;
 	}
 	return sp;
+}
+
+int
+spool_chown(struct spool *sp, uid_t uid, gid_t gid)
+{
+	return fchown(sp->fd, uid, gid);
 }
 
 /* Does not sync: the caller does that before a clean exit. */

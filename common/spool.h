@@ -12,10 +12,15 @@
 #ifndef BERTH_SPOOL_H
 #define BERTH_SPOOL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
 #define SPOOL_MAX_RECORD	(1024 * 1024)	/* bytes of one payload */
+/* The statswriter's spool in <state dir>/spool; berthd appends to it
+ * the lifecycle facts still unanswered when it exits. */
+#define SPOOL_STATSWRITER	"statswriter.spool"
 
 struct spool;
 
@@ -26,6 +31,8 @@ struct spool;
 struct spool	*spool_open(int dirfd, const char *name, uint64_t max_bytes,
 		    char *err, size_t errlen);
 void		 spool_close(struct spool *);
+/* Give the file to uid:gid (berthd, as root, for the workers' user). */
+int		 spool_chown(struct spool *, uid_t, gid_t);
 
 /* Append one record with a single write() (header and payload in one
  * buffer, so a SIGKILL leaves either all of it or a torn tail the next
