@@ -49,7 +49,7 @@ else
 	${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	    -include "$build/autoconf.h" -I"$here" -I"$here/common" \
 	    -I"$here/proto" -o "$prog" "$here/bench/sampling.c" \
-	    "$build/libberthcommon.a" \
+	    "$here/bench/sampling_engine.c" "$build/libberthcommon.a" \
 	    $(pkg-config --cflags --libs libcurl jansson) -lm
 fi
 
