@@ -11,7 +11,7 @@
 #include "lifecycle_fixture.h"
 
 /*
- * The lifecycle fixture of tests/integration/test_db.c (SQL) and
+ * The lifecycle fixture of tests/integration/test_db_query.c (SQL) and
  * tests/unit/test_memstore.c (memory), so that both must agree: ten
  * workspaces (ids ...0001 to ...0010, containers c1 to c10) of three
  * users, received a second apart from T0, reaching each phase this many

@@ -1,6 +1,6 @@
 /*
  * One set of lifecycle facts with every statistic it must give, worked
- * out by hand: the database (tests/integration/test_db.c) and the
+ * out by hand: the database (tests/integration/test_db_query.c) and the
  * memory store (tests/unit/test_memstore.c) are both held to it.
  */
 #ifndef BERTH_LIFECYCLE_FIXTURE_H

@@ -1,9 +1,9 @@
 /*
  * Unit tests for the statswriter's no-database store
  * (workers/statswriter/memstore.c): the lifecycle fixture of
- * tests/integration/test_db.c gives the same numbers as the SQL does,
- * the phase guards, the ring caps, and history pages, filters and
- * order as db_history's.
+ * tests/integration/test_db_query.c gives the same numbers as the SQL
+ * does, the phase guards, the ring caps, and history pages, filters
+ * and order as db_history's.
  */
 #include <criterion/criterion.h>
 #include <math.h>
