@@ -1,7 +1,7 @@
 #!/bin/sh
-# Run every built test program and the fuzz target, then print one
+# Run every built test program and the fuzz targets, then print one
 # closing line "N passed, N failed".  Criterion programs are counted by
-# their own synthesis line; the fuzz run counts as one test.
+# their own synthesis line; each fuzz run counts as one test.
 # Environment: BERTH_BUILDDIR (default .), BERTH_FUZZ_SECONDS (0 = skip).
 set -u
 B=${BERTH_BUILDDIR:-.}
@@ -54,18 +54,25 @@ for t in "$B"/tests/integration/test_*; do
 	case $t in *.o|*.c) continue ;; esac
 	[ -x "$t" ] && run "$(basename "$t")" "$t" --jobs 1
 done
-if [ "$FUZZ" -gt 0 ]; then
-	if [ -x "$B/tests/fuzz/fuzz_decode" ]; then
-		corpus=$(mktemp -d)
-		cp "$S"/tests/fuzz/corpus/* "$corpus"/ 2>/dev/null || true
-		run "fuzz_decode (${FUZZ}s)" "$B/tests/fuzz/fuzz_decode" \
-		    -max_total_time="$FUZZ" -print_final_stats=1 \
-		    -artifact_prefix="$B/tests/fuzz/" "$corpus"
-		rm -rf "$corpus"
-	else
-		echo "fuzz_decode was not built (make fuzz)"
+# Each fuzz target with its seed corpus: fuzz_decode (the IPC codec,
+# tests/fuzz/corpus) and fuzz_http1 (the engine client's response
+# reader, tests/fuzz/corpus_http1).
+fuzz() {
+	if [ ! -x "$B/tests/fuzz/$1" ]; then
+		echo "$1 was not built (make fuzz)"
 		failed=$((failed + 1))
+		return
 	fi
+	corpus=$(mktemp -d)
+	cp "$S/tests/fuzz/$2"/* "$corpus"/ 2>/dev/null || true
+	run "$1 (${FUZZ}s)" "$B/tests/fuzz/$1" \
+	    -max_total_time="$FUZZ" -print_final_stats=1 \
+	    -artifact_prefix="$B/tests/fuzz/" "$corpus"
+	rm -rf "$corpus"
+}
+if [ "$FUZZ" -gt 0 ]; then
+	fuzz fuzz_decode corpus
+	fuzz fuzz_http1 corpus_http1
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
