@@ -33,12 +33,20 @@ struct req {
  * shims of the containers sampled. */
 enum { P_DOCKERD, P_CONTAINERD, P_SHIM, P_MAX };
 
+/* A cycle measured over many rounds: CPU us per container, wall ms a
+ * round, and the CPU ms of its rounds: 99th percentile, maximum, and
+ * the mean of the dearest phase (rounds k, k + CG_SLOW_CYCLES, ...). */
+struct cycle {
+	double		 us, wall_ms, p99_ms, max_ms, phase_ms;
+};
+
 struct result {
 	size_t		 n;
 	int		 rounds, erounds;
-	double		 cg_us, cg_wall_ms, stat_us;
-	double		 cg_p99_ms, cg_max_ms; /* CPU of berth's rounds */
-	double		 cg_all_us, cg_all_wall_ms; /* full-read cycle */
+	struct cycle	 cg;		/* berth's cycle */
+	struct cycle	 cg_sync;	/* the same, readers not staggered */
+	struct cycle	 cg_all;	/* the full-read cycle */
+	double		 stat_us;
 	double		 cg_full_us;	/* cg_read of each, /proc/stat too */
 	double		 e_us[P_MAX], e_client_us, e_us_total, e_wall_ms;
 	unsigned	 nproc[P_MAX];

@@ -2,11 +2,10 @@
  * Container resource reader: the cgroup v1 or v2 files of one Docker
  * container, its /proc/<pid>/net/dev and /proc/stat, opened once
  * relative to directory descriptors and re-read with pread(fd, buf,
- * len, 0) on every sample (but for the memory limit and memory.stat in
- * a sampling cycle, which change slowly and are read less often).  The
+ * len, 0) on every sample (but for the files a sampling cycle reads
+ * less often: cgroup.h says which and when).  The
  * read path looks up no path and allocates nothing: each file goes
- * through one stack buffer and is parsed in place.  The parsers are
- * strict about the numbers they use and ignore what they do not need.
+ * through one stack buffer and is parsed in place (cgroup_parse.c).
  */
 #include <sys/stat.h>
 
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup_int.h"
 #include "log.h"
 #include "scan.h"
 #include "util.h"
@@ -28,9 +28,6 @@
  * per CPU) can pass 4 KiB; what does not fit is cut after the last
  * complete line and the rest parsed. */
 #define CG_BUFSZ	16384
-/* v1 reports "no limit" as LONG_MAX rounded down to a page; anything
- * past 2^62 bytes (4 EiB) is no real limit. */
-#define CG_UNLIMITED	(1ULL << 62)
 /* memory.stat is the dearest file of a sample (the kernel formats some
  * forty counters, 10-12 us a read on cgroup v1), and the two numbers
  * taken from it, page cache and inactive file, follow the usage: a
@@ -93,6 +90,10 @@ struct cg_reader {
 	uint64_t	 mstat_usage;	/* the usage when memory.stat was read */
 	unsigned	 limit_age;	/* cycles since each was read */
 	unsigned	 mstat_age;
+	/* The sample that last read the files of activity (io, pids,
+	 * net/dev): their values, and the CPU time then. */
+	struct cg_sample act;
+	unsigned	 act_age;
 	unsigned	 skew;		/* cg_stagger's, for the first read */
 };
 
@@ -110,276 +111,6 @@ valid_id(const char *id)
 			return 0;
 	}
 	return id[CG_IDLEN] == '\0';
-}
-
-/* Nanoseconds per USER_HZ tick, asked once per process. */
-static uint64_t
-tick_ns(void)
-{
-	static uint64_t	ns;
-	long		hz;
-
-	if (ns == 0) {
-		if ((hz = sysconf(_SC_CLK_TCK)) <= 0)
-			hz = 100;
-		ns = 1000000000ULL / (uint64_t)hz;
-	}
-	return ns;
-}
-
-/* ---------------------------------------------------------- parsing */
-
-/* A line holding one number (blanks around it allowed). */
-static int
-parse_single(const char *p, uint64_t *out)
-{
-	uint64_t v;
-
-	p = scan_blanks(p);
-	if (scan_u64(&p, &v) == -1)
-		return -1;
-	p = scan_blanks(p);
-	if (*p != '\n' && *p != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* memory.max or memory.limit_in_bytes; 0 when unlimited. */
-static int
-parse_limit(const char *p, uint64_t *out)
-{
-	if (strncmp(p, "max", 3) == 0 && (p[3] == '\n' || p[3] == '\0')) {
-		*out = 0;
-		return 0;
-	}
-	if (parse_single(p, out) == -1)
-		return -1;
-	if (*out >= CG_UNLIMITED)
-		*out = 0;
-	return 0;
-}
-
-/* The first line "key value" of a flat keyed file (memory.stat,
- * cpu.stat); -1 if absent or not a number. */
-int
-cg_parse_kv(const char *buf, const char *key, uint64_t *out)
-{
-	const char	*p = buf;
-	size_t		 klen = strlen(key);
-
-	if (klen == 0)
-		return -1;
-	while (*p != '\0') {
-		if (strncmp(p, key, klen) == 0 && p[klen] == ' ')
-			return parse_single(p + klen, out);
-		if ((p = strchr(p, '\n')) == NULL)
-			break;
-		p++;
-	}
-	return -1;
-}
-
-/* "  name: rxbytes p e d f fr c m txbytes ..." between line and colon;
- * the kernel pads the name to six columns and may glue a wide number
- * to the colon. */
-static int
-net_line(const char *line, const char *colon, uint64_t *rx, uint64_t *tx,
-    int *lo)
-{
-	const char	*name = scan_blanks(line), *p = colon + 1;
-	uint64_t	 v;
-	int		 i;
-
-	if (name == colon)
-		return -1;
-	*lo = (colon - name == 2 && strncmp(name, "lo", 2) == 0);
-	for (i = 0; i <= 8; i++) {
-		p = scan_blanks(p);
-		if (scan_u64(&p, &v) == -1)
-			return -1;
-		if (i == 0)
-			*rx = v;
-	}
-	*tx = v;
-	return 0;
-}
-
-/* /proc/<pid>/net/dev: the two header lines hold no colon. */
-int
-cg_parse_net_dev(const char *buf, uint64_t *rx, uint64_t *tx)
-{
-	const char	*line = buf, *eol, *colon;
-	uint64_t	 r = 0, t = 0, lr, lt;
-	int		 lo;
-
-	for (; *line != '\0'; line = eol + 1) {
-		eol = line + strcspn(line, "\n");
-		colon = memchr(line, ':', (size_t)(eol - line));
-		if (colon != NULL) {
-			if (net_line(line, colon, &lr, &lt, &lo) == -1)
-				return -1;
-			if (!lo) {
-				r += lr;
-				t += lt;
-			}
-		}
-		if (*eol == '\0')
-			break;
-	}
-	*rx = r;
-	*tx = t;
-	return 0;
-}
-
-/* "MAJ:MIN" at *pp, advancing past it. */
-static int
-parse_dev(const char **pp)
-{
-	uint64_t v;
-
-	if (scan_u64(pp, &v) == -1 || **pp != ':')
-		return -1;
-	(*pp)++;
-	return scan_u64(pp, &v);
-}
-
-/* One line of blkio.throttle.io_service_bytes_recursive: "MAJ:MIN Op N"
- * or the closing "Total N". */
-static int
-blkio_line(const char *p, uint64_t *rd, uint64_t *wr)
-{
-	const char	*op;
-	size_t		 oplen;
-	uint64_t	 v;
-
-	if (strncmp(p, "Total ", 6) == 0)
-		return parse_single(p + 6, &v);
-	if (parse_dev(&p) == -1 || *p != ' ')
-		return -1;
-	op = ++p;
-	oplen = strcspn(p, " \n");
-	if (oplen == 0 || p[oplen] != ' ' || parse_single(p + oplen, &v) == -1)
-		return -1;
-	if (oplen == 4 && strncmp(op, "Read", 4) == 0)
-		*rd += v;
-	else if (oplen == 5 && strncmp(op, "Write", 5) == 0)
-		*wr += v;
-	return 0;
-}
-
-/* Sum read and write bytes over the lines of buf, each parsed by
- * line_fn; the totals are stored only when every line parsed. */
-static int
-sum_lines(const char *buf, int (*line_fn)(const char *, uint64_t *,
-    uint64_t *), uint64_t *rd, uint64_t *wr)
-{
-	const char	*line = buf;
-	uint64_t	 r = 0, w = 0;
-
-	while (*line != '\0') {
-		if (*line != '\n' && line_fn(line, &r, &w) == -1)
-			return -1;
-		if ((line = strchr(line, '\n')) == NULL)
-			break;
-		line++;
-	}
-	*rd = r;
-	*wr = w;
-	return 0;
-}
-
-int
-cg_parse_v1_blkio(const char *buf, uint64_t *rd, uint64_t *wr)
-{
-	return sum_lines(buf, blkio_line, rd, wr);
-}
-
-/* One "key=value" token of io.stat ending at end; only rbytes and
- * wbytes are parsed, others (cost.vrate=100.00 ...) are skipped. */
-static int
-io_token(const char *p, const char *end, uint64_t *rd, uint64_t *wr)
-{
-	const char	*eq, *q;
-	uint64_t	*sum, v;
-
-	if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL || eq == p)
-		return -1;
-	if (eq - p == 6 && strncmp(p, "rbytes", 6) == 0)
-		sum = rd;
-	else if (eq - p == 6 && strncmp(p, "wbytes", 6) == 0)
-		sum = wr;
-	else
-		return 0;
-	q = eq + 1;
-	if (scan_u64(&q, &v) == -1 || q != end)
-		return -1;
-	*sum += v;
-	return 0;
-}
-
-/* "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N". */
-static int
-io_line(const char *p, uint64_t *rd, uint64_t *wr)
-{
-	const char *end;
-
-	if (parse_dev(&p) == -1 || (*p != ' ' && *p != '\n' && *p != '\0'))
-		return -1;
-	for (;;) {
-		p = scan_blanks(p);
-		if (*p == '\n' || *p == '\0')
-			return 0;
-		end = p + strcspn(p, " \t\n");
-		if (io_token(p, end, rd, wr) == -1)
-			return -1;
-		p = end;
-	}
-}
-
-int
-cg_parse_v2_io(const char *buf, uint64_t *rd, uint64_t *wr)
-{
-	return sum_lines(buf, io_line, rd, wr);
-}
-
-/* "cpu  user nice system idle iowait irq softirq steal ...": like the
- * engine, the first seven fields (steal and guest left out; guest is in
- * user already), then one "cpuN" line per online CPU. */
-static int
-parse_stat(const char *buf, uint64_t tick, uint64_t *total_ns,
-    unsigned *ncpu)
-{
-	const char	*p;
-	uint64_t	 ticks = 0, v;
-	unsigned	 n = 0;
-	int		 i;
-
-	if (strncmp(buf, "cpu ", 4) != 0)
-		return -1;
-	for (p = buf + 4, i = 0; i < 7; i++) {
-		p = scan_blanks(p);
-		if (scan_u64(&p, &v) == -1)
-			return -1;
-		ticks += v;
-	}
-	/* The cpuN lines follow; stop before the long intr line. */
-	for (p = strchr(p, '\n'); p != NULL && strncmp(p + 1, "cpu", 3) == 0;
-	    p = strchr(p + 1, '\n')) {
-		if (p[4] >= '0' && p[4] <= '9')
-			n++;
-	}
-	if (n == 0)
-		return -1;
-	*total_ns = ticks * tick;
-	*ncpu = n;
-	return 0;
-}
-
-int
-cg_parse_proc_stat(const char *buf, uint64_t *total_ns, unsigned *ncpu)
-{
-	return parse_stat(buf, tick_ns(), total_ns, ncpu);
 }
 
 /* ---------------------------------------------------------- opening */
@@ -677,13 +408,42 @@ read_host(const struct cg_reader *r, char *buf, struct cg_sample *s)
 	return 0;
 }
 
+/*
+ * Block I/O, pids and network counters change only when something in
+ * the container runs (its reads and writes, forks and exits, and the
+ * answers to what it receives all take CPU time in its cgroup), with
+ * two exceptions: packets that arrive and wait, or are dropped, and
+ * writeback charged to it later.  So a cycle reads them when the CPU
+ * time moved since they were read, and every CG_SLOW_CYCLES cycles
+ * anyway, which bounds what those two exceptions can lag.  An idle
+ * workspace, the common case, then costs two reads a cycle.
+ */
+static int
+read_activity(struct cg_reader *r, char *buf, struct cg_sample *s, int full)
+{
+	if (!full && ++r->act_age < CG_SLOW_CYCLES &&
+	    s->cpu_usage_ns == r->act.cpu_usage_ns) {
+		s->blk_read = r->act.blk_read;
+		s->blk_write = r->act.blk_write;
+		s->pids = r->act.pids;
+		s->net_rx = r->act.net_rx;
+		s->net_tx = r->act.net_tx;
+		return 0;
+	}
+	if (read_io_pids(r, buf, s) == -1 || read_net(r, buf, s) == -1)
+		return -1;
+	r->act = *s;
+	r->act_age = r->skew;
+	return 0;
+}
+
 static int
 read_container(struct cg_reader *r, char *buf, struct cg_sample *s, int full)
 {
 	memset(s, 0, sizeof(*s));
 	s->ts_ms = now_ms();
 	if (read_cpu(r, buf, s) == -1 || read_mem(r, buf, s, full) == -1 ||
-	    read_io_pids(r, buf, s) == -1 || read_net(r, buf, s) == -1)
+	    read_activity(r, buf, s, full) == -1)
 		return -1;
 	r->skew = 0;
 	return 0;
@@ -724,12 +484,14 @@ cg_stagger(struct cg_reader *r, unsigned phase)
 	r->skew = phase % CG_SLOW_CYCLES;
 }
 
-/* Ages past CG_SLOW_CYCLES: due at the next cycle, whatever the usage. */
+/* Ages past CG_SLOW_CYCLES: due at the next cycle, whatever the usage
+ * and the CPU time. */
 void
 cg_expire(struct cg_reader *r)
 {
 	r->limit_age = CG_SLOW_CYCLES;
 	r->mstat_age = CG_SLOW_CYCLES;
+	r->act_age = CG_SLOW_CYCLES;
 }
 
 int

@@ -57,7 +57,11 @@ void		 cg_close(struct cg_reader *);
  * CG_SLOW_CYCLES calls (a docker update shows within that); memory.stat
  * (cache and inactive file, the dearest file) every CG_SLOW_CYCLES
  * calls too, and at once when the usage moved by more than the larger
- * of 1 MiB and 1/64 of itself since memory.stat was read.  The first
+ * of 1 MiB and 1/64 of itself since memory.stat was read; block I/O,
+ * pids and net/dev every CG_SLOW_CYCLES calls too, and whenever the
+ * container's CPU time moved since they were read (they change only
+ * when something in it runs; cgroup.c says what the exceptions are).
+ * The CPU time and the memory usage are read every call.  The first
  * call after cg_open or cg_expire reads every file; cg_read always
  * does, and renews those values.  6 cycles: 30 s at the default
  * app_interval_ms of 5 s, a minute at 10 s. */

@@ -22,7 +22,7 @@ struct tree {
 	const char	*name;
 	enum cg_version	 v;
 	const char	*id;
-	const char	*cpu, *usage, *limit, *stat;
+	const char	*cpu, *usage, *limit, *stat, *pids;
 	uint64_t	 mem_usage, mem_limit, cache, inactive;
 	/* Usage moves that keep memory.stat and that re-read it: 1 MiB is
 	 * the slack of the small v1 container, usage/64 (2.34 MiB) that of
@@ -37,13 +37,14 @@ static const struct tree tree_v1 = {
 	"v1", CG_V1, ID_V1, "cpuacct/docker/" ID_V1 "/cpuacct.usage",
 	V1MEM "memory.usage_in_bytes",
 	V1MEM "memory.limit_in_bytes", V1MEM "memory.stat",
+	"pids/docker/" ID_V1 "/pids.current",
 	14077952, 256 << 20, 13209600, 6512640,
 	1 << 20, (1 << 20) + 4096
 };
 static const struct tree tree_v2 = {
 	"v2", CG_V2, ID_V2, V2MEM "cpu.stat", V2MEM "memory.current",
 	V2MEM "memory.max",
-	V2MEM "memory.stat",
+	V2MEM "memory.stat", V2MEM "pids.current",
 	157286400, 268435456, 100663296, 67108864,
 	2 << 20, 3 << 20
 };
@@ -102,11 +103,13 @@ cycle_open_phase(const struct tree *t, struct cycle *c, unsigned phase)
 
 	strcpy(scratch, "/tmp/berth-cg-XXXXXX");
 	cr_assert_not_null(mkdtemp(scratch));
-	snprintf(cmd, sizeof(cmd), "cp -R '%s/cgroup/%s/.' '%s'", FIXTURES,
-	    t->name, scratch);
+	snprintf(cmd, sizeof(cmd), "cp -R '%s/cgroup/%s/.' '%s' && "
+	    "cp -R '%s/proc' '%s/proc'", FIXTURES, t->name, scratch,
+	    FIXTURES, scratch);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	c->root = opendir_fd(scratch);
-	c->proc = opendir_fd(FIXTURES "/proc");
+	snprintf(cmd, sizeof(cmd), "%s/proc", scratch);
+	c->proc = opendir_fd(cmd);
 	c->r = cg_open(c->root, t->v, c->proc, t->id, FIX_PID);
 	cr_assert_not_null(c->r, "cg_open %s: %s", t->name, strerror(errno));
 	cg_stagger(c->r, phase);
@@ -355,4 +358,66 @@ Test(cycle, v1_stagger_spreads_the_slow_reads, .fini = scratch_rm)
 Test(cycle, v2_stagger_spreads_the_slow_reads, .fini = scratch_rm)
 {
 	stagger_spreads_the_slow_reads(&tree_v2);
+}
+
+/* net/dev with eth0's counters set (lo is not counted). */
+static void
+put_net(uint64_t rx, uint64_t tx)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "Inter-|   Receive |  Transmit\n"
+	    " face |bytes    packets|bytes    packets\n"
+	    "    lo:  885260    9215    0    0    0     0          0         0"
+	    "   885260    9215    0    0    0     0       0          0\n"
+	    "  eth0:%llu  926153    0    0    0     0          0         0 "
+	    "%llu  612944    0    0    0     0       0          0\n",
+	    (unsigned long long)rx, (unsigned long long)tx);
+	put("proc/4242/net/dev", buf);
+}
+
+/* pids and net/dev change, the CPU time does not: kept until the
+ * CG_SLOW_CYCLES-th cycle; then the CPU time moves and they are read
+ * in that very cycle. */
+static void
+activity_follows_the_cpu_time(const struct tree *t)
+{
+	struct cycle	c;
+	int		k;
+
+	cycle_open(t, &c);
+	cr_assert_eq(c.s.net_rx, FIX_RX);
+	put_u64(t->pids, 77);
+	put_net(5000, 6000);
+	for (k = 1; k < CG_SLOW_CYCLES; k++) {
+		cycle_next(&c);
+		cr_assert_neq(c.s.pids, 77, "cycle %d: read while idle", k);
+		cr_assert_eq(c.s.net_rx, FIX_RX, "cycle %d", k);
+		cr_assert_eq(c.s.net_tx, FIX_TX, "cycle %d", k);
+	}
+	cycle_next(&c);
+	cr_expect_eq(c.s.pids, 77, "not read by the K-th cycle");
+	cr_expect_eq(c.s.net_rx, 5000);
+	cr_expect_eq(c.s.net_tx, 6000);
+	/* Now it runs: the next cycle reads them at once. */
+	put_u64(t->pids, 78);
+	put_net(7000, 8000);
+	cycle_next(&c);
+	cr_expect_eq(c.s.pids, 77, "read while the CPU time stayed");
+	put_cpu_s(t, 42);
+	cycle_next(&c);
+	cr_expect_eq(c.s.pids, 78, "not read when the CPU time moved");
+	cr_expect_eq(c.s.net_rx, 7000);
+	cr_expect_eq(c.s.net_tx, 8000);
+	cycle_close(&c);
+}
+
+Test(cycle, v1_activity_follows_the_cpu_time, .fini = scratch_rm)
+{
+	activity_follows_the_cpu_time(&tree_v1);
+}
+
+Test(cycle, v2_activity_follows_the_cpu_time, .fini = scratch_rm)
+{
+	activity_follows_the_cpu_time(&tree_v2);
 }
