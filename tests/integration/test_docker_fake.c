@@ -226,9 +226,9 @@ fake_cleanup(void)
 	fake_sock[0] = fake_dir[0] = '\0';
 }
 
-/* The docker suite's timeout (test_docker.c): with suites of different
- * timeouts run in parallel, Criterion 2.4's runner leaks (LeakSanitizer
- * says so). */
+/* The same timeout as the docker suite (test_docker.c): when both were
+ * in one program, suites of different timeouts run in parallel made
+ * Criterion 2.4's runner leak (LeakSanitizer said so). */
 TestSuite(fake_engine, .fini = fake_cleanup, .timeout = 90);
 
 Test(fake_engine, check_compares_api_versions_numerically)
