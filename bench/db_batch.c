@@ -32,7 +32,7 @@ now_s(void)
 
 /* n samples of 16 containers, one second apart per container. */
 static void
-fill(struct metric_row *r, size_t n, int64_t first, const char **ids)
+fill(struct metric_item *r, size_t n, int64_t first, char **ids)
 {
 	size_t	 i;
 
@@ -56,15 +56,15 @@ fill(struct metric_row *r, size_t n, int64_t first, const char **ids)
 	}
 }
 
-typedef int (*writer)(struct db *, const struct metric_row *, size_t,
+typedef int (*writer)(struct db *, const struct metric_item *, size_t,
     char *, size_t);
 
 /* CYCLES batches through w; rows per second. */
 static double
-run(struct db *db, writer w, const char **ids, int cycles, size_t batch,
+run(struct db *db, writer w, char **ids, int cycles, size_t batch,
     int64_t base)
 {
-	struct metric_row	*r = calloc(batch, sizeof *r);
+	struct metric_item	*r = calloc(batch, sizeof *r);
 	double			 t, total = 0;
 	int			 c;
 
@@ -84,7 +84,7 @@ run(struct db *db, writer w, const char **ids, int cycles, size_t batch,
 }
 
 static void
-ids_for(const char **ids, char store[16][80], const char *prefix)
+ids_for(char **ids, char store[16][80], const char *prefix)
 {
 	int	 i;
 
@@ -98,8 +98,8 @@ ids_for(const char **ids, char store[16][80], const char *prefix)
 static void
 retention_load(struct db *db, long rows)
 {
-	struct metric_row	*r = calloc(10000, sizeof *r);
-	const char		*ids[16];
+	struct metric_item	*r = calloc(10000, sizeof *r);
+	char			*ids[16];
 	char			 store[16][80];
 	double			 t = now_s();
 	long			 i;
@@ -157,7 +157,7 @@ int
 main(int argc, char **argv)
 {
 	struct db	*db;
-	const char	*ids[16];
+	char		*ids[16];
 	char		 store[16][80];
 	int		 cycles = argc > 2 ? atoi(argv[2]) : 20;
 	size_t		 batch = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;

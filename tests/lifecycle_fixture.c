@@ -19,9 +19,9 @@
  * user.  Then replays and strays that must change nothing.
  */
 static const struct {
-	const char	*user;
+	char		*user;
 	int64_t		 created, started, available, stopped;
-	const char	*reason;
+	char		*reason;
 } fixture[] = {
 	{ "alice", 100, 150, 1150, 61150, "manual" },
 	{ "alice", 200, 260, 1460, -1, NULL },
@@ -62,10 +62,10 @@ static const struct {
 #define WANT_FAILED	2
 
 static void
-fact(fact_fn add, size_t i, const char *phase, int64_t after,
-    const char *user, const char *reason)
+fact(fact_fn add, size_t i, char *phase, int64_t after,
+    char *user, char *reason)
 {
-	struct lifecycle_fact	 f;
+	struct body_lifecycle	 f;
 	char			 ws[40], cid[16];
 
 	if (after < 0)

@@ -13,7 +13,7 @@
 #define T0		1700000000000LL	/* ms: 2023-11-14T22:13:20Z */
 #define NFIXTURE	10
 
-typedef void	(*fact_fn)(const struct lifecycle_fact *);
+typedef void	(*fact_fn)(const struct body_lifecycle *);
 
 /* Every fact of the fixture to add(), then replays and strays that
  * must change nothing. */

@@ -202,7 +202,7 @@ db_fixture_teardown(void)
 /* ------------------------------------------------------------ samples */
 
 void
-fill(struct metric_row *r, size_t n, int64_t t0, const char *cid)
+fill(struct metric_item *r, size_t n, int64_t t0, char *cid)
 {
 	size_t	 i;
 

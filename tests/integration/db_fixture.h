@@ -37,6 +37,6 @@ void	run(PGconn *c, const char *sql);
 /* Apply every migration; fails the test on error. */
 void	migrate_all(void);
 /* n samples of container cid, a second apart from t0, every field set. */
-void	fill(struct metric_row *, size_t n, int64_t t0, const char *cid);
+void	fill(struct metric_item *, size_t n, int64_t t0, char *cid);
 
 #endif

@@ -200,7 +200,7 @@ Test(db, compiled_migration_matches_file)
 
 Test(db, write_batch_exactly_once)
 {
-	struct metric_row	*r;
+	struct metric_item	*r;
 
 	migrate_all();
 	r = calloc(1000, sizeof *r);
@@ -225,7 +225,7 @@ Test(db, write_batch_exactly_once)
 
 Test(db, duplicates_within_a_batch)
 {
-	struct metric_row	 r[4];
+	struct metric_item	 r[4];
 
 	migrate_all();
 	fill(r, 4, T0, "c1");
@@ -237,7 +237,7 @@ Test(db, duplicates_within_a_batch)
 	cr_expect_eq(count("SELECT count(*) FROM container_metrics"), 3);
 }
 
-static const char *const nasty[] = {
+static char *const nasty[] = {
 	"tab\there", "new\nline", "back\\slash", "quote'single",
 	"quote\"double", "cr\r\n", "\\N", "\\.", "", "unicode é ✓",
 	"end\\",
@@ -264,7 +264,7 @@ expect_round_trip(const char *cid)
 
 Test(db, strings_round_trip)
 {
-	struct metric_row	 r[sizeof nasty / sizeof nasty[0]];
+	struct metric_item	 r[sizeof nasty / sizeof nasty[0]];
 	size_t			 i, n = sizeof nasty / sizeof nasty[0];
 
 	migrate_all();
@@ -286,7 +286,7 @@ Test(db, strings_round_trip)
 
 Test(db, nullable_fields_and_values)
 {
-	struct metric_row	 r[2];
+	struct metric_item	 r[2];
 	PGresult		*res;
 	int			 c;
 
@@ -319,7 +319,7 @@ Test(db, nullable_fields_and_values)
 
 Test(db, bad_rows_refused_whole_batch)
 {
-	struct metric_row	 r[3];
+	struct metric_item	 r[3];
 
 	migrate_all();
 	fill(r, 3, T0, "c1");
@@ -335,7 +335,7 @@ Test(db, bad_rows_refused_whole_batch)
 
 Test(db, write_fails_cleanly_without_schema)
 {
-	struct metric_row	 r[1];
+	struct metric_item	 r[1];
 
 	fill(r, 1, T0, "c1");
 	cr_assert_eq(db_write_metrics(db, r, 1, err, sizeof err), -1);
@@ -347,7 +347,7 @@ Test(db, write_fails_cleanly_without_schema)
 
 Test(db, delete_before_removes_only_older)
 {
-	struct metric_row	*r;
+	struct metric_item	*r;
 	long			 deleted = -1;
 
 	migrate_all();
@@ -392,7 +392,7 @@ Test(db, open_bad_conninfo_fails)
 
 Test(db, copy_error_rolls_back)
 {
-	struct metric_row	 r[3];
+	struct metric_item	 r[3];
 
 	migrate_all();
 	fill(r, 3, T0, "c1");
@@ -410,7 +410,7 @@ Test(db, copy_error_rolls_back)
 /* ------------------------------------------------------ system metrics */
 
 static void
-sysfill(struct sysmetric_row *r, size_t n, int64_t t0, const char *tags)
+sysfill(struct sysmetric_item *r, size_t n, int64_t t0, char *tags)
 {
 	size_t	 i;
 
@@ -424,7 +424,7 @@ sysfill(struct sysmetric_row *r, size_t n, int64_t t0, const char *tags)
 
 Test(db, sysmetrics_exactly_once)
 {
-	struct sysmetric_row	 r[100];
+	struct sysmetric_item	 r[100];
 
 	migrate_all();
 	sysfill(r, 100, T0, "{\"core\":\"0\"}");
@@ -450,7 +450,7 @@ Test(db, sysmetrics_exactly_once)
 
 Test(db, sysmetrics_tags_round_trip)
 {
-	struct sysmetric_row	 r[3];
+	struct sysmetric_item	 r[3];
 	PGresult		*res;
 
 	migrate_all();
@@ -475,10 +475,10 @@ Test(db, sysmetrics_tags_round_trip)
 
 Test(db, sysmetrics_bad_tags_refused)
 {
-	static const char *const bad[] = {
+	static char *const bad[] = {
 		"[1,2]", "\"core\"", "42", "null", "not json", "{\"a\":",
 	};
-	struct sysmetric_row	 r[3];
+	struct sysmetric_item	 r[3];
 	size_t			 i;
 
 	migrate_all();
@@ -502,7 +502,7 @@ Test(db, sysmetrics_bad_tags_refused)
 
 Test(db, sysmetrics_nan_skipped)
 {
-	struct sysmetric_row	 r[4];
+	struct sysmetric_item	 r[4];
 
 	migrate_all();
 	sysfill(r, 4, T0, NULL);
@@ -531,8 +531,8 @@ Test(db, sysmetrics_nan_skipped)
 
 Test(db, retention_both_tables)
 {
-	struct metric_row	*r;
-	struct sysmetric_row	 s[50];
+	struct metric_item	*r;
+	struct sysmetric_item	 s[50];
 	long			 m = -1, n = -1;
 
 	migrate_all();

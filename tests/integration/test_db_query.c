@@ -29,12 +29,12 @@ struct seen {
 	size_t		 n, stop_after;
 	int64_t		 ts[3000];
 	char		 cid[3000][16];
-	struct metric_row first;
+	struct metric_item first;
 	char		 first_name[32];
 };
 
 static int
-collect(const struct metric_row *r, void *arg)
+collect(const struct metric_item *r, void *arg)
 {
 	struct seen	*s = arg;
 
@@ -65,7 +65,7 @@ page(struct seen *s, const struct history_query *q)
 static void
 write_grid(int nc, int n, int64_t t0)
 {
-	struct metric_row	*r;
+	struct metric_item	*r;
 	char			 ids[16][12];
 	int			 c;
 
@@ -210,7 +210,7 @@ Test(db_query, history_exact_ms)
 	static const int64_t	 when[] = {
 		T0 + 123, 946684799999LL, 1LL, -1LL, 253402300799999LL,
 	};
-	struct metric_row	 r[5];
+	struct metric_item	 r[5];
 	struct history_query	 q = { -1000, NULL, 0, NULL, 10 };
 	struct seen		*s = calloc(1, sizeof *s);
 	size_t			 i;
@@ -246,7 +246,7 @@ Test(db_query, history_exact_ms)
 /* ----------------------------------------------------- container stats */
 
 static void
-db_fact(const struct lifecycle_fact *f)
+db_fact(const struct body_lifecycle *f)
 {
 	cr_assert_eq(db_lifecycle(db, f, err, sizeof err), 0, "%s %s: %s",
 	    f->workspace_id, f->phase, err);
@@ -293,7 +293,7 @@ Test(db_query, container_stats_empty)
 
 Test(db_query, container_stats_caps)
 {
-	struct lifecycle_fact	 f = { NULL, NULL, 0, NULL, NULL, "b", NULL };
+	struct body_lifecycle	 f = { NULL, NULL, 0, NULL, NULL, "b", NULL };
 	struct cstats		 cs;
 	char			 ws[40], cid[16], user[16];
 	int			 i;
@@ -348,7 +348,7 @@ Test(db_query, container_stats_fails_cleanly_without_schema)
 static struct memstore	*mem;
 
 static void
-both_fact(const struct lifecycle_fact *f)
+both_fact(const struct body_lifecycle *f)
 {
 	db_fact(f);
 	memstore_add_fact(mem, f);
@@ -449,8 +449,8 @@ Test(db_query, memstore_history_same_as_sql)
 	struct history_query	 q = { 0, NULL, 0, NULL, 1000 };
 	struct seen		*a = calloc(1, sizeof *a);
 	struct seen		*b = calloc(1, sizeof *b);
-	struct metric_row	*r;
-	static const char *const ids[] = { "c-b", "c-a", "C-z", "c-a2" };
+	struct metric_item	*r;
+	static char *const ids[] = { "c-b", "c-a", "C-z", "c-a2" };
 	size_t			 i, n = 300;
 
 	migrate_all();

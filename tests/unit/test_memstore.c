@@ -38,7 +38,7 @@ TestSuite(memstore, .init = setup, .fini = teardown);
 
 
 static void
-mem_fact(const struct lifecycle_fact *f)
+mem_fact(const struct body_lifecycle *f)
 {
 	memstore_add_fact(ms, f);
 }
@@ -81,9 +81,9 @@ Test(memstore, stats_empty)
 
 /* One fact for workspace w (its id ...w), at T0 + at. */
 static void
-add(const char *phase, int w, int64_t at, const char *reason)
+add(char *phase, int w, int64_t at, char *reason)
 {
-	struct lifecycle_fact	 f = { NULL, phase, T0 + at, "c", "u", "b",
+	struct body_lifecycle	 f = { NULL, phase, T0 + at, "c", "u", "b",
 				    reason };
 	char			 ws[40];
 
@@ -138,7 +138,7 @@ Test(memstore, guards)
 /* What the SQL refuses or matches nothing with changes nothing here. */
 Test(memstore, refused_and_unknown_facts_ignored)
 {
-	struct lifecycle_fact	 f = { "00000000-0000-4000-8000-000000000002",
+	struct body_lifecycle	 f = { "00000000-0000-4000-8000-000000000002",
 				    "received", T0, NULL, "u", "b", NULL };
 	struct lifecycle_row	 r;
 
@@ -201,7 +201,7 @@ Test(memstore, lifecycle_cap_drops_least_recently_received)
 Test(memstore, stats_caps)
 {
 	struct memstore		*big;
-	struct lifecycle_fact	 f = { NULL, "received", 0, "c", NULL, "b",
+	struct body_lifecycle	 f = { NULL, "received", 0, "c", NULL, "b",
 				    NULL };
 	struct cstats		 cs;
 	char			 ws[40], user[16];
@@ -234,10 +234,10 @@ Test(memstore, stats_caps)
 
 /* ------------------------------------------------------------- samples */
 
-static struct metric_row
-sample(int64_t ts, const char *cid)
+static struct metric_item
+sample(int64_t ts, char *cid)
 {
-	struct metric_row	 r = { ts, cid, "name", "ws", "running", 1.5,
+	struct metric_item	 r = { ts, cid, "name", "ws", "running", 1.5,
 				    NAN, 100, -1, -1, -1, -1, -1, -1, 3 };
 
 	return r;
@@ -248,11 +248,11 @@ struct seen {
 	size_t		 n, stop_after;
 	int64_t		 ts[3000];
 	char		 cid[3000][16];
-	struct metric_row first;
+	struct metric_item first;
 };
 
 static int
-collect(const struct metric_row *r, void *arg)
+collect(const struct metric_item *r, void *arg)
 {
 	struct seen	*s = arg;
 
@@ -278,7 +278,7 @@ page(struct memstore *m, struct seen *s, const struct history_query *q)
 static void
 add_grid(struct memstore *m, int nc, int n, int64_t t0)
 {
-	struct metric_row	 r;
+	struct metric_item	 r;
 	char			 cid[16];
 	int			 c, i;
 
@@ -428,7 +428,7 @@ Test(memstore, sample_ring_drops_oldest)
 
 Test(memstore, duplicate_samples_once)
 {
-	struct metric_row	 r = sample(T0, "c1");
+	struct metric_item	 r = sample(T0, "c1");
 	struct history_query	 q = { 0, NULL, 0, NULL, 1000 };
 	struct seen		*s = calloc(1, sizeof *s);
 

@@ -72,7 +72,7 @@ dup0(const char *s)
 }
 
 static int
-add_row(const struct metric_row *row, void *arg)
+add_row(const struct metric_item *row, void *arg)
 {
 	struct body_metrics	*b = arg;
 	struct metric_item	*it = &b->rows[b->nrows++];

@@ -356,7 +356,7 @@ fmt_int(int64_t i, char *out, size_t len)
 }
 
 static int
-row_fields(const struct metric_row *r, struct fields *f)
+row_fields(const struct metric_item *r, struct fields *f)
 {
 	const int64_t	 ints[] = { r->memory_used, r->memory_limit,
 			    r->memory_cache, r->network_rx, r->network_tx,
@@ -435,7 +435,7 @@ copy_row(struct buf *b, const char *const *v, size_t n)
 
 /* The batch as COPY text; -1 (err set) on a row that cannot be sent. */
 static int
-copy_build(struct buf *b, const struct metric_row *rows, size_t n,
+copy_build(struct buf *b, const struct metric_item *rows, size_t n,
     char *err, size_t errlen)
 {
 	struct fields	 f;
@@ -454,7 +454,7 @@ copy_build(struct buf *b, const struct metric_row *rows, size_t n,
 
 /* Host samples as COPY text (SYSTEM_COLS order); NaN values skipped. */
 static int
-sys_copy_build(struct buf *b, const struct sysmetric_row *rows, size_t n,
+sys_copy_build(struct buf *b, const struct sysmetric_item *rows, size_t n,
     char *err, size_t errlen)
 {
 	char		 ts[TS_LEN], num[32];
@@ -599,7 +599,7 @@ batch_write(struct db *db, enum stage s, const struct buf *b, char *err,
 }
 
 int
-db_write_metrics(struct db *db, const struct metric_row *rows, size_t n,
+db_write_metrics(struct db *db, const struct metric_item *rows, size_t n,
     char *err, size_t errlen)
 {
 	struct buf	 b = { NULL, 0, 0 };
@@ -612,7 +612,7 @@ db_write_metrics(struct db *db, const struct metric_row *rows, size_t n,
 }
 
 int
-db_write_sysmetrics(struct db *db, const struct sysmetric_row *rows,
+db_write_sysmetrics(struct db *db, const struct sysmetric_item *rows,
     size_t n, char *err, size_t errlen)
 {
 	struct buf	 b = { NULL, 0, 0 };
@@ -626,7 +626,7 @@ db_write_sysmetrics(struct db *db, const struct sysmetric_row *rows,
 
 /* One autocommitted INSERT per sample: the benchmark's baseline only. */
 int
-db_write_metrics_naive(struct db *db, const struct metric_row *rows,
+db_write_metrics_naive(struct db *db, const struct metric_item *rows,
     size_t n, char *err, size_t errlen)
 {
 	struct fields	 f;
@@ -763,7 +763,7 @@ static const struct {
 };
 
 int
-db_lifecycle(struct db *db, const struct lifecycle_fact *f, char *err,
+db_lifecycle(struct db *db, const struct body_lifecycle *f, char *err,
     size_t errlen)
 {
 	char		 at[24];

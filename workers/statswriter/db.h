@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 struct db;
 
 struct migration {
@@ -23,50 +25,24 @@ extern const struct migration	migrations[];
 extern const size_t		nmigrations;
 
 /*
- * One container sample.  container_id and ts_ms are required; the rest
- * may be unknown: a NULL string, a NaN double or a negative integer is
- * written as SQL NULL.
+ * The rows are the IPC messages' own structs (proto.h): a container
+ * sample (struct metric_item; container_id and ts_ms are required, the
+ * rest may be unknown: a NULL string, a NaN double or a negative
+ * integer is written as SQL NULL) and a lifecycle fact (struct
+ * body_lifecycle: a workspace reached a phase, received, created,
+ * started, available or stopped; container_stats, seed 000).
  */
-struct metric_row {
-	int64_t		 ts_ms;
-	const char	*container_id;
-	const char	*container_name;
-	const char	*workspace_id;
-	const char	*status;
-	double		 cpu_percent;
-	double		 cpu_seconds;
-	int64_t		 memory_used;
-	int64_t		 memory_limit;
-	int64_t		 memory_cache;
-	int64_t		 network_rx;
-	int64_t		 network_tx;
-	int64_t		 block_read;
-	int64_t		 block_write;
-	int64_t		 pids;
-};
-
-/* A workspace reached a phase: received, created, started, available,
- * stopped (container_stats, seed 000). */
-struct lifecycle_fact {
-	const char	*workspace_id;	/* a uuid */
-	const char	*phase;
-	int64_t		 at_ms;		/* ms since the epoch */
-	const char	*container_id;
-	const char	*user_id;
-	const char	*s3_bucket;
-	const char	*reason;	/* stopped */
-};
 
 struct db	*db_open(const char *conninfo, char *err, size_t errlen);
 int		 db_ok(struct db *);
 void		 db_close(struct db *);
 int		 db_migrate(struct db *, const struct migration *, size_t,
 		    char *err, size_t errlen);
-int		 db_write_metrics(struct db *, const struct metric_row *,
+int		 db_write_metrics(struct db *, const struct metric_item *,
 		    size_t, char *err, size_t errlen);
-int		 db_write_metrics_naive(struct db *, const struct metric_row *,
+int		 db_write_metrics_naive(struct db *, const struct metric_item *,
 		    size_t, char *err, size_t errlen);
-int		 db_lifecycle(struct db *, const struct lifecycle_fact *,
+int		 db_lifecycle(struct db *, const struct body_lifecycle *,
 		    char *err, size_t errlen);
 int		 db_delete_metrics_before(struct db *, int64_t cutoff_ms,
 		    long *deleted, char *err, size_t errlen);

@@ -84,8 +84,8 @@ static const char recent_sql[] =
     "SELECT " ROW_COLS " FROM container_stats" BY_RECEIVED;
 
 /* A column as a C value; what SQL NULL becomes is the caller's. */
-static const char *
-col_str(PGresult *res, int r, int c, const char *null)
+static char *
+col_str(PGresult *res, int r, int c, char *null)
 {
 	return PQgetisnull(res, r, c) ? null : PQgetvalue(res, r, c);
 }
@@ -106,9 +106,9 @@ col_double(PGresult *res, int r, int c)
 
 /* ------------------------------------------------------------- history */
 
-/* Row i of history_sql as a metric_row borrowing res's strings. */
+/* Row i of history_sql as a metric_item borrowing res's strings. */
 static void
-history_row(PGresult *res, int i, struct metric_row *m)
+history_row(PGresult *res, int i, struct metric_item *m)
 {
 	int64_t	*const	 ints[] = { &m->memory_used, &m->memory_limit,
 			    &m->memory_cache, &m->network_rx, &m->network_tx,
@@ -133,7 +133,7 @@ db_history(struct db *db, const struct history_query *q, metric_row_cb cb,
 	char			 since[TS_LEN], before[TS_LEN], limit[24];
 	char			 msg[512];
 	const char		*p[5];
-	struct metric_row	 m;
+	struct metric_item	 m;
 	PGresult		*res;
 	int			 i;
 

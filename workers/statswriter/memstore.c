@@ -18,12 +18,6 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* A sample; the row's strings point at the copies owned here. */
-struct sample {
-	struct metric_row	 r;
-	char			*cid, *name, *ws, *status;
-};
-
 /* Which times of a lifecycle row are set (not NULL in SQL terms). */
 #define HAS_CREATED	0x01
 #define HAS_STARTED	0x02
@@ -37,7 +31,7 @@ struct lrow {
 };
 
 struct memstore {
-	struct sample	*ring;		/* max_samples slots */
+	struct metric_item *ring;	/* max_samples slots, strings owned */
 	size_t		 max_samples;
 	size_t		 first;		/* the earliest added */
 	size_t		 nsamples;
@@ -60,11 +54,11 @@ memstore_new(size_t max_samples, size_t max_lifecycle)
 }
 
 static void
-sample_clear(struct sample *s)
+sample_clear(struct metric_item *s)
 {
-	free(s->cid);
-	free(s->name);
-	free(s->ws);
+	free(s->container_id);
+	free(s->container_name);
+	free(s->workspace_id);
 	free(s->status);
 	memset(s, 0, sizeof *s);
 }
@@ -116,7 +110,7 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static struct sample *
+static struct metric_item *
 sample_at(struct memstore *ms, size_t i)
 {
 	return &ms->ring[(ms->first + i) % ms->max_samples];
@@ -124,24 +118,24 @@ sample_at(struct memstore *ms, size_t i)
 
 /* 1 if a sample of this (container_id, ts) is held: the SQL's key. */
 static int
-sample_held(struct memstore *ms, const struct metric_row *r)
+sample_held(struct memstore *ms, const struct metric_item *r)
 {
-	struct sample	*s;
-	size_t		 i;
+	struct metric_item	*s;
+	size_t			 i;
 
 	for (i = 0; i < ms->nsamples; i++) {
 		s = sample_at(ms, i);
-		if (s->r.ts_ms == r->ts_ms &&
-		    strcmp(s->cid, r->container_id) == 0)
+		if (s->ts_ms == r->ts_ms &&
+		    strcmp(s->container_id, r->container_id) == 0)
 			return 1;
 	}
 	return 0;
 }
 
 void
-memstore_add_sample(struct memstore *ms, const struct metric_row *r)
+memstore_add_sample(struct memstore *ms, const struct metric_item *r)
 {
-	struct sample	*s;
+	struct metric_item	*s;
 
 	if (r->container_id == NULL || sample_held(ms, r))
 		return;
@@ -152,16 +146,16 @@ memstore_add_sample(struct memstore *ms, const struct metric_row *r)
 		ms->first = (ms->first + 1) % ms->max_samples;
 	} else
 		s = sample_at(ms, ms->nsamples++);
-	s->r = *r;
-	s->r.container_id = s->cid = xstrdup(r->container_id);
-	s->r.container_name = s->name = dup_or_null(r->container_name);
-	s->r.workspace_id = s->ws = dup_or_null(r->workspace_id);
-	s->r.status = s->status = dup_or_null(r->status);
+	*s = *r;
+	s->container_id = xstrdup(r->container_id);
+	s->container_name = dup_or_null(r->container_name);
+	s->workspace_id = dup_or_null(r->workspace_id);
+	s->status = dup_or_null(r->status);
 }
 
 /* history_sql's WHERE. */
 static int
-history_match(const struct history_query *q, const struct metric_row *r)
+history_match(const struct history_query *q, const struct metric_item *r)
 {
 	const char	*bcid = q->before_cid != NULL ? q->before_cid : "";
 
@@ -179,8 +173,8 @@ history_match(const struct history_query *q, const struct metric_row *r)
 static int
 history_cmp(const void *a, const void *b)
 {
-	const struct metric_row	*x = *(const struct metric_row *const *)a;
-	const struct metric_row	*y = *(const struct metric_row *const *)b;
+	const struct metric_item	*x = *(const struct metric_item *const *)a;
+	const struct metric_item	*y = *(const struct metric_item *const *)b;
 
 	if (x->ts_ms != y->ts_ms)
 		return x->ts_ms < y->ts_ms ? 1 : -1;
@@ -191,7 +185,7 @@ int
 memstore_history(struct memstore *ms, const struct history_query *q,
     metric_row_cb cb, void *arg)
 {
-	const struct metric_row	**sel;
+	const struct metric_item	**sel;
 	size_t			  i, n = 0;
 
 	if (q->limit < 1 || q->limit > HISTORY_MAX)
@@ -200,8 +194,8 @@ memstore_history(struct memstore *ms, const struct history_query *q,
 		return 0;
 	sel = xcalloc(ms->nsamples, sizeof *sel);
 	for (i = 0; i < ms->nsamples; i++)
-		if (history_match(q, &sample_at(ms, i)->r))
-			sel[n++] = &sample_at(ms, i)->r;
+		if (history_match(q, sample_at(ms, i)))
+			sel[n++] = sample_at(ms, i);
 	qsort(sel, n, sizeof *sel, history_cmp);
 	for (i = 0; i < n && i < q->limit; i++)
 		if (cb(sel[i], arg) != 0)
@@ -248,7 +242,7 @@ lrow_evict(struct memstore *ms)
 /* INSERT ... ON CONFLICT (id) DO NOTHING; both ids and the bucket are
  * NOT NULL columns, user_id is NULLIF($4, ''). */
 static void
-fact_received(struct memstore *ms, const struct lifecycle_fact *f)
+fact_received(struct memstore *ms, const struct body_lifecycle *f)
 {
 	struct lrow	*l;
 
@@ -276,7 +270,7 @@ fits_int(int64_t ms)
 }
 
 static void
-fact_created(struct lrow *l, const struct lifecycle_fact *f)
+fact_created(struct lrow *l, const struct body_lifecycle *f)
 {
 	if ((l->has & HAS_CREATED) || f->container_id == NULL)
 		return;
@@ -287,7 +281,7 @@ fact_created(struct lrow *l, const struct lifecycle_fact *f)
 }
 
 static void
-fact_started(struct lrow *l, const struct lifecycle_fact *f)
+fact_started(struct lrow *l, const struct body_lifecycle *f)
 {
 	if (l->has & HAS_STARTED)
 		return;
@@ -296,7 +290,7 @@ fact_started(struct lrow *l, const struct lifecycle_fact *f)
 }
 
 static void
-fact_available(struct lrow *l, const struct lifecycle_fact *f)
+fact_available(struct lrow *l, const struct body_lifecycle *f)
 {
 	int64_t	 startup = f->at_ms - l->r.received_ms;
 
@@ -325,7 +319,7 @@ reason_ok(const char *reason)
 }
 
 static void
-fact_stopped(struct lrow *l, const struct lifecycle_fact *f)
+fact_stopped(struct lrow *l, const struct body_lifecycle *f)
 {
 	int64_t	 active = -1;
 
@@ -346,7 +340,7 @@ fact_stopped(struct lrow *l, const struct lifecycle_fact *f)
 /* The UPDATEs of db.c's lifecycle_sql, by phase. */
 static const struct {
 	const char	*phase;
-	void		(*apply)(struct lrow *, const struct lifecycle_fact *);
+	void		(*apply)(struct lrow *, const struct body_lifecycle *);
 } phases[] = {
 	{ "created", fact_created },
 	{ "started", fact_started },
@@ -355,7 +349,7 @@ static const struct {
 };
 
 void
-memstore_add_fact(struct memstore *ms, const struct lifecycle_fact *f)
+memstore_add_fact(struct memstore *ms, const struct body_lifecycle *f)
 {
 	struct lrow	*l;
 	size_t		 i;

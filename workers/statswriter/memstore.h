@@ -22,7 +22,7 @@ void		 memstore_free(struct memstore *);
  * NOTHING); past max_samples the earliest added is dropped.
  */
 void		 memstore_add_sample(struct memstore *,
-		    const struct metric_row *);
+		    const struct metric_item *);
 
 /*
  * Applies the phase exactly as db_lifecycle's SQL does: received
@@ -35,7 +35,7 @@ void		 memstore_add_sample(struct memstore *,
  * recently received row is dropped.
  */
 void		 memstore_add_fact(struct memstore *,
-		    const struct lifecycle_fact *);
+		    const struct body_lifecycle *);
 
 /* 0 when the page was read (or the callback stopped it), -1 when the
  * limit is not in 1..HISTORY_MAX. */

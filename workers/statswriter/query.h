@@ -12,14 +12,8 @@
 
 #include "db.h"
 
-/* One host-level sample (system_metrics). */
-struct sysmetric_row {
-	int64_t		 ts_ms;
-	const char	*name;		/* "cpu_percent", ... */
-	double		 value;		/* NaN rows are skipped */
-	const char	*tags;		/* JSON object text, e.g.
-					 * {"core":"0"}; NULL means {} */
-};
+/* A host-level sample (system_metrics) is the IPC struct sysmetric_item
+ * (proto.h): a NaN value is skipped; NULL tags mean {}. */
 
 /*
  * A page of container_metrics, newest first: ts >= since_ms, of one
@@ -39,7 +33,7 @@ struct history_query {
 
 /* Called per row in order; the row's strings live until the call
  * returns.  Return nonzero to stop. */
-typedef int (*metric_row_cb)(const struct metric_row *, void *arg);
+typedef int (*metric_row_cb)(const struct metric_item *, void *arg);
 
 /* One container_stats row; strings "" when NULL, times 0 when NULL. */
 struct lifecycle_row {
@@ -93,7 +87,7 @@ void	cstats_free(struct cstats *);
 /* db.c: one transaction, COPY into a temp staging table + INSERT ... ON
  * CONFLICT (name, ts, tags) DO NOTHING; NaN values skipped; a tags text
  * that is not a JSON object fails the batch. */
-int	db_write_sysmetrics(struct db *, const struct sysmetric_row *,
+int	db_write_sysmetrics(struct db *, const struct sysmetric_item *,
 	    size_t n, char *err, size_t errlen);
 /* db.c: DELETE rows with ts < cutoff from container_metrics and
  * system_metrics, in one transaction. */

@@ -192,75 +192,30 @@ spool_rows(struct store *s, const struct metric_item *rows, size_t n,
 
 /* ------------------------------------------------------------ writes */
 
-static void
-to_fact(const struct body_lifecycle *b, struct lifecycle_fact *f)
-{
-	f->workspace_id = b->workspace_id;
-	f->phase = b->phase;
-	f->at_ms = b->at_ms;
-	f->container_id = b->container_id;
-	f->user_id = b->user_id;
-	f->s3_bucket = b->s3_bucket;
-	f->reason = b->reason;
-}
-
-static void
-to_row(const struct metric_item *it, struct metric_row *r)
-{
-	r->ts_ms = it->ts_ms;
-	r->container_id = it->container_id;
-	r->container_name = it->container_name;
-	r->workspace_id = it->workspace_id;
-	r->status = it->status;
-	r->cpu_percent = it->cpu_percent;
-	r->cpu_seconds = it->cpu_seconds;
-	r->memory_used = it->memory_used;
-	r->memory_limit = it->memory_limit;
-	r->memory_cache = it->memory_cache;
-	r->network_rx = it->network_rx;
-	r->network_tx = it->network_tx;
-	r->block_read = it->block_read;
-	r->block_write = it->block_write;
-	r->pids = it->pids;
-}
-
 /* 0 written (or refused for good and counted), -1 the database is gone. */
 static int
 write_metrics(struct store *s, const struct metric_item *it, size_t n)
 {
-	struct metric_row	*rows;
-	char			 err[512];
-	size_t			 i;
-	int			 rc = 0;
+	char	err[512];
+	int	rc = 0;
 
-	rows = xcalloc(n + 1, sizeof(*rows));
-	for (i = 0; i < n; i++)
-		to_row(&it[i], &rows[i]);
-	if (db_write_metrics(s->db, rows, n, err, sizeof(err)) == 0)
+	if (db_write_metrics(s->db, it, n, err, sizeof(err)) == 0)
 		s->written += (int64_t)n;
 	else if ((rc = write_failed(s, "write samples", err)) == 0)
 		s->dropped += (int64_t)n;
-	free(rows);
 	return rc;
 }
 
 static int
 write_sysmetrics(struct store *s, const struct sysmetric_item *it, size_t n)
 {
-	struct sysmetric_row	*rows;
-	char			 err[512];
-	size_t			 i;
-	int			 rc = 0;
+	char	err[512];
+	int	rc = 0;
 
-	rows = xcalloc(n + 1, sizeof(*rows));
-	for (i = 0; i < n; i++)
-		rows[i] = (struct sysmetric_row){ it[i].ts_ms, it[i].name,
-		    it[i].value, it[i].tags };
-	if (db_write_sysmetrics(s->db, rows, n, err, sizeof(err)) == 0)
+	if (db_write_sysmetrics(s->db, it, n, err, sizeof(err)) == 0)
 		s->written += (int64_t)n;
 	else if ((rc = write_failed(s, "write host samples", err)) == 0)
 		s->dropped += (int64_t)n;
-	free(rows);
 	return rc;
 }
 
@@ -269,10 +224,7 @@ static int
 write_fact(struct store *s, const struct body_lifecycle *b, char *err,
     size_t errlen)
 {
-	struct lifecycle_fact	f;
-
-	to_fact(b, &f);
-	if (db_lifecycle(s->db, &f, err, errlen) == 0) {
+	if (db_lifecycle(s->db, b, err, errlen) == 0) {
 		s->written++;
 		return 0;
 	}
@@ -286,11 +238,9 @@ int
 store_fact(struct store *s, const struct body_lifecycle *b, char *err,
     size_t errlen)
 {
-	struct lifecycle_fact	f;
-	int			rc;
+	int	rc;
 
-	to_fact(b, &f);
-	memstore_add_fact(s->mem, &f);
+	memstore_add_fact(s->mem, b);
 	if (s->state == ST_DISABLED)
 		return 0;
 	if (writable(s)) {
@@ -333,13 +283,10 @@ void
 store_samples(struct store *s, const struct metric_item *rows, size_t n,
     const struct sysmetric_item *sys, size_t nsys)
 {
-	struct metric_row	r;
-	size_t			i;
+	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		to_row(&rows[i], &r);
-		memstore_add_sample(s->mem, &r);
-	}
+	for (i = 0; i < n; i++)
+		memstore_add_sample(s->mem, &rows[i]);
 	s->samples += (int64_t)n;
 	if (n > 0)
 		s->last_sample_ms = (int64_t)wall_ms();
