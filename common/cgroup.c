@@ -233,14 +233,9 @@ cg_open(int cgroot, enum cg_version v, int procfd, const char *id,
 void
 cg_close(struct cg_reader *r)
 {
-	int f;
-
 	if (r == NULL)
 		return;
-	for (f = 0; f < F_MAX; f++) {
-		if (r->fd[f] != -1)
-			close(r->fd[f]);
-	}
+	close_fds(r->fd, F_MAX);
 	free(r);
 }
 

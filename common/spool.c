@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "spool.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define SPOOL_MAGIC	"BSP1"
@@ -49,21 +50,6 @@ struct spool {
 	int		 torn;		/* the file runs past size */
 	int		 dirty;		/* written since last sync */
 };
-
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void
 put32(unsigned char *p, uint32_t v)

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "scan.h"
 #include "sysstat.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /*
@@ -491,14 +492,11 @@ sys_read(struct sys_reader *r, struct sys_sample *s)
 void
 sys_close(struct sys_reader *r)
 {
-	int f, saved = errno;
+	int saved = errno;
 
 	if (r == NULL)
 		return;
-	for (f = 0; f < F_MAX; f++) {
-		if (r->fd[f] != -1)
-			close(r->fd[f]);
-	}
+	close_fds(r->fd, F_MAX);
 	free(r);
 	errno = saved;
 }

@@ -5,6 +5,7 @@
 #ifndef BERTH_UTIL_H
 #define BERTH_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 uint64_t	 now_ms(void);		/* monotonic milliseconds */
@@ -12,6 +13,11 @@ uint64_t	 wall_ms(void);		/* milliseconds since the epoch */
 int		 set_nonblock(int fd);
 int		 set_cloexec(int fd, int on);
 void		 close_from(int lowfd);	/* close every fd >= lowfd */
+/* Close each of fds[0..n) that is not -1. */
+void		 close_fds(const int *fds, size_t n);
+/* Format an error into err (nothing when err is NULL or errlen 0). */
+void		 seterr(char *err, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
 const char	*signal_name(int sig);	/* "SIGKILL", or "signal N" */
 int		 parse_hostport(const char *s, char *host, size_t hostlen,
 		    unsigned short *port);

@@ -36,18 +36,6 @@ struct rbuf {
 	size_t			 left;
 };
 
-void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The name of field f for messages: "key" or "entries[3].key". */
 const char *
 field_path(char *buf, size_t len, const char *path, const struct field *f)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "proto.h"
+#include "util.h"	/* seterr */
 
 #define MSGF_ALL	(MSGF_FD | MSGF_REPLY)
 
@@ -19,8 +20,6 @@
 #define COUNT_CPTR(base, f)	((const size_t *)((const char *)(base) + \
 				    (f)->count_offset))
 
-void		 seterr(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
 /* "key" or "entries[3].key", for error messages. */
 const char	*field_path(char *buf, size_t len, const char *path,
 		    const struct field *f);

@@ -78,6 +78,19 @@ worker_request(struct worker *w, struct msg *m, worker_reply_cb cb,
 }
 
 uint32_t
+worker_ask(struct worker *w, unsigned type, unsigned peer, worker_reply_cb cb,
+    void *arg)
+{
+	struct msg	m;
+	uint32_t	id;
+
+	msg_init(&m, type, 0, peer);
+	id = worker_request(w, &m, cb, arg);
+	msg_clear(&m);
+	return id;
+}
+
+uint32_t
 worker_request_for(struct worker *w, struct msg *m, long timeout_ms,
     worker_reply_cb cb, void *arg)
 {

@@ -60,6 +60,9 @@ int	 worker_send(struct worker *, const struct msg *);
  * is then not called). */
 uint32_t worker_request(struct worker *, struct msg *m, worker_reply_cb cb,
 	    void *arg);
+/* A request of the given type with an empty body to peer. */
+uint32_t worker_ask(struct worker *, unsigned type, unsigned peer,
+	    worker_reply_cb cb, void *arg);
 /* The same with its own timeout (requests known to take long). */
 uint32_t worker_request_for(struct worker *, struct msg *m, long timeout_ms,
 	    worker_reply_cb cb, void *arg);

@@ -303,13 +303,9 @@ got_status(struct worker *w, struct msg *reply, void *arg)
 static uint32_t
 ask(struct hreq *h, unsigned type, unsigned peer, worker_reply_cb cb)
 {
-	struct msg	m;
 	uint32_t	id;
 
-	msg_init(&m, type, 0, peer);
-	id = worker_request(h->w, &m, cb, h);
-	msg_clear(&m);
-	if (id != 0)
+	if ((id = worker_ask(h->w, type, peer, cb, h)) != 0)
 		h->outstanding++;
 	return id;
 }

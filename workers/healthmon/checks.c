@@ -388,18 +388,6 @@ dep_failed(const char *key, const char *why, void *arg)
 
 /* ------------------------------------------------------------ rounds */
 
-static uint32_t
-ask(struct checks *cs, unsigned type, unsigned peer, worker_reply_cb cb)
-{
-	struct msg	m;
-	uint32_t	id;
-
-	msg_init(&m, type, 0, peer);
-	id = worker_request(cs->w, &m, cb, cs);
-	msg_clear(&m);
-	return id;
-}
-
 static void
 start_one(struct checks *cs, struct check *c)
 {
@@ -436,11 +424,11 @@ round_cb(evutil_socket_t fd, short ev, void *arg)
 		    cs->c[i].kind == K_SYSTEM;
 	}
 	if (need_status)
-		cs->status_req = ask(cs, MSG_STATUS_REQ, PEER_PARENT,
-		    status_reply);
+		cs->status_req = worker_ask(cs->w, MSG_STATUS_REQ, PEER_PARENT,
+		    status_reply, cs);
 	if (need_db)
-		cs->db_req = ask(cs, MSG_DB_STATUS_REQ, PEER_STATSWRITER,
-		    db_reply);
+		cs->db_req = worker_ask(cs->w, MSG_DB_STATUS_REQ,
+		    PEER_STATSWRITER, db_reply, cs);
 	tv.tv_sec = cs->cfg->health_check_timeout_ms / 1000;
 	tv.tv_usec = (cs->cfg->health_check_timeout_ms % 1000) * 1000;
 	evtimer_add(cs->deadline_ev, &tv);
