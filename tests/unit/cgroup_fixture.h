@@ -1,6 +1,7 @@
 /*
  * The recorded cgroup and /proc fixture trees (tests/fixtures) that the
- * cgroup reader's tests share (test_cgroup.c, test_cgroup_cycle.c).
+ * cgroup reader's tests share (test_cgroup.c, test_cgroup_parse.c,
+ * test_cgroup_cycle.c).
  */
 #ifndef BERTH_CGROUP_FIXTURE_H
 #define BERTH_CGROUP_FIXTURE_H
