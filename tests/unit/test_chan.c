@@ -1,16 +1,15 @@
 /*
  * Tests of channels over a real socketpair and a real event loop: both
- * directions, framing split and coalesced every way, descriptor passing,
- * the three callbacks (and freeing the channel from them), and the
- * blocking helpers.  Where a test needs exact bytes on the wire the far
- * end is a raw socket written by the test itself.
+ * directions, framing split and coalesced every way, bad frames and
+ * errors, the three callbacks (and freeing the channel from them), and
+ * the blocking helpers.  Where a test needs exact bytes on the wire the
+ * far end is a raw socket written by the test itself.  Descriptor
+ * passing is in test_chan_fds.c.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,143 +20,15 @@
 #include <event2/event.h>
 
 #include "chan.h"
+#include "chan_fixture.h"
 #include "codec.h"
 #include "proto.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define MAXREC	256
-
-/* What one channel's callbacks saw. */
-struct rec {
-	struct chan	*c;
-	struct msg	 msgs[MAXREC];
-	int		 nmsgs;
-	int		 nrejects;
-	char		 reject[256];
-	int		 ncloses;
-	char		 close[256];
-	int		 events;	/* callbacks of any kind */
-	int		 free_on_msg;
-	int		 free_on_close;
-};
-
-static struct event_base	*base;
-static int			 sp[2];
-static int			 raw = -1;	/* sp[1] when no channel owns it */
-static struct rec		 ra, rb;
-
-/* ---------------------------------------------------------------- helpers */
-
-static void
-on_msg(struct chan *c, struct msg *m, void *arg)
-{
-	struct rec	*r = arg;
-
-	r->events++;
-	if (r->nmsgs < MAXREC)
-		r->msgs[r->nmsgs++] = *m;
-	else
-		msg_clear(m);
-	if (r->free_on_msg) {
-		chan_free(c);
-		r->c = NULL;
-	}
-}
-
-static void
-on_reject(struct chan *c, const char *reason, void *arg)
-{
-	struct rec	*r = arg;
-
-	r->events++;
-	r->nrejects++;
-	snprintf(r->reject, sizeof(r->reject), "%s", reason);
-}
-
-static void
-on_close(struct chan *c, const char *reason, void *arg)
-{
-	struct rec	*r = arg;
-
-	r->events++;
-	r->ncloses++;
-	snprintf(r->close, sizeof(r->close), "%s", reason);
-	if (r->free_on_close) {
-		chan_free(c);
-		r->c = NULL;
-	}
-}
-
-static void
-setup(void)
-{
-	base = event_base_new();
-	cr_assert_not_null(base);
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp),
-	    0);
-	memset(&ra, 0, sizeof(ra));
-	memset(&rb, 0, sizeof(rb));
-	ra.c = chan_new(base, sp[0], on_msg, on_reject, on_close, &ra);
-	cr_assert_not_null(ra.c);
-	raw = sp[1];
-}
-
-/* Put a channel on the other end too. */
-static void
-both_ends(void)
-{
-	rb.c = chan_new(base, sp[1], on_msg, on_reject, on_close, &rb);
-	cr_assert_not_null(rb.c);
-	raw = -1;
-}
-
-static void
-rec_clear(struct rec *r)
-{
-	int	i;
-
-	chan_free(r->c);
-	r->c = NULL;
-	for (i = 0; i < r->nmsgs; i++)
-		msg_clear(&r->msgs[i]);
-	r->nmsgs = 0;
-}
-
-static void
-teardown(void)
-{
-	rec_clear(&ra);
-	rec_clear(&rb);
-	if (raw != -1)
-		close(raw);
-	raw = -1;
-	event_base_free(base);
-}
-
 TestSuite(chan, .init = setup, .fini = teardown, .timeout = 30);
 
-static void
-on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	*(int *)arg = 1;
-}
-
-/* Run the loop until *counter reaches want or 5 seconds pass. */
-static int
-run_until(const int *counter, int want)
-{
-	struct timeval	 tv = { 5, 0 };
-	struct event	*t;
-	int		 timedout = 0;
-
-	t = evtimer_new(base, on_timeout, &timedout);
-	evtimer_add(t, &tv);
-	while (*counter < want && !timedout)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(t);
-	return *counter >= want;
-}
+/* ---------------------------------------------------------------- helpers */
 
 /* Let the loop handle whatever is ready now, without waiting. */
 static void
@@ -167,99 +38,6 @@ run_ready(void)
 
 	for (i = 0; i < 4; i++)
 		event_base_loop(base, EVLOOP_NONBLOCK);
-}
-
-static void
-ping(struct msg *m, unsigned type, uint32_t id, int64_t sent)
-{
-	struct body_ping	*b;
-
-	b = msg_init(m, type, id, PEER_HEALTHMON);
-	b->sent_ms = sent;
-}
-
-/* The frame (length prefix and message) of m, in a new buffer. */
-static char *
-frame_of(const struct msg *m, size_t *len)
-{
-	char	*buf, *frame, err[256];
-	size_t	 n;
-
-	cr_assert_eq(msg_encode(m, &buf, &n, err, sizeof(err)), 0, "%s",
-	    err);
-	frame = xmalloc(n + 4);
-	frame[0] = (char)(n >> 24);
-	frame[1] = (char)(n >> 16);
-	frame[2] = (char)(n >> 8);
-	frame[3] = (char)n;
-	memcpy(frame + 4, buf, n);
-	free(buf);
-	*len = n + 4;
-	return frame;
-}
-
-static void
-write_all(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		cr_assert_gt(n, 0, "write: %s", strerror(errno));
-		p += n;
-		len -= n;
-	}
-}
-
-/* Send len bytes with descriptors attached, in one sendmsg(). */
-static void
-send_with_fds(int sock, const void *buf, size_t len, const int *fds,
-    size_t nfds)
-{
-	char		 cbuf[CMSG_SPACE(sizeof(int) * 32)];
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-
-	cr_assert_leq(nfds, 32);
-	memset(&msg, 0, sizeof(msg));
-	memset(cbuf, 0, sizeof(cbuf));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf;
-	msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-	memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds);
-	cr_assert_eq(sendmsg(sock, &msg, 0), (ssize_t)len, "sendmsg: %s",
-	    strerror(errno));
-}
-
-static void
-fd_pass_msg(struct msg *m, const char *purpose, int fd)
-{
-	struct body_fd_pass	*b;
-
-	b = msg_init(m, MSG_FD_PASS, 1, PEER_GATEWAY);
-	b->purpose = xstrdup(purpose);
-	m->flags = MSGF_FD;
-	m->fd = fd;
-}
-
-/* Data written into fd comes out of rfd. */
-static void
-assert_pipe_pair(int fd, int rfd, const char *word)
-{
-	char	buf[32] = "";
-
-	write_all(fd, word, strlen(word));
-	cr_assert_eq(read(rfd, buf, sizeof(buf) - 1), (ssize_t)strlen(word));
-	cr_assert_str_eq(buf, word);
 }
 
 /* ---------------------------------------------------------------- messages */
@@ -396,121 +174,6 @@ Test(chan, large_message)
 		cr_assert_str_eq(o->entries[i].value, b->entries[i].value);
 	}
 	msg_clear(&m);
-}
-
-/* ---------------------------------------------------------------- descriptors */
-
-Test(chan, descriptor_passing)
-{
-	struct msg	m;
-	int		p[2];
-
-	both_ends();
-	cr_assert_eq(pipe(p), 0);
-	fd_pass_msg(&m, "log", p[1]);
-	cr_assert_eq(chan_send(ra.c, &m), 0);
-	m.fd = -1;			/* the channel owns it now */
-	msg_clear(&m);
-	cr_assert(run_until(&rb.nmsgs, 1));
-	cr_assert_eq(rb.msgs[0].flags, MSGF_FD);
-	cr_assert_geq(rb.msgs[0].fd, 0);
-	cr_assert_neq(fcntl(rb.msgs[0].fd, F_GETFD) & FD_CLOEXEC, 0);
-	assert_pipe_pair(rb.msgs[0].fd, p[0], "through");
-	/* The received copy is the last: the channel closed ours. */
-	msg_clear(&rb.msgs[0]);
-	cr_assert_eq(read(p[0], &m, 1), 0);
-	close(p[0]);
-}
-
-Test(chan, descriptors_stay_in_order)
-{
-	struct msg	m;
-	int		p[3][2], i;
-
-	both_ends();
-	for (i = 0; i < 3; i++) {
-		cr_assert_eq(pipe(p[i]), 0);
-		fd_pass_msg(&m, "order", p[i][1]);
-		cr_assert_eq(chan_send(ra.c, &m), 0);
-		m.fd = -1;
-		msg_clear(&m);
-		ping(&m, MSG_PING, i, i);	/* no descriptor between */
-		cr_assert_eq(chan_send(ra.c, &m), 0);
-		msg_clear(&m);
-	}
-	cr_assert(run_until(&rb.nmsgs, 6));
-	for (i = 0; i < 3; i++) {
-		cr_assert_eq(rb.msgs[2 * i].type, MSG_FD_PASS);
-		cr_assert_eq(rb.msgs[2 * i + 1].fd, -1);
-		assert_pipe_pair(rb.msgs[2 * i].fd, p[i][0], "x");
-		close(p[i][0]);
-	}
-}
-
-Test(chan, rejected_message_consumes_its_descriptor)
-{
-	/* [1, MSG_FD_PASS, 1, PEER_GATEWAY, MSGF_FD, {}]: no "purpose". */
-	static const char	 bad[] = { 0, 0, 0, 7, (char)0x96,
-				    PROTO_VERSION, MSG_FD_PASS, 1,
-				    PEER_GATEWAY, MSGF_FD, (char)0x80 };
-	struct msg		 m;
-	char			*f;
-	size_t			 len;
-	int			 p1[2], p2[2];
-
-	cr_assert_eq(pipe(p1), 0);
-	cr_assert_eq(pipe(p2), 0);
-	send_with_fds(raw, bad, sizeof(bad), &p1[1], 1);
-	fd_pass_msg(&m, "second", -1);
-	f = frame_of(&m, &len);
-	msg_clear(&m);
-	send_with_fds(raw, f, len, &p2[1], 1);
-	free(f);
-	close(p1[1]);
-	close(p2[1]);
-	cr_assert(run_until(&ra.nmsgs, 1));
-	cr_assert_eq(ra.nrejects, 1);
-	cr_assert_not_null(strstr(ra.reject, "purpose"), "%s", ra.reject);
-	assert_pipe_pair(ra.msgs[0].fd, p2[0], "second");
-	/* The rejected message's descriptor was closed. */
-	cr_assert_eq(read(p1[0], &m, 1), 0);
-	close(p1[0]);
-	close(p2[0]);
-}
-
-Test(chan, descriptor_missing_is_rejected)
-{
-	struct msg	 m;
-	char		*f;
-	size_t		 len;
-
-	fd_pass_msg(&m, "none", 0);	/* fd 0 only to pass frame_of() */
-	f = frame_of(&m, &len);
-	m.fd = -1;
-	msg_clear(&m);
-	write_all(raw, f, len);		/* MSGF_FD set, nothing attached */
-	free(f);
-	ping(&m, MSG_PING, 2, 2);
-	f = frame_of(&m, &len);
-	msg_clear(&m);
-	write_all(raw, f, len);
-	free(f);
-	cr_assert(run_until(&ra.nmsgs, 1));
-	cr_assert_eq(ra.nrejects, 1);
-	cr_assert_not_null(strstr(ra.reject, "descriptor"));
-	cr_assert_eq(ra.msgs[0].type, MSG_PING);
-	cr_assert_eq(ra.ncloses, 0);
-}
-
-Test(chan, too_many_descriptors_closes)
-{
-	int	fds[20], i;
-
-	for (i = 0; i < 20; i++)
-		fds[i] = 0;
-	send_with_fds(raw, "\0", 1, fds, 20);
-	cr_assert(run_until(&ra.ncloses, 1));
-	cr_assert_not_null(strstr(ra.close, "descriptors"), "%s", ra.close);
 }
 
 /* ---------------------------------------------------------------- errors */
