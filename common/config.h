@@ -44,6 +44,7 @@ struct tier {
 	long	 max_session_min;	/* 0 = unlimited */
 	double	 price_cpu_second;	/* cost of one CPU-second */
 	double	 price_gb_hour;		/* cost of one GB of memory an hour */
+	long	 max_workspaces_per_user; /* 0 = unlimited */
 };
 
 /* A bearer token of the HTTP API. */
@@ -64,10 +65,12 @@ struct berth_config {
 	long	 http_max_body;		/* BERTH_HTTP_MAX_BODY bytes */
 	long	 request_timeout_ms;	/* BERTH_REQUEST_TIMEOUT_MS */
 	int	 unconfined;		/* BERTH_UNCONFINED (dangerous) */
+	long	 max_workspaces;	/* BERTH_MAX_WORKSPACES, 0 = no cap */
 	/* [docker] */
 	char	*docker_socket;		/* BERTH_DOCKER_SOCKET */
 	char	*docker_network;	/* BERTH_DOCKER_NETWORK */
 	long	 docker_stop_timeout_s;	/* BERTH_DOCKER_STOP_TIMEOUT_S */
+	long	 docker_max_concurrent_calls; /* engine operations at once */
 	/* [database] */
 	char	*database_url;		/* BERTH_DATABASE_URL */
 	int	 database_embedded;	/* BERTH_DATABASE_EMBEDDED */

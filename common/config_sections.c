@@ -87,6 +87,9 @@ static const struct config_key tier_keys[] = {
 	    "cost of one CPU-second of a workspace (any currency unit)"),
 	TIER(CT_DOUBLE, price_gb_hour, "PRICE_GB_HOUR", "0", 0, 1000000,
 	    "cost of one GB of workspace memory for an hour"),
+	TIER(CT_INT, max_workspaces_per_user, "MAX_WORKSPACES_PER_USER", "0",
+	    0, 10000, "workspaces one user of this tier may run at once; "
+	    "0 unlimited"),
 };
 
 static const struct config_key token_keys[] = {
@@ -147,6 +150,9 @@ static const char *const builtins[][2] = {
 	{ "tier.free.max_session_min",			"60" },
 	{ "tier.basic.max_session_min",			"480" },
 	{ "tier.pro.max_session_min",			"1440" },
+	{ "tier.free.max_workspaces_per_user",		"2" },
+	{ "tier.basic.max_workspaces_per_user",		"5" },
+	{ "tier.pro.max_workspaces_per_user",		"10" },
 };
 
 /* ------------------------------------------------------------ sections */

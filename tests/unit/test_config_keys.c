@@ -155,7 +155,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 40);
+	cr_assert_eq(n, 42);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
@@ -238,8 +238,8 @@ Test(config_keys, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	cr_assert_eq(kv.n, n + 2 * 19 + 3 * 3);
-	cr_assert_eq(kv.named, 2 * 19 + 3 * 3);
+	cr_assert_eq(kv.n, n + 2 * 19 + 3 * 4);
+	cr_assert_eq(kv.named, 2 * 19 + 3 * 4);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));
