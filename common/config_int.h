@@ -26,6 +26,7 @@ void	 config_value_recheck(const void *base, size_t size,
 	    struct config_errors *errs);
 
 /* config_sections.c */
+int	 config_valid_name(const char *s, size_t len);	/* [a-z][a-z0-9-]* */
 int	 config_named_check_string(const struct config_key *k,
 	    const char *v, char *err, size_t errlen);
 int	 config_named_check_double(const struct config_key *k, double d,
@@ -42,6 +43,10 @@ void	 config_named_free(struct berth_config *cfg);
 int	 config_named_load_env(struct berth_config *cfg,
 	    struct config_errors *errs);
 void	 config_named_finish(struct berth_config *cfg,
+	    struct config_errors *errs);
+/* config_check.c: cross-key checks and derived values of the named
+ * sections, after each value has been rechecked. */
+void	 config_named_check(struct berth_config *cfg,
 	    struct config_errors *errs);
 /* The next item of the comma list at *p, in *item and *len; 0 at the
  * end. */

@@ -201,8 +201,8 @@ name_of(const void *base)
 	return *(char *const *)base;
 }
 
-static int
-valid_name(const char *s, size_t len)
+int
+config_valid_name(const char *s, size_t len)
 {
 	size_t	i;
 
@@ -319,7 +319,7 @@ check_tiers(const char *v, char *err, size_t errlen)
 
 	for (;;) {
 		len = strcspn(v, ",");
-		if (!valid_name(v, len)) {
+		if (!config_valid_name(v, len)) {
 			snprintf(err, errlen, "not a comma separated list of "
 			    "tier names");
 			return -1;
@@ -450,7 +450,7 @@ config_named_header(struct berth_config *cfg, const char *section,
 		return 1;
 	name = dot != NULL ? dot + 1 : section + len;
 	nlen = (size_t)(section + len - name);
-	if (!valid_name(name, nlen)) {
+	if (!config_valid_name(name, nlen)) {
 		snprintf(err, errlen, BAD_NAME);
 		return -1;
 	}
@@ -510,7 +510,7 @@ config_named_set(struct berth_config *cfg, const char *key,
 		return -1;
 	}
 	nlen = (size_t)(dot - name);
-	if (!valid_name(name, nlen)) {
+	if (!config_valid_name(name, nlen)) {
 		snprintf(err, errlen, BAD_NAME);
 		return -1;
 	}
@@ -599,7 +599,7 @@ env_name(const char *s, size_t len, char *out, size_t outlen)
 			return 0;
 	}
 	out[len] = '\0';
-	return valid_name(out, len);
+	return config_valid_name(out, len);
 }
 
 /* One BERTH_TYPE_... variable, var being "NAME=value". */
@@ -652,74 +652,6 @@ config_named_load_env(struct berth_config *cfg, struct config_errors *errs)
 
 /* ------------------------------------------------------------ finish */
 
-static void
-check_type_tiers(const struct berth_config *cfg, const struct ws_type *t,
-    struct config_errors *errs)
-{
-	const struct kind	*tk = find_kind("tier", 4);
-	const char		*p = t->tiers, *item;
-	size_t			 len;
-
-	while (config_next_item(&p, &item, &len)) {
-		if (valid_name(item, len) &&	/* else reported */
-		    find_section(tk, cfg, item, len) == -1)
-			config_errors_add(errs, "[type.%s] tiers: no [tier.%.*s]",
-			    t->name, (int)len, item);
-	}
-}
-
-/* Cross-key checks of a type, then max_* of 0 become cpus, memory. */
-static void
-check_type(const struct berth_config *cfg, struct ws_type *t,
-    struct config_errors *errs)
-{
-	if (t->memory_reservation_mb > t->memory_mb)
-		config_errors_add(errs, "[type.%s] memory_reservation_mb: %ld "
-		    "is above memory_mb %ld", t->name,
-		    t->memory_reservation_mb, t->memory_mb);
-	if (t->memory_swap_mb > 0 && t->memory_swap_mb < t->memory_mb)
-		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
-		    "below memory_mb %ld (-1 unlimited, 0 the same)", t->name,
-		    t->memory_swap_mb, t->memory_mb);
-	if (t->max_cpus != 0 && t->max_cpus < t->cpus)
-		config_errors_add(errs, "[type.%s] max_cpus: %g is below cpus "
-		    "%g", t->name, t->max_cpus, t->cpus);
-	if (t->max_memory_mb != 0 && t->max_memory_mb < t->memory_mb)
-		config_errors_add(errs, "[type.%s] max_memory_mb: %ld is below "
-		    "memory_mb %ld", t->name, t->max_memory_mb, t->memory_mb);
-	if (t->enabled && *t->image == '\0')
-		config_errors_add(errs, "[type.%s] image: empty in an enabled "
-		    "type", t->name);
-	check_type_tiers(cfg, t, errs);
-	if (t->max_cpus == 0)
-		t->max_cpus = t->cpus;
-	if (t->max_memory_mb == 0)
-		t->max_memory_mb = t->memory_mb;
-}
-
-/* Token values are unique; only lengths and names are reported. */
-static void
-check_tokens(const struct berth_config *cfg, struct config_errors *errs)
-{
-	const struct api_token	*t;
-	size_t			 i, j;
-
-	for (i = 0; i < cfg->ntokens; i++) {
-		t = &cfg->tokens[i];
-		if (*t->token == '\0')
-			continue;
-		if (strcmp(t->token, cfg->admin_token) == 0)
-			config_errors_add(errs, "[token.%s] token: the same as "
-			    "[auth] admin_token", t->name);
-		for (j = 0; j < i; j++) {
-			if (strcmp(t->token, cfg->tokens[j].token) == 0)
-				config_errors_add(errs, "[token.%s] token: the "
-				    "same as [token.%s]", t->name,
-				    cfg->tokens[j].name);
-		}
-	}
-}
-
 void
 config_named_finish(struct berth_config *cfg, struct config_errors *errs)
 {
@@ -737,9 +669,7 @@ config_named_finish(struct berth_config *cfg, struct config_errors *errs)
 			    kd->nkeys, label, errs);
 		}
 	}
-	for (i = 0; i < cfg->ntypes; i++)
-		check_type(cfg, &cfg->types[i], errs);
-	check_tokens(cfg, errs);
+	config_named_check(cfg, errs);
 }
 
 /* ------------------------------------------------------------ public */
