@@ -79,6 +79,17 @@ enum msg_type {
 	MSG_HEALTH_REPORT,	/* reply to MSG_HEALTH_REQ */
 	MSG_PROM_REQ,		/* gateway -> berthd, statswriter: metrics */
 	MSG_PROM,		/* reply: samples of metric families */
+	MSG_AUTH_REQ,		/* gateway -> berthd: who holds this token */
+	MSG_IDENT,		/* reply to MSG_AUTH_REQ */
+	MSG_WS_STOP,		/* scheduler -> berthd: stop, with a reason */
+	MSG_CONTAINERS_REQ,	/* scheduler -> berthd: berth's containers */
+	MSG_CONTAINERS,		/* reply to MSG_CONTAINERS_REQ */
+	MSG_VOLUMES_REQ,	/* scheduler -> berthd: berth's volumes */
+	MSG_VOLUMES,		/* reply to MSG_VOLUMES_REQ */
+	MSG_PROJECTS_REQ,	/* gateway -> berthd: the caller's projects */
+	MSG_PROJECTS,		/* reply: projects */
+	MSG_PROJECT_OWNER,	/* gateway -> berthd: give a project an owner */
+	MSG_PROJECT_REC,	/* berthd -> statswriter: a project's row */
 	MSG_TYPE_MAX
 };
 
@@ -167,11 +178,33 @@ struct workspace_info {
 	int64_t	 memory_reservation_mb;
 };
 
-/* Who asks: every workspace request carries the caller's identity as
- * the gateway authenticated it; berthd enforces ownership. */
+/*
+ * Who asks.  A request the gateway makes for an HTTP client starts its
+ * body with this block: token is the bearer token the client presented
+ * (never logged).  berthd resolves it, blanks it and stamps caller and
+ * admin before it handles the request or forwards it; a worker that
+ * sets caller or admin itself is refused as misbehaving.  A schema
+ * made with SCHEMA_AUTH has this block at offset 0.
+ */
+struct req_auth {
+	char	*token;
+	char	*caller;		/* user id, stamped by berthd */
+	int	 admin;			/* stamped by berthd */
+};
+
+struct body_auth {			/* MSG_AUTH_REQ, MSG_CSTATS_REQ, ... */
+	struct req_auth	 auth;
+};
+
+struct body_ident {
+	char	*user;
+	int	 admin;
+	char	*tiers;			/* allowed, comma separated; "" all */
+	char	*default_tier;
+};
+
 struct body_ws_create {
-	char			*user_id;	/* caller */
-	int			 admin;
+	struct req_auth		 auth;
 	char			*type;
 	char			*owner;		/* userId of the workspace */
 	char			*project_id;
@@ -186,14 +219,12 @@ struct body_ws_create {
 };
 
 struct body_ws_ref {			/* GET, DELETE, HEALTH, STATS, LIST */
-	char	*user_id;
-	int	 admin;
-	char	*id;			/* "" for MSG_WS_LIST */
+	struct req_auth	 auth;
+	char		*id;		/* "" for MSG_WS_LIST */
 };
 
 struct body_ws_patch {
-	char	*user_id;
-	int	 admin;
+	struct req_auth	 auth;
 	char	*id;
 	double	 cpus;			/* 0: unchanged */
 	int64_t	 memory_mb;
@@ -374,6 +405,7 @@ struct body_sysmetrics {
 
 /* One page of history, newest first (keyset: before the last row). */
 struct body_history_req {
+	struct req_auth	 auth;
 	int64_t	 since_ms;
 	char	*container_id;		/* "" every container */
 	int64_t	 before_ms;		/* 0: from the newest */
@@ -427,6 +459,60 @@ struct body_cg_read {
 	int64_t	 pid;
 };
 
+/* The scheduler stops a workspace with a reason of its own. */
+struct body_ws_stop {
+	char	*id;
+	char	*reason;		/* inactivity, session_limit, ... */
+};
+
+/* A container carrying berth's labels, as the engine lists it. */
+struct container_item {
+	char	*id;			/* 64 hex */
+	char	*name;
+	char	*state;			/* running, exited, created, ... */
+	int64_t	 created_ms;
+	char	*workspace_id;		/* labels; "" when absent */
+	char	*user_id;
+	char	*project_id;
+	int	 known;			/* in berthd's registry */
+};
+
+struct body_containers {
+	struct container_item	*items;
+	size_t			 nitems;
+};
+
+struct volume_item {
+	char	*name;
+	char	*project_id;		/* "" for a volume of no project */
+	char	*owner;			/* "" when it has none */
+	char	*created;		/* the engine's CreatedAt */
+	int64_t	 in_use;		/* containers that mount it */
+};
+
+struct body_volumes {
+	struct volume_item	*items;
+	size_t			 nitems;
+};
+
+struct project_item {
+	char	*project_id;
+	char	*owner;			/* "" until the admin gives one */
+	char	*volume;
+	int64_t	 created_ms;		/* 0: unknown */
+};
+
+struct body_projects {			/* MSG_PROJECTS, MSG_PROJECT_REC */
+	struct project_item	*items;
+	size_t			 nitems;
+};
+
+struct body_project_owner {
+	struct req_auth	 auth;
+	char		*project_id;
+	char		*user_id;	/* the new owner */
+};
+
 /* ---------------------------------------------------------------- messages */
 
 struct msg {
@@ -466,10 +552,13 @@ struct schema {
 	size_t			 size;		/* sizeof the body struct */
 	const struct field	*fields;
 	size_t			 nfields;
+	int			 auth;		/* starts with struct req_auth */
 };
 
 const struct schema	*msg_schema(unsigned type);	/* NULL: unknown */
 const char		*msg_type_name(unsigned type);
 const char		*peer_name(unsigned peer);
+/* The auth block of m's body, or NULL when its type has none. */
+struct req_auth		*msg_auth(const struct msg *m);
 
 #endif

@@ -17,6 +17,7 @@
 #define MAX_KEY		256	/* "section.name" */
 #define MAX_TEXT	1024	/* human-readable messages */
 #define MAX_VALUE	4096	/* configuration values, arguments */
+#define MAX_TOKEN	256	/* a bearer token as presented */
 
 /* Array limits, in elements. */
 #define MAX_ENTRIES	1024	/* configuration entries */
@@ -41,10 +42,19 @@
 	{ #f, FT_ARRAY, offsetof(struct s, f), req, max, el, \
 	    offsetof(struct s, cnt) }
 #define SCHEMA(n, s, fl) \
-	{ n, sizeof(struct s), fl, NITEMS(fl) }
+	{ n, sizeof(struct s), fl, NITEMS(fl), 0 }
+/* A body that starts with struct req_auth (AUTH_FIELDS first). */
+#define SCHEMA_AUTH(n, s, fl) \
+	{ n, sizeof(struct s), fl, NITEMS(fl), 1 }
+#define AUTH_FIELDS(s) \
+	{ "token", FT_STR, offsetof(struct s, auth.token), 1, MAX_TOKEN, \
+	    NULL, 0 }, \
+	{ "caller", FT_STR, offsetof(struct s, auth.caller), 1, MAX_ID, \
+	    NULL, 0 }, \
+	{ "admin", FT_BOOL, offsetof(struct s, auth.admin), 1, 0, NULL, 0 }
 
 static const struct schema schema_empty[] = {
-	{ "empty", sizeof(struct body_empty), NULL, 0 }
+	{ "empty", sizeof(struct body_empty), NULL, 0, 0 }
 };
 
 static const struct field hello_fields[] = {
@@ -155,9 +165,25 @@ static const struct schema schema_workspace[] = {
 	SCHEMA("workspace", workspace_info, workspace_fields)
 };
 
+static const struct field auth_fields[] = {
+	AUTH_FIELDS(body_auth),
+};
+static const struct schema schema_auth[] = {
+	SCHEMA_AUTH("auth", body_auth, auth_fields)
+};
+
+static const struct field ident_fields[] = {
+	STR(body_ident, user, 1, MAX_ID),
+	BOOL(body_ident, admin, 1),
+	STR(body_ident, tiers, 1, MAX_TEXT),
+	STR(body_ident, default_tier, 1, MAX_NAME),
+};
+static const struct schema schema_ident[] = {
+	SCHEMA("ident", body_ident, ident_fields)
+};
+
 static const struct field ws_create_fields[] = {
-	STR(body_ws_create, user_id, 1, MAX_ID),
-	BOOL(body_ws_create, admin, 1),
+	AUTH_FIELDS(body_ws_create),
 	STR(body_ws_create, type, 1, MAX_NAME),
 	STR(body_ws_create, owner, 1, MAX_ID),
 	STR(body_ws_create, project_id, 1, MAX_ID),
@@ -170,21 +196,19 @@ static const struct field ws_create_fields[] = {
 	INT(body_ws_create, memory_reservation_mb, 1),
 };
 static const struct schema schema_ws_create[] = {
-	SCHEMA("ws_create", body_ws_create, ws_create_fields)
+	SCHEMA_AUTH("ws_create", body_ws_create, ws_create_fields)
 };
 
 static const struct field ws_ref_fields[] = {
-	STR(body_ws_ref, user_id, 1, MAX_ID),
-	BOOL(body_ws_ref, admin, 1),
+	AUTH_FIELDS(body_ws_ref),
 	STR(body_ws_ref, id, 1, MAX_ID),
 };
 static const struct schema schema_ws_ref[] = {
-	SCHEMA("ws_ref", body_ws_ref, ws_ref_fields)
+	SCHEMA_AUTH("ws_ref", body_ws_ref, ws_ref_fields)
 };
 
 static const struct field ws_patch_fields[] = {
-	STR(body_ws_patch, user_id, 1, MAX_ID),
-	BOOL(body_ws_patch, admin, 1),
+	AUTH_FIELDS(body_ws_patch),
 	STR(body_ws_patch, id, 1, MAX_ID),
 	DOUBLE(body_ws_patch, cpus, 1),
 	INT(body_ws_patch, memory_mb, 1),
@@ -192,7 +216,7 @@ static const struct field ws_patch_fields[] = {
 	INT(body_ws_patch, memory_reservation_mb, 1),
 };
 static const struct schema schema_ws_patch[] = {
-	SCHEMA("ws_patch", body_ws_patch, ws_patch_fields)
+	SCHEMA_AUTH("ws_patch", body_ws_patch, ws_patch_fields)
 };
 
 static const struct field ws_items_fields[] = {
@@ -359,6 +383,7 @@ static const struct schema schema_sysmetrics[] = {
 };
 
 static const struct field history_req_fields[] = {
+	AUTH_FIELDS(body_history_req),
 	INT(body_history_req, since_ms, 1),
 	STR(body_history_req, container_id, 1, MAX_ID),
 	INT(body_history_req, before_ms, 1),
@@ -366,7 +391,7 @@ static const struct field history_req_fields[] = {
 	INT(body_history_req, limit, 1),
 };
 static const struct schema schema_history_req[] = {
-	SCHEMA("history_req", body_history_req, history_req_fields)
+	SCHEMA_AUTH("history_req", body_history_req, history_req_fields)
 };
 
 static const struct field lifecycle_item_fields[] = {
@@ -466,6 +491,82 @@ static const struct schema schema_prom_req[] = {
 	SCHEMA("prom_req", body_prom_req, prom_req_fields)
 };
 
+static const struct field ws_stop_fields[] = {
+	STR(body_ws_stop, id, 1, MAX_ID),
+	STR(body_ws_stop, reason, 1, MAX_WORD),
+};
+static const struct schema schema_ws_stop[] = {
+	SCHEMA("ws_stop", body_ws_stop, ws_stop_fields)
+};
+
+static const struct field container_item_fields[] = {
+	STR(container_item, id, 1, MAX_ID),
+	STR(container_item, name, 1, MAX_KEY),
+	STR(container_item, state, 1, MAX_WORD),
+	INT(container_item, created_ms, 1),
+	STR(container_item, workspace_id, 1, MAX_ID),
+	STR(container_item, user_id, 1, MAX_ID),
+	STR(container_item, project_id, 1, MAX_ID),
+	BOOL(container_item, known, 1),
+};
+static const struct schema schema_container_item[] = {
+	SCHEMA("container_item", container_item, container_item_fields)
+};
+
+static const struct field containers_fields[] = {
+	ARRAY(body_containers, items, 1, MAX_ITEMS, schema_container_item,
+	    nitems),
+};
+static const struct schema schema_containers[] = {
+	SCHEMA("containers", body_containers, containers_fields)
+};
+
+static const struct field volume_item_fields[] = {
+	STR(volume_item, name, 1, MAX_KEY),
+	STR(volume_item, project_id, 1, MAX_ID),
+	STR(volume_item, owner, 1, MAX_ID),
+	STR(volume_item, created, 1, MAX_WORD),
+	INT(volume_item, in_use, 1),
+};
+static const struct schema schema_volume_item[] = {
+	SCHEMA("volume_item", volume_item, volume_item_fields)
+};
+
+static const struct field volumes_fields[] = {
+	ARRAY(body_volumes, items, 1, MAX_ITEMS, schema_volume_item, nitems),
+};
+static const struct schema schema_volumes[] = {
+	SCHEMA("volumes", body_volumes, volumes_fields)
+};
+
+static const struct field project_item_fields[] = {
+	STR(project_item, project_id, 1, MAX_ID),
+	STR(project_item, owner, 1, MAX_ID),
+	STR(project_item, volume, 1, MAX_KEY),
+	INT(project_item, created_ms, 1),
+};
+static const struct schema schema_project_item[] = {
+	SCHEMA("project_item", project_item, project_item_fields)
+};
+
+static const struct field projects_fields[] = {
+	ARRAY(body_projects, items, 1, MAX_ITEMS, schema_project_item,
+	    nitems),
+};
+static const struct schema schema_projects[] = {
+	SCHEMA("projects", body_projects, projects_fields)
+};
+
+static const struct field project_owner_fields[] = {
+	AUTH_FIELDS(body_project_owner),
+	STR(body_project_owner, project_id, 1, MAX_ID),
+	STR(body_project_owner, user_id, 1, MAX_ID),
+};
+static const struct schema schema_project_owner[] = {
+	SCHEMA_AUTH("project_owner", body_project_owner,
+	    project_owner_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -501,7 +602,7 @@ static const struct {
 	[MSG_DB_STATUS] =	{ "db_status", schema_db_status },
 	[MSG_HISTORY_REQ] =	{ "history_req", schema_history_req },
 	[MSG_HISTORY] =		{ "history", schema_metrics },
-	[MSG_CSTATS_REQ] =	{ "cstats_req", schema_empty },
+	[MSG_CSTATS_REQ] =	{ "cstats_req", schema_auth },
 	[MSG_CSTATS] =		{ "cstats", schema_cstats },
 	[MSG_METRICS] =		{ "metrics", schema_metrics },
 	[MSG_SYSMETRICS] =	{ "sysmetrics", schema_sysmetrics },
@@ -509,6 +610,17 @@ static const struct {
 	[MSG_HEALTH_REPORT] =	{ "health_report", schema_health_report },
 	[MSG_PROM_REQ] =	{ "prom_req", schema_prom_req },
 	[MSG_PROM] =		{ "prom", schema_prom },
+	[MSG_AUTH_REQ] =	{ "auth_req", schema_auth },
+	[MSG_IDENT] =		{ "ident", schema_ident },
+	[MSG_WS_STOP] =		{ "ws_stop", schema_ws_stop },
+	[MSG_CONTAINERS_REQ] =	{ "containers_req", schema_empty },
+	[MSG_CONTAINERS] =	{ "containers", schema_containers },
+	[MSG_VOLUMES_REQ] =	{ "volumes_req", schema_empty },
+	[MSG_VOLUMES] =		{ "volumes", schema_volumes },
+	[MSG_PROJECTS_REQ] =	{ "projects_req", schema_auth },
+	[MSG_PROJECTS] =	{ "projects", schema_projects },
+	[MSG_PROJECT_OWNER] =	{ "project_owner", schema_project_owner },
+	[MSG_PROJECT_REC] =	{ "project_rec", schema_projects },
 };
 
 static const char *const peer_names[PEER_MAX] = {
@@ -543,3 +655,21 @@ peer_name(unsigned peer)
 		return "unknown";
 	return peer_names[peer];
 }
+
+struct req_auth *
+msg_auth(const struct msg *m)
+{
+	const struct schema *s = msg_schema(m->type);
+
+	if (s == NULL || !s->auth || m->body == NULL)
+		return NULL;
+	return m->body;
+}
+
+_Static_assert(offsetof(struct body_auth, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_ws_create, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_ws_ref, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_ws_patch, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_history_req, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_project_owner, auth) == 0,
+    "auth first");

@@ -13,6 +13,7 @@
 
 struct event;
 struct event_base;
+struct json_t;
 struct chan;
 struct wproc;
 
@@ -21,6 +22,11 @@ struct wproc;
 #define WF_CHROOT	0x01	/* chroot into the empty directory */
 #define WF_LISTENER	0x02	/* fd 4: the HTTP listening socket */
 #define WF_SPOOL	0x04	/* fd 4: the spool directory */
+
+/* What berthd sends a worker without being asked. */
+#define SUB_ROSTER	0x01	/* the workspaces whose containers run */
+#define SUB_FACTS	0x02	/* lifecycle facts to make durable (one
+				 * worker answers them) */
 
 /* One row per worker: adding a worker is adding a row, a folder and a
  * program.  Each worker is its own program (berth-NAME, built from
@@ -33,9 +39,7 @@ struct worker_def {
 	int				 flags;
 	/* secret configuration keys this worker may see */
 	const char *const		*secrets;
-	/* requests this worker may make of berthd beyond the common ones;
-	 * 0 handled, -1 not allowed (the worker is misbehaving) */
-	int	(*dispatch)(struct wproc *, struct msg *);
+	int				 subscribe;	/* SUB_* */
 };
 
 extern const struct worker_def	worker_defs[NWORKERS];
@@ -57,7 +61,8 @@ struct wproc {
 	uint64_t		 started_ms;
 	uint64_t		 up_ms;		/* HELLO received */
 	unsigned		 restarts;
-	unsigned		 rejects;	/* malformed messages */
+	uint32_t		 gen;		/* this run of the worker */
+	unsigned		 rejects;	/* malformed or refused */
 	int			 restart_now;	/* asked to restart, no backoff */
 	char			 last_exit[48];
 	struct backoff		 bo;
@@ -73,6 +78,8 @@ int		 supervise_all_up(void);
 int		 supervise_all_down(void);
 struct wproc	*wproc_by_name(const char *);
 struct wproc	*wproc_by_peer(unsigned);
+/* The one worker (up or not) subscribed to sub, or NULL. */
+struct wproc	*wproc_subscribed(int sub, struct wproc *after);
 void		 supervise_policy(struct backoff_policy *);
 
 /* ------------------------------------------------------------ proc.c */
@@ -80,11 +87,89 @@ void		 supervise_policy(struct backoff_policy *);
 int	 proc_spawn(struct wproc *);
 void	 proc_send_config(struct wproc *);
 
+/* ------------------------------------------------------------ requests.c */
+
+/* Who a request is from, as berthd decided it: for a request made for
+ * an HTTP client, what its bearer token maps to; for one a worker makes
+ * on its own (the scheduler's), berth itself (admin). */
+struct ident {
+	char	user[65];
+	int	admin;
+	char	tiers[256];		/* allowed, comma separated; "" all */
+	char	default_tier[33];
+};
+
+/* A request in berthd's hands and where its answer goes.  A copy may
+ * be kept for as long as the work takes: the answer reaches the worker
+ * only if it is still the same run of it (gen) and is of a type the
+ * request's row allows. */
+struct caller {
+	uint8_t		 peer;
+	uint32_t	 gen;
+	uint32_t	 id;
+	uint16_t	 type;
+	struct ident	 who;
+};
+
+typedef void request_fn(const struct caller *, struct msg *);
+
+#define RQ_FD		0x01	/* may carry a descriptor */
+#define RQ_TOKEN	0x02	/* made for an HTTP client: resolve its token */
+#define RQ_ADMIN	0x04	/* only for the admin token */
+#define RQ_MAX_REPLIES	3
+
+/* One row per message a peer may send: who may send it, to whom (a
+ * bit per peer; PEER_PARENT's bit: berthd handles it), how, and what
+ * may answer it (MSG_ERROR always may; none: not a request). */
+struct request_row {
+	uint16_t	 type;
+	uint32_t	 from;
+	uint32_t	 to;
+	int		 flags;
+	request_fn	*handler;	/* when sent to berthd */
+	uint16_t	 replies[RQ_MAX_REPLIES];
+};
+
+#define PEER_BIT(p)	(1u << (p))
+
+const struct request_row *request_row(unsigned type, unsigned from,
+	    unsigned to);
+int	 request_answers(const struct request_row *, unsigned reply_type);
+const struct request_row *request_rows(size_t *n);
+/* The identity behind a bearer token; -1 if none matches. */
+int	 ident_from_token(const char *token, struct ident *);
+int	 ident_allows_tier(const struct ident *, const char *tier);
+
+/* ------------------------------------------------------------ projects.c */
+
+request_fn	 project_h_list, project_h_owner;
+/* May who start a workspace of owner on project id?  0 (the project is
+ * now owner's if it was nobody's), or -1 with an API error code
+ * ("not_found", "conflict") and message. */
+int	 project_claim(const char *id, const char *owner,
+	    const struct ident *who, const char **code, const char **msg);
+/* The engine has volume v of project id: -1 if its labels deny it to
+ * owner (by_admin: the admin started the workspace). */
+int	 project_volume_seen(const char *id, struct json_t *v,
+	    const char *owner, int by_admin);
+void	 project_adopt(struct json_t *volume);	/* from a volume list */
+void	 projects_load(void);
+void	 projects_send(struct wproc *);		/* to the statswriter */
+
 /* ------------------------------------------------------------ router.c */
 
 void	 router_dispatch(struct wproc *, struct msg *);
 void	 router_worker_gone(struct wproc *);
 void	 router_status(struct msg *reply, uint32_t id);
+/* A worker broke the protocol: logged, counted; three and it is
+ * restarted. */
+void	 misbehaved(struct wproc *, const char *what);
+/* Answer c with m (its id, peer and flags are set here) or an error;
+ * dropped when the worker that asked is gone or restarted. */
+void	 caller_reply(const struct caller *, struct msg *m);
+void	 caller_error(const struct caller *, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int	 caller_alive(const struct caller *);
 
 /* ------------------------------------------------------------ admin.c */
 
@@ -119,6 +204,10 @@ struct workspace {
 	char			 health[16];	/* engine health state */
 	char			 stop_reason[16];
 	int			 stop_requested; /* by berth: not an error */
+	int			 creating;	/* the create chain runs */
+	int			 cancel;	/* deleted while creating */
+	int			 by_admin;	/* started by the admin */
+	struct caller		*waiter;	/* a delete waiting for it */
 	int			 oom;		/* the engine reported OOM */
 	uint64_t		 created_ms;	/* wall clock */
 	uint64_t		 started_ms;
@@ -134,6 +223,7 @@ struct workspace *ws_find(const char *id);
 struct workspace *ws_find_container(const char *container_id);
 struct workspace *ws_first(void);
 void		 ws_forget(struct workspace *);
+void		 ws_trim(void);		/* forget the oldest that are over */
 const char	*ws_status_name(enum ws_status);
 /* Tell the statswriter a workspace reached phase at at_ms (wall
  * clock; 0: now). */
@@ -143,11 +233,8 @@ void		 ws_fact(const struct workspace *, const char *phase,
  * healthy: running, with its startup time. */
 void		 ws_available(struct workspace *, int64_t at_ms);
 void		 ws_info(const struct workspace *, struct workspace_info *);
-int		 parent_dispatch_gateway(struct wproc *, struct msg *);
-int		 parent_dispatch_healthmon(struct wproc *, struct msg *);
-/* Answer request id of wp with an error (code as in the API). */
-void		 reply_error(struct wproc *wp, uint32_t id, const char *code,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+request_fn	 ws_h_create, ws_h_list, ws_h_get, ws_h_delete, ws_h_patch,
+		 ws_h_health, ws_h_stats, ws_h_stop, ws_h_available;
 
 /* ------------------------------------------------------------ facts.c */
 
@@ -164,7 +251,7 @@ void	 metrics_stop(void);
 void	 metrics_startup(int64_t ms);		/* request to first answer */
 void	 metrics_shutdown(const char *reason);
 void	 metrics_activity(const char *action, const char *tier);
-void	 metrics_reply(struct wproc *, struct msg *req);	/* MSG_PROM */
+request_fn	 metrics_h_prom;			/* MSG_PROM_REQ */
 
 /* ------------------------------------------------------------ roster.c */
 
@@ -176,19 +263,51 @@ void	 roster_free(void);
 
 void	 engine_start(void);		/* check, adopt, follow events */
 void	 engine_stop(void);
+request_fn	 engine_h_containers, engine_h_volumes;
 int	 engine_up(void);
 const char *engine_version(void);	/* "" when down */
-void	 engine_create(struct workspace *, const struct body_ws_create *,
-	    struct wproc *reply_to, uint32_t reply_id);
-void	 engine_remove(struct workspace *, struct wproc *, uint32_t);
-void	 engine_update(struct workspace *, const struct body_ws_patch *,
-	    struct wproc *, uint32_t);
-void	 engine_health(struct workspace *, struct wproc *, uint32_t);
-void	 engine_stats(struct workspace *, struct wproc *, uint32_t);
+
+/* ------------------------------------------------------------ engine_api.c */
+
+struct json_t;
+struct docker_reply;
+typedef void (*eng_cb)(const struct docker_reply *, void *arg);
+int	 eng_busy(void);		/* max_concurrent_calls in flight */
+long	 eng_inflight(void);
+void	 eng_container_create(const char *name, struct json_t *spec,
+	    eng_cb, void *);
+void	 eng_container_start(const char *cid, eng_cb, void *);
+void	 eng_container_stop(const char *cid, long timeout_s,
+	    const char *reason, eng_cb, void *);
+void	 eng_container_remove(const char *cid, eng_cb, void *);
+void	 eng_container_update(const char *cid, struct json_t *body, eng_cb,
+	    void *);
+void	 eng_container_inspect(const char *cid, eng_cb, void *);
+void	 eng_container_stats(const char *cid, eng_cb, void *);
+void	 eng_container_list(const char *label, eng_cb, void *);
+void	 eng_volume_create(const char *name, struct json_t *labels, eng_cb,
+	    void *);
+void	 eng_volume_inspect(const char *name, eng_cb, void *);
+void	 eng_volume_remove(const char *name, eng_cb, void *);
+void	 eng_volume_list(const char *label, eng_cb, void *);
 
 /* ------------------------------------------------------------ container.c */
 
-struct json_t;
+/* A chain ended: ws (NULL if forgotten meanwhile), and an error code
+ * and message, or NULL when it worked. */
+typedef void (*ws_done_cb)(struct workspace *, const char *code,
+    const char *message, void *arg);
+/* A query answered: the reply to send, or NULL and an error. */
+typedef void (*ws_reply_cb)(struct msg *reply, const char *code,
+    const char *message, void *arg);
+void	 container_create(struct workspace *, const struct body_ws_create *,
+	    ws_done_cb, void *);
+void	 container_remove(struct workspace *, const char *reason,
+	    ws_done_cb, void *);
+void	 container_update(struct workspace *, const struct body_ws_patch *,
+	    ws_done_cb, void *);
+void	 container_health(struct workspace *, ws_reply_cb, void *);
+void	 container_engine_stats(struct workspace *, ws_reply_cb, void *);
 void	 container_stopped(struct workspace *, const char *reason);
 void	 container_died(struct workspace *);
 void	 container_adopt(struct json_t *summary);

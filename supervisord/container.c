@@ -1,10 +1,11 @@
 /*
  * The asynchronous chains of engine calls behind each workspace
- * request: create (volume, container, start, inspect), stop and remove,
- * update limits, health, stats (cgroup fast path through statswriter,
- * the engine's endpoint as fallback), and what an exit or an adopted
- * container means for its workspace.  Every call goes through docker.c
- * and never blocks.
+ * operation: create (volume, container, start, inspect; cancelled by a
+ * delete that comes meanwhile), stop with a reason and remove, update
+ * limits, health, the engine's stats, and what an exit or an adopted
+ * container means for its workspace.  Every call goes through the
+ * engine's one door (engine_api.c); each chain ends in a callback, and
+ * nothing here knows who asked (workspace.c answers the workers).
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,32 +25,30 @@
 #include "wscheck.h"
 #include "xmalloc.h"
 
-#define RETRY_MIN_MS	1000
-#define RETRY_MAX_MS	30000
 #define MB		(1024LL * 1024LL)
 
 
-/* A request of the gateway waiting for the engine. */
+/* A chain of engine calls for one workspace; ws may be forgotten
+ * while it runs, so it is found again by id after every call. */
 struct job {
 	struct workspace	*ws;
-	char			 wsid[40];	/* ws may be forgotten */
-	struct wproc		*wp;
-	uint32_t		 id;
+	char			 wsid[40];
+	ws_done_cb		 done;
+	void			*arg;
 	json_t			*spec;		/* container to create */
 	struct body_ws_patch	 patch;
+	char			 reason[16];
 };
 
-/* ------------------------------------------------------------ replies */
-
 static struct job *
-job_new(struct workspace *ws, struct wproc *wp, uint32_t id)
+job_new(struct workspace *ws, ws_done_cb done, void *arg)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 
 	j->ws = ws;
 	snprintf(j->wsid, sizeof(j->wsid), "%s", ws->id);
-	j->wp = wp;
-	j->id = id;
+	j->done = done;
+	j->arg = arg;
 	return j;
 }
 
@@ -58,28 +57,6 @@ static struct workspace *
 job_ws(struct job *j)
 {
 	return j->ws = ws_find(j->wsid);
-}
-
-static void
-job_done(struct job *j)
-{
-	json_decref(j->spec);
-	free(j);
-}
-
-static void
-reply_ws(struct job *j)
-{
-	struct msg m;
-
-	if (j->wp != NULL && j->wp->chan != NULL && job_ws(j) != NULL) {
-		ws_info(j->ws, msg_init(&m, MSG_WORKSPACE, j->id,
-		    PEER_PARENT));
-		m.flags = MSGF_REPLY;
-		chan_send(j->wp->chan, &m);
-		msg_clear(&m);
-	}
-	job_done(j);
 }
 
 static const char *
@@ -92,14 +69,25 @@ engine_message(const struct docker_reply *r)
 	return s != NULL ? s : "engine error";
 }
 
+/* The chain ended: tell whoever started it, once. */
+static void
+job_end(struct job *j, const char *code, const char *message)
+{
+	if (j->done != NULL)
+		j->done(job_ws(j), code, message, j->arg);
+	json_decref(j->spec);
+	free(j);
+}
+
 static void
 job_fail(struct job *j, const struct docker_reply *r, const char *what)
 {
+	char msg[512];
+
 	log_warnx("workspace %s: %s: %ld %s", j->wsid, what, r->status,
 	    engine_message(r));
-	reply_error(j->wp, j->id, r->status == 0 ? "unavailable" :
-	    "engine_error", "%s: %s", what, engine_message(r));
-	job_done(j);
+	snprintf(msg, sizeof(msg), "%s: %s", what, engine_message(r));
+	job_end(j, r->status == 0 ? "unavailable" : "engine_error", msg);
 }
 
 /* ------------------------------------------------------------ inspect */
@@ -147,10 +135,7 @@ removed_quietly(const struct docker_reply *r, void *arg)
 static void
 remove_container(const char *cid)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "/containers/%s?force=1", cid);
-	docker_call("DELETE", path, NULL, 0, removed_quietly, NULL);
+	eng_container_remove(cid, removed_quietly, NULL);
 }
 
 static json_t *
@@ -280,35 +265,52 @@ create_failed(struct job *j, const struct docker_reply *r, const char *what)
 	job_fail(j, r, what);
 }
 
+/* Deleted while it was being created: what was made goes, and the
+ * workspace ends stopped (manual) without ever running. */
+static int
+create_cancelled(struct job *j)
+{
+	if (job_ws(j) == NULL)
+		return 1;
+	if (!j->ws->cancel)
+		return 0;
+	log_info("workspace %s deleted while starting; removing it",
+	    j->ws->id);
+	if (j->ws->container[0] != '\0')
+		remove_container(j->ws->container);
+	j->ws->status = WSS_STOPPING;	/* so that stopped is recorded */
+	container_stopped(j->ws, "manual");
+	job_end(j, "conflict", "the workspace was deleted while it started");
+	return 1;
+}
+
 static void
 created_inspected(const struct docker_reply *r, void *arg)
 {
 	struct job *j = arg;
 
-	if (job_ws(j) == NULL)
-		return job_done(j);
+	if (create_cancelled(j))
+		return;
 	if (r->status == 200)
 		apply_inspect(j->ws, r->json);
 	j->ws->started_ms = wall_ms();
 	roster_changed();
 	log_info("workspace %s started (container %.12s, user %s, type %s)",
 	    j->ws->id, j->ws->container, j->ws->user, j->ws->type);
-	reply_ws(j);
+	job_end(j, NULL, NULL);
 }
 
 static void
 created_started(const struct docker_reply *r, void *arg)
 {
-	struct job	*j = arg;
-	char		 path[128];
+	struct job *j = arg;
 
 	if (r->status != 204 && r->status != 304)
 		return create_failed(j, r, "start");
-	if (job_ws(j) == NULL)
-		return job_done(j);
+	if (create_cancelled(j))
+		return;
 	ws_fact(j->ws, "started", 0);
-	snprintf(path, sizeof(path), "/containers/%s/json", j->ws->container);
-	docker_call("GET", path, NULL, 0, created_inspected, j);
+	eng_container_inspect(j->ws->container, created_inspected, j);
 }
 
 static void
@@ -316,27 +318,30 @@ created(const struct docker_reply *r, void *arg)
 {
 	struct job	*j = arg;
 	const char	*cid = json_string_value(json_object_get(r->json, "Id"));
-	char		 path[128];
 
 	if (r->status != 201 || cid == NULL || strlen(cid) != 64)
 		return create_failed(j, r, "create container");
-	if (job_ws(j) == NULL)
-		return job_done(j);
-	snprintf(j->ws->container, sizeof(j->ws->container), "%s", cid);
+	if (job_ws(j) != NULL)
+		snprintf(j->ws->container, sizeof(j->ws->container), "%s",
+		    cid);
+	else
+		remove_container(cid);
+	if (create_cancelled(j))
+		return;
 	ws_fact(j->ws, "created", 0);
-	snprintf(path, sizeof(path), "/containers/%s/start", cid);
-	docker_call("POST", path, NULL, 0, created_started, j);
+	eng_container_start(cid, created_started, j);
 }
 
 static void
 create_container(struct job *j)
 {
-	char path[128];
+	char name[64];
 
-	snprintf(path, sizeof(path), "/containers/create?name=berth-%s",
-	    j->wsid);
-	docker_call("POST", path, j->spec, 60000, created, j);
-	j->spec = NULL;		/* docker_call took the reference */
+	if (create_cancelled(j))
+		return;
+	snprintf(name, sizeof(name), "berth-%s", j->wsid);
+	eng_container_create(name, j->spec, created, j);
+	j->spec = NULL;		/* the call took the reference */
 }
 
 static void
@@ -349,31 +354,41 @@ volume_created(const struct docker_reply *r, void *arg)
 	create_container(j);
 }
 
+/* An existing volume: its owner label must agree with the registry
+ * (it is checked again here: the registry may not have seen it yet). */
 static void
 volume_checked(const struct docker_reply *r, void *arg)
 {
-	struct job	*j = arg;
-	json_t		*body;
-	char		 name[160];
+	struct job		*j = arg;
+	struct docker_reply	 no = { 0 };
+	char			 name[160];
 
-	if (r->status == 200)
-		return create_container(j);
-	if (r->status != 404 || job_ws(j) == NULL)
+	if (job_ws(j) == NULL)
+		return job_end(j, "not_found", "no such workspace");
+	if (r->status == 200) {
+		if (project_volume_seen(j->ws->project, r->json,
+		    j->ws->user, j->ws->by_admin) == 0)
+			return create_container(j);
+		no.status = 404;
+		no.err = "project not found";
+		create_failed(j, &no, "project");
+		return;
+	}
+	if (r->status != 404)
 		return create_failed(j, r, "inspect volume");
 	snprintf(name, sizeof(name), "berth-project-%s", j->ws->project);
-	body = json_pack("{s:s,s:{s:s,s:s,s:s}}", "Name", name, "Labels",
-	    "berth.managed", "true", "berth.project", j->ws->project,
-	    "berth.user", j->ws->user);
-	docker_call("POST", "/volumes/create", body, 0, volume_created, j);
+	eng_volume_create(name, json_pack("{s:s,s:s,s:s}", "berth.managed",
+	    "true", "berth.project", j->ws->project, "berth.owner",
+	    j->ws->user), volume_created, j);
 }
 
 void
-engine_create(struct workspace *ws, const struct body_ws_create *b,
-    struct wproc *wp, uint32_t id)
+container_create(struct workspace *ws, const struct body_ws_create *b,
+    ws_done_cb done, void *arg)
 {
 	const struct ws_type	*t = config_type(&env->cfg, ws->type);
-	struct job		*j = job_new(ws, wp, id);
-	char			 path[160];
+	struct job		*j = job_new(ws, done, arg);
+	char			 name[160];
 
 	ws->port = t->port;
 	ws->cpus = b->cpus != 0 ? b->cpus : t->cpus;
@@ -389,8 +404,8 @@ engine_create(struct workspace *ws, const struct body_ws_create *b,
 	j->spec = container_spec(ws, t, b);
 	if (ws->project[0] == '\0')
 		return create_container(j);
-	snprintf(path, sizeof(path), "/volumes/berth-project-%s", ws->project);
-	docker_call("GET", path, NULL, 0, volume_checked, j);
+	snprintf(name, sizeof(name), "berth-project-%s", ws->project);
+	eng_volume_inspect(name, volume_checked, j);
 }
 
 /* ------------------------------------------------------------ stop */
@@ -421,44 +436,44 @@ remove_done(const struct docker_reply *r, void *arg)
 	if (r->status != 204 && r->status != 404)
 		return job_fail(j, r, "remove container");
 	if (job_ws(j) != NULL)
-		container_stopped(j->ws, "manual");
-	reply_ws(j);
+		container_stopped(j->ws, j->reason);
+	job_end(j, NULL, NULL);
 }
 
 static void
 stop_done(const struct docker_reply *r, void *arg)
 {
-	struct job	*j = arg;
-	char		 path[128];
+	struct job *j = arg;
 
 	if (r->status != 204 && r->status != 304 && r->status != 404)
 		return job_fail(j, r, "stop container");
 	if (job_ws(j) == NULL)
-		return job_done(j);
-	snprintf(path, sizeof(path), "/containers/%s?force=1",
-	    j->ws->container);
-	docker_call("DELETE", path, NULL, 0, remove_done, j);
+		return job_end(j, NULL, NULL);
+	eng_container_remove(j->ws->container, remove_done, j);
 }
 
+/* Stop gracefully, then remove; the workspace ends stopped with
+ * reason.  A workspace still being created is cancelled instead: the
+ * create chain removes what it made and ends it. */
 void
-engine_remove(struct workspace *ws, struct wproc *wp, uint32_t id)
+container_remove(struct workspace *ws, const char *reason, ws_done_cb done,
+    void *arg)
 {
-	struct job	*j = job_new(ws, wp, id);
-	long		 t = env->cfg.docker_stop_timeout_s;
-	char		 path[128];
+	struct job *j = job_new(ws, done, arg);
 
-	if (ws->container[0] == '\0') {
-		container_stopped(ws, "manual");
-		return reply_ws(j);
+	snprintf(j->reason, sizeof(j->reason), "%s", reason);
+	if (ws->status != WSS_STOPPED && ws->status != WSS_ERROR) {
+		ws->status = WSS_STOPPING;
+		snprintf(ws->stop_reason, sizeof(ws->stop_reason), "%s",
+		    reason);
 	}
 	ws->stop_requested = 1;
-	if (ws->status != WSS_STOPPED) {
-		ws->status = WSS_STOPPING;
-		snprintf(ws->stop_reason, sizeof(ws->stop_reason), "manual");
+	if (ws->container[0] == '\0') {
+		container_stopped(ws, reason);
+		return job_end(j, NULL, NULL);
 	}
-	snprintf(path, sizeof(path), "/containers/%s/stop?t=%ld",
-	    ws->container, t);
-	docker_call("POST", path, NULL, (t + 10) * 1000, stop_done, j);
+	eng_container_stop(ws->container, env->cfg.docker_stop_timeout_s,
+	    reason, stop_done, j);
 }
 
 /* ------------------------------------------------------------ update */
@@ -472,7 +487,7 @@ update_done(const struct docker_reply *r, void *arg)
 	if (r->status != 200)
 		return job_fail(j, r, "update container");
 	if (job_ws(j) == NULL)
-		return job_done(j);
+		return job_end(j, "not_found", "no such workspace");
 	if (p->cpus != 0)
 		j->ws->cpus = p->cpus;
 	if (p->memory_mb != 0)
@@ -482,18 +497,17 @@ update_done(const struct docker_reply *r, void *arg)
 	if (p->memory_reservation_mb != 0)
 		j->ws->memory_reservation_mb = p->memory_reservation_mb;
 	log_info("workspace %s limits changed", j->ws->id);
-	reply_ws(j);
+	job_end(j, NULL, NULL);
 }
 
 void
-engine_update(struct workspace *ws, const struct body_ws_patch *p,
-    struct wproc *wp, uint32_t id)
+container_update(struct workspace *ws, const struct body_ws_patch *p,
+    ws_done_cb done, void *arg)
 {
-	struct job	*j = job_new(ws, wp, id);
+	struct job	*j = job_new(ws, done, arg);
 	json_t		*body = json_object();
 	int64_t		 mem = p->memory_mb ? p->memory_mb : ws->memory_mb;
 	int64_t		 swap = p->memory_swap_mb;
-	char		 path[128];
 
 	j->patch.cpus = p->cpus;
 	j->patch.memory_mb = p->memory_mb;
@@ -515,26 +529,51 @@ engine_update(struct workspace *ws, const struct body_ws_patch *p,
 	if (p->memory_reservation_mb != 0)
 		json_object_set_new(body, "MemoryReservation",
 		    json_integer(p->memory_reservation_mb * MB));
-	snprintf(path, sizeof(path), "/containers/%s/update", ws->container);
-	docker_call("POST", path, body, 0, update_done, j);
+	eng_container_update(ws->container, body, update_done, j);
 }
 
 /* ------------------------------------------------------------ health */
 
+struct query {
+	ws_reply_cb	 cb;
+	void		*arg;
+};
+
+static struct query *
+query_new(ws_reply_cb cb, void *arg)
+{
+	struct query *q = xmalloc(sizeof(*q));
+
+	q->cb = cb;
+	q->arg = arg;
+	return q;
+}
+
+static void
+query_fail(struct query *q, const struct docker_reply *r, const char *what)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, engine_message(r));
+	log_warnx("%s", msg);
+	q->cb(NULL, r->status == 0 ? "unavailable" : "engine_error", msg,
+	    q->arg);
+	free(q);
+}
+
 static void
 health_inspected(const struct docker_reply *r, void *arg)
 {
-	struct job		*j = arg;
+	struct query		*q = arg;
 	struct body_ws_health	*h;
 	json_t			*hj, *log, *last;
 	const char		*s;
 	struct msg		 m;
 
 	if (r->status != 200)
-		return job_fail(j, r, "inspect container");
+		return query_fail(q, r, "inspect container");
 	hj = json_object_get(json_object_get(r->json, "State"), "Health");
-	h = msg_init(&m, MSG_WS_HEALTH_INFO, j->id, PEER_PARENT);
-	m.flags = MSGF_REPLY;
+	h = msg_init(&m, MSG_WS_HEALTH_INFO, 0, PEER_PARENT);
 	s = json_string_value(json_object_get(hj, "Status"));
 	h->status = xstrdup(s != NULL ? s : "none");
 	h->healthy = strcmp(h->status, "healthy") == 0;
@@ -548,25 +587,16 @@ health_inspected(const struct docker_reply *r, void *arg)
 	h->output = xstrndup(s != NULL ? s : "", 4000);
 	s = json_string_value(json_object_get(last, "End"));
 	h->timestamp = xstrndup(s != NULL ? s : "", 60);
-	if (j->wp->chan != NULL)
-		chan_send(j->wp->chan, &m);
+	q->cb(&m, NULL, NULL, q->arg);
 	msg_clear(&m);
-	job_done(j);
+	free(q);
 }
 
 void
-engine_health(struct workspace *ws, struct wproc *wp, uint32_t id)
+container_health(struct workspace *ws, ws_reply_cb cb, void *arg)
 {
-	struct job	*j = job_new(ws, wp, id);
-	char		 path[128];
-
-	if (ws->container[0] == '\0' || ws->status == WSS_STOPPED) {
-		reply_error(wp, id, "conflict", "workspace is %s",
-		    ws_status_name(ws->status));
-		return job_done(j);
-	}
-	snprintf(path, sizeof(path), "/containers/%s/json", ws->container);
-	docker_call("GET", path, NULL, 0, health_inspected, j);
+	eng_container_inspect(ws->container, health_inspected,
+	    query_new(cb, arg));
 }
 
 /* ------------------------------------------------------------ stats */
@@ -596,10 +626,10 @@ sample_from_engine(json_t *s, struct body_sample *b)
 	b->cpu_usage_ns = jint(cpu, "cpu_usage", "total_usage");
 	b->system_usage_ns = jint(cpu, "system_cpu_usage", NULL);
 	b->online_cpus = jint(cpu, "online_cpus", NULL);
-	dcpu = (double)(b->cpu_usage_ns - jint(pre, "cpu_usage",
-	    "total_usage"));
-	dsys = (double)(b->system_usage_ns - jint(pre, "system_cpu_usage",
-	    NULL));
+	dcpu = (double)b->cpu_usage_ns - (double)jint(pre, "cpu_usage",
+	    "total_usage");
+	dsys = (double)b->system_usage_ns - (double)jint(pre,
+	    "system_cpu_usage", NULL);
 	if (dsys > 0 && dcpu >= 0)
 		b->cpu_percent = dcpu / dsys * (double)b->online_cpus * 100.0;
 	b->mem_usage = jint(mem, "usage", NULL);
@@ -627,71 +657,24 @@ sample_from_engine(json_t *s, struct body_sample *b)
 static void
 engine_stats_done(const struct docker_reply *r, void *arg)
 {
-	struct job	*j = arg;
+	struct query	*q = arg;
 	struct msg	 m;
 
 	if (r->status != 200 || r->json == NULL)
-		return job_fail(j, r, "container stats");
-	sample_from_engine(r->json, msg_init(&m, MSG_SAMPLE, j->id,
-	    PEER_PARENT));
-	m.flags = MSGF_REPLY;
-	if (j->wp->chan != NULL)
-		chan_send(j->wp->chan, &m);
+		return query_fail(q, r, "container stats");
+	sample_from_engine(r->json, msg_init(&m, MSG_SAMPLE, 0, PEER_PARENT));
+	q->cb(&m, NULL, NULL, q->arg);
 	msg_clear(&m);
-	job_done(j);
+	free(q);
 }
 
-static void
-stats_from_engine(struct job *j)
-{
-	char path[128];
-
-	if (job_ws(j) == NULL) {
-		reply_error(j->wp, j->id, "not_found", "no such workspace");
-		return job_done(j);
-	}
-	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false",
-	    j->ws->container);
-	docker_call("GET", path, NULL, 0, engine_stats_done, j);
-}
-
-/* The fast path answered; on any failure ask the engine instead. */
-static void
-cgroup_stats_done(struct msg *reply, void *arg)
-{
-	struct job *j = arg;
-
-	if (reply == NULL || reply->type != MSG_SAMPLE) {
-		log_debug("cgroup stats unavailable; asking the engine");
-		return stats_from_engine(j);
-	}
-	reply->id = j->id;
-	reply->peer = PEER_PARENT;
-	reply->flags = MSGF_REPLY;
-	if (j->wp->chan != NULL)
-		chan_send(j->wp->chan, reply);
-	job_done(j);
-}
-
+/* The engine's own stats (slow: about a second); the cgroup reader of
+ * the statswriter is asked first (workspace.c). */
 void
-engine_stats(struct workspace *ws, struct wproc *wp, uint32_t id)
+container_engine_stats(struct workspace *ws, ws_reply_cb cb, void *arg)
 {
-	struct job		*j = job_new(ws, wp, id);
-	struct body_cg_read	*c;
-	struct msg		 m;
-
-	if (ws->status != WSS_RUNNING && ws->status != WSS_STARTING) {
-		reply_error(wp, id, "conflict", "workspace is %s",
-		    ws_status_name(ws->status));
-		return job_done(j);
-	}
-	c = msg_init(&m, MSG_CG_READ, 0, PEER_PARENT);
-	c->container_id = xstrdup(ws->container);
-	c->pid = ws->pid;
-	if (parent_call(wproc_by_peer(PEER_STATSWRITER), &m, cgroup_stats_done,
-	    j) == -1)
-		stats_from_engine(j);
-	msg_clear(&m);
+	eng_container_stats(ws->container, engine_stats_done,
+	    query_new(cb, arg));
 }
 
 /* ------------------------------------------------------------ exits */
@@ -709,23 +692,20 @@ died_inspected(const struct docker_reply *r, void *arg)
 		else
 			container_stopped(j->ws, "error");
 	}
-	job_done(j);
+	job_end(j, NULL, NULL);
 }
 
 void
 container_died(struct workspace *ws)
 {
-	struct job	*j;
-	char		 path[128];
-
 	if (ws->stop_requested) {
-		container_stopped(ws, "manual");
+		container_stopped(ws, ws->stop_reason[0] != '\0' ?
+		    ws->stop_reason : "manual");
 		return;
 	}
 	/* Nobody asked: an OOM kill or an error.  OOMKilled settles it. */
-	j = job_new(ws, NULL, 0);
-	snprintf(path, sizeof(path), "/containers/%s/json", ws->container);
-	docker_call("GET", path, NULL, 0, died_inspected, j);
+	eng_container_inspect(ws->container, died_inspected,
+	    job_new(ws, NULL, NULL));
 }
 
 /* ------------------------------------------------------------ adoption */
@@ -746,7 +726,7 @@ adopt_inspected(const struct docker_reply *r, void *arg)
 	const char	*s = json_string_value(json_object_get(st, "Status"));
 
 	if (r->status != 200 || job_ws(j) == NULL)
-		return job_done(j);
+		return job_end(j, NULL, NULL);
 	apply_inspect(j->ws, r->json);
 	if (s != NULL && strcmp(s, "running") == 0)
 		j->ws->status = strcmp(j->ws->health, "starting") == 0 ?
@@ -760,7 +740,7 @@ adopt_inspected(const struct docker_reply *r, void *arg)
 	log_info("adopted workspace %s (%s)", j->ws->id,
 	    ws_status_name(j->ws->status));
 	roster_changed();
-	job_done(j);
+	job_end(j, NULL, NULL);
 }
 
 void
@@ -770,7 +750,6 @@ container_adopt(json_t *c)
 	const char		*cid = json_string_value(json_object_get(c, "Id"));
 	const char		*wsid = label(l, "berth.workspace");
 	struct workspace	*ws;
-	char			 path[128];
 
 	if (cid == NULL || strlen(cid) != 64 || !ws_valid_id(wsid, 0))
 		return;
@@ -788,7 +767,5 @@ container_adopt(json_t *c)
 		    config_type(&env->cfg, ws->type)->port : 8080;
 	}
 	snprintf(ws->container, sizeof(ws->container), "%s", cid);
-	snprintf(path, sizeof(path), "/containers/%s/json", cid);
-	docker_call("GET", path, NULL, 0, adopt_inspected, job_new(ws, NULL,
-	    0));
+	eng_container_inspect(cid, adopt_inspected, job_new(ws, NULL, NULL));
 }

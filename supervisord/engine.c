@@ -47,6 +47,15 @@ engine_version(void)
 	return up ? version : "";
 }
 
+/* A string member of o, "" when absent. */
+static const char *
+jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
 /* ------------------------------------------------------------ events */
 
 static void
@@ -162,15 +171,122 @@ adopt_listed(const struct docker_reply *r, void *arg)
 }
 
 static void
+projects_listed(const struct docker_reply *r, void *arg)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (r->status != 200) {
+		log_warnx("cannot list project volumes: HTTP %ld %s",
+		    r->status, r->err != NULL ? r->err : "");
+		return;
+	}
+	json_array_foreach(json_object_get(r->json, "Volumes"), i, v)
+		project_adopt(v);
+}
+
+static void
 adopt(void)
 {
-	char	*filter, path[512];
+	eng_volume_list("berth.project", projects_listed, NULL);
+	eng_container_list("berth.managed=true", adopt_listed, NULL);
+}
 
-	filter = docker_escape("{\"label\":[\"berth.managed=true\"]}");
-	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s",
-	    filter);
-	free(filter);
-	docker_call("GET", path, NULL, 0, adopt_listed, NULL);
+/* ------------------------------------------------------------ listings */
+
+/* For the scheduler: every container with berth's labels, and whether
+ * berthd knows it. */
+static void
+containers_listed(const struct docker_reply *r, void *arg)
+{
+	struct caller		*c = arg;
+	struct body_containers	*b;
+	struct container_item	*it;
+	struct msg		 m;
+	json_t			*o, *l;
+	size_t			 i;
+
+	if (r->status != 200 || !json_is_array(r->json)) {
+		caller_error(c, "unavailable", "cannot list containers");
+		free(c);
+		return;
+	}
+	b = msg_init(&m, MSG_CONTAINERS, 0, PEER_PARENT);
+	b->items = xcalloc(json_array_size(r->json) + 1, sizeof(*b->items));
+	json_array_foreach(r->json, i, o) {
+		if (b->nitems == 1000)
+			break;
+		l = json_object_get(o, "Labels");
+		it = &b->items[b->nitems++];
+		it->id = xstrndup(jstr(o, "Id"), 64);
+		it->name = xstrndup(json_is_string(json_array_get(
+		    json_object_get(o, "Names"), 0)) ? json_string_value(
+		    json_array_get(json_object_get(o, "Names"), 0)) : "", 200);
+		it->state = xstrndup(jstr(o, "State"), 32);
+		it->created_ms = json_integer_value(json_object_get(o,
+		    "Created")) * 1000;
+		it->workspace_id = xstrndup(jstr(l, "berth.workspace"), 64);
+		it->user_id = xstrndup(jstr(l, "berth.user"), 64);
+		it->project_id = xstrndup(jstr(l, "berth.project"), 64);
+		it->known = ws_find(it->workspace_id) != NULL;
+	}
+	caller_reply(c, &m);
+	msg_clear(&m);
+	free(c);
+}
+
+void
+engine_h_containers(const struct caller *c, struct msg *m)
+{
+	struct caller *k = xmalloc(sizeof(*k));
+
+	*k = *c;
+	eng_container_list("berth.managed=true", containers_listed, k);
+}
+
+static void
+volumes_listed(const struct docker_reply *r, void *arg)
+{
+	struct caller		*c = arg;
+	struct body_volumes	*b;
+	struct volume_item	*it;
+	struct msg		 m;
+	json_t			*vols = json_object_get(r->json, "Volumes"), *v, *l;
+	size_t			 i;
+
+	if (r->status != 200 || !json_is_array(vols)) {
+		caller_error(c, "unavailable", "cannot list volumes");
+		free(c);
+		return;
+	}
+	b = msg_init(&m, MSG_VOLUMES, 0, PEER_PARENT);
+	b->items = xcalloc(json_array_size(vols) + 1, sizeof(*b->items));
+	json_array_foreach(vols, i, v) {
+		if (b->nitems == 1000)
+			break;
+		l = json_object_get(v, "Labels");
+		it = &b->items[b->nitems++];
+		it->name = xstrndup(jstr(v, "Name"), 200);
+		it->project_id = xstrndup(jstr(l, "berth.project"), 64);
+		it->owner = xstrndup(jstr(l, "berth.owner"), 64);
+		it->created = xstrndup(jstr(v, "CreatedAt"), 60);
+		/* -1: unknown (the engine counts only in /system/df) */
+		it->in_use = json_object_get(v, "UsageData") != NULL ?
+		    json_integer_value(json_object_get(json_object_get(v,
+		    "UsageData"), "RefCount")) : -1;
+	}
+	caller_reply(c, &m);
+	msg_clear(&m);
+	free(c);
+}
+
+void
+engine_h_volumes(const struct caller *c, struct msg *m)
+{
+	struct caller *k = xmalloc(sizeof(*k));
+
+	*k = *c;
+	eng_volume_list("berth.managed=true", volumes_listed, k);
 }
 
 /* ------------------------------------------------------------ check */

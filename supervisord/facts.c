@@ -109,7 +109,7 @@ fact_send(struct wproc *wp, struct fact *f)
 void
 facts_flush(void)
 {
-	struct wproc	*wp = wproc_by_peer(PEER_STATSWRITER);
+	struct wproc	*wp = wproc_subscribed(SUB_FACTS, NULL);
 	struct fact	*f;
 
 	TAILQ_FOREACH(f, &outbox, entry) {

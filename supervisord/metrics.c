@@ -257,7 +257,7 @@ add_overhead(struct prom_list *l)
 
 /* The gateway's MSG_PROM_REQ: everything in one page (about 80). */
 void
-metrics_reply(struct wproc *wp, struct msg *req)
+metrics_h_prom(const struct caller *c, struct msg *req)
 {
 	struct prom_list	 l = { NULL, 0, 0 };
 	struct msg		 r;
@@ -266,9 +266,8 @@ metrics_reply(struct wproc *wp, struct msg *req)
 	add_startup(&l);
 	add_counters(&l);
 	add_overhead(&l);
-	prom_page(&l, msg_init(&r, MSG_PROM, req->id, PEER_PARENT), 0, 1000);
+	prom_page(&l, msg_init(&r, MSG_PROM, 0, PEER_PARENT), 0, 1000);
 	prom_free(&l);
-	r.flags = MSGF_REPLY;
-	chan_send(wp->chan, &r);
+	caller_reply(c, &r);
 	msg_clear(&r);
 }

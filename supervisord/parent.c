@@ -165,9 +165,11 @@ void
 parent_worker_up(struct wproc *wp)
 {
 	log_info("worker %s up (pid %d)", wp->def->name, (int)wp->pid);
-	if (wp->def->id == PEER_STATSWRITER)
+	if (wp->def->subscribe & SUB_FACTS) {
 		facts_flush();
-	if (wp->def->id == PEER_STATSWRITER || wp->def->id == PEER_HEALTHMON)
+		projects_send(wp);
+	}
+	if (wp->def->subscribe & SUB_ROSTER)
 		roster_send(wp);
 	if (!supervise_all_up())
 		return;
@@ -504,6 +506,7 @@ parent_main(const char *config_path, int foreground, int debug)
 	admin_start(env->admin_fd);
 	sdnotify_watchdog_start(env->base);
 	supervise_start_all();
+	projects_load();
 	engine_start();
 	metrics_start();
 	event_base_dispatch(env->base);

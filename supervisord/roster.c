@@ -70,8 +70,10 @@ roster_send(struct wproc *wp)
 static void
 send_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	roster_send(wproc_by_peer(PEER_HEALTHMON));
-	roster_send(wproc_by_peer(PEER_STATSWRITER));
+	struct wproc *wp = NULL;
+
+	while ((wp = wproc_subscribed(SUB_ROSTER, wp)) != NULL)
+		roster_send(wp);
 }
 
 /* Something on the roster changed: send it once this turn is over. */

@@ -6,6 +6,8 @@
  * only answer a real request, and so that the requester gets an error at
  * once, instead of waiting, when the destination is down or dies.
  */
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,37 +20,15 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define BIT(p)		(1u << (p))
-#define WORKERS		(BIT(PEER_GATEWAY) | BIT(PEER_SCHEDULER) | \
-			 BIT(PEER_HEALTHMON) | BIT(PEER_STATSWRITER) | \
-			 BIT(PEER_LOGSTREAMER))
-#define PARENT		BIT(PEER_PARENT)
-
-/* Who may send a message type to whom, and whether it wants a reply. */
-static const struct route {
-	uint16_t	type;
-	uint32_t	from;
-	uint32_t	to;
-	int		request;
-} routes[] = {
-	{ MSG_HELLO,		WORKERS,		PARENT,		0 },
-	{ MSG_STATUS_REQ,	BIT(PEER_GATEWAY) | BIT(PEER_HEALTHMON),
-						PARENT,		1 },
-	{ MSG_PING,		WORKERS,		PARENT | WORKERS, 1 },
-	{ MSG_FD_PASS,		BIT(PEER_GATEWAY),	BIT(PEER_LOGSTREAMER), 0 },
-	{ MSG_DB_STATUS_REQ,	BIT(PEER_GATEWAY) | BIT(PEER_HEALTHMON),
-						BIT(PEER_STATSWRITER), 1 },
-	{ MSG_HEALTH_REQ,	BIT(PEER_GATEWAY),	BIT(PEER_HEALTHMON), 1 },
-	{ MSG_PROM_REQ,		BIT(PEER_GATEWAY),	BIT(PEER_STATSWRITER), 1 },
-	{ MSG_HISTORY_REQ,	BIT(PEER_GATEWAY),	BIT(PEER_STATSWRITER), 1 },
-	{ MSG_CSTATS_REQ,	BIT(PEER_GATEWAY),	BIT(PEER_STATSWRITER), 1 },
-};
-
+/* Requests forwarded from one worker to another and not yet answered:
+ * a reply must answer one of them, of a type its row allows. */
 #define MAX_PENDING	1024
 
 struct pending {
-	uint8_t		src, dst;
-	uint32_t	id;
+	uint8_t			 src, dst;
+	uint32_t		 src_gen;
+	uint32_t		 id;
+	const struct request_row *row;
 };
 
 static struct pending	pending[MAX_PENDING];
@@ -58,24 +38,14 @@ static size_t		npending;
 #define MAX_CALLS	256
 
 static struct pcall {
-	uint32_t	 id;
-	uint8_t		 dst;
-	parent_reply_cb	 cb;
-	void		*arg;
+	uint32_t		 id;
+	uint8_t			 dst;
+	uint32_t		 gen;
+	const struct request_row *row;
+	parent_reply_cb		 cb;
+	void			*arg;
 } pcalls[MAX_CALLS];
 static uint32_t		pcall_next;
-
-static const struct route *
-route_find(unsigned type, unsigned src, unsigned dst)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (routes[i].type == type && (routes[i].from & BIT(src)) &&
-		    (routes[i].to & BIT(dst)))
-			return &routes[i];
-	return NULL;
-}
 
 void
 send_error(struct wproc *to, uint32_t id, unsigned peer, const char *code,
@@ -94,11 +64,59 @@ send_error(struct wproc *to, uint32_t id, unsigned peer, const char *code,
 	msg_clear(&m);
 }
 
-static void
-send_reply(struct wproc *to, struct msg *m)
+/* ------------------------------------------------------------ callers */
+
+static struct wproc *
+caller_wproc(const struct caller *c)
 {
+	struct wproc *wp = wproc_by_peer(c->peer);
+
+	if (wp == NULL || wp->chan == NULL || wp->gen != c->gen)
+		return NULL;
+	return wp;
+}
+
+int
+caller_alive(const struct caller *c)
+{
+	return caller_wproc(c) != NULL;
+}
+
+void
+caller_reply(const struct caller *c, struct msg *m)
+{
+	const struct request_row	*row;
+	struct wproc			*wp;
+
+	if ((wp = caller_wproc(c)) == NULL) {
+		log_debug("answer to %s %u dropped: it restarted",
+		    peer_name(c->peer), c->id);
+		return;
+	}
+	row = request_row(c->type, c->peer, PEER_PARENT);
+	if (row == NULL || !request_answers(row, m->type)) {
+		log_warnx("berthd: %s does not answer %s", msg_type_name(
+		    m->type), msg_type_name(c->type));
+		send_error(wp, c->id, PEER_PARENT, "internal",
+		    "no answer of that type");
+		return;
+	}
+	m->id = c->id;
+	m->peer = PEER_PARENT;
 	m->flags |= MSGF_REPLY;
-	chan_send(to->chan, m);
+	chan_send(wp->chan, m);
+}
+
+void
+caller_error(const struct caller *c, const char *code, const char *fmt, ...)
+{
+	char	text[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	send_error(caller_wproc(c), c->id, PEER_PARENT, code, text);
 }
 
 /* ------------------------------------------------------------ status */
@@ -159,38 +177,49 @@ router_status(struct msg *m, uint32_t id)
 /* ------------------------------------------------------------ pending */
 
 static int
-pending_add(unsigned src, unsigned dst, uint32_t id)
+pending_add(struct wproc *src, unsigned dst, uint32_t id,
+    const struct request_row *row)
 {
 	if (npending == MAX_PENDING)
 		return -1;
-	pending[npending].src = (uint8_t)src;
+	pending[npending].src = (uint8_t)src->def->id;
+	pending[npending].src_gen = src->gen;
 	pending[npending].dst = (uint8_t)dst;
 	pending[npending].id = id;
+	pending[npending].row = row;
 	npending++;
 	return 0;
 }
 
-/* Remove the request a reply from src to dst answers; -1 if none. */
-static int
-pending_take(unsigned replier, unsigned requester, uint32_t id)
+/* The request from requester to replier a reply answers, taken out of
+ * the table; NULL if none. */
+static struct pending *
+pending_take(unsigned replier, unsigned requester, uint32_t id,
+    struct pending *out)
 {
 	size_t	i;
 
 	for (i = 0; i < npending; i++) {
 		if (pending[i].dst == replier && pending[i].src == requester &&
 		    pending[i].id == id) {
+			*out = pending[i];
 			pending[i] = pending[--npending];
-			return 0;
+			return out;
 		}
 	}
-	return -1;
+	return NULL;
 }
 
 int
 parent_call(struct wproc *wp, struct msg *m, parent_reply_cb cb, void *arg)
 {
-	size_t	i;
+	const struct request_row	*row;
+	size_t				 i;
 
+	row = request_row(m->type, PEER_PARENT, wp->def->id);
+	if (row == NULL)
+		fatalx("parent_call: no row for %s to %s",
+		    msg_type_name(m->type), wp->def->name);
 	if (wp->chan == NULL || wp->state != WS_UP)
 		return -1;
 	for (i = 0; i < MAX_CALLS && pcalls[i].id != 0; i++)
@@ -205,11 +234,14 @@ parent_call(struct wproc *wp, struct msg *m, parent_reply_cb cb, void *arg)
 		return -1;
 	pcalls[i].id = m->id;
 	pcalls[i].dst = (uint8_t)wp->def->id;
+	pcalls[i].gen = wp->gen;
+	pcalls[i].row = row;
 	pcalls[i].cb = cb;
 	pcalls[i].arg = arg;
 	return 0;
 }
 
+/* A reply to berthd (reply NULL: every call to wp fails). */
 static void
 pcall_answer(struct wproc *wp, struct msg *reply)
 {
@@ -217,83 +249,75 @@ pcall_answer(struct wproc *wp, struct msg *reply)
 	size_t		i;
 
 	for (i = 0; i < MAX_CALLS; i++) {
-		if (pcalls[i].id == 0 || pcalls[i].dst != wp->def->id ||
-		    (reply != NULL && pcalls[i].id != reply->id))
+		if (pcalls[i].id == 0 || pcalls[i].dst != wp->def->id)
+			continue;
+		if (reply != NULL && pcalls[i].id != reply->id)
 			continue;
 		c = pcalls[i];
 		memset(&pcalls[i], 0, sizeof(pcalls[i]));
-		c.cb(reply, c.arg);
-		if (reply != NULL)
-			return;
+		if (reply == NULL) {
+			c.cb(NULL, c.arg);
+			continue;
+		}
+		if (!request_answers(c.row, reply->type)) {
+			misbehaved(wp, "a reply of the wrong type to berthd");
+			c.cb(NULL, c.arg);
+		} else
+			c.cb(reply, c.arg);
+		return;
 	}
 	if (reply != NULL)
-		log_debug("%s: stray reply to berthd", wp->def->name);
+		misbehaved(wp, "a reply to no request of berthd's");
 }
 
+/* Calls to wp fail; requests it was to answer get an error.  Requests
+ * it made stay until answered: the answer is then dropped (the run that
+ * asked is gone), without blaming the worker that answers late. */
 void
 router_worker_gone(struct wproc *wp)
 {
-	unsigned	self = wp->def->id;
-	size_t		i = 0;
+	unsigned	 self = wp->def->id;
+	struct wproc	*src;
+	size_t		 i = 0;
 
-	pcall_answer(wp, NULL);	/* every call to it fails */
-
+	pcall_answer(wp, NULL);
 	while (i < npending) {
-		if (pending[i].dst == self) {
-			send_error(wproc_by_peer(pending[i].src),
-			    pending[i].id, self, "unavailable",
-			    "worker stopped before answering");
-		} else if (pending[i].src != self) {
+		if (pending[i].dst != self) {
 			i++;
 			continue;
 		}
+		src = wproc_by_peer(pending[i].src);
+		if (src != NULL && src->gen == pending[i].src_gen)
+			send_error(src, pending[i].id, self, "unavailable",
+			    "worker stopped before answering");
 		pending[i] = pending[--npending];
 	}
 }
 
 /* ------------------------------------------------------------ dispatch */
 
-static void
-misbehaving(struct wproc *wp, struct msg *m, const char *why)
+void
+misbehaved(struct wproc *wp, const char *what)
 {
-	log_warnx("%s: %s %s to %s refused: %s", wp->def->name,
-	    msg_type_name(m->type), (m->flags & MSGF_REPLY) ? "reply" :
-	    "message", peer_name(m->peer), why);
-	if (!(m->flags & MSGF_REPLY) && route_find(m->type, wp->def->id,
-	    m->peer) == NULL)
-		send_error(wp, m->id, m->peer, "forbidden", why);
+	log_warnx("%s: %s", wp->def->name, what);
+	if (++wp->rejects >= 3 && wp->pid > 0) {
+		log_warnx("%s: misbehaved %u times; restarting it",
+		    wp->def->name, wp->rejects);
+		kill(wp->pid, SIGKILL);
+	}
 }
 
 static void
-for_parent(struct wproc *wp, struct msg *m)
+refuse(struct wproc *wp, struct msg *m, const char *why)
 {
-	struct body_ping	*p;
-	struct msg		 r;
+	char	what[256];
 
-	switch (m->type) {
-	case MSG_HELLO:
-		if (wp->state == WS_STARTING) {
-			wp->state = WS_UP;
-			wp->up_ms = now_ms();
-			parent_worker_up(wp);
-		}
-		break;
-	case MSG_STATUS_REQ:
-		router_status(&r, m->id);
-		send_reply(wp, &r);
-		msg_clear(&r);
-		break;
-	case MSG_PING:
-		p = msg_init(&r, MSG_PONG, m->id, PEER_PARENT);
-		p->sent_ms = ((struct body_ping *)m->body)->sent_ms;
-		send_reply(wp, &r);
-		msg_clear(&r);
-		break;
-	default:
-		if (wp->def->dispatch == NULL || wp->def->dispatch(wp, m) == -1)
-			misbehaving(wp, m, "not a request this worker may "
-			    "make");
-	}
+	snprintf(what, sizeof(what), "%s %s to %s refused: %s",
+	    msg_type_name(m->type), (m->flags & MSGF_REPLY) ? "reply" :
+	    "message", peer_name(m->peer), why);
+	if (!(m->flags & MSGF_REPLY))
+		send_error(wp, m->id, m->peer, "forbidden", why);
+	misbehaved(wp, what);
 }
 
 static void
@@ -301,13 +325,19 @@ forward_reply(struct wproc *wp, struct msg *m)
 {
 	struct wproc	*to = wproc_by_peer(m->peer);
 	unsigned	 self = wp->def->id;
+	struct pending	 p;
 
-	if (to == NULL || pending_take(self, m->peer, m->id) == -1) {
-		misbehaving(wp, m, "answers no request in flight");
+	if (to == NULL || pending_take(self, m->peer, m->id, &p) == NULL) {
+		refuse(wp, m, "answers no request in flight");
 		return;
 	}
-	if (to->chan == NULL)
+	if (!request_answers(p.row, m->type)) {
+		refuse(wp, m, "not an answer to that request");
+		send_error(to, m->id, self, "unavailable", "bad answer");
 		return;
+	}
+	if (to->chan == NULL || to->gen != p.src_gen)
+		return;		/* the requester restarted meanwhile */
 	m->peer = (uint8_t)self;
 	chan_send(to->chan, m);
 	if (m->flags & MSGF_FD)
@@ -315,18 +345,19 @@ forward_reply(struct wproc *wp, struct msg *m)
 }
 
 static void
-forward_request(struct wproc *wp, struct msg *m, const struct route *r)
+forward_request(struct wproc *wp, struct msg *m, const struct request_row *r)
 {
 	struct wproc	*to = wproc_by_peer(m->peer);
 	unsigned	 self = wp->def->id, dst = m->peer;
+	int		 request = r->replies[0] != 0;
 
 	if (to->chan == NULL || to->state != WS_UP) {
-		if (r->request)
+		if (request)
 			send_error(wp, m->id, dst, "unavailable",
 			    "worker is not running");
 		return;
 	}
-	if (r->request && pending_add(self, dst, m->id) == -1) {
+	if (request && pending_add(wp, dst, m->id, r) == -1) {
 		send_error(wp, m->id, dst, "busy", "too many requests");
 		return;
 	}
@@ -336,13 +367,52 @@ forward_request(struct wproc *wp, struct msg *m, const struct route *r)
 		m->fd = -1;
 }
 
+/* Who the request is from: for one made for an HTTP client, what its
+ * token maps to, stamped into the body (the token blanked); else berth
+ * itself.  0, or -1 after answering. */
+static int
+authenticate(struct wproc *wp, struct msg *m, const struct request_row *r,
+    struct ident *who)
+{
+	struct req_auth *a = msg_auth(m);
+
+	memset(who, 0, sizeof(*who));
+	if (a != NULL && (a->caller[0] != '\0' || a->admin)) {
+		refuse(wp, m, "identity set by the sender");
+		return -1;
+	}
+	if (!(r->flags & RQ_TOKEN)) {
+		snprintf(who->user, sizeof(who->user), "%s", wp->def->name);
+		who->admin = 1;
+		return 0;
+	}
+	if (a == NULL || ident_from_token(a->token, who) == -1) {
+		send_error(wp, m->id, m->peer, "unauthorized",
+		    a != NULL && a->token[0] != '\0' ?
+		    "invalid bearer token" : "missing bearer token");
+		return -1;
+	}
+	if ((r->flags & RQ_ADMIN) && !who->admin) {
+		send_error(wp, m->id, m->peer, "forbidden",
+		    "for the admin token only");
+		return -1;
+	}
+	explicit_bzero(a->token, strlen(a->token));
+	a->token[0] = '\0';
+	free(a->caller);
+	a->caller = xstrdup(who->user);
+	a->admin = who->admin;
+	return 0;
+}
+
 void
 router_dispatch(struct wproc *wp, struct msg *m)
 {
-	const struct route	*r;
+	const struct request_row	*r;
+	struct caller			 c;
 
 	if (m->peer == wp->def->id) {
-		misbehaving(wp, m, "a worker cannot address itself");
+		refuse(wp, m, "a worker cannot address itself");
 		return;
 	}
 	if (m->flags & MSGF_REPLY) {
@@ -352,15 +422,24 @@ router_dispatch(struct wproc *wp, struct msg *m)
 			forward_reply(wp, m);
 		return;
 	}
-	if ((r = route_find(m->type, wp->def->id, m->peer)) == NULL) {
-		if (m->peer == PEER_PARENT)
-			for_parent(wp, m);	/* worker-specific requests */
-		else
-			misbehaving(wp, m, "route not allowed");
+	if ((r = request_row(m->type, wp->def->id, m->peer)) == NULL) {
+		refuse(wp, m, "not a message this worker may send there");
 		return;
 	}
-	if (m->peer == PEER_PARENT)
-		for_parent(wp, m);
-	else
+	if ((m->flags & MSGF_FD) && !(r->flags & RQ_FD)) {
+		refuse(wp, m, "a descriptor where none may travel");
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	if (authenticate(wp, m, r, &c.who) == -1)
+		return;
+	if (m->peer != PEER_PARENT) {
 		forward_request(wp, m, r);
+		return;
+	}
+	c.peer = (uint8_t)wp->def->id;
+	c.gen = wp->gen;
+	c.id = m->id;
+	c.type = m->type;
+	r->handler(&c, m);
 }

@@ -50,6 +50,7 @@ start_worker(struct wproc *wp)
 	wp->started_ms = now_ms();
 	wp->up_ms = 0;
 	wp->rejects = 0;
+	wp->gen++;		/* answers meant for the last run are dropped */
 	backoff_started(&wp->bo, wp->started_ms);
 	if (proc_spawn(wp) == -1) {
 		/* Treated like an immediate exit: backoff applies. */
@@ -269,6 +270,17 @@ wproc_by_name(const char *name)
 
 	for (i = 0; i < NWORKERS; i++)
 		if (strcmp(env->workers[i].def->name, name) == 0)
+			return &env->workers[i];
+	return NULL;
+}
+
+struct wproc *
+wproc_subscribed(int sub, struct wproc *after)
+{
+	size_t	i = after != NULL ? (size_t)(after - env->workers) + 1 : 0;
+
+	for (; i < NWORKERS; i++)
+		if (env->workers[i].def->subscribe & sub)
 			return &env->workers[i];
 	return NULL;
 }

@@ -1,27 +1,27 @@
 /*
  * The worker table: one row per worker with its name, its program,
- * confinement flags, the secrets it may see and the requests it may
- * make of berthd.  The entry points and the seccomp policy are in the
+ * confinement flags, the secrets it may see and what berthd sends it
+ * unasked.  What each may ask is the request table (requests.c).  The entry points and the seccomp policy are in the
  * program (workers/main.c), which berthd does not link.
  */
 #include <string.h>
 
 #include "berthd.h"
 
-static const char *const gateway_secrets[] = { "auth.admin_token", "token.*",
-    NULL };
 static const char *const statswriter_secrets[] = { "database.url", NULL };
 
+/* No worker sees a bearer token of the configuration: berthd resolves
+ * the tokens the gateway forwards (requests.c). */
 const struct worker_def worker_defs[NWORKERS] = {
 	{ PEER_GATEWAY, "gateway", "berth-gateway", WF_CHROOT | WF_LISTENER,
-	  gateway_secrets, parent_dispatch_gateway },
+	  NULL, 0 },
 	{ PEER_SCHEDULER, "scheduler", "berth-scheduler", WF_CHROOT,
-	  NULL, NULL },
+	  NULL, 0 },
 	{ PEER_HEALTHMON, "healthmon", "berth-healthmon", WF_CHROOT,
-	  NULL, parent_dispatch_healthmon },
+	  NULL, SUB_ROSTER },
 	/* Not chrooted: it reaches PostgreSQL by path and owns the spool. */
 	{ PEER_STATSWRITER, "statswriter", "berth-statswriter", WF_SPOOL,
-	  statswriter_secrets, NULL },
+	  statswriter_secrets, SUB_ROSTER | SUB_FACTS },
 	{ PEER_LOGSTREAMER, "logstreamer", "berth-logstreamer", WF_CHROOT,
-	  NULL, NULL },
+	  NULL, 0 },
 };

@@ -31,6 +31,7 @@ static const char type_demo[] =
     "[docker]\nstop_timeout_s = 1\n"
     "[auth]\nadmin_token = " ADMIN "\n"
     "[token.alice]\ntoken = " ALICE "\nuser = st-alice\n"
+    "[tier.free]\nmax_workspaces_per_user = 20\n"
     "[type.demo]\nimage = berth/demo-workspace:latest\nport = 8080\n"
     "cpus = 0.5\nmemory_mb = 64\nmemory_reservation_mb = 32\n"
     "health_cmd = wget -q -O /dev/null http://127.0.0.1:{port}/healthz"

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "ipc.h"
 #include "gateway.h"
 #include "log.h"
 #include "util.h"
@@ -19,11 +20,6 @@
 #include "wscheck.h"
 #include "xmalloc.h"
 
-#define CREATE_TIMEOUT_MS	120000	/* volume, create (60 s), start */
-
-static void	api_call_for(struct worker *, struct evhttp_request *,
-		    struct msg *, long, api_done_cb, void *,
-		    void (*)(void *));
 
 /* One API request waiting for berthd or a worker. */
 struct call {
@@ -33,31 +29,28 @@ struct call {
 	void			*arg;
 	void			(*done_gone)(void *);
 	uint32_t		 id;
-	int			 gone;
 };
 
 /* ------------------------------------------------------------ auth */
 
-/* The caller's identity in *id; -1 after answering 401. */
-int
-api_auth(struct worker *w, struct evhttp_request *req, struct ident *id)
+/* The bearer token the client presented, or NULL after answering 401.
+ * What it is worth, berthd decides: the gateway holds no token. */
+const char *
+api_token(struct evhttp_request *req)
 {
-	const struct api_token	*t;
-	const char		*h;
+	const char *h;
 
 	h = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
-	    (t = config_token(&w->cfg, h + 7)) == NULL) {
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0' ||
+	    strlen(h + 7) > 256) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
 		http_error(req, 401, "unauthorized", h == NULL ?
 		    "missing bearer token" : "invalid bearer token");
-		return -1;
+		return NULL;
 	}
-	id->user = t->user;
-	id->admin = strcmp(t->role, "admin") == 0;
-	return 0;
+	return h + 7;
 }
 
 /* ------------------------------------------------------------ calls */
@@ -67,7 +60,8 @@ http_status(const char *code)
 {
 	static const struct { const char *code; int status; } map[] = {
 		{ "not_found", 404 }, { "invalid", 422 }, { "forbidden", 403 },
-		{ "conflict", 409 }, { "unavailable", 503 }, { "busy", 503 },
+		{ "conflict", 409 }, { "unavailable", 503 }, { "busy", 429 },
+		{ "quota", 429 }, { "unauthorized", 401 },
 		{ "engine_error", 502 }, { "bad_request", 400 },
 	};
 	size_t i;
@@ -78,33 +72,43 @@ http_status(const char *code)
 	return 500;
 }
 
+/* An error answer of berthd's as HTTP. */
+void
+api_error(struct evhttp_request *req, const struct ipc_error *err)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (strcmp(err->code, "unauthorized") == 0)
+		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
+	else if (strcmp(err->code, "busy") == 0)
+		evhttp_add_header(h, "Retry-After", "2");
+	http_error(req, http_status(err->code), err->code, "%s",
+	    err->message);
+}
+
 static void
 call_closed(struct evhttp_connection *conn, void *arg)
 {
 	struct call *c = arg;
 
-	c->gone = 1;
 	worker_cancel(c->w, c->id);
 	if (c->done_gone != NULL)
 		c->done_gone(c->arg);
 	free(c);
 }
 
+/* The ipc_cb of every call the API makes. */
 static void
-call_reply(struct worker *w, struct msg *reply, void *arg)
+call_reply(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
 {
-	struct call		*c = arg;
-	struct body_error	*e;
+	struct call *c = arg;
 
 	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
 	    NULL, NULL);
-	if (reply == NULL)
-		http_error(c->req, 503, "unavailable", "berthd did not answer");
-	else if (reply->type == MSG_ERROR) {
-		e = reply->body;
-		http_error(c->req, http_status(e->code), e->code, "%s",
-		    e->message);
-	} else {
+	if (err != NULL)
+		api_error(c->req, err);
+	else {
 		c->done(c->w, c->req, reply, c->arg);
 		c->arg = NULL;
 	}
@@ -113,22 +117,9 @@ call_reply(struct worker *w, struct msg *reply, void *arg)
 	free(c);
 }
 
-/* Send m (to berthd, or the worker m->peer names) for req; done gets
- * the answer, done_gone (if set) frees arg when done is not called. */
-void
-api_call_with(struct worker *w, struct evhttp_request *req, struct msg *m,
-    api_done_cb done, void *arg, void (*done_gone)(void *))
-{
-	api_call_for(w, req, m, w->cfg.request_timeout_ms, done, arg,
-	    done_gone);
-}
-
-/* The same with its own timeout: starting and stopping a workspace
- * wait for the engine, which under load takes far longer than a query;
- * answering 503 for a workspace that does get created would mislead. */
-static void
-api_call_for(struct worker *w, struct evhttp_request *req, struct msg *m,
-    long timeout_ms, api_done_cb done, void *arg, void (*done_gone)(void *))
+struct call *
+api_call_new(struct worker *w, struct evhttp_request *req, api_done_cb done,
+    void *arg, void (*done_gone)(void *))
 {
 	struct call *c = xcalloc(1, sizeof(*c));
 
@@ -137,29 +128,34 @@ api_call_for(struct worker *w, struct evhttp_request *req, struct msg *m,
 	c->done = done;
 	c->arg = arg;
 	c->done_gone = done_gone;
-	if ((c->id = worker_request_for(w, m, timeout_ms, call_reply,
-	    c)) == 0) {
-		http_error(req, 503, "unavailable", "cannot reach %s",
-		    peer_name(m->peer));
-		if (done_gone != NULL)
-			done_gone(arg);
+	return c;
+}
+
+/* c's request went out as id (0: it could not be sent). */
+void
+api_call_sent(struct call *c, uint32_t id)
+{
+	if ((c->id = id) == 0) {
+		http_error(c->req, 503, "unavailable", "cannot reach berthd");
+		if (c->done_gone != NULL)
+			c->done_gone(c->arg);
 		free(c);
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
 	    call_closed, c);
 }
 
-static void
-api_call(struct worker *w, struct evhttp_request *req, struct msg *m,
-    api_done_cb done)
+void
+api_ipc_done(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
 {
-	api_call_with(w, req, m, done, NULL, NULL);
+	call_reply(w, reply, err, arg);
 }
 
 /* ------------------------------------------------------------ JSON out */
 
-static json_t *
+json_t *
 time_json(int64_t ms)
 {
 	char buf[40];
@@ -270,7 +266,7 @@ done_stats(struct worker *w, struct evhttp_request *req, struct msg *m,
 /* ------------------------------------------------------------ JSON in */
 
 /* The request body as a JSON object, or NULL after answering. */
-static json_t *
+json_t *
 read_body(struct evhttp_request *req)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
@@ -314,20 +310,35 @@ get_str(json_t *o, const char *key, char **out, char *err, size_t errlen)
 }
 
 static int
-get_num(json_t *o, const char *key, int integer, double *out, char *err,
-    size_t errlen)
+get_num(json_t *o, const char *key, double *out, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(o, key);
 
 	*out = 0;
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_number(v) || (integer && !json_is_integer(v))) {
-		snprintf(err, errlen, "%s must be %s", key, integer ?
-		    "an integer (MB)" : "a number");
+	if (!json_is_number(v)) {
+		snprintf(err, errlen, "%s must be a number", key);
 		return -1;
 	}
 	*out = json_number_value(v);
+	return 0;
+}
+
+/* An integer, parsed as one: 1.5 or 1e3 is not a number of MB. */
+static int
+get_int(json_t *o, const char *key, int64_t *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v)) {
+		snprintf(err, errlen, "%s must be an integer (MB)", key);
+		return -1;
+	}
+	*out = (int64_t)json_integer_value(v);
 	return 0;
 }
 
@@ -358,17 +369,12 @@ get_limits(json_t *o, double *cpus, int64_t *mem, int64_t *swap,
 {
 	static const char *const keys[] = { "cpus", "memory", "memorySwap",
 	    "memoryReservation", NULL };
-	double	m, s, r;
-
 	if (only_keys(o, keys, err, errlen) == -1 ||
-	    get_num(o, "cpus", 0, cpus, err, errlen) == -1 ||
-	    get_num(o, "memory", 1, &m, err, errlen) == -1 ||
-	    get_num(o, "memorySwap", 1, &s, err, errlen) == -1 ||
-	    get_num(o, "memoryReservation", 1, &r, err, errlen) == -1)
+	    get_num(o, "cpus", cpus, err, errlen) == -1 ||
+	    get_int(o, "memory", mem, err, errlen) == -1 ||
+	    get_int(o, "memorySwap", swap, err, errlen) == -1 ||
+	    get_int(o, "memoryReservation", resv, err, errlen) == -1)
 		return -1;
-	*mem = (int64_t)m;
-	*swap = (int64_t)s;
-	*resv = (int64_t)r;
 	return 0;
 }
 
@@ -414,16 +420,14 @@ limits_of(json_t *o)
 }
 
 static int
-parse_create(struct worker *w, json_t *o, const struct ident *id,
-    struct body_ws_create *b, char *err, size_t errlen)
+parse_create(json_t *o, struct body_ws_create *b, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "type", "userId", "projectId",
 	    "s3Bucket", "tier", "env", "resources", "cpus", "memory",
 	    "memorySwap", "memoryReservation", NULL };
 	json_t	*res = json_object_get(o, "resources"), *lim;
+	int	 rc;
 
-	b->user_id = xstrdup(id->user);
-	b->admin = id->admin;
 	if (only_keys(o, keys, err, errlen) == -1 ||
 	    get_str(o, "type", &b->type, err, errlen) == -1 ||
 	    get_str(o, "userId", &b->owner, err, errlen) == -1 ||
@@ -437,21 +441,35 @@ parse_create(struct worker *w, json_t *o, const struct ident *id,
 		return -1;
 	}
 	lim = res != NULL ? json_deep_copy(res) : limits_of(o);
-	if (get_limits(lim, &b->cpus, &b->memory_mb, &b->memory_swap_mb,
-	    &b->memory_reservation_mb, err, errlen) == -1) {
-		json_decref(lim);
-		return -1;
-	}
+	rc = get_limits(lim, &b->cpus, &b->memory_mb, &b->memory_swap_mb,
+	    &b->memory_reservation_mb, err, errlen);
 	json_decref(lim);
+	if (rc == -1)
+		return -1;
 	if (b->type[0] == '\0') {
 		snprintf(err, errlen, "type is required");
 		return -1;
 	}
-	if (b->owner[0] == '\0') {
-		free(b->owner);
-		b->owner = xstrdup(id->user);
+	/* The owner, tier and limits are berthd's to check against the
+	 * identity and the configuration; the shape is checked here. */
+	if (!ws_valid_id(b->owner, 1) || !ws_valid_id(b->project_id, 1) ||
+	    !ws_valid_id(b->s3_bucket, 1)) {
+		snprintf(err, errlen, "userId, projectId and s3Bucket take "
+		    "1 to %d of A-Z a-z 0-9 . _ @ -", WS_ID_MAX);
+		return -1;
 	}
-	return ws_check_create(&w->cfg, b, err, errlen);
+	return 0;
+}
+
+/* Free what parse_create filled when it is not sent. */
+static void
+create_free(struct body_ws_create *b)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_WS_CREATE, 0, PEER_PARENT);
+	*(struct body_ws_create *)m.body = *b;
+	msg_clear(&m);
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -460,107 +478,108 @@ void
 api_ws_create(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	struct ident		 id;
-	struct msg		 m;
+	struct body_ws_create	 b;
+	const char		*tok;
+	struct call		*c;
 	json_t			*o;
 	char			 err[256] = "";
 
-	if (api_auth(w, req, &id) == -1 || (o = read_body(req)) == NULL)
+	if ((tok = api_token(req)) == NULL || (o = read_body(req)) == NULL)
 		return;
-	msg_init(&m, MSG_WS_CREATE, 0, PEER_PARENT);
-	if (parse_create(w, o, &id, m.body, err, sizeof(err)) == -1)
+	memset(&b, 0, sizeof(b));
+	if (parse_create(o, &b, err, sizeof(err)) == -1) {
 		http_error(req, 422, "invalid", "%s", err);
-	else
-		api_call_for(w, req, &m, CREATE_TIMEOUT_MS, done_created,
-		    NULL, NULL);
-	msg_clear(&m);
+		create_free(&b);
+	} else {
+		c = api_call_new(w, req, done_created, NULL, NULL);
+		api_call_sent(c, ipc_ws_create(w, tok, &b, api_ipc_done, c));
+	}
 	json_decref(o);
 }
 
+typedef uint32_t (*ws_call)(struct worker *, const char *, const char *,
+    ipc_cb, void *);
+
 static void
-ws_ref_call(struct worker *w, struct evhttp_request *req, unsigned type,
+ws_ref_call(struct worker *w, struct evhttp_request *req, ws_call fn,
     const char *wsid, api_done_cb done)
 {
-	struct body_ws_ref	*r;
-	struct ident		 id;
-	struct msg		 m;
+	const char	*tok;
+	struct call	*c;
 
-	if (api_auth(w, req, &id) == -1)
+	if ((tok = api_token(req)) == NULL)
 		return;
-	if (!ws_valid_id(wsid, type == MSG_WS_LIST)) {
+	if (!ws_valid_id(wsid, 0)) {
 		http_error(req, 404, "not_found", "no such workspace");
 		return;
 	}
-	r = msg_init(&m, type, 0, PEER_PARENT);
-	r->user_id = xstrdup(id.user);
-	r->admin = id.admin;
-	r->id = xstrdup(wsid);
-	/* A stop waits stop_timeout_s for the workspace, then removes it. */
-	api_call_for(w, req, &m, type == MSG_WS_DELETE ?
-	    (w->cfg.docker_stop_timeout_s + 30) * 1000 :
-	    w->cfg.request_timeout_ms, done, NULL, NULL);
-	msg_clear(&m);
+	c = api_call_new(w, req, done, NULL, NULL);
+	api_call_sent(c, fn(w, tok, wsid, api_ipc_done, c));
 }
 
 void
 api_ws_list(struct worker *w, struct evhttp_request *req, char params[][128])
 {
-	ws_ref_call(w, req, MSG_WS_LIST, "", done_list);
+	const char	*tok;
+	struct call	*c;
+
+	if ((tok = api_token(req)) == NULL)
+		return;
+	c = api_call_new(w, req, done_list, NULL, NULL);
+	api_call_sent(c, ipc_ws_list(w, tok, api_ipc_done, c));
 }
 
 void
 api_ws_get(struct worker *w, struct evhttp_request *req, char params[][128])
 {
-	ws_ref_call(w, req, MSG_WS_GET, params[0], done_workspace);
+	ws_ref_call(w, req, ipc_ws_get, params[0], done_workspace);
 }
 
 void
 api_ws_delete(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	ws_ref_call(w, req, MSG_WS_DELETE, params[0], done_workspace);
+	ws_ref_call(w, req, ipc_ws_delete, params[0], done_workspace);
 }
 
 void
 api_ws_health(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	ws_ref_call(w, req, MSG_WS_HEALTH, params[0], done_health);
+	ws_ref_call(w, req, ipc_ws_health, params[0], done_health);
 }
 
 void
 api_ws_stats(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	ws_ref_call(w, req, MSG_WS_STATS, params[0], done_stats);
+	ws_ref_call(w, req, ipc_ws_stats, params[0], done_stats);
 }
 
 void
 api_ws_patch(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	struct body_ws_patch	*p;
-	struct ident		 id;
-	struct msg		 m;
-	json_t			*o;
-	char			 err[256];
+	const char	*tok;
+	struct call	*c;
+	double		 cpus;
+	int64_t		 mem, swap, resv;
+	json_t		*o;
+	char		 err[256];
 
-	if (api_auth(w, req, &id) == -1 || (o = read_body(req)) == NULL)
+	if ((tok = api_token(req)) == NULL || (o = read_body(req)) == NULL)
 		return;
-	p = msg_init(&m, MSG_WS_PATCH, 0, PEER_PARENT);
-	p->user_id = xstrdup(id.user);
-	p->admin = id.admin;
-	p->id = xstrdup(params[0]);
-	if (!ws_valid_id(p->id, 0))
+	if (!ws_valid_id(params[0], 0))
 		http_error(req, 404, "not_found", "no such workspace");
-	else if (get_limits(o, &p->cpus, &p->memory_mb, &p->memory_swap_mb,
-	    &p->memory_reservation_mb, err, sizeof(err)) == -1)
+	else if (get_limits(o, &cpus, &mem, &swap, &resv, err,
+	    sizeof(err)) == -1)
 		http_error(req, 422, "invalid", "%s", err);
-	else if (p->cpus == 0 && p->memory_mb == 0 && p->memory_swap_mb == 0 &&
-	    p->memory_reservation_mb == 0)
+	else if (cpus == 0 && mem == 0 && swap == 0 && resv == 0)
 		http_error(req, 422, "invalid", "nothing to change");
-	else
-		api_call(w, req, &m, done_workspace);
-	msg_clear(&m);
+	else {
+		c = api_call_new(w, req, done_workspace, NULL, NULL);
+		api_call_sent(c, ipc_ws_patch(w, tok, params[0], cpus, mem,
+		    swap, resv, api_ipc_done, c));
+	}
 	json_decref(o);
 }

@@ -29,19 +29,29 @@ typedef void route_handler(struct worker *, struct evhttp_request *,
 route_handler	api_ws_create, api_ws_list, api_ws_get, api_ws_delete,
 		api_ws_patch, api_ws_health, api_ws_stats;
 
-struct ident {
-	const char	*user;
-	int		 admin;
-};
-/* The caller's identity in *id; -1 after answering 401. */
-int	 api_auth(struct worker *, struct evhttp_request *, struct ident *);
-/* Called with the answer (MSG_ERROR replies are answered for it). */
+/* The bearer token presented, or NULL after answering 401. */
+const char *api_token(struct evhttp_request *);
+/* Called with the answer (errors are answered for it). */
 typedef void (*api_done_cb)(struct worker *, struct evhttp_request *,
     struct msg *, void *arg);
-/* Ask berthd or the worker m->peer names; done_gone (optional) frees
- * arg when done is not called (no answer, client gone). */
-void	 api_call_with(struct worker *, struct evhttp_request *,
-	    struct msg *, api_done_cb, void *arg, void (*done_gone)(void *));
+/* An API request waiting for an answer: made with api_call_new, its
+ * typed call (ipc.h) made with api_ipc_done and the call as arguments,
+ * and the id that returns given to api_call_sent.  done_gone (optional)
+ * frees arg when done is not called (an error, the client gone). */
+struct call;
+struct ipc_error;
+struct call *api_call_new(struct worker *, struct evhttp_request *,
+	    api_done_cb, void *arg, void (*done_gone)(void *));
+void	 api_call_sent(struct call *, uint32_t id);
+void	 api_ipc_done(struct worker *, struct msg *,
+	    const struct ipc_error *, void *call);
+void	 api_error(struct evhttp_request *, const struct ipc_error *);
+/* The request body as a JSON object, or NULL after answering 400/422. */
+json_t	*read_body(struct evhttp_request *);
+json_t	*time_json(int64_t wall_ms);		/* null when 0 */
+
+/* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */
+route_handler	api_projects_list, api_project_owner;
 
 /* httpstats.c: requests by route, method and code, latency, features */
 struct prom_list;

@@ -18,6 +18,7 @@
 
 #include "codec.h"
 #include "gateway.h"
+#include "ipc.h"
 #include "promitem.h"
 #include "util.h"
 #include "worker.h"
@@ -385,18 +386,30 @@ api_metrics(struct worker *w, struct evhttp_request *req, char params[][128])
 	metrics_start(w, req, 0);
 }
 
-void
-api_metrics_current(struct worker *w, struct evhttp_request *req,
-    char params[][128])
+/* berthd says who holds the token: the admin only. */
+static void
+current_allowed(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
 {
-	struct ident	id;
+	struct body_ident *id = m->body;
 
-	if (api_auth(w, req, &id) == -1)
-		return;
-	if (!id.admin) {
+	if (!id->admin) {
 		http_error(req, 403, "forbidden", "metrics are for the admin "
 		    "token");
 		return;
 	}
 	metrics_start(w, req, 1);
+}
+
+void
+api_metrics_current(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	const char	*tok;
+	struct call	*c;
+
+	if ((tok = api_token(req)) == NULL)
+		return;
+	c = api_call_new(w, req, current_allowed, NULL, NULL);
+	api_call_sent(c, ipc_auth(w, tok, api_ipc_done, c));
 }

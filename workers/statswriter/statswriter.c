@@ -19,6 +19,7 @@
 #include "answers.h"
 #include "codec.h"
 #include "log.h"
+#include "projects.h"
 #include "sampler.h"
 #include "store.h"
 #include "worker.h"
@@ -57,6 +58,7 @@ stats_init(struct worker *w)
 	w->priv = st;
 	st->store = store_new(w->base, w->extra_fd);	/* keeps it */
 	st->sampler = sampler_new(w, st->store);
+	projects_init(w->base, st->store);
 }
 
 static void
@@ -97,6 +99,7 @@ static int
 from_parent(struct worker *w, struct msg *m)
 {
 	struct stats	*st = w->priv;
+	struct msg	 r;
 
 	switch (m->type) {
 	case MSG_CG_READ:
@@ -107,6 +110,13 @@ from_parent(struct worker *w, struct msg *m)
 		return 0;
 	case MSG_ROSTER:
 		sampler_roster(st->sampler, m->body);
+		return 0;
+	case MSG_PROJECT_REC:
+		projects_rec(m->body);
+		msg_init(&r, MSG_OK, m->id, m->peer);
+		r.flags = MSGF_REPLY;
+		worker_send(w, &r);
+		msg_clear(&r);
 		return 0;
 	}
 	return -1;

@@ -1,0 +1,212 @@
+/*
+ * The one door to the Docker Engine for berthd's workspace work: each
+ * engine operation berth uses is a function here with a completion
+ * callback.  Nothing here knows about workers, requests or IPC; it
+ * builds paths (ids checked before they reach one), logs what it
+ * changes, and counts operations in flight so that berthd can refuse
+ * new work when the engine already has enough (eng_busy).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "berthd.h"
+#include "docker.h"
+#include "log.h"
+#include "wscheck.h"
+#include "xmalloc.h"
+
+struct eng_call {
+	docker_cb	 cb;
+	void		*arg;
+};
+
+static long	inflight;
+
+int
+eng_busy(void)
+{
+	return inflight >= env->cfg.docker_max_concurrent_calls;
+}
+
+long
+eng_inflight(void)
+{
+	return inflight;
+}
+
+static void
+done(const struct docker_reply *r, void *arg)
+{
+	struct eng_call	c = *(struct eng_call *)arg;
+
+	free(arg);
+	inflight--;
+	c.cb(r, c.arg);
+}
+
+static void
+call(const char *method, const char *path, json_t *body, long timeout_ms,
+    docker_cb cb, void *arg)
+{
+	struct eng_call *c = xmalloc(sizeof(*c));
+
+	c->cb = cb;
+	c->arg = arg;
+	inflight++;
+	docker_call(method, path, body, timeout_ms, done, c);
+}
+
+/* An engine id or name as it may stand in a path. */
+static int
+valid_ref(const char *s)
+{
+	return ws_valid_id(s, 0) || (strlen(s) == 64 &&
+	    strspn(s, "0123456789abcdef") == 64);
+}
+
+static void
+refused(docker_cb cb, void *arg, const char *what)
+{
+	struct docker_reply r = { 0, NULL, NULL, 0, what };
+
+	cb(&r, arg);
+}
+
+/* ------------------------------------------------------------ containers */
+
+void
+eng_container_create(const char *name, json_t *spec, docker_cb cb, void *arg)
+{
+	char path[160];
+
+	if (!valid_ref(name)) {
+		json_decref(spec);
+		return refused(cb, arg, "bad container name");
+	}
+	snprintf(path, sizeof(path), "/containers/create?name=%s", name);
+	call("POST", path, spec, 60000, cb, arg);
+}
+
+static void
+container_op(const char *method, const char *cid, const char *op,
+    json_t *body, long timeout_ms, docker_cb cb, void *arg)
+{
+	char path[192];
+
+	if (!valid_ref(cid)) {
+		json_decref(body);
+		return refused(cb, arg, "bad container id");
+	}
+	snprintf(path, sizeof(path), "/containers/%s%s", cid, op);
+	call(method, path, body, timeout_ms, cb, arg);
+}
+
+void
+eng_container_start(const char *cid, docker_cb cb, void *arg)
+{
+	container_op("POST", cid, "/start", NULL, 0, cb, arg);
+}
+
+void
+eng_container_stop(const char *cid, long timeout_s, const char *reason,
+    docker_cb cb, void *arg)
+{
+	char op[48];
+
+	log_info("stopping container %.12s (%s)", cid, reason);
+	snprintf(op, sizeof(op), "/stop?t=%ld", timeout_s);
+	container_op("POST", cid, op, NULL, (timeout_s + 10) * 1000, cb, arg);
+}
+
+void
+eng_container_remove(const char *cid, docker_cb cb, void *arg)
+{
+	container_op("DELETE", cid, "?force=1", NULL, 0, cb, arg);
+}
+
+void
+eng_container_update(const char *cid, json_t *body, docker_cb cb, void *arg)
+{
+	container_op("POST", cid, "/update", body, 0, cb, arg);
+}
+
+void
+eng_container_inspect(const char *cid, docker_cb cb, void *arg)
+{
+	container_op("GET", cid, "/json", NULL, 0, cb, arg);
+}
+
+void
+eng_container_stats(const char *cid, docker_cb cb, void *arg)
+{
+	container_op("GET", cid, "/stats?stream=false", NULL, 0, cb, arg);
+}
+
+/* Every container (running or not) carrying label (k=v or k). */
+void
+eng_container_list(const char *label, docker_cb cb, void *arg)
+{
+	char	*filter, *q, path[512];
+
+	q = NULL;
+	xasprintf(&q, "{\"label\":[\"%s\"]}", label);
+	filter = docker_escape(q);
+	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s",
+	    filter);
+	free(filter);
+	free(q);
+	call("GET", path, NULL, 0, cb, arg);
+}
+
+/* ------------------------------------------------------------ volumes */
+
+void
+eng_volume_create(const char *name, json_t *labels, docker_cb cb, void *arg)
+{
+	if (!valid_ref(name)) {
+		json_decref(labels);
+		return refused(cb, arg, "bad volume name");
+	}
+	call("POST", "/volumes/create", json_pack("{s:s,s:o}", "Name", name,
+	    "Labels", labels), 0, cb, arg);
+}
+
+void
+eng_volume_inspect(const char *name, docker_cb cb, void *arg)
+{
+	char path[160];
+
+	if (!valid_ref(name))
+		return refused(cb, arg, "bad volume name");
+	snprintf(path, sizeof(path), "/volumes/%s", name);
+	call("GET", path, NULL, 0, cb, arg);
+}
+
+void
+eng_volume_remove(const char *name, docker_cb cb, void *arg)
+{
+	char path[160];
+
+	if (!valid_ref(name))
+		return refused(cb, arg, "bad volume name");
+	log_info("removing volume %s", name);
+	snprintf(path, sizeof(path), "/volumes/%s", name);
+	call("DELETE", path, NULL, 0, cb, arg);
+}
+
+void
+eng_volume_list(const char *label, docker_cb cb, void *arg)
+{
+	char	*filter, *q, path[512];
+
+	q = NULL;
+	xasprintf(&q, "{\"label\":[\"%s\"]}", label);
+	filter = docker_escape(q);
+	snprintf(path, sizeof(path), "/volumes?filters=%s", filter);
+	free(filter);
+	free(q);
+	call("GET", path, NULL, 0, cb, arg);
+}

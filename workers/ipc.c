@@ -1,0 +1,249 @@
+/*
+ * Typed calls to berthd: one function per request a worker may make,
+ * and one place (answer()) that turns every way a call can end into
+ * either the reply asked for or an error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "ipc.h"
+#include "log.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+#define CREATE_TIMEOUT_MS	120000	/* volume, create (60 s), start */
+
+struct ipc_call {
+	unsigned	 want;		/* the reply type asked for */
+	ipc_cb		 cb;
+	void		*arg;
+};
+
+static void
+answer(struct worker *w, struct msg *reply, void *arg)
+{
+	struct ipc_call		c = *(struct ipc_call *)arg;
+	struct body_error	*e;
+	struct ipc_error	 err;
+
+	free(arg);
+	if (reply == NULL) {
+		err.code = "unavailable";
+		err.message = "berthd did not answer";
+	} else if (reply->type == MSG_ERROR) {
+		e = reply->body;
+		err.code = e->code;
+		err.message = e->message;
+	} else if (reply->type != c.want) {
+		log_warnx("%s answers a request for %s", msg_type_name(
+		    reply->type), msg_type_name(c.want));
+		err.code = "internal";
+		err.message = "unexpected answer";
+	} else {
+		c.cb(w, reply, NULL, c.arg);
+		return;
+	}
+	c.cb(w, NULL, &err, c.arg);
+}
+
+/* Send m (cleared here) and wait up to timeout_ms for a want. */
+static uint32_t
+call(struct worker *w, struct msg *m, unsigned want, long timeout_ms,
+    ipc_cb cb, void *arg)
+{
+	struct ipc_call	*c = xmalloc(sizeof(*c));
+	uint32_t	 id;
+
+	c->want = want;
+	c->cb = cb;
+	c->arg = arg;
+	if ((id = worker_request_for(w, m, timeout_ms, answer, c)) == 0)
+		free(c);
+	msg_clear(m);
+	return id;
+}
+
+/* A request for an HTTP client: its body starts with the auth block. */
+static void *
+start(struct msg *m, unsigned type, unsigned peer, const char *token)
+{
+	struct req_auth *a;
+
+	msg_init(m, type, 0, peer);
+	a = msg_auth(m);
+	a->token = xstrdup(token != NULL ? token : "");
+	a->caller = xstrdup("");	/* berthd stamps it */
+	return m->body;
+}
+
+uint32_t
+ipc_auth(struct worker *w, const char *token, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	start(&m, MSG_AUTH_REQ, PEER_PARENT, token);
+	return call(w, &m, MSG_IDENT, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_ws_create(struct worker *w, const char *token, struct body_ws_create *b,
+    ipc_cb cb, void *arg)
+{
+	struct body_ws_create	*mb;
+	struct msg		 m;
+
+	mb = start(&m, MSG_WS_CREATE, PEER_PARENT, token);
+	b->auth = mb->auth;
+	*mb = *b;
+	memset(b, 0, sizeof(*b));
+	return call(w, &m, MSG_WORKSPACE, CREATE_TIMEOUT_MS, cb, arg);
+}
+
+static uint32_t
+ws_ref(struct worker *w, unsigned type, unsigned want, long timeout_ms,
+    const char *token, const char *id, ipc_cb cb, void *arg)
+{
+	struct body_ws_ref	*r;
+	struct msg		 m;
+
+	r = start(&m, type, PEER_PARENT, token);
+	r->id = xstrdup(id);
+	return call(w, &m, want, timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_ws_list(struct worker *w, const char *token, ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_WS_LIST, MSG_WS_ITEMS,
+	    w->cfg.request_timeout_ms, token, "", cb, arg);
+}
+
+uint32_t
+ipc_ws_get(struct worker *w, const char *token, const char *id, ipc_cb cb,
+    void *arg)
+{
+	return ws_ref(w, MSG_WS_GET, MSG_WORKSPACE,
+	    w->cfg.request_timeout_ms, token, id, cb, arg);
+}
+
+/* A stop waits stop_timeout_s for the workspace, then removes it. */
+uint32_t
+ipc_ws_delete(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_WS_DELETE, MSG_WORKSPACE,
+	    (w->cfg.docker_stop_timeout_s + 30) * 1000, token, id, cb, arg);
+}
+
+uint32_t
+ipc_ws_health(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_WS_HEALTH, MSG_WS_HEALTH_INFO,
+	    w->cfg.request_timeout_ms, token, id, cb, arg);
+}
+
+uint32_t
+ipc_ws_stats(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_WS_STATS, MSG_SAMPLE, w->cfg.request_timeout_ms,
+	    token, id, cb, arg);
+}
+
+uint32_t
+ipc_ws_patch(struct worker *w, const char *token, const char *id,
+    double cpus, int64_t mem, int64_t swap, int64_t resv, ipc_cb cb,
+    void *arg)
+{
+	struct body_ws_patch	*p;
+	struct msg		 m;
+
+	p = start(&m, MSG_WS_PATCH, PEER_PARENT, token);
+	p->id = xstrdup(id);
+	p->cpus = cpus;
+	p->memory_mb = mem;
+	p->memory_swap_mb = swap;
+	p->memory_reservation_mb = resv;
+	return call(w, &m, MSG_WORKSPACE, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_projects(struct worker *w, const char *token, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	start(&m, MSG_PROJECTS_REQ, PEER_PARENT, token);
+	return call(w, &m, MSG_PROJECTS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_project_owner(struct worker *w, const char *token, const char *project,
+    const char *user, ipc_cb cb, void *arg)
+{
+	struct body_project_owner	*b;
+	struct msg			 m;
+
+	b = start(&m, MSG_PROJECT_OWNER, PEER_PARENT, token);
+	b->project_id = xstrdup(project);
+	b->user_id = xstrdup(user);
+	return call(w, &m, MSG_PROJECTS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_history(struct worker *w, const char *token, struct body_history_req *q,
+    ipc_cb cb, void *arg)
+{
+	struct body_history_req	*mb;
+	struct msg		 m;
+
+	mb = start(&m, MSG_HISTORY_REQ, PEER_STATSWRITER, token);
+	q->auth = mb->auth;
+	*mb = *q;
+	memset(q, 0, sizeof(*q));
+	return call(w, &m, MSG_HISTORY, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_cstats(struct worker *w, const char *token, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	start(&m, MSG_CSTATS_REQ, PEER_STATSWRITER, token);
+	return call(w, &m, MSG_CSTATS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+/* ------------------------------------------------------------ scheduler */
+
+uint32_t
+ipc_ws_stop(struct worker *w, const char *id, const char *reason, ipc_cb cb,
+    void *arg)
+{
+	struct body_ws_stop	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_WS_STOP, 0, PEER_PARENT);
+	b->id = xstrdup(id);
+	b->reason = xstrdup(reason);
+	return call(w, &m, MSG_WORKSPACE,
+	    (w->cfg.docker_stop_timeout_s + 30) * 1000, cb, arg);
+}
+
+uint32_t
+ipc_containers(struct worker *w, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_CONTAINERS_REQ, 0, PEER_PARENT);
+	return call(w, &m, MSG_CONTAINERS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_volumes(struct worker *w, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_VOLUMES_REQ, 0, PEER_PARENT);
+	return call(w, &m, MSG_VOLUMES, w->cfg.request_timeout_ms, cb, arg);
+}

@@ -1,0 +1,58 @@
+/*
+ * Typed calls from a worker to berthd (and, through berthd's request
+ * table, to another worker).  Each builds its request, sends it with
+ * the right timeout and checks the answer: the callback gets either
+ * the reply of the type the call asked for, or an error — a timeout,
+ * berthd's MSG_ERROR, or an answer of another type (logged: the peer is
+ * misbehaving) — never both.  A call made for an HTTP client takes the
+ * bearer token the client presented: berthd resolves it.
+ */
+#ifndef BERTH_IPC_H
+#define BERTH_IPC_H
+
+#include <stdint.h>
+
+#include "proto.h"
+
+struct worker;
+
+struct ipc_error {
+	const char	*code;		/* as in MSG_ERROR: not_found, ... */
+	const char	*message;
+};
+
+typedef void (*ipc_cb)(struct worker *, struct msg *reply,
+    const struct ipc_error *err, void *arg);
+
+/* Each returns the request id (for worker_cancel) or 0 when it could
+ * not be sent (cb is then not called). */
+uint32_t ipc_auth(struct worker *, const char *token, ipc_cb, void *);
+/* b's contents move into the request (b is zeroed). */
+uint32_t ipc_ws_create(struct worker *, const char *token,
+	    struct body_ws_create *b, ipc_cb, void *);
+uint32_t ipc_ws_list(struct worker *, const char *token, ipc_cb, void *);
+uint32_t ipc_ws_get(struct worker *, const char *token, const char *id,
+	    ipc_cb, void *);
+uint32_t ipc_ws_delete(struct worker *, const char *token, const char *id,
+	    ipc_cb, void *);
+uint32_t ipc_ws_health(struct worker *, const char *token, const char *id,
+	    ipc_cb, void *);
+uint32_t ipc_ws_stats(struct worker *, const char *token, const char *id,
+	    ipc_cb, void *);
+uint32_t ipc_ws_patch(struct worker *, const char *token, const char *id,
+	    double cpus, int64_t mem, int64_t swap, int64_t resv, ipc_cb,
+	    void *);
+uint32_t ipc_projects(struct worker *, const char *token, ipc_cb, void *);
+uint32_t ipc_project_owner(struct worker *, const char *token,
+	    const char *project, const char *user, ipc_cb, void *);
+/* q's contents move into the request. */
+uint32_t ipc_history(struct worker *, const char *token,
+	    struct body_history_req *q, ipc_cb, void *);
+uint32_t ipc_cstats(struct worker *, const char *token, ipc_cb, void *);
+/* The scheduler's, for berth itself. */
+uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
+	    ipc_cb, void *);
+uint32_t ipc_containers(struct worker *, ipc_cb, void *);
+uint32_t ipc_volumes(struct worker *, ipc_cb, void *);
+
+#endif
