@@ -29,6 +29,9 @@ struct ws_type {
 	long	 memory_reservation_mb;
 	double	 max_cpus;		/* ceiling for requests and PATCH */
 	long	 max_memory_mb;
+	long	 max_memory_swap_mb;	/* ceiling of memorySwap; 0 at load
+					   becomes 2 x max_memory_mb */
+	int	 allow_unlimited_swap;	/* memorySwap -1 may be asked for */
 	char	*health_cmd;		/* "{port}" is replaced */
 	long	 health_interval_s;
 	long	 health_timeout_s;

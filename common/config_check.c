@@ -1,8 +1,10 @@
 /*
  * Cross-key checks and derived values of the named sections, run by
  * config_finish() once every value has been parsed: a type's bounds
- * against each other and the tiers it names, tokens unique.
+ * against each other (memory, swap and their ceilings) and the tiers it
+ * names, tokens unique.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +40,46 @@ check_type_tiers(const struct berth_config *cfg, const struct ws_type *t,
 	}
 }
 
-/* Cross-key checks of a type, then max_* of 0 become cpus, memory. */
+/*
+ * The ceilings a type leaves at 0 get their value: max_cpus is cpus,
+ * max_memory_mb memory_mb, max_memory_swap_mb twice max_memory_mb.
+ * The bounds of the keys keep these far from overflowing, but values
+ * set behind config_set's back are only reported, so check anyway.
+ */
+static void
+derive_type(struct ws_type *t)
+{
+	if (t->max_cpus == 0)
+		t->max_cpus = t->cpus;
+	if (t->max_memory_mb == 0)
+		t->max_memory_mb = t->memory_mb;
+	if (t->max_memory_swap_mb == 0)
+		t->max_memory_swap_mb = t->max_memory_mb > LONG_MAX / 2 ?
+		    LONG_MAX : 2 * t->max_memory_mb;
+}
+
+/* Swap of a type against its memory and its ceilings (derived). */
+static void
+check_type_swap(const struct ws_type *t, struct config_errors *errs)
+{
+	if (t->memory_swap_mb == -1 && !t->allow_unlimited_swap)
+		config_errors_add(errs, "[type.%s] memory_swap_mb: -1 "
+		    "(unlimited) needs allow_unlimited_swap = true", t->name);
+	if (t->memory_swap_mb > 0 && t->memory_swap_mb < t->memory_mb)
+		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
+		    "below memory_mb %ld (-1 unlimited, 0 the same)", t->name,
+		    t->memory_swap_mb, t->memory_mb);
+	if (t->memory_swap_mb > t->max_memory_swap_mb)
+		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
+		    "above max_memory_swap_mb %ld", t->name,
+		    t->memory_swap_mb, t->max_memory_swap_mb);
+	if (t->max_memory_swap_mb < t->max_memory_mb)
+		config_errors_add(errs, "[type.%s] max_memory_swap_mb: %ld is "
+		    "below max_memory_mb %ld", t->name, t->max_memory_swap_mb,
+		    t->max_memory_mb);
+}
+
+/* Cross-key checks of a type; the ceilings left at 0 are derived. */
 static void
 check_type(const struct berth_config *cfg, struct ws_type *t,
     struct config_errors *errs)
@@ -47,10 +88,6 @@ check_type(const struct berth_config *cfg, struct ws_type *t,
 		config_errors_add(errs, "[type.%s] memory_reservation_mb: %ld "
 		    "is above memory_mb %ld", t->name,
 		    t->memory_reservation_mb, t->memory_mb);
-	if (t->memory_swap_mb > 0 && t->memory_swap_mb < t->memory_mb)
-		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
-		    "below memory_mb %ld (-1 unlimited, 0 the same)", t->name,
-		    t->memory_swap_mb, t->memory_mb);
 	if (t->max_cpus != 0 && t->max_cpus < t->cpus)
 		config_errors_add(errs, "[type.%s] max_cpus: %g is below cpus "
 		    "%g", t->name, t->max_cpus, t->cpus);
@@ -61,10 +98,8 @@ check_type(const struct berth_config *cfg, struct ws_type *t,
 		config_errors_add(errs, "[type.%s] image: empty in an enabled "
 		    "type", t->name);
 	check_type_tiers(cfg, t, errs);
-	if (t->max_cpus == 0)
-		t->max_cpus = t->cpus;
-	if (t->max_memory_mb == 0)
-		t->max_memory_mb = t->memory_mb;
+	derive_type(t);
+	check_type_swap(t, errs);
 }
 
 /* Token values are unique; only lengths and names are reported. */

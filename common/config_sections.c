@@ -61,6 +61,11 @@ static const struct config_key type_keys[] = {
 	    "most CPUs a workspace may ask for; 0 means cpus"),
 	T(CT_INT, max_memory_mb, "MAX_MEMORY_MB", "0", 0, MB_MAX,
 	    "most memory a workspace may ask for, in MB; 0 means memory_mb"),
+	T(CT_INT, max_memory_swap_mb, "MAX_MEMORY_SWAP_MB", "0", 0, 2 * MB_MAX,
+	    "most memory plus swap a workspace may ask for, in MB; 0 means "
+	    "twice max_memory_mb"),
+	T(CT_BOOL, allow_unlimited_swap, "ALLOW_UNLIMITED_SWAP", "false", 0, 0,
+	    "whether memory_swap_mb and requests may be -1 (unlimited swap)"),
 	T(CT_STRING, health_cmd, "HEALTH_CMD",
 	    "curl -f http://localhost:{port}/healthz || exit 1", 0, 0,
 	    "Docker health check, run by /bin/sh -c; {port} is replaced"),
