@@ -56,6 +56,9 @@ struct api_token {
 	char	*token;			/* secret, 16 characters or more */
 	char	*user;			/* the user id it acts as */
 	char	*role;			/* "admin" or "user" */
+	char	*tiers;			/* "free,pro" it may use; "" every */
+	char	*default_tier;		/* a tier it may use; config_finish
+					   fills in "free" or the first */
 };
 
 struct berth_config {
@@ -184,6 +187,14 @@ int			 config_type_allows_tier(const struct ws_type *,
  * role "admin" in *out). */
 const struct api_token	*config_token(const struct berth_config *,
 			    const char *bearer);
+/* Whether the token may use tier: an admin token every tier, a user
+ * token those of its tiers key ("" every tier).  Whether the tier
+ * exists is config_tier()'s to say. */
+int			 config_token_allows_tier(const struct api_token *,
+			    const char *tier);
+/* The tier of a workspace the token starts without naming one: always
+ * one config_token_allows_tier() admits (after config_finish). */
+const char		*config_token_default_tier(const struct api_token *);
 
 void	config_free(struct berth_config *cfg);
 void	config_errors_add(struct config_errors *, const char *fmt, ...)

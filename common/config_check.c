@@ -2,27 +2,29 @@
  * Cross-key checks and derived values of the named sections, run by
  * config_finish() once every value has been parsed: a type's bounds
  * against each other (memory, swap and their ceilings) and the tiers it
- * names, tokens unique.
+ * names; tokens unique, their tiers configured, their default tier.
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "config_int.h"
+#include "xmalloc.h"
 
-/* Whether [tier.NAME] exists, NAME being the len bytes at name. */
-static int
-tier_exists(const struct berth_config *cfg, const char *name, size_t len)
+/* The name of [tier.NAME], NAME being the len bytes at name, or NULL. */
+static const char *
+tier_named(const struct berth_config *cfg, const char *name, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < cfg->ntiers; i++) {
 		if (strlen(cfg->tiers[i].name) == len &&
 		    strncmp(cfg->tiers[i].name, name, len) == 0)
-			return 1;
+			return cfg->tiers[i].name;
 	}
-	return 0;
+	return NULL;
 }
 
 static void
@@ -34,7 +36,7 @@ check_type_tiers(const struct berth_config *cfg, const struct ws_type *t,
 
 	while (config_next_item(&p, &item, &len)) {
 		if (config_valid_name(item, len) &&	/* else reported */
-		    !tier_exists(cfg, item, len))
+		    tier_named(cfg, item, len) == NULL)
 			config_errors_add(errs, "[type.%s] tiers: no [tier.%.*s]",
 			    t->name, (int)len, item);
 	}
@@ -125,6 +127,62 @@ check_tokens(const struct berth_config *cfg, struct config_errors *errs)
 	}
 }
 
+/* Each tier of a token's tiers is configured; an admin's is empty. */
+static void
+check_token_tiers(const struct berth_config *cfg, const struct api_token *t,
+    struct config_errors *errs)
+{
+	const char	*p = t->tiers, *item;
+	size_t		 len;
+
+	if (strcmp(t->role, "admin") == 0 && *t->tiers != '\0')
+		config_errors_add(errs, "[token.%s] tiers: an admin token may "
+		    "use every tier; leave tiers empty", t->name);
+	while (config_next_item(&p, &item, &len)) {
+		if (config_valid_name(item, len) &&	/* else reported */
+		    tier_named(cfg, item, len) == NULL)
+			config_errors_add(errs, "[token.%s] tiers: no "
+			    "[tier.%.*s]", t->name, (int)len, item);
+	}
+}
+
+/*
+ * default_tier, when set, is a configured tier the token may use; when
+ * empty it becomes "free" if the token may use it, else the first of
+ * its tiers that exists.
+ */
+static void
+check_token_default(const struct berth_config *cfg, struct api_token *t,
+    struct config_errors *errs)
+{
+	const char	*p = t->tiers, *item, *def = NULL;
+	size_t		 len;
+
+	if (*t->default_tier != '\0') {
+		if (!config_valid_name(t->default_tier,
+		    strlen(t->default_tier)))
+			return;		/* reported */
+		if (config_tier(cfg, t->default_tier) == NULL)
+			config_errors_add(errs, "[token.%s] default_tier: no "
+			    "[tier.%s]", t->name, t->default_tier);
+		else if (!config_token_allows_tier(t, t->default_tier))
+			config_errors_add(errs, "[token.%s] default_tier: %s is "
+			    "not one of its tiers", t->name, t->default_tier);
+		return;
+	}
+	if (config_tier(cfg, "free") != NULL &&
+	    config_token_allows_tier(t, "free"))
+		def = "free";
+	while (def == NULL && config_next_item(&p, &item, &len))
+		def = tier_named(cfg, item, len);
+	if (def == NULL && *t->tiers == '\0' && cfg->ntiers > 0)
+		def = cfg->tiers[0].name;
+	if (def == NULL)
+		return;		/* none of its tiers exists: reported */
+	free(t->default_tier);
+	t->default_tier = xstrdup(def);
+}
+
 void
 config_named_check(struct berth_config *cfg, struct config_errors *errs)
 {
@@ -133,4 +191,8 @@ config_named_check(struct berth_config *cfg, struct config_errors *errs)
 	for (i = 0; i < cfg->ntypes; i++)
 		check_type(cfg, &cfg->types[i], errs);
 	check_tokens(cfg, errs);
+	for (i = 0; i < cfg->ntokens; i++) {
+		check_token_tiers(cfg, &cfg->tokens[i], errs);
+		check_token_default(cfg, &cfg->tokens[i], errs);
+	}
 }

@@ -104,6 +104,11 @@ static const struct config_key token_keys[] = {
 	    "user id the token acts as, 1 to 64 of [A-Za-z0-9._@-]"),
 	TOKEN(role, "ROLE", "user",
 	    "admin or user"),
+	TOKEN(tiers, "TIERS", NULL,
+	    "tiers a user token may use, comma separated; empty every tier"),
+	TOKEN(default_tier, "DEFAULT_TIER", NULL,
+	    "tier of a workspace started without one; empty: free if "
+	    "allowed, else the first allowed"),
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -381,6 +386,15 @@ check_token_string(size_t off, const char *v, char *err, size_t errlen)
 {
 	size_t	len = strlen(v);
 
+	if (off == offsetof(struct api_token, tiers))
+		return len == 0 ? 0 : check_tiers(v, err, errlen);
+	if (off == offsetof(struct api_token, default_tier)) {
+		if (len != 0 && !config_valid_name(v, len)) {
+			snprintf(err, errlen, "not a tier name");
+			return -1;
+		}
+		return 0;
+	}
 	if (off != offsetof(struct api_token, role) && len == 0) {
 		snprintf(err, errlen, "empty");
 		return -1;
