@@ -29,6 +29,9 @@ struct ws_type {
 	long	 memory_reservation_mb;
 	double	 max_cpus;		/* ceiling for requests and PATCH */
 	long	 max_memory_mb;
+	long	 max_memory_swap_mb;	/* ceiling of memorySwap; 0 at load
+					   becomes 2 x max_memory_mb */
+	int	 allow_unlimited_swap;	/* memorySwap -1 may be asked for */
 	char	*health_cmd;		/* "{port}" is replaced */
 	long	 health_interval_s;
 	long	 health_timeout_s;
@@ -53,6 +56,9 @@ struct api_token {
 	char	*token;			/* secret, 16 characters or more */
 	char	*user;			/* the user id it acts as */
 	char	*role;			/* "admin" or "user" */
+	char	*tiers;			/* "free,pro" it may use; "" every */
+	char	*default_tier;		/* a tier it may use; config_finish
+					   fills in "free" or the first */
 };
 
 struct berth_config {
@@ -181,6 +187,14 @@ int			 config_type_allows_tier(const struct ws_type *,
  * role "admin" in *out). */
 const struct api_token	*config_token(const struct berth_config *,
 			    const char *bearer);
+/* Whether the token may use tier: an admin token every tier, a user
+ * token those of its tiers key ("" every tier).  Whether the tier
+ * exists is config_tier()'s to say. */
+int			 config_token_allows_tier(const struct api_token *,
+			    const char *tier);
+/* The tier of a workspace the token starts without naming one: always
+ * one config_token_allows_tier() admits (after config_finish). */
+const char		*config_token_default_tier(const struct api_token *);
 
 void	config_free(struct berth_config *cfg);
 void	config_errors_add(struct config_errors *, const char *fmt, ...)

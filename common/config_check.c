@@ -1,26 +1,30 @@
 /*
  * Cross-key checks and derived values of the named sections, run by
  * config_finish() once every value has been parsed: a type's bounds
- * against each other and the tiers it names, tokens unique.
+ * against each other (memory, swap and their ceilings) and the tiers it
+ * names; tokens unique, their tiers configured, their default tier.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "config_int.h"
+#include "xmalloc.h"
 
-/* Whether [tier.NAME] exists, NAME being the len bytes at name. */
-static int
-tier_exists(const struct berth_config *cfg, const char *name, size_t len)
+/* The name of [tier.NAME], NAME being the len bytes at name, or NULL. */
+static const char *
+tier_named(const struct berth_config *cfg, const char *name, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < cfg->ntiers; i++) {
 		if (strlen(cfg->tiers[i].name) == len &&
 		    strncmp(cfg->tiers[i].name, name, len) == 0)
-			return 1;
+			return cfg->tiers[i].name;
 	}
-	return 0;
+	return NULL;
 }
 
 static void
@@ -32,13 +36,52 @@ check_type_tiers(const struct berth_config *cfg, const struct ws_type *t,
 
 	while (config_next_item(&p, &item, &len)) {
 		if (config_valid_name(item, len) &&	/* else reported */
-		    !tier_exists(cfg, item, len))
+		    tier_named(cfg, item, len) == NULL)
 			config_errors_add(errs, "[type.%s] tiers: no [tier.%.*s]",
 			    t->name, (int)len, item);
 	}
 }
 
-/* Cross-key checks of a type, then max_* of 0 become cpus, memory. */
+/*
+ * The ceilings a type leaves at 0 get their value: max_cpus is cpus,
+ * max_memory_mb memory_mb, max_memory_swap_mb twice max_memory_mb.
+ * The bounds of the keys keep these far from overflowing, but values
+ * set behind config_set's back are only reported, so check anyway.
+ */
+static void
+derive_type(struct ws_type *t)
+{
+	if (t->max_cpus == 0)
+		t->max_cpus = t->cpus;
+	if (t->max_memory_mb == 0)
+		t->max_memory_mb = t->memory_mb;
+	if (t->max_memory_swap_mb == 0)
+		t->max_memory_swap_mb = t->max_memory_mb > LONG_MAX / 2 ?
+		    LONG_MAX : 2 * t->max_memory_mb;
+}
+
+/* Swap of a type against its memory and its ceilings (derived). */
+static void
+check_type_swap(const struct ws_type *t, struct config_errors *errs)
+{
+	if (t->memory_swap_mb == -1 && !t->allow_unlimited_swap)
+		config_errors_add(errs, "[type.%s] memory_swap_mb: -1 "
+		    "(unlimited) needs allow_unlimited_swap = true", t->name);
+	if (t->memory_swap_mb > 0 && t->memory_swap_mb < t->memory_mb)
+		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
+		    "below memory_mb %ld (-1 unlimited, 0 the same)", t->name,
+		    t->memory_swap_mb, t->memory_mb);
+	if (t->memory_swap_mb > t->max_memory_swap_mb)
+		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
+		    "above max_memory_swap_mb %ld", t->name,
+		    t->memory_swap_mb, t->max_memory_swap_mb);
+	if (t->max_memory_swap_mb < t->max_memory_mb)
+		config_errors_add(errs, "[type.%s] max_memory_swap_mb: %ld is "
+		    "below max_memory_mb %ld", t->name, t->max_memory_swap_mb,
+		    t->max_memory_mb);
+}
+
+/* Cross-key checks of a type; the ceilings left at 0 are derived. */
 static void
 check_type(const struct berth_config *cfg, struct ws_type *t,
     struct config_errors *errs)
@@ -47,10 +90,6 @@ check_type(const struct berth_config *cfg, struct ws_type *t,
 		config_errors_add(errs, "[type.%s] memory_reservation_mb: %ld "
 		    "is above memory_mb %ld", t->name,
 		    t->memory_reservation_mb, t->memory_mb);
-	if (t->memory_swap_mb > 0 && t->memory_swap_mb < t->memory_mb)
-		config_errors_add(errs, "[type.%s] memory_swap_mb: %ld is "
-		    "below memory_mb %ld (-1 unlimited, 0 the same)", t->name,
-		    t->memory_swap_mb, t->memory_mb);
 	if (t->max_cpus != 0 && t->max_cpus < t->cpus)
 		config_errors_add(errs, "[type.%s] max_cpus: %g is below cpus "
 		    "%g", t->name, t->max_cpus, t->cpus);
@@ -61,10 +100,8 @@ check_type(const struct berth_config *cfg, struct ws_type *t,
 		config_errors_add(errs, "[type.%s] image: empty in an enabled "
 		    "type", t->name);
 	check_type_tiers(cfg, t, errs);
-	if (t->max_cpus == 0)
-		t->max_cpus = t->cpus;
-	if (t->max_memory_mb == 0)
-		t->max_memory_mb = t->memory_mb;
+	derive_type(t);
+	check_type_swap(t, errs);
 }
 
 /* Token values are unique; only lengths and names are reported. */
@@ -90,6 +127,62 @@ check_tokens(const struct berth_config *cfg, struct config_errors *errs)
 	}
 }
 
+/* Each tier of a token's tiers is configured; an admin's is empty. */
+static void
+check_token_tiers(const struct berth_config *cfg, const struct api_token *t,
+    struct config_errors *errs)
+{
+	const char	*p = t->tiers, *item;
+	size_t		 len;
+
+	if (strcmp(t->role, "admin") == 0 && *t->tiers != '\0')
+		config_errors_add(errs, "[token.%s] tiers: an admin token may "
+		    "use every tier; leave tiers empty", t->name);
+	while (config_next_item(&p, &item, &len)) {
+		if (config_valid_name(item, len) &&	/* else reported */
+		    tier_named(cfg, item, len) == NULL)
+			config_errors_add(errs, "[token.%s] tiers: no "
+			    "[tier.%.*s]", t->name, (int)len, item);
+	}
+}
+
+/*
+ * default_tier, when set, is a configured tier the token may use; when
+ * empty it becomes "free" if the token may use it, else the first of
+ * its tiers that exists.
+ */
+static void
+check_token_default(const struct berth_config *cfg, struct api_token *t,
+    struct config_errors *errs)
+{
+	const char	*p = t->tiers, *item, *def = NULL;
+	size_t		 len;
+
+	if (*t->default_tier != '\0') {
+		if (!config_valid_name(t->default_tier,
+		    strlen(t->default_tier)))
+			return;		/* reported */
+		if (config_tier(cfg, t->default_tier) == NULL)
+			config_errors_add(errs, "[token.%s] default_tier: no "
+			    "[tier.%s]", t->name, t->default_tier);
+		else if (!config_token_allows_tier(t, t->default_tier))
+			config_errors_add(errs, "[token.%s] default_tier: %s is "
+			    "not one of its tiers", t->name, t->default_tier);
+		return;
+	}
+	if (config_tier(cfg, "free") != NULL &&
+	    config_token_allows_tier(t, "free"))
+		def = "free";
+	while (def == NULL && config_next_item(&p, &item, &len))
+		def = tier_named(cfg, item, len);
+	if (def == NULL && *t->tiers == '\0' && cfg->ntiers > 0)
+		def = cfg->tiers[0].name;
+	if (def == NULL)
+		return;		/* none of its tiers exists: reported */
+	free(t->default_tier);
+	t->default_tier = xstrdup(def);
+}
+
 void
 config_named_check(struct berth_config *cfg, struct config_errors *errs)
 {
@@ -98,4 +191,8 @@ config_named_check(struct berth_config *cfg, struct config_errors *errs)
 	for (i = 0; i < cfg->ntypes; i++)
 		check_type(cfg, &cfg->types[i], errs);
 	check_tokens(cfg, errs);
+	for (i = 0; i < cfg->ntokens; i++) {
+		check_token_tiers(cfg, &cfg->tokens[i], errs);
+		check_token_default(cfg, &cfg->tokens[i], errs);
+	}
 }

@@ -1,7 +1,8 @@
 /*
  * Lookups in a loaded configuration: workspace types and tiers by name,
- * whether a type allows a tier, and the API token a bearer string is,
- * compared in constant time against every configured token.
+ * whether a type allows a tier, the API token a bearer string is,
+ * compared in constant time against every configured token, and the
+ * tiers a token may use.
  */
 #include <stdio.h>
 #include <string.h>
@@ -87,5 +88,30 @@ config_token(const struct berth_config *cfg, const char *bearer)
 		return found;
 	admin.name = admin.user = admin.role = (char *)"admin";
 	admin.token = cfg->admin_token;
+	admin.tiers = (char *)"";		/* every tier */
+	admin.default_tier = (char *)"free";	/* built in, never removed */
 	return &admin;
+}
+
+int
+config_token_allows_tier(const struct api_token *t, const char *tier)
+{
+	const char	*p = t->tiers, *item;
+	size_t		 len;
+
+	if (strcmp(t->role, "admin") == 0 || p == NULL || *p == '\0')
+		return 1;
+	while (config_next_item(&p, &item, &len)) {
+		if (len == strlen(tier) && strncmp(item, tier, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const char *
+config_token_default_tier(const struct api_token *t)
+{
+	if (t->default_tier == NULL || *t->default_tier == '\0')
+		return "free";
+	return t->default_tier;
 }

@@ -61,6 +61,11 @@ static const struct config_key type_keys[] = {
 	    "most CPUs a workspace may ask for; 0 means cpus"),
 	T(CT_INT, max_memory_mb, "MAX_MEMORY_MB", "0", 0, MB_MAX,
 	    "most memory a workspace may ask for, in MB; 0 means memory_mb"),
+	T(CT_INT, max_memory_swap_mb, "MAX_MEMORY_SWAP_MB", "0", 0, 2 * MB_MAX,
+	    "most memory plus swap a workspace may ask for, in MB; 0 means "
+	    "twice max_memory_mb"),
+	T(CT_BOOL, allow_unlimited_swap, "ALLOW_UNLIMITED_SWAP", "false", 0, 0,
+	    "whether memory_swap_mb and requests may be -1 (unlimited swap)"),
 	T(CT_STRING, health_cmd, "HEALTH_CMD",
 	    "curl -f http://localhost:{port}/healthz || exit 1", 0, 0,
 	    "Docker health check, run by /bin/sh -c; {port} is replaced"),
@@ -99,6 +104,11 @@ static const struct config_key token_keys[] = {
 	    "user id the token acts as, 1 to 64 of [A-Za-z0-9._@-]"),
 	TOKEN(role, "ROLE", "user",
 	    "admin or user"),
+	TOKEN(tiers, "TIERS", NULL,
+	    "tiers a user token may use, comma separated; empty every tier"),
+	TOKEN(default_tier, "DEFAULT_TIER", NULL,
+	    "tier of a workspace started without one; empty: free if "
+	    "allowed, else the first allowed"),
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -376,6 +386,15 @@ check_token_string(size_t off, const char *v, char *err, size_t errlen)
 {
 	size_t	len = strlen(v);
 
+	if (off == offsetof(struct api_token, tiers))
+		return len == 0 ? 0 : check_tiers(v, err, errlen);
+	if (off == offsetof(struct api_token, default_tier)) {
+		if (len != 0 && !config_valid_name(v, len)) {
+			snprintf(err, errlen, "not a tier name");
+			return -1;
+		}
+		return 0;
+	}
 	if (off != offsetof(struct api_token, role) && len == 0) {
 		snprintf(err, errlen, "empty");
 		return -1;

@@ -1,9 +1,12 @@
 /*
  * Validation of workspace requests: identifiers, free text, environment
  * variables, workspace type and tier, and resource limits against the
- * type's ceiling.  Pure functions of the request and the configuration.
+ * type's ceilings.  Pure functions of the request and the configuration.
  */
 #include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,30 +56,94 @@ valid_env_key(const char *k)
 	return 1;
 }
 
+/* 0 keeps the type's or the current CPUs; NaN and infinities fail. */
+static int
+check_cpus(const struct ws_type *t, double cpus, char *err, size_t errlen)
+{
+	if (cpus == 0)
+		return 0;
+	if (!isfinite(cpus) || cpus < WS_CPUS_MIN || cpus > t->max_cpus) {
+		snprintf(err, errlen, "cpus must be 0 (unchanged) or between "
+		    "%g and %g for type %s", WS_CPUS_MIN, t->max_cpus, t->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_memory(const struct ws_type *t, int64_t mem, char *err,
+    size_t errlen)
+{
+	if (mem == 0)
+		return 0;
+	if (mem < WS_MEMORY_MIN_MB || mem > t->max_memory_mb) {
+		snprintf(err, errlen, "memory must be 0 (unchanged) or between "
+		    "%d and %ld MB for type %s", WS_MEMORY_MIN_MB,
+		    t->max_memory_mb, t->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 is no swap; -1 unlimited if the type allows it; else at least the
+ * memory in force (em) and at most the type's ceiling. */
+static int
+check_swap(const struct ws_type *t, int64_t swap, int64_t em, char *err,
+    size_t errlen)
+{
+	if (swap == 0 || (swap == -1 && t->allow_unlimited_swap))
+		return 0;
+	if (swap == -1) {
+		snprintf(err, errlen, "memorySwap -1 (unlimited) is not "
+		    "allowed for type %s", t->name);
+		return -1;
+	}
+	if (swap < em || swap > t->max_memory_swap_mb) {
+		snprintf(err, errlen, "memorySwap must be 0 (no swap)%s or "
+		    "between memory (%" PRId64 ") and %ld MB for type %s",
+		    t->allow_unlimited_swap ? ", -1 (unlimited)" : "", em,
+		    t->max_memory_swap_mb, t->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_reservation(int64_t resv, int64_t em, char *err, size_t errlen)
+{
+	if (resv < 0 || resv > em) {
+		snprintf(err, errlen, "memoryReservation must be between 0 "
+		    "and memory (%" PRId64 " MB)", em);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Only comparisons, no arithmetic: any int64_t is safe.  The swap and
+ * reservation bounds hold against the memory that will be in force:
+ * mem if it is set, else cur_mem.
+ */
 int
 ws_check_limits(const struct ws_type *t, double cpus, int64_t mem,
-    int64_t swap, int64_t resv, char *err, size_t errlen)
+    int64_t swap, int64_t resv, int64_t cur_mem, char *err, size_t errlen)
 {
-	if (cpus < 0 || cpus > t->max_cpus || (cpus != 0 && cpus < 0.01)) {
-		snprintf(err, errlen, "cpus must be between 0.01 and %g for "
-		    "type %s", t->max_cpus, t->name);
+	int64_t	em = mem != 0 ? mem : cur_mem;
+
+	if (check_cpus(t, cpus, err, errlen) == -1 ||
+	    check_memory(t, mem, err, errlen) == -1 ||
+	    check_swap(t, swap, em, err, errlen) == -1 ||
+	    check_reservation(resv, em, err, errlen) == -1)
 		return -1;
-	}
-	if (mem < 0 || mem > t->max_memory_mb || (mem != 0 && mem < 6)) {
-		snprintf(err, errlen, "memory must be between 6 and %ld MB "
-		    "for type %s", t->max_memory_mb, t->name);
+	return 0;
+}
+
+int
+ws_mb_to_bytes(int64_t mb, int64_t *bytes)
+{
+	if (mb < -1 || mb > INT64_MAX / WS_MB)
 		return -1;
-	}
-	if (swap < -1 || (swap > 0 && mem > 0 && swap < mem)) {
-		snprintf(err, errlen, "memorySwap must be -1 (unlimited) or "
-		    "at least memory");
-		return -1;
-	}
-	if (resv < 0 || (mem > 0 && resv > mem)) {
-		snprintf(err, errlen, "memoryReservation must be between 0 "
-		    "and memory");
-		return -1;
-	}
+	*bytes = mb == -1 ? -1 : mb * WS_MB;
 	return 0;
 }
 
@@ -124,5 +191,5 @@ ws_check_create(const struct berth_config *cfg, struct body_ws_create *b,
 	if (check_strings(b, err, errlen) == -1)
 		return -1;
 	return ws_check_limits(t, b->cpus, b->memory_mb, b->memory_swap_mb,
-	    b->memory_reservation_mb, err, errlen);
+	    b->memory_reservation_mb, t->memory_mb, err, errlen);
 }

@@ -238,8 +238,8 @@ Test(config_keys, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	cr_assert_eq(kv.n, n + 2 * 19 + 3 * 4);
-	cr_assert_eq(kv.named, 2 * 19 + 3 * 4);
+	cr_assert_eq(kv.n, n + 2 * 21 + 3 * 4);
+	cr_assert_eq(kv.named, 2 * 21 + 3 * 4);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));
@@ -270,7 +270,8 @@ Test(config_keys, foreach_roundtrip)
 
 	load_ok(&cfg, "[auth]\nadmin_token = admin-token-0123456789\n"
 	    "[type.demo]\nimage = x/y:1\ncpus = 0.25\nenv = A=1;B=2\n"
-	    "tiers = gold\nmemory_swap_mb = -1\n[type.vscode]\nenabled = no\n"
+	    "tiers = gold\nmemory_swap_mb = -1\nallow_unlimited_swap = on\n"
+	    "[type.vscode]\nenabled = no\n"
 	    "[tier.gold]\nmax_session_min = 5\n"
 	    "[token.alice]\ntoken = alice-token-0123456789\nuser = alice\n"
 	    "[token.bob]\ntoken = bob-token-0123456789\nuser = bob\n"

@@ -120,6 +120,7 @@ Test(config_sections, file_adds_named_sections)
 	    "cpus = 0.5\n"
 	    "memory_mb = 512\n"
 	    "memory_swap_mb = -1\n"
+	    "allow_unlimited_swap = true\n"
 	    "health_cmd = true\n"
 	    "health_retries = 100\n"
 	    "volume_path = /data\n"
@@ -385,6 +386,7 @@ Test(config_sections, error_named_cross_checks)
 		    "memory_reservation_mb = 512\nmemory_swap_mb = 512\n"
 		    "max_memory_mb = 512\ncpus = 2\nmax_cpus = 2\n"
 		    "[type.other]\nmemory_swap_mb = -1\n"
+		    "allow_unlimited_swap = yes\n"
 		    "[type.off]\nenabled = false\nimage =\ntiers = gold\n"
 		    "[tier.gold]\n");
 		config_free(&cfg);
