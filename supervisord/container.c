@@ -395,8 +395,9 @@ container_create(struct workspace *ws, const struct body_ws_create *b,
 	ws->memory_mb = b->memory_mb != 0 ? b->memory_mb : t->memory_mb;
 	ws->memory_swap_mb = b->memory_swap_mb != 0 ? b->memory_swap_mb :
 	    t->memory_swap_mb;
-	if (ws->memory_swap_mb == 0)
-		ws->memory_swap_mb = ws->memory_mb;	/* no swap */
+	/* No swap (0), or the type's, never below the memory in force. */
+	if (ws->memory_swap_mb != -1 && ws->memory_swap_mb < ws->memory_mb)
+		ws->memory_swap_mb = ws->memory_mb;
 	ws->memory_reservation_mb = b->memory_reservation_mb != 0 ?
 	    b->memory_reservation_mb : t->memory_reservation_mb;
 	if (ws->memory_reservation_mb > ws->memory_mb)
@@ -508,10 +509,18 @@ container_update(struct workspace *ws, const struct body_ws_patch *p,
 	json_t		*body = json_object();
 	int64_t		 mem = p->memory_mb ? p->memory_mb : ws->memory_mb;
 	int64_t		 swap = p->memory_swap_mb;
+	int64_t		 resv = p->memory_reservation_mb;
 
+	/* Memory alone: the swap in force stays, unless it would be below
+	 * the new memory; a reservation above it comes down with it. */
+	if (p->memory_mb != 0 && swap == 0 && ws->memory_swap_mb != -1 &&
+	    ws->memory_swap_mb >= mem)
+		swap = ws->memory_swap_mb;
+	if (p->memory_mb != 0 && resv == 0 && ws->memory_reservation_mb > mem)
+		resv = mem;
 	j->patch.cpus = p->cpus;
 	j->patch.memory_mb = p->memory_mb;
-	j->patch.memory_reservation_mb = p->memory_reservation_mb;
+	j->patch.memory_reservation_mb = resv;
 	if (p->cpus != 0)
 		json_object_set_new(body, "NanoCpus",
 		    json_integer((json_int_t)llround(p->cpus * 1e9)));
@@ -526,9 +535,9 @@ container_update(struct workspace *ws, const struct body_ws_patch *p,
 		json_object_set_new(body, "MemorySwap",
 		    json_integer(swap == -1 ? -1 : swap * MB));
 	}
-	if (p->memory_reservation_mb != 0)
+	if (resv != 0)
 		json_object_set_new(body, "MemoryReservation",
-		    json_integer(p->memory_reservation_mb * MB));
+		    json_integer(resv * MB));
 	eng_container_update(ws->container, body, update_done, j);
 }
 

@@ -144,8 +144,10 @@ ident_from_token(const char *token, struct ident *id)
 		return -1;
 	snprintf(id->user, sizeof(id->user), "%s", t->user);
 	id->admin = strcmp(t->role, "admin") == 0;
-	/* MERGE(h2): the token's tiers and default tier. */
-	snprintf(id->default_tier, sizeof(id->default_tier), "free");
+	if (!id->admin)
+		snprintf(id->tiers, sizeof(id->tiers), "%s", t->tiers);
+	snprintf(id->default_tier, sizeof(id->default_tier), "%s",
+	    config_token_default_tier(t));
 	return 0;
 }
 

@@ -328,7 +328,7 @@ ws_h_patch(const struct caller *c, struct msg *m)
 		return;
 	}
 	if (ws_check_limits(t, b->cpus, b->memory_mb, b->memory_swap_mb,
-	    b->memory_reservation_mb, err, sizeof(err)) == -1) {
+	    b->memory_reservation_mb, ws->memory_mb, err, sizeof(err)) == -1) {
 		caller_error(c, "invalid", "%s", err);
 		return;
 	}

@@ -214,7 +214,7 @@ create(const struct berth_config *cfg, int64_t mem, int64_t swap,
 	int			rc;
 
 	memset(&b, 0, sizeof(b));
-	b.user_id = b.owner = (char *)"alice";
+	b.owner = (char *)"alice";
 	b.type = (char *)"vscode";
 	b.project_id = b.s3_bucket = (char *)"";
 	b.tier = xstrdup("");
