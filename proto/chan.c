@@ -1,7 +1,8 @@
 /*
  * Channels: framed messages and descriptors over one end of an AF_UNIX
- * stream socketpair, driven by libevent, plus the blocking helpers used
- * by berthctl and the tests.
+ * stream socketpair, driven by libevent.  The blocking helpers used by
+ * berthctl and the tests are in chanio.c; both share the wire helpers
+ * here (chan_int.h).
  *
  * A frame is a 4-byte big-endian length and an encoded message.  A
  * message with MSGF_FD has its descriptor attached (SCM_RIGHTS) to the
@@ -21,7 +22,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +31,13 @@
 #include <event2/event.h>
 
 #include "chan.h"
+#include "chan_int.h"
 #include "codec.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define CHAN_MAX_FDS	16		/* received, not yet claimed */
 #define CHAN_READ_SIZE	(64 * 1024)	/* room made for each read */
-#define FRAME_HDR	4
 
 struct frame {
 	TAILQ_ENTRY(frame)	 entry;
@@ -48,13 +47,6 @@ struct frame {
 	int			 fd;		/* -1, or sent with byte 0 */
 };
 TAILQ_HEAD(frameq, frame);
-
-/* Descriptors received and not yet claimed by a message. */
-struct fdq {
-	int	fds[CHAN_MAX_FDS];
-	size_t	n;
-	int	lost;		/* some arrived with the queue full */
-};
 
 struct chan {
 	int		 fd;
@@ -82,7 +74,7 @@ struct chan {
 
 /* ---------------------------------------------------------------- shared */
 
-static uint32_t
+uint32_t
 get_be32(const char *p)
 {
 	const unsigned char	*u = (const unsigned char *)p;
@@ -111,7 +103,7 @@ fdq_push(struct fdq *q, int fd)
 	q->fds[q->n++] = fd;
 }
 
-static int
+int
 fdq_pop(struct fdq *q)
 {
 	int	fd;
@@ -123,7 +115,7 @@ fdq_pop(struct fdq *q)
 	return fd;
 }
 
-static void
+void
 fdq_clear(struct fdq *q)
 {
 	int	fd;
@@ -133,7 +125,7 @@ fdq_clear(struct fdq *q)
 }
 
 /* Encode m as a whole frame.  Returns 0, or -1 and a reason in err. */
-static int
+int
 frame_build(const struct msg *m, char **data, size_t *len, char *err,
     size_t errlen)
 {
@@ -155,7 +147,7 @@ frame_build(const struct msg *m, char **data, size_t *len, char *err,
 }
 
 /* One sendmsg(), with descriptor fd attached unless it is -1. */
-static ssize_t
+ssize_t
 send_chunk(int sock, const char *buf, size_t len, int fd)
 {
 	union {
@@ -208,7 +200,7 @@ take_fds(struct msghdr *msg, struct fdq *q)
 }
 
 /* One recvmsg(); descriptors that come with the bytes go into q. */
-static ssize_t
+ssize_t
 recv_chunk(int sock, char *buf, size_t len, int flags, struct fdq *q)
 {
 	union {
@@ -565,161 +557,4 @@ chan_new(struct event_base *base, int fd, chan_msg_cb msg_cb,
 	if (event_add(c->ev_read, NULL) == -1)
 		fatalx("chan_new: event_add failed");
 	return c;
-}
-
-/* ---------------------------------------------------------------- blocking */
-
-/* Wait until fd is ready for events or the deadline (-1: none) passes. */
-static int
-wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd	pfd = { .fd = fd, .events = events };
-	int64_t		now;
-	int		n, timeout;
-
-	for (;;) {
-		timeout = -1;
-		if (deadline >= 0) {
-			now = (int64_t)now_ms();
-			timeout = now >= deadline ? 0 : (int)(deadline - now);
-		}
-		if ((n = poll(&pfd, 1, timeout)) > 0)
-			return 0;
-		if (n == -1 && errno != EINTR)
-			return -1;
-		if (n == 0 && timeout == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	}
-}
-
-static int
-read_full(int fd, char *buf, size_t len, int64_t deadline, struct fdq *q)
-{
-	size_t	off = 0;
-	ssize_t	n;
-
-	while (off < len) {
-		if (wait_fd(fd, POLLIN, deadline) == -1)
-			return -1;
-		n = recv_chunk(fd, buf + off, len - off, MSG_DONTWAIT, q);
-		if (n == 0) {
-			errno = ECONNRESET;
-			return -1;
-		}
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN ||
-			    errno == EWOULDBLOCK)
-				continue;
-			return -1;
-		}
-		off += n;
-	}
-	return 0;
-}
-
-int
-msg_write_fd(int fd, const struct msg *m)
-{
-	char	*data, err[256];
-	size_t	 len, off = 0;
-	ssize_t	 n;
-	int	 save;
-
-	if (frame_build(m, &data, &len, err, sizeof(err)) == -1) {
-		log_warnx("cannot send %s: %s", msg_type_name(m->type), err);
-		errno = EINVAL;
-		return -1;
-	}
-	while (off < len) {
-		n = send_chunk(fd, data + off, len - off,
-		    off == 0 && (m->flags & MSGF_FD) ? m->fd : -1);
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			n = wait_fd(fd, POLLOUT, -1) == -1 ? -1 : 0;
-		if (n == -1 && errno != EINTR)
-			goto fail;
-		if (n > 0)
-			off += n;
-	}
-	free(data);
-	return 0;
-fail:
-	save = errno;
-	free(data);
-	errno = save;
-	return -1;
-}
-
-/* Read the frame (length prefix and message) into a new buffer. */
-static int
-read_frame(int fd, char **buf, uint32_t *len, int64_t deadline,
-    struct fdq *q)
-{
-	char	hdr[FRAME_HDR];
-
-	*buf = NULL;
-	if (read_full(fd, hdr, sizeof(hdr), deadline, q) == -1)
-		return -1;
-	*len = get_be32(hdr);
-	if (*len == 0 || *len > PROTO_MAX_MSG) {
-		log_debug("bad frame length %u", *len);
-		errno = EPROTO;
-		return -1;
-	}
-	*buf = xmalloc(*len);
-	if (read_full(fd, *buf, *len, deadline, q) == -1) {
-		free(*buf);
-		*buf = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-decode_frame(const char *buf, size_t len, struct msg *m, struct fdq *q)
-{
-	char	err[256];
-
-	if (msg_decode(buf, len, m, err, sizeof(err)) == -1) {
-		log_debug("message rejected: %s", err);
-		msg_clear(m);
-		errno = EPROTO;
-		return -1;
-	}
-	if ((m->flags & MSGF_FD) && (m->fd = fdq_pop(q)) == -1) {
-		log_debug("MSGF_FD message without a descriptor");
-		msg_clear(m);
-		errno = EPROTO;
-		return -1;
-	}
-	return 0;
-}
-
-int
-msg_read_fd(int fd, struct msg *m, int timeout_ms)
-{
-	struct fdq	 q = { .n = 0 };
-	int64_t		 deadline = -1;
-	uint32_t	 len;
-	char		*buf;
-	int		 rv, save;
-
-	memset(m, 0, sizeof(*m));
-	m->fd = -1;
-	if (timeout_ms >= 0)
-		deadline = (int64_t)now_ms() + timeout_ms;
-	if ((rv = read_frame(fd, &buf, &len, deadline, &q)) == 0) {
-		rv = decode_frame(buf, len, m, &q);
-		free(buf);
-	}
-	if (rv == 0 && q.lost) {
-		msg_clear(m);
-		errno = EPROTO;
-		rv = -1;
-	}
-	save = errno;
-	fdq_clear(&q);
-	errno = save;
-	return rv;
 }

@@ -2,7 +2,7 @@
  * A channel: one end of an AF_UNIX stream socketpair carrying framed
  * messages (4-byte big-endian length + msgpack) and descriptors, driven
  * by libevent.  Used by berthd, every worker and the admin socket.
- * The blocking helpers at the end serve berthctl and tests.
+ * The blocking helpers (chanio.c) serve berthctl and tests.
  */
 #ifndef BERTH_CHAN_H
 #define BERTH_CHAN_H
