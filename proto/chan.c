@@ -16,6 +16,14 @@
  * c->closed after each callback, and the memory goes when the event
  * callback returns.  chan_send() never calls back: a write error it
  * meets is reported from the write event instead.
+ *
+ * Bounded queues (chan_set_limits()): while more than `high' bytes wait
+ * to be sent, the channel takes no more messages from its peer, even
+ * frames already read (a peer's requests are what make the replies, so
+ * a peer that does not read is throttled); below high/2 it takes them
+ * again, from an activated read event.  A message that would take the
+ * queue past `hard' is refused and the overflow callback runs once,
+ * from an event of its own.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -65,6 +73,13 @@ struct chan {
 	struct frameq	 out;
 	size_t		 pending;	/* bytes in out not yet sent */
 	int		 werrno;	/* write failed in chan_send() */
+
+	size_t		 high;		/* 0: no limits */
+	size_t		 hard;		/* 0: no hard limit */
+	chan_overflow_cb overflow_cb;
+	struct event	*ev_over;	/* runs overflow_cb */
+	int		 paused;	/* above high: not reading */
+	int		 overflowed;	/* a send was refused */
 
 	uint32_t	 last_id;
 	int		 busy;		/* inside an event callback */
@@ -242,6 +257,8 @@ chan_destroy(struct chan *c)
 
 	event_free(c->ev_read);
 	event_free(c->ev_write);
+	if (c->ev_over != NULL)
+		event_free(c->ev_over);
 	close(c->fd);
 	fdq_clear(&c->fdq);
 	while ((f = TAILQ_FIRST(&c->out)) != NULL) {
@@ -261,6 +278,8 @@ chan_fail(struct chan *c, const char *reason)
 	c->closed = 1;
 	event_del(c->ev_read);
 	event_del(c->ev_write);
+	if (c->ev_over != NULL)
+		event_del(c->ev_over);
 	log_debug("channel %d: closed: %s", c->fd, reason);
 	if (c->close_cb != NULL)
 		c->close_cb(c, reason, c->arg);
@@ -283,6 +302,8 @@ chan_free(struct chan *c)
 		c->freed = 1;
 		event_del(c->ev_read);
 		event_del(c->ev_write);
+		if (c->ev_over != NULL)
+			event_del(c->ev_over);
 		return;
 	}
 	chan_destroy(c);
@@ -354,7 +375,7 @@ chan_frames(struct chan *c)
 	size_t		off = 0;
 	uint32_t	len;
 
-	while (!c->closed && c->inlen - off >= FRAME_HDR) {
+	while (!c->closed && !c->paused && c->inlen - off >= FRAME_HDR) {
 		len = get_be32(c->in + off);
 		if (len == 0 || len > PROTO_MAX_MSG) {
 			snprintf(why, sizeof(why), "bad frame length %u", len);
@@ -430,7 +451,8 @@ chan_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct chan	*c = arg;
 
 	c->busy++;
-	if (chan_recv(c) > 0)
+	/* Activated by chan_watermark() there may be frames held back. */
+	if (chan_recv(c) > 0 || c->inlen > 0)
 		chan_frames(c);
 	chan_leave(c);
 }
@@ -468,6 +490,58 @@ chan_flush(struct chan *c)
 	return 0;
 }
 
+/* Stop taking messages above high, take them again at high/2.  Never
+ * calls back: frames held back are handed out from the read event. */
+static void
+chan_watermark(struct chan *c)
+{
+	if (c->closed)
+		return;
+	if (!c->paused && c->high > 0 && c->pending > c->high) {
+		c->paused = 1;
+		event_del(c->ev_read);
+		log_debug("channel %d: %zu bytes queued: not reading", c->fd,
+		    c->pending);
+	} else if (c->paused && (c->high == 0 || c->pending <= c->high / 2)) {
+		c->paused = 0;
+		event_add(c->ev_read, NULL);
+		log_debug("channel %d: reading again", c->fd);
+		if (c->inlen > 0)
+			event_active(c->ev_read, EV_READ, 0);
+	}
+}
+
+/* Would len more bytes take the queue past hard?  The first time, the
+ * overflow callback is scheduled (it runs from its own event). */
+static int
+chan_over_hard(struct chan *c, const struct msg *m, size_t len)
+{
+	if (c->hard == 0 || c->pending + len <= c->hard)
+		return 0;
+	if (c->overflowed) {
+		log_debug("channel %d: %s refused: queue full", c->fd,
+		    msg_type_name(m->type));
+		return 1;
+	}
+	log_warnx("channel %d: %s refused: %zu bytes queued, limit %zu",
+	    c->fd, msg_type_name(m->type), c->pending, c->hard);
+	c->overflowed = 1;
+	if (c->ev_over != NULL)
+		event_active(c->ev_over, EV_TIMEOUT, 0);
+	return 1;
+}
+
+static void
+chan_over_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan	*c = arg;
+
+	c->busy++;
+	if (!c->closed && c->overflow_cb != NULL)
+		c->overflow_cb(c, c->pending, c->arg);
+	chan_leave(c);
+}
+
 /* Wait for the socket only while there is something to write. */
 static void
 chan_arm(struct chan *c)
@@ -490,8 +564,10 @@ chan_write_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->werrno != 0) {
 		snprintf(why, sizeof(why), "write: %s", strerror(c->werrno));
 		chan_fail(c, why);
-	} else
+	} else {
 		chan_arm(c);
+		chan_watermark(c);
+	}
 	chan_leave(c);
 }
 
@@ -514,6 +590,11 @@ chan_send(struct chan *c, const struct msg *m)
 		free(f);
 		goto fail;
 	}
+	if (chan_over_hard(c, m, f->len)) {
+		free(f->data);
+		free(f);
+		goto fail;
+	}
 	f->fd = fd;
 	TAILQ_INSERT_TAIL(&c->out, f, entry);
 	c->pending += f->len;
@@ -524,11 +605,34 @@ chan_send(struct chan *c, const struct msg *m)
 		return 0;
 	}
 	chan_arm(c);
+	chan_watermark(c);
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
 	return -1;
+}
+
+void
+chan_set_limits(struct chan *c, size_t high, size_t hard,
+    chan_overflow_cb cb)
+{
+	c->high = high;
+	c->hard = hard;
+	c->overflow_cb = cb;
+	if (c->ev_over == NULL) {
+		c->ev_over = event_new(event_get_base(c->ev_read), -1, 0,
+		    chan_over_cb, c);
+		if (c->ev_over == NULL)
+			fatalx("chan_set_limits: event_new failed");
+	}
+	chan_watermark(c);
+}
+
+int
+chan_paused(const struct chan *c)
+{
+	return c->paused;
 }
 
 struct chan *
