@@ -4,7 +4,8 @@
  * and then flooded with requests whose replies berthd would have to
  * queue.  berthd must stop taking them (its resident memory stays
  * bounded), keep the gateway (paused, not killed) and keep answering
- * its admin socket.
+ * its admin socket.  An admin client that does not read its replies is
+ * stopped the same way.
  *
  * The hard limit (the worker killed and restarted) is tested at unit
  * level only, in test_chan_limits.c: while berthd does not read the
@@ -14,6 +15,8 @@
  * from 4 MiB to 32 MiB.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -176,4 +179,39 @@ Test(backpressure, gateway_stops_reading_status_flood)
 Test(backpressure, gateway_stops_reading_metrics_flood)
 {
 	flood_bounded(MSG_PROM_REQ);
+}
+
+/* An admin client that sends requests and never reads the replies:
+ * berthd stops reading it (the client's writes block), stays bounded
+ * and serves other clients. */
+Test(backpressure, admin_client_stops_reading)
+{
+	struct berthd_run	 r;
+	struct sockaddr_un	 sun;
+	struct msg		 st;
+	long			 before, after;
+	int			 fd, sent;
+
+	no_quarantine();
+	harness_start_rawgw(&r, NULL);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, r.sock);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	before = proc_field(r.pid, "VmRSS:");
+
+	/* The frames are the same on any stream: rawgw_send will do. */
+	sent = flood(fd, MSG_STATUS_REQ, FLOOD_REQUESTS, FLOOD_MS);
+	wait_settled(r.pid);
+	after = proc_field(r.pid, "VmRSS:");
+	cr_log_info("admin: %d requests sent; berthd VmRSS %ld kB -> %ld kB",
+	    sent, before, after);
+	cr_assert_lt(sent, FLOOD_REQUESTS, "berthd never stopped reading");
+	cr_assert_lt(after - before, RSS_GROWTH_MAX_KB,
+	    "berthd grew by %ld kB for %d requests", after - before, sent);
+	harness_status(&r, &st);
+	msg_clear(&st);
+	close(fd);
+	harness_cleanup(&r);
 }
