@@ -1,7 +1,8 @@
 /*
  * Channels: framed messages and descriptors over one end of an AF_UNIX
- * stream socketpair, driven by libevent, plus the blocking helpers used
- * by berthctl and the tests.
+ * stream socketpair, driven by libevent.  The blocking helpers used by
+ * berthctl and the tests are in chanio.c; both share the wire helpers
+ * here (chan_int.h).
  *
  * A frame is a 4-byte big-endian length and an encoded message.  A
  * message with MSGF_FD has its descriptor attached (SCM_RIGHTS) to the
@@ -15,13 +16,20 @@
  * c->closed after each callback, and the memory goes when the event
  * callback returns.  chan_send() never calls back: a write error it
  * meets is reported from the write event instead.
+ *
+ * Bounded queues (chan_set_limits()): while more than `high' bytes wait
+ * to be sent, the channel takes no more messages from its peer, even
+ * frames already read (a peer's requests are what make the replies, so
+ * a peer that does not read is throttled); below high/2 it takes them
+ * again, from an activated read event.  A message that would take the
+ * queue past `hard' is refused and the overflow callback runs once,
+ * from an event of its own.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +39,13 @@
 #include <event2/event.h>
 
 #include "chan.h"
+#include "chan_int.h"
 #include "codec.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define CHAN_MAX_FDS	16		/* received, not yet claimed */
 #define CHAN_READ_SIZE	(64 * 1024)	/* room made for each read */
-#define FRAME_HDR	4
 
 struct frame {
 	TAILQ_ENTRY(frame)	 entry;
@@ -48,13 +55,6 @@ struct frame {
 	int			 fd;		/* -1, or sent with byte 0 */
 };
 TAILQ_HEAD(frameq, frame);
-
-/* Descriptors received and not yet claimed by a message. */
-struct fdq {
-	int	fds[CHAN_MAX_FDS];
-	size_t	n;
-	int	lost;		/* some arrived with the queue full */
-};
 
 struct chan {
 	int		 fd;
@@ -74,6 +74,13 @@ struct chan {
 	size_t		 pending;	/* bytes in out not yet sent */
 	int		 werrno;	/* write failed in chan_send() */
 
+	size_t		 high;		/* 0: no limits */
+	size_t		 hard;		/* 0: no hard limit */
+	chan_overflow_cb overflow_cb;
+	struct event	*ev_over;	/* runs overflow_cb */
+	int		 paused;	/* above high: not reading */
+	int		 overflowed;	/* a send was refused */
+
 	uint32_t	 last_id;
 	int		 busy;		/* inside an event callback */
 	int		 closed;	/* no more I/O or callbacks */
@@ -82,7 +89,7 @@ struct chan {
 
 /* ---------------------------------------------------------------- shared */
 
-static uint32_t
+uint32_t
 get_be32(const char *p)
 {
 	const unsigned char	*u = (const unsigned char *)p;
@@ -111,7 +118,7 @@ fdq_push(struct fdq *q, int fd)
 	q->fds[q->n++] = fd;
 }
 
-static int
+int
 fdq_pop(struct fdq *q)
 {
 	int	fd;
@@ -123,7 +130,7 @@ fdq_pop(struct fdq *q)
 	return fd;
 }
 
-static void
+void
 fdq_clear(struct fdq *q)
 {
 	int	fd;
@@ -133,7 +140,7 @@ fdq_clear(struct fdq *q)
 }
 
 /* Encode m as a whole frame.  Returns 0, or -1 and a reason in err. */
-static int
+int
 frame_build(const struct msg *m, char **data, size_t *len, char *err,
     size_t errlen)
 {
@@ -155,7 +162,7 @@ frame_build(const struct msg *m, char **data, size_t *len, char *err,
 }
 
 /* One sendmsg(), with descriptor fd attached unless it is -1. */
-static ssize_t
+ssize_t
 send_chunk(int sock, const char *buf, size_t len, int fd)
 {
 	union {
@@ -208,7 +215,7 @@ take_fds(struct msghdr *msg, struct fdq *q)
 }
 
 /* One recvmsg(); descriptors that come with the bytes go into q. */
-static ssize_t
+ssize_t
 recv_chunk(int sock, char *buf, size_t len, int flags, struct fdq *q)
 {
 	union {
@@ -250,6 +257,8 @@ chan_destroy(struct chan *c)
 
 	event_free(c->ev_read);
 	event_free(c->ev_write);
+	if (c->ev_over != NULL)
+		event_free(c->ev_over);
 	close(c->fd);
 	fdq_clear(&c->fdq);
 	while ((f = TAILQ_FIRST(&c->out)) != NULL) {
@@ -269,6 +278,8 @@ chan_fail(struct chan *c, const char *reason)
 	c->closed = 1;
 	event_del(c->ev_read);
 	event_del(c->ev_write);
+	if (c->ev_over != NULL)
+		event_del(c->ev_over);
 	log_debug("channel %d: closed: %s", c->fd, reason);
 	if (c->close_cb != NULL)
 		c->close_cb(c, reason, c->arg);
@@ -291,6 +302,8 @@ chan_free(struct chan *c)
 		c->freed = 1;
 		event_del(c->ev_read);
 		event_del(c->ev_write);
+		if (c->ev_over != NULL)
+			event_del(c->ev_over);
 		return;
 	}
 	chan_destroy(c);
@@ -362,7 +375,7 @@ chan_frames(struct chan *c)
 	size_t		off = 0;
 	uint32_t	len;
 
-	while (!c->closed && c->inlen - off >= FRAME_HDR) {
+	while (!c->closed && !c->paused && c->inlen - off >= FRAME_HDR) {
 		len = get_be32(c->in + off);
 		if (len == 0 || len > PROTO_MAX_MSG) {
 			snprintf(why, sizeof(why), "bad frame length %u", len);
@@ -438,7 +451,8 @@ chan_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct chan	*c = arg;
 
 	c->busy++;
-	if (chan_recv(c) > 0)
+	/* Activated by chan_watermark() there may be frames held back. */
+	if (chan_recv(c) > 0 || c->inlen > 0)
 		chan_frames(c);
 	chan_leave(c);
 }
@@ -476,6 +490,58 @@ chan_flush(struct chan *c)
 	return 0;
 }
 
+/* Stop taking messages above high, take them again at high/2.  Never
+ * calls back: frames held back are handed out from the read event. */
+static void
+chan_watermark(struct chan *c)
+{
+	if (c->closed)
+		return;
+	if (!c->paused && c->high > 0 && c->pending > c->high) {
+		c->paused = 1;
+		event_del(c->ev_read);
+		log_debug("channel %d: %zu bytes queued: not reading", c->fd,
+		    c->pending);
+	} else if (c->paused && (c->high == 0 || c->pending <= c->high / 2)) {
+		c->paused = 0;
+		event_add(c->ev_read, NULL);
+		log_debug("channel %d: reading again", c->fd);
+		if (c->inlen > 0)
+			event_active(c->ev_read, EV_READ, 0);
+	}
+}
+
+/* Would len more bytes take the queue past hard?  The first time, the
+ * overflow callback is scheduled (it runs from its own event). */
+static int
+chan_over_hard(struct chan *c, const struct msg *m, size_t len)
+{
+	if (c->hard == 0 || c->pending + len <= c->hard)
+		return 0;
+	if (c->overflowed) {
+		log_debug("channel %d: %s refused: queue full", c->fd,
+		    msg_type_name(m->type));
+		return 1;
+	}
+	log_warnx("channel %d: %s refused: %zu bytes queued, limit %zu",
+	    c->fd, msg_type_name(m->type), c->pending, c->hard);
+	c->overflowed = 1;
+	if (c->ev_over != NULL)
+		event_active(c->ev_over, EV_TIMEOUT, 0);
+	return 1;
+}
+
+static void
+chan_over_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan	*c = arg;
+
+	c->busy++;
+	if (!c->closed && c->overflow_cb != NULL)
+		c->overflow_cb(c, c->pending, c->arg);
+	chan_leave(c);
+}
+
 /* Wait for the socket only while there is something to write. */
 static void
 chan_arm(struct chan *c)
@@ -498,8 +564,10 @@ chan_write_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->werrno != 0) {
 		snprintf(why, sizeof(why), "write: %s", strerror(c->werrno));
 		chan_fail(c, why);
-	} else
+	} else {
 		chan_arm(c);
+		chan_watermark(c);
+	}
 	chan_leave(c);
 }
 
@@ -522,6 +590,11 @@ chan_send(struct chan *c, const struct msg *m)
 		free(f);
 		goto fail;
 	}
+	if (chan_over_hard(c, m, f->len)) {
+		free(f->data);
+		free(f);
+		goto fail;
+	}
 	f->fd = fd;
 	TAILQ_INSERT_TAIL(&c->out, f, entry);
 	c->pending += f->len;
@@ -532,11 +605,34 @@ chan_send(struct chan *c, const struct msg *m)
 		return 0;
 	}
 	chan_arm(c);
+	chan_watermark(c);
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
 	return -1;
+}
+
+void
+chan_set_limits(struct chan *c, size_t high, size_t hard,
+    chan_overflow_cb cb)
+{
+	c->high = high;
+	c->hard = hard;
+	c->overflow_cb = cb;
+	if (c->ev_over == NULL) {
+		c->ev_over = event_new(event_get_base(c->ev_read), -1, 0,
+		    chan_over_cb, c);
+		if (c->ev_over == NULL)
+			fatalx("chan_set_limits: event_new failed");
+	}
+	chan_watermark(c);
+}
+
+int
+chan_paused(const struct chan *c)
+{
+	return c->paused;
 }
 
 struct chan *
@@ -565,161 +661,4 @@ chan_new(struct event_base *base, int fd, chan_msg_cb msg_cb,
 	if (event_add(c->ev_read, NULL) == -1)
 		fatalx("chan_new: event_add failed");
 	return c;
-}
-
-/* ---------------------------------------------------------------- blocking */
-
-/* Wait until fd is ready for events or the deadline (-1: none) passes. */
-static int
-wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd	pfd = { .fd = fd, .events = events };
-	int64_t		now;
-	int		n, timeout;
-
-	for (;;) {
-		timeout = -1;
-		if (deadline >= 0) {
-			now = (int64_t)now_ms();
-			timeout = now >= deadline ? 0 : (int)(deadline - now);
-		}
-		if ((n = poll(&pfd, 1, timeout)) > 0)
-			return 0;
-		if (n == -1 && errno != EINTR)
-			return -1;
-		if (n == 0 && timeout == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	}
-}
-
-static int
-read_full(int fd, char *buf, size_t len, int64_t deadline, struct fdq *q)
-{
-	size_t	off = 0;
-	ssize_t	n;
-
-	while (off < len) {
-		if (wait_fd(fd, POLLIN, deadline) == -1)
-			return -1;
-		n = recv_chunk(fd, buf + off, len - off, MSG_DONTWAIT, q);
-		if (n == 0) {
-			errno = ECONNRESET;
-			return -1;
-		}
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN ||
-			    errno == EWOULDBLOCK)
-				continue;
-			return -1;
-		}
-		off += n;
-	}
-	return 0;
-}
-
-int
-msg_write_fd(int fd, const struct msg *m)
-{
-	char	*data, err[256];
-	size_t	 len, off = 0;
-	ssize_t	 n;
-	int	 save;
-
-	if (frame_build(m, &data, &len, err, sizeof(err)) == -1) {
-		log_warnx("cannot send %s: %s", msg_type_name(m->type), err);
-		errno = EINVAL;
-		return -1;
-	}
-	while (off < len) {
-		n = send_chunk(fd, data + off, len - off,
-		    off == 0 && (m->flags & MSGF_FD) ? m->fd : -1);
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			n = wait_fd(fd, POLLOUT, -1) == -1 ? -1 : 0;
-		if (n == -1 && errno != EINTR)
-			goto fail;
-		if (n > 0)
-			off += n;
-	}
-	free(data);
-	return 0;
-fail:
-	save = errno;
-	free(data);
-	errno = save;
-	return -1;
-}
-
-/* Read the frame (length prefix and message) into a new buffer. */
-static int
-read_frame(int fd, char **buf, uint32_t *len, int64_t deadline,
-    struct fdq *q)
-{
-	char	hdr[FRAME_HDR];
-
-	*buf = NULL;
-	if (read_full(fd, hdr, sizeof(hdr), deadline, q) == -1)
-		return -1;
-	*len = get_be32(hdr);
-	if (*len == 0 || *len > PROTO_MAX_MSG) {
-		log_debug("bad frame length %u", *len);
-		errno = EPROTO;
-		return -1;
-	}
-	*buf = xmalloc(*len);
-	if (read_full(fd, *buf, *len, deadline, q) == -1) {
-		free(*buf);
-		*buf = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-decode_frame(const char *buf, size_t len, struct msg *m, struct fdq *q)
-{
-	char	err[256];
-
-	if (msg_decode(buf, len, m, err, sizeof(err)) == -1) {
-		log_debug("message rejected: %s", err);
-		msg_clear(m);
-		errno = EPROTO;
-		return -1;
-	}
-	if ((m->flags & MSGF_FD) && (m->fd = fdq_pop(q)) == -1) {
-		log_debug("MSGF_FD message without a descriptor");
-		msg_clear(m);
-		errno = EPROTO;
-		return -1;
-	}
-	return 0;
-}
-
-int
-msg_read_fd(int fd, struct msg *m, int timeout_ms)
-{
-	struct fdq	 q = { .n = 0 };
-	int64_t		 deadline = -1;
-	uint32_t	 len;
-	char		*buf;
-	int		 rv, save;
-
-	memset(m, 0, sizeof(*m));
-	m->fd = -1;
-	if (timeout_ms >= 0)
-		deadline = (int64_t)now_ms() + timeout_ms;
-	if ((rv = read_frame(fd, &buf, &len, deadline, &q)) == 0) {
-		rv = decode_frame(buf, len, m, &q);
-		free(buf);
-	}
-	if (rv == 0 && q.lost) {
-		msg_clear(m);
-		errno = EPROTO;
-		rv = -1;
-	}
-	save = errno;
-	fdq_clear(&q);
-	errno = save;
-	return rv;
 }

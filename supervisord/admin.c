@@ -24,6 +24,11 @@
 #include "xmalloc.h"
 
 #define ADMIN_MAX_CLIENTS	16
+/* A client that stops reading its replies is paused above ADMIN_HIGH
+ * bytes queued and closed past ADMIN_HARD; replies are small, and one
+ * taken before the pause is at most PROTO_MAX_MSG. */
+#define ADMIN_HIGH		PROTO_MAX_MSG
+#define ADMIN_HARD		(4 * PROTO_MAX_MSG)
 
 static struct event	*admin_ev;
 static int		 admin_fd = -1;
@@ -190,6 +195,14 @@ admin_on_close(struct chan *c, const char *reason, void *arg)
 }
 
 static void
+admin_on_overflow(struct chan *c, size_t queued, void *arg)
+{
+	log_warnx("admin: client does not read its replies (%zu bytes "
+	    "queued); closed", queued);
+	client_drop(c);
+}
+
+static void
 admin_accept(evutil_socket_t lfd, short ev, void *arg)
 {
 	size_t	i;
@@ -214,6 +227,12 @@ admin_accept(evutil_socket_t lfd, short ev, void *arg)
 	}
 	clients[i] = chan_new(env->base, fd, admin_on_msg, admin_on_reject,
 	    admin_on_close, NULL);
+	if (clients[i] == NULL) {
+		close(fd);
+		return;
+	}
+	chan_set_limits(clients[i], ADMIN_HIGH, ADMIN_HARD,
+	    admin_on_overflow);
 }
 
 void

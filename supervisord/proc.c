@@ -33,9 +33,22 @@
 #define IPC_FD		3
 #define EXTRA_FD	4	/* listener or spool directory */
 
+/*
+ * Bounds on what berthd queues for one worker (chan_set_limits).  A
+ * frame is at most PROTO_MAX_MSG (1 MiB): above 4 of the largest
+ * berthd stops reading the worker's requests, whose replies are most
+ * of what it is sent.  Routed replies from other workers and berthd's
+ * own notices still arrive while it is paused (the router allows 1024
+ * requests in flight), hence the room up to the hard limit; a worker
+ * that lets 32 MiB pile up is not reading at all and is restarted.
+ */
+#define WORKER_CHAN_HIGH	(4 * PROTO_MAX_MSG)
+#define WORKER_CHAN_HARD	(32 * PROTO_MAX_MSG)
+
 static void	parent_on_msg(struct chan *, struct msg *, void *);
 static void	parent_on_reject(struct chan *, const char *, void *);
 static void	parent_on_close(struct chan *, const char *, void *);
+static void	parent_on_overflow(struct chan *, size_t, void *);
 
 /* ------------------------------------------------------------ parent side */
 
@@ -159,6 +172,9 @@ proc_spawn(struct wproc *wp)
 	set_nonblock(sv[0]);
 	wp->chan = chan_new(env->base, sv[0], parent_on_msg,
 	    parent_on_reject, parent_on_close, wp);
+	if (wp->chan != NULL)
+		chan_set_limits(wp->chan, WORKER_CHAN_HIGH, WORKER_CHAN_HARD,
+		    parent_on_overflow);
 	if (errp[0] != -1) {
 		close(errp[1]);
 		wp->errfd = errp[0];
@@ -272,4 +288,17 @@ parent_on_close(struct chan *c, const char *reason, void *arg)
 	router_worker_gone(wp);
 	chan_free(wp->chan);
 	wp->chan = NULL;
+}
+
+/* The worker does not read what it is sent: kill it, and supervision
+ * starts it again after the usual backoff. */
+static void
+parent_on_overflow(struct chan *c, size_t queued, void *arg)
+{
+	struct wproc *wp = arg;
+
+	log_warnx("worker %s (pid %d) does not read its channel: %zu bytes "
+	    "queued for it; killing it", wp->def->name, (int)wp->pid, queued);
+	if (wp->pid > 0)
+		kill(wp->pid, SIGKILL);
 }

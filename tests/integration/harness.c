@@ -251,6 +251,50 @@ harness_start_unready(struct berthd_run *r, const char *extra_ini,
 	cr_assert(up, "berthd's workers did not all come up");
 }
 
+static int	admin_reachable(struct berthd_run *);
+
+/* Every worker up, asked over the admin socket; -1 if berthd died. */
+static int
+wait_all_up(struct berthd_run *r, int timeout_ms)
+{
+	struct msg	st;
+	int		waited, up = 0;
+
+	for (waited = 0; waited < timeout_ms && !up; waited += 50) {
+		if (admin_reachable(r)) {
+			harness_status(r, &st);
+			up = ((struct body_status *)st.body)->all_up;
+			msg_clear(&st);
+		} else if (waitpid(r->pid, NULL, WNOHANG) == r->pid) {
+			r->pid = 0;
+			return -1;
+		}
+		if (!up)
+			sleep_ms(50);
+	}
+	return up ? 0 : -1;
+}
+
+void
+harness_start_rawgw(struct berthd_run *r, const char *extra_ini)
+{
+	char	cmd[512], *log;
+
+	harness_prepare(r, extra_ini);
+	snprintf(cmd, sizeof(cmd), "cp %s/tests/integration/rawgw "
+	    "%s/berth-gateway", BERTH_BUILDDIR, r->dir);
+	cr_assert_eq(system(cmd), 0, "cannot copy rawgw (make "
+	    "check-programs builds it)");
+	harness_exec(r, NULL, (uid_t)-1);
+	if (wait_all_up(r, 15000) == 0)
+		return;
+	log = read_file(r->log);
+	cr_log_error("berthd log:\n%s", log ? log : "(none)");
+	free(log);
+	harness_cleanup(r);
+	cr_assert_fail("berthd's workers did not all come up with rawgw");
+}
+
 int
 harness_wait_ready(struct berthd_run *r, int timeout_ms)
 {
@@ -405,6 +449,23 @@ admin_connect(struct berthd_run *r)
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0,
 	    "cannot connect to %s: %s", r->sock, strerror(errno));
 	return fd;
+}
+
+/* The admin socket accepts connections (it need not exist yet). */
+static int
+admin_reachable(struct berthd_run *r)
+{
+	struct sockaddr_un	sun;
+	int			fd, ok;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, r->sock);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return 0;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
 }
 
 void

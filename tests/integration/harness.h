@@ -32,6 +32,10 @@ void	 harness_start(struct berthd_run *, const char *extra_ini,
  * component such as the Docker Engine may be down on purpose). */
 void	 harness_start_unready(struct berthd_run *, const char *extra_ini,
 	    const char *const *env, uid_t uid);
+/* Start with tests/integration/rawgw in place of berth-gateway (a test
+ * plays the gateway through rawgw_client.h) and wait until every worker
+ * is up, asking the admin socket (nothing serves HTTP). */
+void	 harness_start_rawgw(struct berthd_run *, const char *extra_ini);
 /* harness_spawn in two steps: the directory, configuration and copied
  * binaries; then berthd started on them. */
 void	 harness_prepare(struct berthd_run *, const char *extra_ini);
