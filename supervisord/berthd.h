@@ -148,9 +148,10 @@ request_fn	 project_h_list, project_h_owner;
  * ("not_found", "conflict") and message. */
 int	 project_claim(const char *id, const char *owner,
 	    const struct ident *who, const char **code, const char **msg);
-/* The engine has volume v of project id: -1 if its labels deny it to
- * owner (by_admin: the admin started the workspace). */
-int	 project_volume_seen(const char *id, struct json_t *v,
+/* The engine has volume v of project id: NULL if owner's workspace
+ * may mount it (by_admin: the admin started it), else the API error
+ * code to answer. */
+const char *project_volume_seen(const char *id, struct json_t *v,
 	    const char *owner, int by_admin);
 void	 project_adopt(struct json_t *volume);	/* from a volume list */
 void	 projects_load(void);

@@ -248,8 +248,10 @@ container_spec(struct workspace *ws, const struct ws_type *t,
 	return spec;
 }
 
+/* The workspace did not start: a failed startup, and what was made of
+ * it goes. */
 static void
-create_failed(struct job *j, const struct docker_reply *r, const char *what)
+startup_failed(struct job *j)
 {
 	if (job_ws(j) != NULL) {
 		j->ws->status = WSS_ERROR;
@@ -262,6 +264,12 @@ create_failed(struct job *j, const struct docker_reply *r, const char *what)
 		if (j->ws->container[0] != '\0')
 			remove_container(j->ws->container);
 	}
+}
+
+static void
+create_failed(struct job *j, const struct docker_reply *r, const char *what)
+{
+	startup_failed(j);
 	job_fail(j, r, what);
 }
 
@@ -359,20 +367,20 @@ volume_created(const struct docker_reply *r, void *arg)
 static void
 volume_checked(const struct docker_reply *r, void *arg)
 {
-	struct job		*j = arg;
-	struct docker_reply	 no = { 0 };
-	char			 name[160];
+	struct job	*j = arg;
+	const char	*code;
+	char		 name[160];
 
 	if (job_ws(j) == NULL)
 		return job_end(j, "not_found", "no such workspace");
 	if (r->status == 200) {
-		if (project_volume_seen(j->ws->project, r->json,
-		    j->ws->user, j->ws->by_admin) == 0)
+		if ((code = project_volume_seen(j->ws->project, r->json,
+		    j->ws->user, j->ws->by_admin)) == NULL)
 			return create_container(j);
-		no.status = 404;
-		no.err = "project not found";
-		create_failed(j, &no, "project");
-		return;
+		startup_failed(j);
+		return job_end(j, code, strcmp(code, "conflict") == 0 ?
+		    "the project belongs to another user" :
+		    "no such project");
 	}
 	if (r->status != 404)
 		return create_failed(j, r, "inspect volume");

@@ -249,14 +249,14 @@ project_claim(const char *id, const char *owner, const struct ident *who,
 	return -1;
 }
 
-int
+const char *
 project_volume_seen(const char *id, json_t *v, const char *owner,
     int by_admin)
 {
 	struct project *p = find(id);
 
 	if (p == NULL && (p = add(id, label(v, "berth.owner"), 0)) == NULL)
-		return -1;
+		return "not_found";
 	if (!p->confirmed) {
 		/* The volume was there before the registry knew of it. */
 		snprintf(p->owner, sizeof(p->owner), "%s",
@@ -266,10 +266,10 @@ project_volume_seen(const char *id, json_t *v, const char *owner,
 	}
 	if (strcmp(p->owner, owner) == 0 || (p->owner[0] == '\0' &&
 	    by_admin))
-		return 0;
+		return NULL;
 	log_warnx("project %s: volume of %s refused to a workspace of %s",
 	    id, p->owner[0] != '\0' ? p->owner : "nobody", owner);
-	return -1;
+	return by_admin ? "conflict" : "not_found";
 }
 
 /* A volume of the engine's listing (berth.project label). */

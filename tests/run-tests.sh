@@ -55,8 +55,10 @@ for t in "$B"/tests/integration/test_*; do
 	[ -x "$t" ] && run "$(basename "$t")" "$t" --jobs 1
 done
 # Each fuzz target with its seed corpus: fuzz_decode (the IPC codec,
-# tests/fuzz/corpus) and fuzz_http1 (the engine client's response
-# reader, tests/fuzz/corpus_http1).
+# tests/fuzz/corpus), fuzz_http1 (the engine client's response
+# reader, tests/fuzz/corpus_http1) and fuzz_router (berthd's router,
+# request table and handlers fed framed messages as each worker,
+# tests/fuzz/corpus_router).
 fuzz() {
 	if [ ! -x "$B/tests/fuzz/$1" ]; then
 		echo "$1 was not built (make fuzz)"
@@ -73,6 +75,7 @@ fuzz() {
 if [ "$FUZZ" -gt 0 ]; then
 	fuzz fuzz_decode corpus
 	fuzz fuzz_http1 corpus_http1
+	fuzz fuzz_router corpus_router
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
