@@ -15,7 +15,6 @@
 #include "berthd.h"
 #include "docker.h"
 #include "log.h"
-#include "wscheck.h"
 #include "xmalloc.h"
 
 struct eng_call {
@@ -59,12 +58,17 @@ call(const char *method, const char *path, json_t *body, long timeout_ms,
 	docker_call(method, path, body, timeout_ms, done, c);
 }
 
-/* An engine id or name as it may stand in a path. */
+/* An engine id or a name berth made ("berth-project-" and a project
+ * id), as it may stand in a path: nothing to escape, no "..". */
 static int
 valid_ref(const char *s)
 {
-	return ws_valid_id(s, 0) || (strlen(s) == 64 &&
-	    strspn(s, "0123456789abcdef") == 64);
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-";
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 128 && strspn(s, ok) == n && s[0] != '.' &&
+	    strstr(s, "..") == NULL;
 }
 
 static void

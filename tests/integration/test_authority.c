@@ -385,3 +385,70 @@ Test(authority, deleted_while_starting_it_never_runs)
 	free(out);
 	free(id);
 }
+
+/* ------------------------------------------------------------ table */
+
+static void
+setup_db(void)
+{
+	const char *const envv[] = { "BERTH_DATABASE_EMBEDDED=true", NULL };
+
+	cr_assert_eq(sh(NULL, "docker info >/dev/null 2>&1"), 0,
+	    "these tests need a running Docker Engine");
+	cleanup();
+	harness_start(&run, config, envv, (uid_t)-1);
+}
+
+/* The owner in the projects table, "" for none, NULL when no row. */
+static char *
+table_owner(const char *project)
+{
+	char	*out;
+	int	 rc;
+
+	rc = sh(&out, "runuser -u berth -- psql -h %s/pgsock -d berth -Atc "
+	    "\"select coalesce(owner_id, '-') from projects where "
+	    "project_id = '%s'\" 2>&1", run.dir, project);
+	if (rc != 0 || out[0] == '\0') {
+		free(out);
+		return NULL;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* Wait until the table says want (the statswriter writes as soon as
+ * the embedded database answers). */
+static int
+table_says(const char *project, const char *want)
+{
+	char	*got;
+	int	 i, ok = 0;
+
+	for (i = 0; i < 300 && !ok; i++) {
+		if ((got = table_owner(project)) != NULL)
+			ok = strcmp(got, want) == 0;
+		free(got);
+		if (!ok)
+			usleep(100000);
+	}
+	return ok;
+}
+
+TestSuite(projects_table, .init = setup_db, .fini = cleanup,
+    .timeout = 180);
+
+Test(projects_table, every_owner_change_reaches_the_table)
+{
+	char *a;
+
+	a = create_id(ALICE, "{\"type\":\"demo\",\"projectId\":\"au-tab\"}");
+	cr_expect(table_says("au-tab", "au-alice"),
+	    "the project's row never showed alice");
+	delete_ws(a);
+	free(a);
+	json_decref(call("PUT", "/api/projects/au-tab/owner", ADMIN,
+	    "{\"userId\":\"au-bob\"}", 200));
+	cr_expect(table_says("au-tab", "au-bob"),
+	    "the transfer never reached the table");
+}
