@@ -149,20 +149,26 @@ eng_container_stats(const char *cid, docker_cb cb, void *arg)
 	container_op("GET", cid, "/stats?stream=false", NULL, 0, cb, arg);
 }
 
-/* Every container (running or not) carrying label (k=v or k). */
-void
-eng_container_list(const char *label, docker_cb cb, void *arg)
+/* GET what (a listing path ending in ? or &) filtered by label (k=v or
+ * k, one of berth's own: never a user's text). */
+static void
+list_by_label(const char *what, const char *label, docker_cb cb, void *arg)
 {
-	char	*filter, *q, path[512];
+	char	*filter, *q = NULL, path[512];
 
-	q = NULL;
 	xasprintf(&q, "{\"label\":[\"%s\"]}", label);
 	filter = docker_escape(q);
-	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s",
-	    filter);
+	snprintf(path, sizeof(path), "%sfilters=%s", what, filter);
 	free(filter);
 	free(q);
 	call("GET", path, NULL, 0, cb, arg);
+}
+
+/* Every container (running or not) carrying label. */
+void
+eng_container_list(const char *label, docker_cb cb, void *arg)
+{
+	list_by_label("/containers/json?all=1&", label, cb, arg);
 }
 
 /* ------------------------------------------------------------ volumes */
@@ -204,13 +210,5 @@ eng_volume_remove(const char *name, docker_cb cb, void *arg)
 void
 eng_volume_list(const char *label, docker_cb cb, void *arg)
 {
-	char	*filter, *q, path[512];
-
-	q = NULL;
-	xasprintf(&q, "{\"label\":[\"%s\"]}", label);
-	filter = docker_escape(q);
-	snprintf(path, sizeof(path), "/volumes?filters=%s", filter);
-	free(filter);
-	free(q);
-	call("GET", path, NULL, 0, cb, arg);
+	list_by_label("/volumes?", label, cb, arg);
 }

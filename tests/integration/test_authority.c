@@ -119,6 +119,22 @@ error_code(json_t *o)
 	    "code"));
 }
 
+struct bg {
+	const char	*body;
+	int		 status;
+	char		*out;
+};
+
+static void *
+bg_create(void *arg)
+{
+	struct bg *b = arg;
+
+	b->status = harness_request(&run, "POST", "/api/workspaces", ALICE,
+	    b->body, &b->out);
+	return NULL;
+}
+
 /* ------------------------------------------------------------ tiers */
 
 Test(authority, a_token_uses_only_its_tiers)
@@ -269,6 +285,62 @@ Test(authority, over_a_quota_is_429_with_the_limit_named)
 	free(a);
 }
 
+/* The server's cap counts every user's workspaces. */
+Test(authority, over_the_servers_cap_is_429)
+{
+	const char *const envv[] = { "BERTH_MAX_WORKSPACES=1", NULL };
+	json_t	*o;
+	char	*a;
+
+	cr_assert_eq(harness_stop(&run, SIGTERM, 8000) >= 0, 1);
+	harness_restart(&run, envv);
+	a = create_id(ALICE, "{\"type\":\"demo\"}");
+	o = call("POST", "/api/workspaces", BOB, "{\"type\":\"demo\"}",
+	    429);
+	cr_expect(strstr(json_string_value(json_object_get(json_object_get(o,
+	    "error"), "message")), "max_workspaces") != NULL);
+	json_decref(o);
+	cr_expect_eq(containers("berth.user=au-bob"), 0);
+	delete_ws(a);
+	free(a);
+}
+
+/* With the engine held, the one engine call allowed is in flight: the
+ * next create is told to come back (429, Retry-After). */
+Test(authority, a_busy_engine_is_429_with_retry_after)
+{
+	const char *const envv[] = { "BERTH_DOCKER_MAX_CONCURRENT_CALLS=1",
+	    NULL };
+	struct bg	 b = { "{\"type\":\"demo\"}", 0, NULL };
+	pthread_t	 t;
+	char		*out = NULL, *hdr;
+	int		 i, status = 0;
+
+	cr_assert_eq(harness_stop(&run, SIGTERM, 8000) >= 0, 1);
+	harness_restart(&run, envv);
+	cr_assert_eq(sh(NULL, "pkill -STOP -x dockerd"), 0);
+	pthread_create(&t, NULL, bg_create, &b);
+	for (i = 0; i < 50 && status != 429; i++) {
+		usleep(100000);
+		free(out);
+		status = sh(&out, "curl -s -i -o - -X POST -H 'Authorization: "
+		    "Bearer %s' -d '{\"type\":\"demo\"}' "
+		    "http://127.0.0.1:%d/api/workspaces | tr -d '\\r' | "
+		    "awk 'NR==1 {print $2} /^Retry-After/ {print}'", BOB,
+		    run.port) == 0 ? atoi(out) : 0;
+	}
+	sh(NULL, "pkill -CONT -x dockerd");
+	pthread_join(t, NULL);
+	cr_expect_eq(status, 429, "%s", out);
+	hdr = out != NULL ? strstr(out, "Retry-After") : NULL;
+	cr_expect_not_null(hdr, "no Retry-After: %s", out);
+	free(out);
+	cr_expect_eq(b.status, 201, "the first create: %d %s", b.status,
+	    b.out);
+	free(b.out);
+	cr_expect_eq(containers("berth.user=au-bob"), 0);
+}
+
 /* ------------------------------------------------------------ limits */
 
 Test(authority, limits_hold_for_any_number)
@@ -306,22 +378,6 @@ Test(authority, limits_hold_for_any_number)
 }
 
 /* ------------------------------------------------------------ cancel */
-
-struct bg {
-	const char	*body;
-	int		 status;
-	char		*out;
-};
-
-static void *
-bg_create(void *arg)
-{
-	struct bg *b = arg;
-
-	b->status = harness_request(&run, "POST", "/api/workspaces", ALICE,
-	    b->body, &b->out);
-	return NULL;
-}
 
 /* The id of alice's workspace that is starting, or NULL. */
 static char *

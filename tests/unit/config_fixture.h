@@ -21,6 +21,8 @@ void	dump_errors(const struct config_errors *errs);
 /* The file text must give exactly one error, containing each needle
  * (n2 may be NULL). */
 void	expect_file_error(const char *text, const char *n1, const char *n2);
+/* The text loads cleanly; config_finish gives one error with needle. */
+void	expect_finish_error(const char *text, const char *needle);
 /* Setting the environment variable must give one error with needle. */
 void	expect_env_error(const char *var, const char *value,
 	    const char *needle);

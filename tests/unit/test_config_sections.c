@@ -14,23 +14,6 @@
 
 /* ------------------------------------------------------------ named */
 
-/* The text loads cleanly; config_finish gives one error with needle. */
-static void
-expect_finish_error(const char *text, const char *needle)
-{
-	struct berth_config	cfg;
-	struct config_errors	errs = { NULL, 0 };
-
-	config_init(&cfg);
-	cr_assert_eq(load_text(&cfg, text, &errs), 0, "file: %s", text);
-	config_finish(&cfg, &errs);
-	dump_errors(&errs);
-	cr_assert_eq(errs.n, 1, "want one error for: %s", text);
-	cr_assert(strstr(errs.lines[0], needle) != NULL, "\"%s\" lacks \"%s\"",
-	    errs.lines[0], needle);
-	config_errors_free(&errs);
-	config_free(&cfg);
-}
 
 /* config_set must fail with needle and leave the value as it was. */
 static void

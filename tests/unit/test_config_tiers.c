@@ -15,23 +15,6 @@
 #define ALICE	"[token.alice]\ntoken = alice-token-0123456789\nuser = alice\n"
 #define ADMIN	"[auth]\nadmin_token = admin-token-0123456789\n"
 
-/* The text loads cleanly; config_finish gives one error with needle. */
-static void
-expect_finish_error(const char *text, const char *needle)
-{
-	struct berth_config	cfg;
-	struct config_errors	errs = { NULL, 0 };
-
-	config_init(&cfg);
-	cr_assert_eq(load_text(&cfg, text, &errs), 0, "file: %s", text);
-	config_finish(&cfg, &errs);
-	dump_errors(&errs);
-	cr_assert_eq(errs.n, 1, "want one error for: %s", text);
-	cr_assert(strstr(errs.lines[0], needle) != NULL, "\"%s\" lacks \"%s\"",
-	    errs.lines[0], needle);
-	config_errors_free(&errs);
-	config_free(&cfg);
-}
 
 static const struct api_token *
 alice(const struct berth_config *cfg)
