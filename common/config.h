@@ -70,6 +70,7 @@ struct berth_config {
 	long	 docker_stop_timeout_s;	/* BERTH_DOCKER_STOP_TIMEOUT_S */
 	/* [database] */
 	char	*database_url;		/* BERTH_DATABASE_URL */
+	char	*db_password_file;	/* BERTH_DATABASE_PASSWORD_FILE */
 	int	 database_embedded;	/* BERTH_DATABASE_EMBEDDED */
 	char	*pg_bindir;		/* BERTH_DATABASE_PG_BINDIR */
 	long	 db_queue_max;		/* BERTH_DATABASE_QUEUE_MAX records */

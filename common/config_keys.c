@@ -54,6 +54,10 @@ const struct config_key config_static_keys[] = {
 	STR("database", "url", "BERTH_DATABASE_URL", database_url,
 	    NULL, 1, 0,
 	    "PostgreSQL connection URL; empty uses the embedded store"),
+	STR("database", "password_file", "BERTH_DATABASE_PASSWORD_FILE",
+	    db_password_file, NULL, 0, 0,
+	    "file holding the database password (absolute; mode 0600 or "
+	    "stricter); empty: the url's or libpq's passfile"),
 	BOOL("database", "embedded", "BERTH_DATABASE_EMBEDDED",
 	    database_embedded, "true", 0,
 	    "with no url, run berth's own PostgreSQL (false: no persistence)"),
