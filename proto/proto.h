@@ -79,6 +79,8 @@ enum msg_type {
 	MSG_HEALTH_REPORT,	/* reply to MSG_HEALTH_REQ */
 	MSG_PROM_REQ,		/* gateway -> berthd, statswriter: metrics */
 	MSG_PROM,		/* reply: samples of metric families */
+	MSG_DB_PREPARE,		/* statswriter -> berthd: before connecting */
+	MSG_DB_PREPARED,	/* reply: addresses and password to use */
 	MSG_TYPE_MAX
 };
 
@@ -261,6 +263,15 @@ struct roster_item {
 struct body_roster {
 	struct roster_item	*items;
 	size_t			 nitems;
+};
+
+/* What berthd adds to database.url before each connection attempt: the
+ * host name resolved now (libpq's hostaddr list, "" for none) and the
+ * password of database.password_file ("" for none), or why not. */
+struct body_db_prepared {
+	char	*hostaddr;		/* "10.0.0.5,fd00::5" */
+	char	*password;		/* secret: never logged */
+	char	*error;			/* "" unless it cannot be done */
 };
 
 struct body_ws_available {

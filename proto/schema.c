@@ -466,6 +466,15 @@ static const struct schema schema_prom_req[] = {
 	SCHEMA("prom_req", body_prom_req, prom_req_fields)
 };
 
+static const struct field db_prepared_fields[] = {
+	STR(body_db_prepared, hostaddr, 1, MAX_TEXT),
+	STR(body_db_prepared, password, 1, MAX_VALUE),
+	STR(body_db_prepared, error, 1, MAX_TEXT),
+};
+static const struct schema schema_db_prepared[] = {
+	SCHEMA("db_prepared", body_db_prepared, db_prepared_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -509,6 +518,8 @@ static const struct {
 	[MSG_HEALTH_REPORT] =	{ "health_report", schema_health_report },
 	[MSG_PROM_REQ] =	{ "prom_req", schema_prom_req },
 	[MSG_PROM] =		{ "prom", schema_prom },
+	[MSG_DB_PREPARE] =	{ "db_prepare", schema_empty },
+	[MSG_DB_PREPARED] =	{ "db_prepared", schema_db_prepared },
 };
 
 static const char *const peer_names[PEER_MAX] = {
