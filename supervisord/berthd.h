@@ -21,6 +21,8 @@ struct wproc;
 #define WF_CHROOT	0x01	/* chroot into the empty directory */
 #define WF_LISTENER	0x02	/* fd 4: the HTTP listening socket */
 #define WF_SPOOL	0x04	/* fd 4: the spool directory */
+#define WF_DBROOT	0x08	/* a root of its own: what dbprep_paths
+				 * lists, /proc, the cgroups, the spool */
 
 /* One row per worker: adding a worker is adding a row, a folder and a
  * program.  Each worker is its own program (berth-NAME, built from
@@ -148,6 +150,16 @@ int		 parent_dispatch_healthmon(struct wproc *, struct msg *);
 /* Answer request id of wp with an error (code as in the API). */
 void		 reply_error(struct wproc *wp, uint32_t id, const char *code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------ dbprep.c */
+
+/* --check-config's database checks (print) or start's warnings: the
+ * number of problems. */
+int	 dbprep_check(const struct berth_config *, int print);
+/* The socket directory and files the statswriter's root must hold
+ * (allocated, at most max). */
+size_t	 dbprep_paths(const struct berth_config *, char **paths, size_t max);
+int	 parent_dispatch_statswriter(struct wproc *, struct msg *);
 
 /* ------------------------------------------------------------ facts.c */
 

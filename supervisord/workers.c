@@ -19,9 +19,10 @@ const struct worker_def worker_defs[NWORKERS] = {
 	  NULL, NULL },
 	{ PEER_HEALTHMON, "healthmon", "berth-healthmon", WF_CHROOT,
 	  NULL, parent_dispatch_healthmon },
-	/* Not chrooted: it reaches PostgreSQL by path and owns the spool. */
-	{ PEER_STATSWRITER, "statswriter", "berth-statswriter", WF_SPOOL,
-	  statswriter_secrets, NULL },
+	/* A root of its own holding only what its job needs. */
+	{ PEER_STATSWRITER, "statswriter", "berth-statswriter",
+	  WF_SPOOL | WF_DBROOT, statswriter_secrets,
+	  parent_dispatch_statswriter },
 	{ PEER_LOGSTREAMER, "logstreamer", "berth-logstreamer", WF_CHROOT,
 	  NULL, NULL },
 };

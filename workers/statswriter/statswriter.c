@@ -5,7 +5,10 @@
  * berthd, and answers the gateway's queries (answers.c).  The cgroup
  * mount, /proc and the spool file are opened before confinement;
  * berthd hands over the spool directory as descriptor 4, never a path.
- * Not chrooted: it reaches PostgreSQL by socket path.
+ * It runs in a root of its own (workers/rootfs.c) holding only /proc,
+ * the cgroups, the spool and what its database URL names; berthd
+ * resolves the database's host name and reads its password file
+ * before each connection attempt (supervisord/dbprep.c).
  */
 #include <sys/socket.h>
 
@@ -50,12 +53,41 @@ struct stats {
 };
 
 static void
+prepared(struct worker *w, struct msg *reply, void *arg)
+{
+	struct stats		*st = arg;
+	struct body_db_prepared	*b;
+
+	if (reply == NULL || reply->type != MSG_DB_PREPARED) {
+		store_prepared(st->store, NULL, NULL, "berthd did not answer "
+		    "before connecting");
+		return;
+	}
+	b = reply->body;
+	store_prepared(st->store, b->hostaddr, b->password,
+	    b->error[0] != '\0' ? b->error : NULL);
+	explicit_bzero(b->password, strlen(b->password));
+}
+
+/* berthd resolves the URL's host name and reads the password file. */
+static void
+prepare(struct store *s, void *arg)
+{
+	struct worker	*w = arg;
+
+	if (worker_ask(w, MSG_DB_PREPARE, PEER_PARENT, prepared,
+	    w->priv) == 0)
+		store_prepared(s, NULL, NULL, "cannot ask berthd");
+}
+
+static void
 stats_init(struct worker *w)
 {
 	struct stats *st = xcalloc(1, sizeof(*st));
 
 	w->priv = st;
 	st->store = store_new(w->base, w->extra_fd);	/* keeps it */
+	store_set_prepare(st->store, prepare, w);
 	st->sampler = sampler_new(w, st->store);
 }
 

@@ -30,6 +30,15 @@ struct store	*store_new(struct event_base *, int spool_dirfd);
 /* Apply [database] and [metrics] keys; connects when the URL changes. */
 void		 store_configure(struct store *, const struct berth_config *);
 
+/* Before each connection attempt the store calls fn, which must answer
+ * with store_prepared(): the addresses of the URL's host name and the
+ * password to add (NULL or "" for none), or why it cannot connect now
+ * (error: retried later).  Without fn it connects with the URL alone. */
+typedef void	(*store_prepare_fn)(struct store *, void *arg);
+void		 store_set_prepare(struct store *, store_prepare_fn, void *);
+void		 store_prepared(struct store *, const char *hostaddr,
+		    const char *password, const char *error);
+
 /* Record a lifecycle fact: 0 once it is durable (written, spooled or,
  * without a database, kept in memory); -1 refused for good (bad data,
  * err says why); -2 not durable (the spool cannot take it): leave it
