@@ -6,7 +6,8 @@
 # and 127.0.0.1, made here with openssl) and SCRAM-SHA-256 passwords for
 # every TCP connection, and a role `berth_app` (password in
 # DIR/password, mode 0600) that owns database `berth` and is not a
-# superuser.  Prints the unix-socket conninfo line like start-postgres.sh.
+# superuser (and database berth_su, the superuser's, for the test of
+# the warning berthd gives about one).  Prints the unix-socket conninfo line like start-postgres.sh.
 #
 #   start-pg-net.sh DIR PORT     start
 #   start-pg-net.sh stop DIR     stop (start-postgres.sh stop)
@@ -89,6 +90,7 @@ start() {
 	psql -X -q -v ON_ERROR_STOP=1 "$line" <<SQL >&2 || die "psql failed"
 CREATE ROLE berth_app LOGIN PASSWORD '$pw';
 ALTER DATABASE berth OWNER TO berth_app;
+CREATE DATABASE berth_su;
 SQL
 	echo "$line"
 }
