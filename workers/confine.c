@@ -119,6 +119,36 @@ set_limits(void)
 }
 
 void
+confine_root(int argc, char **argv, int xfd)
+{
+	struct child_opts	o;
+
+	child_opts(argc, argv, &o);
+	if (o.own_root != NULL && !o.unconfined && getuid() == 0)
+		rootfs_enter(o.own_root, o.binds, o.nbinds, xfd);
+}
+
+void
+confine_lock(int argc, char **argv, const struct sandbox_policy *policy)
+{
+	struct child_opts	o;
+
+	child_opts(argc, argv, &o);
+	if (o.unconfined)
+		return;
+	drop_privileges(&o);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* No ptrace, no /proc/PID/{mem,fd,root} for any same-uid process
+	 * (another worker, the embedded server). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_DUMPABLE");
+	set_limits();
+	if (sandbox_apply(policy, o.trap) == -1)
+		fatalx("cannot load the seccomp filter; refusing to run "
+		    "unconfined");
+}
+
+void
 worker_main(enum peer_id id, const char *name, const struct worker_ops *ops,
     const struct sandbox_policy *policy, int argc, char **argv)
 {
@@ -136,8 +166,7 @@ worker_main(enum peer_id id, const char *name, const struct worker_ops *ops,
 	w = xcalloc(1, sizeof(*w));
 	worker_setup(w, name, id, ops, IPC_FD, xfd);
 	/* Before the job's own opens, so that none leads outside. */
-	if (o.own_root != NULL && !o.unconfined && getuid() == 0)
-		rootfs_enter(o.own_root, o.binds, o.nbinds, xfd);
+	confine_root(argc, argv, xfd);
 	if (ops->init != NULL)
 		ops->init(w);
 	if (o.unconfined) {
@@ -145,15 +174,6 @@ worker_main(enum peer_id id, const char *name, const struct worker_ops *ops,
 		    "seccomp");
 		worker_run(w);
 	}
-	drop_privileges(&o);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* No ptrace, no /proc/PID/{mem,fd,root} for any same-uid process
-	 * (another worker, the embedded server). */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		fatal("prctl PR_SET_DUMPABLE");
-	set_limits();
-	if (sandbox_apply(policy, o.trap) == -1)
-		fatalx("cannot load the seccomp filter; refusing to run "
-		    "unconfined");
+	confine_lock(argc, argv, policy);
 	worker_run(w);
 }
