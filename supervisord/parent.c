@@ -458,6 +458,8 @@ setup(const char *config_path, int foreground, int debug)
 	if (env->cfg.unconfined)
 		log_warnx("UNCONFINED: workers run without seccomp and "
 		    "chroot (server.unconfined is set)");
+	/* Said now; the statswriter then shows libpq's reason in health. */
+	dbprep_check(&env->cfg, 0);
 	env->libexec_dir = find_workers();
 	raise_nofile();
 	resolve_user();
