@@ -289,7 +289,7 @@ check_string(const struct config_key *k, const char *v, char *err,
 		return check_network(v, err, errlen);
 	if (off == OFF(admin_socket) && *v != '\0')
 		return check_abspath(v, SUN_PATH_MAX, err, errlen);
-	if (off == OFF(user) && *v == '\0') {
+	if ((off == OFF(user) || off == OFF(pg_user)) && *v == '\0') {
 		snprintf(err, errlen, "empty");
 		return -1;
 	}

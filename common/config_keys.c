@@ -65,6 +65,10 @@ const struct config_key config_static_keys[] = {
 	    NULL, 0, 0,
 	    "PostgreSQL server binaries for the embedded store (absolute); "
 	    "empty: pg_config --bindir, then /usr/lib/postgresql/*/bin"),
+	STR("database", "pg_user", "BERTH_DATABASE_PG_USER", pg_user,
+	    "berth-pg", 0, 0,
+	    "user the embedded PostgreSQL runs as (not the workers'; "
+	    "missing: the workers' user, with a warning)"),
 	INT("database", "queue_max", "BERTH_DATABASE_QUEUE_MAX", db_queue_max,
 	    "10000", 100, 1000000, 1,
 	    "records held in memory before they go to the spool file"),
