@@ -209,6 +209,28 @@ pg_down(const char *why, void *arg)
 	sdnotify("STATUS=embedded PostgreSQL down: %s", why);
 }
 
+/* The server runs as [database] pg_user, the statswriter logs in as
+ * the workers' user; without that user (or without root), the server
+ * runs as the workers' user, as its superuser, and berthd says so. */
+static void
+pg_embed_user(struct pgembed_opts *o)
+{
+	struct passwd	*pw;
+
+	o->uid = o->client_uid = env->worker_uid;
+	o->gid = o->client_gid = env->worker_gid;
+	if (!env->privileged)
+		return;
+	if ((pw = getpwnam(env->cfg.pg_user)) == NULL || pw->pw_uid == 0) {
+		log_warnx("database.pg_user %s %s: the embedded PostgreSQL "
+		    "runs as the workers' user", env->cfg.pg_user, pw == NULL ?
+		    "does not exist" : "is root");
+		return;
+	}
+	o->uid = pw->pw_uid;
+	o->gid = pw->pw_gid;
+}
+
 /* No database configured: run our own, or say loudly there is none. */
 static void
 pg_embed_start(void)
@@ -226,8 +248,7 @@ pg_embed_start(void)
 	o.state_dir = env->cfg.state_dir;
 	if (env->cfg.pg_bindir[0] != '\0')
 		o.bindir = env->cfg.pg_bindir;
-	o.uid = env->worker_uid;
-	o.gid = env->worker_gid;
+	pg_embed_user(&o);
 	o.on_ready = pg_ready;
 	o.on_down = pg_down;
 	supervise_policy(&o.policy);
