@@ -475,6 +475,15 @@ static const struct schema schema_db_prepared[] = {
 	SCHEMA("db_prepared", body_db_prepared, db_prepared_fields)
 };
 
+static const struct field db_info_fields[] = {
+	STR(body_db_info, conninfo, 1, MAX_VALUE),
+	STR(body_db_info, password, 1, MAX_VALUE),
+	STR(body_db_info, osuser, 1, MAX_WORD),
+};
+static const struct schema schema_db_info[] = {
+	SCHEMA("db_info", body_db_info, db_info_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -520,6 +529,8 @@ static const struct {
 	[MSG_PROM] =		{ "prom", schema_prom },
 	[MSG_DB_PREPARE] =	{ "db_prepare", schema_empty },
 	[MSG_DB_PREPARED] =	{ "db_prepared", schema_db_prepared },
+	[MSG_DB_INFO_REQ] =	{ "db_info_req", schema_empty },
+	[MSG_DB_INFO] =		{ "db_info", schema_db_info },
 };
 
 static const char *const peer_names[PEER_MAX] = {
