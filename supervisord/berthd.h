@@ -160,6 +160,8 @@ int	 dbprep_check(const struct berth_config *, int print);
  * (allocated, at most max). */
 size_t	 dbprep_paths(const struct berth_config *, char **paths, size_t max);
 int	 parent_dispatch_statswriter(struct wproc *, struct msg *);
+/* berthctl db: where berth's database is (fills b), or -1 (err). */
+int	 dbprep_info(struct body_db_info *b, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ facts.c */
 

@@ -35,6 +35,7 @@
 #include "codec.h"
 #include "log.h"
 #include "pgconn.h"
+#include "pgembed.h"
 #include "xmalloc.h"
 
 #define PG_DEFAULT_SOCKDIR	"/var/run/postgresql"
@@ -327,6 +328,35 @@ resolve(struct wproc *wp, uint32_t id, const char *host)
 	hints.ai_protocol = IPPROTO_TCP;
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
 	evdns_getaddrinfo(p->dns, host, NULL, &hints, resolved, p);
+}
+
+int
+dbprep_info(struct body_db_info *b, char *err, size_t errlen)
+{
+	const struct berth_config	*cfg = &env->cfg;
+	char				 pw[PASSWORD_MAX] = "";
+
+	if (cfg->database_url[0] != '\0') {
+		if (cfg->db_password_file[0] != '\0' &&
+		    read_password(cfg->db_password_file, pw, sizeof(pw), err,
+		    errlen) == -1)
+			return -1;
+		b->conninfo = xstrdup(cfg->database_url);
+		b->password = xstrdup(pw);
+		b->osuser = xstrdup("");
+		explicit_bzero(pw, sizeof(pw));
+		return 0;
+	}
+	if (pgembed_sockdir() == NULL) {
+		snprintf(err, errlen, "no database: none is configured and "
+		    "the embedded one is not running");
+		return -1;
+	}
+	xasprintf(&b->conninfo, "host=%s port=5432 dbname=berth user=%s",
+	    pgembed_sockdir(), pgembed_superuser());
+	b->password = xstrdup("");
+	b->osuser = xstrdup(pgembed_superuser());
+	return 0;
 }
 
 int

@@ -740,6 +740,18 @@ pgembed_conninfo(void)
 	return pg.phase == PG_UP ? pg.conninfo : NULL;
 }
 
+const char *
+pgembed_sockdir(void)
+{
+	return pg.phase == PG_UP ? pg.sockdir : NULL;
+}
+
+const char *
+pgembed_superuser(void)
+{
+	return pg.phase == PG_UP ? pg.user : NULL;
+}
+
 void
 pgembed_free(void)
 {

@@ -51,6 +51,11 @@ int		 pgembed_reaped(pid_t pid, int status);
 int		 pgembed_running(void);
 pid_t		 pgembed_pid(void);		/* postgres, or 0 */
 const char	*pgembed_conninfo(void);	/* NULL until ready */
+/* For an operator's psql: the server's socket directory and its own
+ * user (the superuser's role, by peer authentication); NULL until
+ * ready. */
+const char	*pgembed_sockdir(void);
+const char	*pgembed_superuser(void);
 /* Forget everything; only once pgembed_running() is 0. */
 void		 pgembed_free(void);
 

@@ -170,6 +170,23 @@ Test(dbnet, unix_socket_directory)
 	cr_expect(!log_contains(&run, "is a superuser"));
 }
 
+/* berthctl db: psql with the configured URL and password file. */
+Test(dbnet, berthctl_db_uses_the_url)
+{
+	char	ini[1024], *out = NULL;
+
+	snprintf(ini, sizeof ini, "url = postgresql://berth_app@localhost:%d/"
+	    "berth?sslmode=verify-full&sslrootcert=%s/ca.crt\n"
+	    "password_file = %s/password", net_port(), net_dir(), net_dir());
+	net_berthd(&run, ini, NULL);
+	cr_assert_eq(sh(&out, "BERTH_ADMIN_SOCKET=%s %s/berthctl db -XAtc "
+	    "'SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = "
+	    "pg_backend_pid()' 2>&1", run.sock, getenv("BERTH_BUILDDIR") ?
+	    getenv("BERTH_BUILDDIR") : BERTH_BUILDDIR), 0, "%s", out);
+	cr_expect_str_eq(out, "berth_app|t");
+	free(out);
+}
+
 /* berthd says so when its role is a superuser. */
 Test(dbnet, superuser_role_is_warned_about)
 {

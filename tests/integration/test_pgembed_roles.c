@@ -4,7 +4,8 @@
  * contrib/install-deps.sh), not as the workers' user; the statswriter
  * logs in as the workers' user's role, which owns berth's tables and is
  * no superuser, so COPY ... TO PROGRAM and the server's files are out
- * of its reach; berthd gives no superuser warning.
+ * of its reach; berthd gives no superuser warning.  berthctl db opens
+ * psql on it as the server's own role.
  */
 #include <sys/stat.h>
 
@@ -77,4 +78,26 @@ Test(pgembed_roles, statswriter_is_no_superuser)
 	    &out), 0, "role berth may read the server's files: %s", out);
 	free(out);
 	cr_expect(!log_contains(&run, "is a superuser"));
+}
+
+/* berthctl db: psql through the socket as the server's own role, which
+ * reads everything; berthctl needs only the admin socket. */
+Test(pgembed_roles, berthctl_db_opens_psql)
+{
+	const char *const	 envv[] = { "BERTH_DATABASE_EMBEDDED=true",
+				    NULL };
+	char			*out = NULL;
+	int			 waited;
+
+	harness_start_unready(&run, NULL, envv, (uid_t)-1);
+	for (waited = 0; waited < 60000 && !log_contains(&run,
+	    "database ready"); waited += 250)
+		sleep_ms(250);
+	cr_assert(log_contains(&run, "database ready"), "see %s", run.log);
+	cr_assert_eq(sh(&out, "cd / && BERTH_ADMIN_SOCKET=%s %s/berthctl db "
+	    "-XAtc 'SELECT current_user, count(*) >= 0 FROM "
+	    "container_metrics' 2>&1", run.sock, getenv("BERTH_BUILDDIR") ?
+	    getenv("BERTH_BUILDDIR") : BERTH_BUILDDIR), 0, "%s", out);
+	cr_expect_str_eq(out, "berth-pg|t");
+	free(out);
 }
