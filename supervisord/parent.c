@@ -27,6 +27,7 @@
 #include "berthd.h"
 #include "log.h"
 #include "pgembed.h"
+#include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -106,6 +107,11 @@ make_spool_dir(void)
 	    O_NOFOLLOW);
 	if (env->spool_fd == -1)
 		fatal("open %s", path);
+	/* An older statswriter made its file as root: the workers' now. */
+	if (env->privileged && fchownat(env->spool_fd, SPOOL_STATSWRITER,
+	    env->worker_uid, env->worker_gid, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno != ENOENT)
+		log_warn("chown %s/%s", path, SPOOL_STATSWRITER);
 	free(path);
 }
 

@@ -37,8 +37,10 @@ TestSuite(dbnet, .init = setup, .fini = teardown, .timeout = 90);
 static void
 mode(const char *db_ini, const char *const *env)
 {
-	json_t	*w;
-	long	 before;
+	struct stat	 st;
+	json_t		*w;
+	char		 spool[256];
+	long		 before;
 
 	net_berthd(&run, db_ini, env);
 	cr_assert_eq(net_wait_up(&run, 1, 15000), 0, "database never up "
@@ -59,6 +61,9 @@ mode(const char *db_ini, const char *const *env)
 	    0, "spool not replayed");
 	json_decref(w);
 	cr_expect_gt(net_rows(), before, "nothing written after the restart");
+	snprintf(spool, sizeof spool, "%s/spool/statswriter.spool", run.dir);
+	cr_assert_eq(stat(spool, &st), 0, "%s", spool);
+	cr_expect_eq(st.st_uid, berth_uid(), "the spool is not the workers'");
 	net_assert_clean(&run);
 }
 

@@ -3,7 +3,8 @@
  * and the in-memory fallback (store.c), samples running workspace
  * containers and the host (sampler.c), records lifecycle facts from
  * berthd, and answers the gateway's queries (answers.c).  The cgroup
- * mount, /proc and the spool file are opened before confinement;
+ * mount and /proc are opened before the uid drop, the spool file after
+ * it (so it is the workers' user's);
  * berthd hands over the spool directory as descriptor 4, never a path.
  * It runs in a root of its own (workers/rootfs.c) holding only /proc,
  * the cgroups, the spool and what its database URL names; berthd
@@ -89,6 +90,15 @@ stats_init(struct worker *w)
 	st->store = store_new(w->base, w->extra_fd);	/* keeps it */
 	store_set_prepare(st->store, prepare, w);
 	st->sampler = sampler_new(w, st->store);
+}
+
+/* Confined: the spool file is opened with the workers' uid. */
+static void
+stats_start(struct worker *w)
+{
+	struct stats	*st = w->priv;
+
+	store_open_spool(st->store);
 }
 
 static void
@@ -184,6 +194,7 @@ statswriter_dispatch(struct worker *w, struct msg *m)
 
 const struct worker_ops statswriter_ops = {
 	.init = stats_init,
+	.start = stats_start,
 	.dispatch = statswriter_dispatch,
 	.configure = statswriter_configure,
 };

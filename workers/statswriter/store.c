@@ -488,7 +488,6 @@ struct store *
 store_new(struct event_base *base, int dirfd)
 {
 	struct store	*s = xcalloc(1, sizeof(*s));
-	char		 err[256];
 
 	s->base = base;
 	s->state = ST_DISABLED;
@@ -501,15 +500,22 @@ store_new(struct event_base *base, int dirfd)
 	s->queue_max = 10000;
 	s->dirfd = dirfd;
 	s->host_cpu = s->host_mem = s->host_load1 = NAN;
-	if (dirfd == -1)
+	return s;
+}
+
+void
+store_open_spool(struct store *s)
+{
+	char	err[256];
+
+	if (s->dirfd == -1)
 		log_warnx("no spool directory: an outage loses records");
-	else if ((s->spool = spool_open(dirfd, SPOOL_STATSWRITER, 0, err,
+	else if ((s->spool = spool_open(s->dirfd, SPOOL_STATSWRITER, 0, err,
 	    sizeof(err))) == NULL)
 		log_warnx("spool: %s: an outage loses records", err);
 	else if (spooled(s) > 0)
 		log_info("spool: %llu records from before wait for the "
 		    "database", (unsigned long long)spooled(s));
-	return s;
 }
 
 void

@@ -24,9 +24,11 @@ struct db;
 struct memstore;
 
 /* spool_dirfd: the directory berthd handed over (fd 4), kept, or -1
- * (no spool: a store that can only write through or keep in memory).
- * Opens the spool file before confinement. */
+ * (no spool: a store that can only write through or keep in memory). */
 struct store	*store_new(struct event_base *, int spool_dirfd);
+/* Open (or make) the spool file: once confined, so that it is the
+ * workers' user's, never root's. */
+void		 store_open_spool(struct store *);
 /* Apply [database] and [metrics] keys; connects when the URL changes. */
 void		 store_configure(struct store *, const struct berth_config *);
 
