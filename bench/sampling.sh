@@ -13,7 +13,9 @@
 # SIZES defaults to 10,50,200.  Environment: BERTH_BENCH_COUNT
 # (containers to start, default: the largest size), BERTH_BENCH_ARGS
 # (more options for bench/sampling, e.g. "-r 500"),
-# BERTH_DOCKER_SOCKET (default /var/run/docker.sock).
+# BERTH_DOCKER_SOCKET (default /var/run/docker.sock), BERTH_BENCH_BEFORE
+# (another build's bench/sampling, e.g. before a change: run first,
+# against the same containers, in the same run).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: sampling.sh BUILD_DIR [SIZES]}" && pwd)
@@ -83,5 +85,12 @@ echo "# $(uname -srm), $(nproc) cores, $(grep -m1 'model name' \
     /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "# Docker Engine $(docker version -f '{{.Server.Version}}'), \
 $((others - count)) other containers running"
+if [ -n "${BERTH_BENCH_BEFORE:-}" ]; then
+	echo "# before: $BERTH_BENCH_BEFORE"
+	# shellcheck disable=SC2086
+	"$BERTH_BENCH_BEFORE" -s "$sock" -n "$sizes" ${BERTH_BENCH_ARGS:-} \
+	    "$work/targets"
+	echo "# after: $prog"
+fi
 # shellcheck disable=SC2086
 "$prog" -s "$sock" -n "$sizes" ${BERTH_BENCH_ARGS:-} "$work/targets"

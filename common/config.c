@@ -280,7 +280,8 @@ check_string(const struct config_key *k, const char *v, char *err,
 		return check_listen(v, err, errlen);
 	if (off == OFF(state_dir) || off == OFF(docker_socket))
 		return check_abspath(v, 0, err, errlen);
-	if (off == OFF(pg_bindir) && *v != '\0')
+	if ((off == OFF(pg_bindir) || off == OFF(db_password_file)) &&
+	    *v != '\0')
 		return check_abspath(v, 0, err, errlen);
 	if (off == OFF(health_dependencies))
 		return dep_parse(v, deps, DEP_MAX, err, errlen) == -1 ? -1 : 0;
@@ -288,7 +289,7 @@ check_string(const struct config_key *k, const char *v, char *err,
 		return check_network(v, err, errlen);
 	if (off == OFF(admin_socket) && *v != '\0')
 		return check_abspath(v, SUN_PATH_MAX, err, errlen);
-	if (off == OFF(user) && *v == '\0') {
+	if ((off == OFF(user) || off == OFF(pg_user)) && *v == '\0') {
 		snprintf(err, errlen, "empty");
 		return -1;
 	}

@@ -79,8 +79,10 @@ struct berth_config {
 	long	 docker_max_concurrent_calls; /* engine operations at once */
 	/* [database] */
 	char	*database_url;		/* BERTH_DATABASE_URL */
+	char	*db_password_file;	/* BERTH_DATABASE_PASSWORD_FILE */
 	int	 database_embedded;	/* BERTH_DATABASE_EMBEDDED */
 	char	*pg_bindir;		/* BERTH_DATABASE_PG_BINDIR */
+	char	*pg_user;		/* BERTH_DATABASE_PG_USER */
 	long	 db_queue_max;		/* BERTH_DATABASE_QUEUE_MAX records */
 	long	 db_spool_max_mb;	/* BERTH_DATABASE_SPOOL_MAX_MB */
 	/* [metrics] */

@@ -61,6 +61,10 @@ const struct config_key config_static_keys[] = {
 	STR("database", "url", "BERTH_DATABASE_URL", database_url,
 	    NULL, 1, 0,
 	    "PostgreSQL connection URL; empty uses the embedded store"),
+	STR("database", "password_file", "BERTH_DATABASE_PASSWORD_FILE",
+	    db_password_file, NULL, 0, 0,
+	    "file holding the database password (absolute; mode 0600 or "
+	    "stricter); empty: the url's or libpq's passfile"),
 	BOOL("database", "embedded", "BERTH_DATABASE_EMBEDDED",
 	    database_embedded, "true", 0,
 	    "with no url, run berth's own PostgreSQL (false: no persistence)"),
@@ -68,6 +72,10 @@ const struct config_key config_static_keys[] = {
 	    NULL, 0, 0,
 	    "PostgreSQL server binaries for the embedded store (absolute); "
 	    "empty: pg_config --bindir, then /usr/lib/postgresql/*/bin"),
+	STR("database", "pg_user", "BERTH_DATABASE_PG_USER", pg_user,
+	    "berth-pg", 0, 0,
+	    "user the embedded PostgreSQL runs as (not the workers'; "
+	    "missing: the workers' user, with a warning)"),
 	INT("database", "queue_max", "BERTH_DATABASE_QUEUE_MAX", db_queue_max,
 	    "10000", 100, 1000000, 1,
 	    "records held in memory before they go to the spool file"),

@@ -3,7 +3,7 @@
 # libraries, Criterion and clang for the tests, Docker Engine, the
 # PostgreSQL 15 server, busybox-static for the demo image, Prometheus
 # and Alertmanager for promtool, amtool and the scrape test; and the
-# unprivileged user the workers run as.
+# unprivileged users the workers and the embedded PostgreSQL run as.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" -ne 0 ]; then
@@ -16,7 +16,7 @@ apt-get install -y -q --no-install-recommends \
 	libevent-dev libmsgpack-dev libpq-dev libcurl4-openssl-dev \
 	libseccomp-dev libjansson-dev libinih-dev uuid-dev zlib1g-dev \
 	libcriterion-dev clang libclang-rt-14-dev \
-	docker.io postgresql-15 busybox-static prometheus \
+	docker.io postgresql-15 busybox-static prometheus openssl \
 	prometheus-alertmanager
 # prometheus and prometheus-alertmanager are installed for promtool,
 # amtool and the scrape test; their own services are not wanted.
@@ -25,4 +25,9 @@ systemctl disable --now prometheus prometheus-alertmanager \
 if ! getent passwd berth >/dev/null; then
 	useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin berth
+fi
+# The embedded PostgreSQL's own user: not the workers'.
+if ! getent passwd berth-pg >/dev/null; then
+	useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin berth-pg
 fi

@@ -90,6 +90,10 @@ enum msg_type {
 	MSG_PROJECTS,		/* reply: projects */
 	MSG_PROJECT_OWNER,	/* gateway -> berthd: give a project an owner */
 	MSG_PROJECT_REC,	/* berthd -> statswriter: a project's row */
+	MSG_DB_PREPARE,		/* statswriter -> berthd: before connecting */
+	MSG_DB_PREPARED,	/* reply: addresses and password to use */
+	MSG_DB_INFO_REQ,	/* admin -> berthd: where the database is */
+	MSG_DB_INFO,		/* reply to MSG_DB_INFO_REQ */
 	MSG_TYPE_MAX
 };
 
@@ -292,6 +296,25 @@ struct roster_item {
 struct body_roster {
 	struct roster_item	*items;
 	size_t			 nitems;
+};
+
+/* What berthd adds to database.url before each connection attempt: the
+ * host name resolved now (libpq's hostaddr list, "" for none) and the
+ * password of database.password_file ("" for none), or why not. */
+struct body_db_prepared {
+	char	*hostaddr;		/* "10.0.0.5,fd00::5" */
+	char	*password;		/* secret: never logged */
+	char	*error;			/* "" unless it cannot be done */
+};
+
+/* How an operator reaches berth's database (berthctl db): a libpq
+ * connection string, the password of [database] password_file ("" for
+ * none), and the OS user psql must run as for peer authentication (the
+ * embedded server's own, whose role reads everything; "" for any). */
+struct body_db_info {
+	char	*conninfo;		/* secret: may hold a password */
+	char	*password;		/* secret */
+	char	*osuser;
 };
 
 struct body_ws_available {

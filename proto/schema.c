@@ -567,6 +567,24 @@ static const struct schema schema_project_owner[] = {
 	    project_owner_fields)
 };
 
+static const struct field db_prepared_fields[] = {
+	STR(body_db_prepared, hostaddr, 1, MAX_TEXT),
+	STR(body_db_prepared, password, 1, MAX_VALUE),
+	STR(body_db_prepared, error, 1, MAX_TEXT),
+};
+static const struct schema schema_db_prepared[] = {
+	SCHEMA("db_prepared", body_db_prepared, db_prepared_fields)
+};
+
+static const struct field db_info_fields[] = {
+	STR(body_db_info, conninfo, 1, MAX_VALUE),
+	STR(body_db_info, password, 1, MAX_VALUE),
+	STR(body_db_info, osuser, 1, MAX_WORD),
+};
+static const struct schema schema_db_info[] = {
+	SCHEMA("db_info", body_db_info, db_info_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -621,6 +639,10 @@ static const struct {
 	[MSG_PROJECTS] =	{ "projects", schema_projects },
 	[MSG_PROJECT_OWNER] =	{ "project_owner", schema_project_owner },
 	[MSG_PROJECT_REC] =	{ "project_rec", schema_projects },
+	[MSG_DB_PREPARE] =	{ "db_prepare", schema_empty },
+	[MSG_DB_PREPARED] =	{ "db_prepared", schema_db_prepared },
+	[MSG_DB_INFO_REQ] =	{ "db_info_req", schema_empty },
+	[MSG_DB_INFO] =		{ "db_info", schema_db_info },
 };
 
 static const char *const peer_names[PEER_MAX] = {

@@ -160,6 +160,28 @@ admin_restart(struct chan *c, struct msg *m)
 	msg_clear(&r);
 }
 
+/* berthctl db: the callers admitted here (root, berthd's uid, the
+ * workers' group) may see the database's URL and password. */
+static void
+admin_db_info(struct chan *c, struct msg *m)
+{
+	struct body_db_info	*b;
+	struct msg		 r;
+	char			 err[512];
+
+	b = msg_init(&r, MSG_DB_INFO, m->id, PEER_PARENT);
+	r.flags = MSGF_REPLY;
+	if (dbprep_info(b, err, sizeof(err)) == -1) {
+		msg_clear(&r);
+		admin_error(c, m->id, "unavailable", err);
+		return;
+	}
+	log_info("admin: database access handed out");
+	chan_send(c, &r);
+	explicit_bzero(b->password, strlen(b->password));
+	msg_clear(&r);
+}
+
 static void
 admin_on_msg(struct chan *c, struct msg *m, void *arg)
 {
@@ -174,6 +196,9 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 		break;
 	case MSG_RESTART_REQ:
 		admin_restart(c, m);
+		break;
+	case MSG_DB_INFO_REQ:
+		admin_db_info(c, m);
 		break;
 	default:
 		admin_error(c, m->id, "bad_request", "unknown admin request");

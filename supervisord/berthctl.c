@@ -2,6 +2,7 @@
  * berthctl: the operator's client of berthd's local admin socket.
  *   berthctl [-s socket] status [--json]
  *   berthctl [-s socket] restart WORKER
+ *   berthctl [-s socket] db [psql arguments]
  * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
  * under the state directory.
  */
@@ -9,7 +10,9 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: berthctl [-s socket] status [--json]\n"
-	    "       berthctl [-s socket] restart WORKER\n");
+	    "       berthctl [-s socket] restart WORKER\n"
+	    "       berthctl [-s socket] db [psql arguments]\n");
 	exit(2);
 }
 
@@ -168,6 +172,55 @@ cmd_restart(int fd, int argc, char **argv)
 	return 0;
 }
 
+/* The embedded server authenticates by peer: psql runs as its user. */
+static void
+become(const char *name)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(name)) == NULL)
+		fatalx("no user %s", name);
+	if (geteuid() == pw->pw_uid)
+		return;
+	if (geteuid() != 0)
+		fatalx("berth's embedded database admits its own user %s by "
+		    "peer authentication: run berthctl db as root", name);
+	if (setgroups(0, NULL) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		fatal("cannot become %s", name);
+	setenv("HOME", pw->pw_dir, 1);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+}
+
+/* psql on berth's database, where berthd says it is. */
+static int
+cmd_db(int fd, int argc, char **argv)
+{
+	struct body_db_info	*b;
+	struct msg		 m, reply;
+	char			**av;
+	int			 i;
+
+	msg_init(&m, MSG_DB_INFO_REQ, 1, PEER_PARENT);
+	call(fd, &m, &reply);
+	if (reply.type != MSG_DB_INFO)
+		fatalx("unexpected answer %s", msg_type_name(reply.type));
+	close(fd);
+	b = reply.body;
+	if (b->osuser[0] != '\0')
+		become(b->osuser);
+	if (b->password[0] != '\0')
+		setenv("PGPASSWORD", b->password, 1);
+	av = xcalloc((size_t)argc + 2, sizeof(*av));
+	av[0] = "psql";
+	xasprintf(&av[1], "--dbname=%s", b->conninfo);
+	for (i = 1; i < argc; i++)
+		av[i + 1] = argv[i];
+	execvp("psql", av);
+	fatal("cannot run psql");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -186,9 +239,12 @@ main(int argc, char *argv[])
 		usage();
 	if (path == NULL || path[0] == '\0')
 		path = DEFAULT_SOCKET;
-	if (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "restart") != 0)
+	if (strcmp(argv[0], "status") != 0 &&
+	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0)
 		usage();
 	fd = connect_admin(path);
+	if (strcmp(argv[0], "db") == 0)
+		return cmd_db(fd, argc, argv);
 	if (strcmp(argv[0], "status") == 0)
 		r = cmd_status(fd, argc, argv);
 	else

@@ -32,6 +32,8 @@ check_config(const char *path)
 	int			nerr;
 
 	nerr = parent_load_config(&cfg, path, 1);
+	if (nerr == 0)
+		nerr = dbprep_check(&cfg, 1);
 	config_free(&cfg);
 	if (nerr == 0)
 		printf("configuration OK\n");

@@ -22,6 +22,8 @@ struct wproc;
 #define WF_CHROOT	0x01	/* chroot into the empty directory */
 #define WF_LISTENER	0x02	/* fd 4: the HTTP listening socket */
 #define WF_SPOOL	0x04	/* fd 4: the spool directory */
+#define WF_DBROOT	0x08	/* a root of its own: what dbprep_paths
+				 * lists, /proc, the cgroups, the spool */
 
 /* What berthd sends a worker without being asked. */
 #define SUB_ROSTER	0x01	/* the workspaces whose containers run */
@@ -236,6 +238,18 @@ void		 ws_available(struct workspace *, int64_t at_ms);
 void		 ws_info(const struct workspace *, struct workspace_info *);
 request_fn	 ws_h_create, ws_h_list, ws_h_get, ws_h_delete, ws_h_patch,
 		 ws_h_health, ws_h_stats, ws_h_stop, ws_h_available;
+
+/* ------------------------------------------------------------ dbprep.c */
+
+/* --check-config's database checks (print) or start's warnings: the
+ * number of problems. */
+int	 dbprep_check(const struct berth_config *, int print);
+/* The socket directory and files the statswriter's root must hold
+ * (allocated, at most max). */
+size_t	 dbprep_paths(const struct berth_config *, char **paths, size_t max);
+request_fn	 dbprep_h_prepare;	/* MSG_DB_PREPARE */
+/* berthctl db: where berth's database is (fills b), or -1 (err). */
+int	 dbprep_info(struct body_db_info *b, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ facts.c */
 

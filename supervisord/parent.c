@@ -27,6 +27,7 @@
 #include "berthd.h"
 #include "log.h"
 #include "pgembed.h"
+#include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -106,6 +107,11 @@ make_spool_dir(void)
 	    O_NOFOLLOW);
 	if (env->spool_fd == -1)
 		fatal("open %s", path);
+	/* An older statswriter made its file as root: the workers' now. */
+	if (env->privileged && fchownat(env->spool_fd, SPOOL_STATSWRITER,
+	    env->worker_uid, env->worker_gid, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno != ENOENT)
+		log_warn("chown %s/%s", path, SPOOL_STATSWRITER);
 	free(path);
 }
 
@@ -211,6 +217,28 @@ pg_down(const char *why, void *arg)
 	sdnotify("STATUS=embedded PostgreSQL down: %s", why);
 }
 
+/* The server runs as [database] pg_user, the statswriter logs in as
+ * the workers' user; without that user (or without root), the server
+ * runs as the workers' user, as its superuser, and berthd says so. */
+static void
+pg_embed_user(struct pgembed_opts *o)
+{
+	struct passwd	*pw;
+
+	o->uid = o->client_uid = env->worker_uid;
+	o->gid = o->client_gid = env->worker_gid;
+	if (!env->privileged)
+		return;
+	if ((pw = getpwnam(env->cfg.pg_user)) == NULL || pw->pw_uid == 0) {
+		log_warnx("database.pg_user %s %s: the embedded PostgreSQL "
+		    "runs as the workers' user", env->cfg.pg_user, pw == NULL ?
+		    "does not exist" : "is root");
+		return;
+	}
+	o->uid = pw->pw_uid;
+	o->gid = pw->pw_gid;
+}
+
 /* No database configured: run our own, or say loudly there is none. */
 static void
 pg_embed_start(void)
@@ -228,8 +256,7 @@ pg_embed_start(void)
 	o.state_dir = env->cfg.state_dir;
 	if (env->cfg.pg_bindir[0] != '\0')
 		o.bindir = env->cfg.pg_bindir;
-	o.uid = env->worker_uid;
-	o.gid = env->worker_gid;
+	pg_embed_user(&o);
 	o.on_ready = pg_ready;
 	o.on_down = pg_down;
 	supervise_policy(&o.policy);
@@ -460,6 +487,8 @@ setup(const char *config_path, int foreground, int debug)
 	if (env->cfg.unconfined)
 		log_warnx("UNCONFINED: workers run without seccomp and "
 		    "chroot (server.unconfined is set)");
+	/* Said now; the statswriter then shows libpq's reason in health. */
+	dbprep_check(&env->cfg, 0);
 	env->libexec_dir = find_workers();
 	raise_nofile();
 	resolve_user();

@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -53,6 +52,7 @@ static struct {
 	char			 bindir[PATH_MAX];
 	char			*state_dir, *datadir, *sockdir, *sockfile;
 	char			*logpath, *user, *conninfo;
+	char			*client;	/* the statswriter's role */
 	int			 logfd;
 	enum pg_phase		 phase;
 	pid_t			 pg_pid, initdb_pid, isready_pid, createdb_pid;
@@ -65,73 +65,6 @@ static struct {
 } pg = { .logfd = -1 };
 
 static void	begin(void);
-
-/* ------------------------------------------------------------ bindir */
-
-static int
-bindir_ok(const char *dir)
-{
-	const char *const	 need[] = { "postgres", "initdb", "pg_isready",
-				    "psql", NULL };
-	char			 path[PATH_MAX];
-	int			 i;
-
-	for (i = 0; need[i] != NULL; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    need[i]) >= sizeof(path) || access(path, X_OK) == -1)
-			return 0;
-	}
-	return 1;
-}
-
-/* Runs before the loop matters; pg_config answers at once. */
-static int
-pg_config_bindir(char *out, size_t len)
-{
-	FILE	*f;
-	char	 line[PATH_MAX];
-	int	 ok = 0;
-
-	if ((f = popen("pg_config --bindir 2>/dev/null", "re")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		ok = line[0] == '/' && bindir_ok(line) &&
-		    (size_t)snprintf(out, len, "%s", line) < len;
-	}
-	pclose(f);
-	return ok ? 0 : -1;
-}
-
-/* The highest major version under /usr/lib/postgresql. */
-static int
-glob_bindir(char *out, size_t len)
-{
-	glob_t	 g;
-	size_t	 i;
-	long	 v, best = -1;
-	char	*p;
-
-	if (glob("/usr/lib/postgresql/*/bin", GLOB_ONLYDIR, NULL, &g) != 0)
-		return -1;
-	for (i = 0; i < g.gl_pathc; i++) {
-		p = g.gl_pathv[i] + strlen("/usr/lib/postgresql/");
-		v = strtol(p, NULL, 10);
-		if (v > best && bindir_ok(g.gl_pathv[i]) &&
-		    (size_t)snprintf(out, len, "%s", g.gl_pathv[i]) < len)
-			best = v;
-	}
-	globfree(&g);
-	return best == -1 ? -1 : 0;
-}
-
-int
-pgembed_find_bindir(char *out, size_t len)
-{
-	if (pg_config_bindir(out, len) == 0)
-		return 0;
-	return glob_bindir(out, len);
-}
 
 /* ------------------------------------------------------------ children */
 
@@ -303,29 +236,37 @@ poll_cb(evutil_socket_t fd, short ev, void *arg)
 	poll_arm(POLL_MS);
 }
 
-/* Database "berth" unless it exists: psql reads the statement from a
- * pipe, which holds it whole, so the write never blocks. */
+/* The client's role (a login, not a superuser) and database "berth",
+ * which it owns, unless they exist: psql reads the statements from a
+ * pipe, which holds them whole, so the write never blocks.  The role's
+ * name is a user name, checked to need no quoting beyond "". */
 static void
 start_createdb(void)
 {
-	static const char	 sql[] = "SELECT 'CREATE DATABASE " PG_DBNAME
-				    "' WHERE NOT EXISTS (SELECT FROM "
-				    "pg_database WHERE datname = '" PG_DBNAME
-				    "')\\gexec\n";
+	char			*sql;
 	char *const		 argv[] = { "psql", "-X", "-q", "-v",
 				    "ON_ERROR_STOP=1", "-h", pg.sockdir, "-p",
 				    PG_PORT, "-d", "postgres", NULL };
 	int			 p[2];
+	size_t			 n;
 
+	xasprintf(&sql, "SELECT 'CREATE ROLE \"%s\" LOGIN' WHERE NOT EXISTS "
+	    "(SELECT FROM pg_roles WHERE rolname = '%s')\\gexec\n"
+	    "SELECT 'CREATE DATABASE " PG_DBNAME " OWNER \"%s\"' WHERE NOT "
+	    "EXISTS (SELECT FROM pg_database WHERE datname = '" PG_DBNAME
+	    "')\\gexec\n", pg.client, pg.client, pg.client);
+	n = strlen(sql);
 	pg.phase = PG_CREATEDB;
 	if (pipe2(p, O_CLOEXEC) == -1) {
+		free(sql);
 		log_warn("postgres: pipe");
 		pg.phase = PG_STARTING;
 		poll_arm(CREATEDB_RETRY_MS);
 		return;
 	}
-	if (write(p[1], sql, sizeof(sql) - 1) != (ssize_t)sizeof(sql) - 1)
+	if (write(p[1], sql, n) != (ssize_t)n)
 		log_warn("postgres: write to psql");
+	free(sql);
 	close(p[1]);
 	pg.createdb_pid = spawn(argv, p[0]);
 	close(p[0]);
@@ -386,10 +327,13 @@ clear_reused_lock(const char *path)
 static void
 start_server(void)
 {
+	/* Who reaches the socket is its directory's business (the
+	 * server's, group the workers', 0750: the server is in no group
+	 * of berth's); peer authentication decides as whom. */
 	char *const	argv[] = { "postgres", "-D", pg.datadir, "-k",
 			    pg.sockdir, "-p", PG_PORT, "-c",
 			    "listen_addresses=", "-c",
-			    "unix_socket_permissions=0700", NULL };
+			    "unix_socket_permissions=0777", NULL };
 	char		lock[PATH_MAX];
 
 	snprintf(lock, sizeof(lock), "%s/postmaster.pid", pg.datadir);
@@ -538,7 +482,7 @@ pgembed_reaped(pid_t pid, int status)
 
 /* A directory of ours, owned by uid:gid with exactly mode. */
 static int
-own_dir(const char *path, mode_t mode)
+own_dir(const char *path, mode_t mode, gid_t gid)
 {
 	struct stat	st;
 
@@ -550,8 +494,8 @@ own_dir(const char *path, mode_t mode)
 		log_warnx("postgres: %s is not a directory", path);
 		return -1;
 	}
-	if ((st.st_uid != pg.o.uid || st.st_gid != pg.o.gid) &&
-	    lchown(path, pg.o.uid, pg.o.gid) == -1) {
+	if ((st.st_uid != pg.o.uid || st.st_gid != gid) &&
+	    lchown(path, pg.o.uid, gid) == -1) {
 		log_warn("postgres: chown %s", path);
 		return -1;
 	}
@@ -608,7 +552,48 @@ make_conninfo(void)
 	conn_append(&pg.conninfo, "host", pg.sockdir);
 	conn_append(&pg.conninfo, "port", PG_PORT);
 	conn_append(&pg.conninfo, "dbname", PG_DBNAME);
-	conn_append(&pg.conninfo, "user", pg.user);
+	conn_append(&pg.conninfo, "user", pg.client);
+}
+
+/* The statswriter's role: the name of the workers' user, who may
+ * reach the socket through the group of its directory. */
+static int
+check_client(void)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(pg.o.client_uid)) == NULL) {
+		log_warnx("postgres: uid %u has no name",
+		    (unsigned)pg.o.client_uid);
+		return -1;
+	}
+	if (strspn(pw->pw_name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(pw->pw_name)) {
+		log_warnx("postgres: user name %s is not a plain role name",
+		    pw->pw_name);
+		return -1;
+	}
+	pg.client = xstrdup(pw->pw_name);
+	return 0;
+}
+
+/* A cluster an older berth made belongs to the workers' user: it keeps
+ * running as its owner, said once. */
+static void
+adopt_owner(const struct pgembed_opts *o)
+{
+	struct stat	st;
+	char		path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/pgdata/PG_VERSION", o->state_dir);
+	if (stat(path, &st) == -1 || st.st_uid == pg.o.uid)
+		return;
+	log_warnx("postgres: %s/pgdata belongs to uid %u, not %u: it runs "
+	    "as its owner (move it away to start afresh as %u)",
+	    o->state_dir, (unsigned)st.st_uid, (unsigned)pg.o.uid,
+	    (unsigned)pg.o.uid);
+	pg.o.uid = st.st_uid;
+	pg.o.gid = st.st_gid;
 }
 
 /* Who the children run as, before anything else: initdb needs it. */
@@ -631,7 +616,7 @@ check_user(const struct pgembed_opts *o)
 		return -1;
 	}
 	pg.user = xstrdup(pw->pw_name);
-	return 0;
+	return check_client();
 }
 
 static int
@@ -646,7 +631,7 @@ make_paths(const struct pgembed_opts *o)
 		    "(pg_config --bindir, /usr/lib/postgresql/*/bin)");
 		return -1;
 	}
-	if (!bindir_ok(pg.bindir)) {
+	if (!pgembed_bindir_ok(pg.bindir)) {
 		log_warnx("postgres: %s lacks postgres, initdb, pg_isready "
 		    "or psql", pg.bindir);
 		return -1;
@@ -671,11 +656,17 @@ pgembed_start(struct event_base *base, const struct pgembed_opts *o)
 	memset(&pg, 0, sizeof(pg));
 	pg.logfd = -1;
 	pg.o = *o;
-	if (check_user(o) == -1 || make_paths(o) == -1)
+	if (pg.o.client_uid == 0) {
+		pg.o.client_uid = o->uid;
+		pg.o.client_gid = o->gid;
+	}
+	adopt_owner(o);
+	if (check_user(&pg.o) == -1 || make_paths(o) == -1)
 		goto fail;
 	if ((mkdir(o->state_dir, 0755) == -1 && errno != EEXIST) ||
-	    own_dir(pg.datadir, 0700) == -1 ||
-	    own_dir(pg.sockdir, 0750) == -1 || open_log() == -1)
+	    own_dir(pg.datadir, 0700, pg.o.gid) == -1 ||
+	    own_dir(pg.sockdir, 0750, pg.o.client_gid) == -1 ||
+	    open_log() == -1)
 		goto fail;
 	make_conninfo();
 	pg.base = base;
@@ -749,6 +740,18 @@ pgembed_conninfo(void)
 	return pg.phase == PG_UP ? pg.conninfo : NULL;
 }
 
+const char *
+pgembed_sockdir(void)
+{
+	return pg.phase == PG_UP ? pg.sockdir : NULL;
+}
+
+const char *
+pgembed_superuser(void)
+{
+	return pg.phase == PG_UP ? pg.user : NULL;
+}
+
 void
 pgembed_free(void)
 {
@@ -766,6 +769,7 @@ pgembed_free(void)
 	free(pg.sockfile);
 	free(pg.logpath);
 	free(pg.user);
+	free(pg.client);
 	free(pg.conninfo);
 	memset(&pg, 0, sizeof(pg));
 	pg.logfd = -1;

@@ -19,8 +19,13 @@ struct pgembed_opts {
 	const char		*state_dir;
 	uid_t			 uid;		/* initdb and postgres run as */
 	gid_t			 gid;
+	/* the statswriter's user: its name is the role (not a superuser)
+	 * that owns database berth; its group may reach the socket.  0:
+	 * uid's (the server's own superuser, as before). */
+	uid_t			 client_uid;
+	gid_t			 client_gid;
 	const char		*bindir;	/* NULL: pgembed_find_bindir() */
-	/* conninfo: "host=<sockdir> port=5432 dbname=berth user=<name>" */
+	/* conninfo: "host=<sockdir> port=5432 dbname=berth user=<client>" */
 	void			(*on_ready)(const char *conninfo, void *arg);
 	/* an unexpected exit (not after pgembed_stop); a restart follows */
 	void			(*on_down)(const char *why, void *arg);
@@ -32,6 +37,8 @@ struct pgembed_opts {
  * `pg_config --bindir`, else the highest /usr/lib/postgresql/N/bin.
  * 0, or -1 when there is none. */
 int		 pgembed_find_bindir(char *out, size_t len);
+/* dir holds all four (pgembed_bin.c). */
+int		 pgembed_bindir_ok(const char *dir);
 
 /* 0 when the server is on its way, -1 when it cannot be (logged). */
 int		 pgembed_start(struct event_base *, const struct pgembed_opts *);
@@ -44,6 +51,11 @@ int		 pgembed_reaped(pid_t pid, int status);
 int		 pgembed_running(void);
 pid_t		 pgembed_pid(void);		/* postgres, or 0 */
 const char	*pgembed_conninfo(void);	/* NULL until ready */
+/* For an operator's psql: the server's socket directory and its own
+ * user (the superuser's role, by peer authentication); NULL until
+ * ready. */
+const char	*pgembed_sockdir(void);
+const char	*pgembed_superuser(void);
 /* Forget everything; only once pgembed_running() is 0. */
 void		 pgembed_free(void);
 

@@ -32,6 +32,7 @@
 
 #define IPC_FD		3
 #define EXTRA_FD	4	/* listener or spool directory */
+#define MAX_ROOT_PATHS	12	/* socket directory, TLS files, passfile */
 
 /*
  * Bounds on what berthd queues for one worker (chan_set_limits).  A
@@ -73,12 +74,35 @@ relay_stderr(evutil_socket_t fd, short ev, void *arg)
 		log_info("%s: %s", wp->def->name, line);
 }
 
+/* The statswriter's own root (workers/confine.c builds it): -m ROOT,
+ * then -b PATH for each thing it holds, all read-only but the spool. */
+static int
+root_args(char **argv, int a, int max)
+{
+	char	*paths[MAX_ROOT_PATHS];
+	size_t	 i, n;
+
+	argv[a++] = "-m";
+	argv[a++] = env->empty_dir;
+	argv[a++] = "-b";
+	argv[a++] = "/proc";
+	argv[a++] = "-b";
+	argv[a++] = "/sys/fs/cgroup";
+	n = dbprep_paths(&env->cfg, paths, MAX_ROOT_PATHS);
+	for (i = 0; i < n && a + 2 < max; i++) {
+		argv[a++] = "-b";
+		argv[a++] = paths[i];
+	}
+	return a;
+}
+
 /* In the forked child: arrange descriptors 0-4 and exec. */
 static void __attribute__((noreturn))
 exec_worker(struct wproc *wp, int ipc, int errw)
 {
 	const struct worker_def	*def = wp->def;
-	char			*argv[16], title[64], uid[16], gid[16];
+	char			*argv[24 + 2 * MAX_ROOT_PATHS], title[64];
+	char			 uid[16], gid[16];
 	char			 path[PATH_MAX];
 	char			*envp[8];
 	const char		*keep[] = { "UBSAN_OPTIONS", NULL };
@@ -110,6 +134,9 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 	if (def->flags & WF_CHROOT) {
 		argv[a++] = "-r"; argv[a++] = env->empty_dir;
 	}
+	if (def->flags & WF_DBROOT)
+		a = root_args(argv, a, (int)(sizeof(argv) / sizeof(argv[0])) -
+		    12);
 	if (xfd != -1)
 		argv[a++] = "-x";
 	argv[a++] = "-l"; argv[a++] = env->cfg.log_level;
@@ -126,6 +153,9 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 	/* Workers speak UTC only; a set TZ keeps glibc from re-reading
 	 * /etc/localtime, which no worker may open. */
 	envp[e++] = "TZ=UTC";
+	/* libpq's passfile, when the URL names none (it is in the root). */
+	if ((def->flags & WF_DBROOT) && getenv("PGPASSFILE") != NULL)
+		xasprintf(&envp[e++], "PGPASSFILE=%s", getenv("PGPASSFILE"));
 #ifdef BERTH_SANITIZE
 	/* LeakSanitizer's exit-time thread is not in any allowlist. */
 	xasprintf(&envp[e++], "ASAN_OPTIONS=%s%sdetect_leaks=0",

@@ -85,6 +85,9 @@ static const struct request_row rows[] = {
 	    engine_h_containers, { MSG_CONTAINERS } },
 	{ MSG_VOLUMES_REQ,	SCHEDULER,	PARENT,		0,
 	    engine_h_volumes,	{ MSG_VOLUMES } },
+	/* the statswriter, before each database connection */
+	{ MSG_DB_PREPARE,	STATSWRITER,	PARENT,		0,
+	    dbprep_h_prepare,	{ MSG_DB_PREPARED } },
 	/* berthd's own requests (parent_call) */
 	{ MSG_CG_READ,		PARENT,		STATSWRITER,	0,
 	    NULL,		{ MSG_SAMPLE } },

@@ -19,9 +19,9 @@ const struct worker_def worker_defs[NWORKERS] = {
 	  NULL, 0 },
 	{ PEER_HEALTHMON, "healthmon", "berth-healthmon", WF_CHROOT,
 	  NULL, SUB_ROSTER },
-	/* Not chrooted: it reaches PostgreSQL by path and owns the spool. */
-	{ PEER_STATSWRITER, "statswriter", "berth-statswriter", WF_SPOOL,
-	  statswriter_secrets, SUB_ROSTER | SUB_FACTS },
+	/* A root of its own holding only what its job needs. */
+	{ PEER_STATSWRITER, "statswriter", "berth-statswriter",
+	  WF_SPOOL | WF_DBROOT, statswriter_secrets, SUB_ROSTER | SUB_FACTS },
 	{ PEER_LOGSTREAMER, "logstreamer", "berth-logstreamer", WF_CHROOT,
 	  NULL, 0 },
 };

@@ -4,9 +4,11 @@
  * descriptors: 0 /dev/null, 1 and 2 berthd's (or a pipe to syslog),
  * 3 the IPC socket, and with -x also 4, the HTTP listener (gateway) or
  * the spool directory (statswriter).  The order: descriptors closed,
- * signals reset, loop and channel set up, the job's own opens, chroot
- * (-r), groups and uids dropped (and verified), rlimits, no-new-privs,
- * the seccomp filter; only then does the worker's code run.
+ * signals reset, loop and channel set up, a root of its own (-m ROOT
+ * with -b PATH..., rootfs.c: the statswriter), the job's own opens,
+ * chroot (-r), groups and uids dropped (and verified), not dumpable,
+ * rlimits, no-new-privs, the seccomp filter; only then does the
+ * worker's code run.
  *
  * What to do comes from berthd's worker table, as arguments: a worker
  * program is started by berthd only (it needs fd 3).
@@ -29,11 +31,15 @@
 
 #define IPC_FD		3
 #define EXTRA_FD	4
+#define MAX_BINDS	16
 
 struct child_opts {
 	uid_t		 uid;
 	gid_t		 gid;
 	const char	*root;		/* chroot here, if set */
+	const char	*own_root;	/* a root of its own here (rootfs.c) */
+	char		*binds[MAX_BINDS];	/* holding these paths */
+	size_t		 nbinds;
 	const char	*level;
 	int		 extra;		/* fd 4 is ours */
 	int		 unconfined;
@@ -62,6 +68,10 @@ child_opts(int argc, char **argv, struct child_opts *o)
 			o->gid = (gid_t)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "-r") == 0)
 			o->root = argv[++i];
+		else if (strcmp(argv[i], "-m") == 0)
+			o->own_root = argv[++i];
+		else if (strcmp(argv[i], "-b") == 0 && o->nbinds < MAX_BINDS)
+			o->binds[o->nbinds++] = argv[++i];
 		else if (strcmp(argv[i], "-l") == 0)
 			o->level = argv[++i];
 		else
@@ -109,6 +119,36 @@ set_limits(void)
 }
 
 void
+confine_root(int argc, char **argv, int xfd)
+{
+	struct child_opts	o;
+
+	child_opts(argc, argv, &o);
+	if (o.own_root != NULL && !o.unconfined && getuid() == 0)
+		rootfs_enter(o.own_root, o.binds, o.nbinds, xfd);
+}
+
+void
+confine_lock(int argc, char **argv, const struct sandbox_policy *policy)
+{
+	struct child_opts	o;
+
+	child_opts(argc, argv, &o);
+	if (o.unconfined)
+		return;
+	drop_privileges(&o);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* No ptrace, no /proc/PID/{mem,fd,root} for any same-uid process
+	 * (another worker, the embedded server). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_DUMPABLE");
+	set_limits();
+	if (sandbox_apply(policy, o.trap) == -1)
+		fatalx("cannot load the seccomp filter; refusing to run "
+		    "unconfined");
+}
+
+void
 worker_main(enum peer_id id, const char *name, const struct worker_ops *ops,
     const struct sandbox_policy *policy, int argc, char **argv)
 {
@@ -125,6 +165,8 @@ worker_main(enum peer_id id, const char *name, const struct worker_ops *ops,
 	close_from(xfd != -1 ? EXTRA_FD + 1 : IPC_FD + 1);
 	w = xcalloc(1, sizeof(*w));
 	worker_setup(w, name, id, ops, IPC_FD, xfd);
+	/* Before the job's own opens, so that none leads outside. */
+	confine_root(argc, argv, xfd);
 	if (ops->init != NULL)
 		ops->init(w);
 	if (o.unconfined) {
@@ -132,11 +174,6 @@ worker_main(enum peer_id id, const char *name, const struct worker_ops *ops,
 		    "seccomp");
 		worker_run(w);
 	}
-	drop_privileges(&o);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	set_limits();
-	if (sandbox_apply(policy, o.trap) == -1)
-		fatalx("cannot load the seccomp filter; refusing to run "
-		    "unconfined");
+	confine_lock(argc, argv, policy);
 	worker_run(w);
 }

@@ -77,6 +77,17 @@ void	 worker_exit(struct worker *) __attribute__((noreturn));
 void	 worker_main(enum peer_id, const char *name, const struct worker_ops *,
 	    const struct sandbox_policy *, int argc, char **argv)
 	    __attribute__((noreturn));
+/* confine.c, for worker_main and the tests: a worker's confinement as
+ * berthd's arguments ask, in two halves.  Before the job's own opens:
+ * its own root (-m, -b), fd 4 (xfd, or -1) reopened inside.  After
+ * them: chroot (-r), uids, not dumpable, rlimits, seccomp. */
+void	 confine_root(int argc, char **argv, int xfd);
+void	 confine_lock(int argc, char **argv, const struct sandbox_policy *);
+/* rootfs.c: a mount namespace whose root holds only paths (read-only)
+ * and the spool directory spool_fd (read-write, reopened inside), and
+ * chroot there.  Root only; fatal when it cannot be done. */
+void	 rootfs_enter(const char *root, char *const *paths, size_t n,
+	    int spool_fd);
 /* Run by worker_main once the worker is confined. */
 void	 worker_run(struct worker *) __attribute__((noreturn));
 /* Set up loop and channel before confinement (signals, fd 3). */

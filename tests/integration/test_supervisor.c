@@ -108,11 +108,10 @@ Test(supervisor, every_worker_is_confined)
 		n = readlink(path, root, sizeof(root) - 1);
 		cr_assert_gt(n, 0);
 		root[n] = '\0';
-		if (strcmp(names[i], "statswriter") == 0)
-			cr_expect_str_eq(root, "/");
-		else
-			cr_expect(strstr(root, "/empty") != NULL,
-			    "%s not chrooted (root %s)", names[i], root);
+		/* The statswriter's is a root of its own mounted there
+		 * (workers/rootfs.c). */
+		cr_expect(strstr(root, "/empty") != NULL,
+		    "%s not chrooted (root %s)", names[i], root);
 	}
 }
 

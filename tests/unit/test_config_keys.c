@@ -48,6 +48,8 @@ sample(const struct config_key *k)
 		{ "url",		"postgresql://u@h:5432/db?x=y" },
 		{ "admin_token",	"0123456789abcdef0123" },
 		{ "pg_bindir",		"/usr/lib/postgresql/15/bin" },
+		{ "password_file",	"/etc/berth/db-password" },
+		{ "pg_user",		"postgres" },
 		{ "dependencies",	"auth=http://127.0.0.1:9000/health" },
 	};
 	size_t	i;
@@ -132,7 +134,8 @@ Test(config_keys, reloadable_keys_flagged)
 {
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
-	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size" };
+	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
+	    "password_file", "pg_user" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -155,7 +158,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 42);
+	cr_assert_eq(n, 44);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);

@@ -60,54 +60,6 @@ db_seterr(char *err, size_t errlen, const char *fmt, ...)
 	}
 }
 
-static void
-db_notice(void *arg, const char *msg)
-{
-	(void)arg;
-	log_debug("postgres: %.*s", (int)strcspn(msg, "\n"), msg);
-}
-
-struct db *
-db_open(const char *conninfo, char *err, size_t errlen)
-{
-	/* connect_timeout comes first so the conninfo's own one wins. */
-	const char *const	 keys[] = { "connect_timeout", "dbname", NULL };
-	const char		*vals[] = { "5", conninfo, NULL };
-	struct db		*db;
-	PGconn			*conn;
-
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (conn == NULL) {
-		db_seterr(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		db_seterr(err, errlen, "%s", PQerrorMessage(conn));
-		PQfinish(conn);
-		return NULL;
-	}
-	PQsetNoticeProcessor(conn, db_notice, NULL);
-	db = xcalloc(1, sizeof *db);
-	db->conn = conn;
-	return db;
-}
-
-int
-db_ok(struct db *db)
-{
-	return db != NULL && db->conn != NULL &&
-	    PQstatus(db->conn) == CONNECTION_OK;
-}
-
-void
-db_close(struct db *db)
-{
-	if (db == NULL)
-		return;
-	PQfinish(db->conn);
-	free(db);
-}
-
 /* Run sql (with optional text parameters); 0 if its result is ok. */
 int
 db_exec(struct db *db, const char *sql, int nparams, const char *const *p,

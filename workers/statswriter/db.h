@@ -34,6 +34,10 @@ extern const size_t		nmigrations;
  */
 
 struct db	*db_open(const char *conninfo, char *err, size_t errlen);
+/* db_open with the addresses of the URL's host name ("a,b": libpq's
+ * hostaddr) and a password, each NULL or "" for none (db_conn.c). */
+struct db	*db_connect(const char *conninfo, const char *hostaddr,
+		    const char *password, char *err, size_t errlen);
 int		 db_ok(struct db *);
 void		 db_close(struct db *);
 int		 db_migrate(struct db *, const struct migration *, size_t,

@@ -3,9 +3,13 @@
  * and the in-memory fallback (store.c), samples running workspace
  * containers and the host (sampler.c), records lifecycle facts from
  * berthd, and answers the gateway's queries (answers.c).  The cgroup
- * mount, /proc and the spool file are opened before confinement;
+ * mount and /proc are opened before the uid drop, the spool file after
+ * it (so it is the workers' user's);
  * berthd hands over the spool directory as descriptor 4, never a path.
- * Not chrooted: it reaches PostgreSQL by socket path.
+ * It runs in a root of its own (workers/rootfs.c) holding only /proc,
+ * the cgroups, the spool and what its database URL names; berthd
+ * resolves the database's host name and reads its password file
+ * before each connection attempt (supervisord/dbprep.c).
  */
 #include <sys/socket.h>
 
@@ -51,14 +55,52 @@ struct stats {
 };
 
 static void
+prepared(struct worker *w, struct msg *reply, void *arg)
+{
+	struct stats		*st = arg;
+	struct body_db_prepared	*b;
+
+	if (reply == NULL || reply->type != MSG_DB_PREPARED) {
+		store_prepared(st->store, NULL, NULL, "berthd did not answer "
+		    "before connecting");
+		return;
+	}
+	b = reply->body;
+	store_prepared(st->store, b->hostaddr, b->password,
+	    b->error[0] != '\0' ? b->error : NULL);
+	explicit_bzero(b->password, strlen(b->password));
+}
+
+/* berthd resolves the URL's host name and reads the password file. */
+static void
+prepare(struct store *s, void *arg)
+{
+	struct worker	*w = arg;
+
+	if (worker_ask(w, MSG_DB_PREPARE, PEER_PARENT, prepared,
+	    w->priv) == 0)
+		store_prepared(s, NULL, NULL, "cannot ask berthd");
+}
+
+static void
 stats_init(struct worker *w)
 {
 	struct stats *st = xcalloc(1, sizeof(*st));
 
 	w->priv = st;
 	st->store = store_new(w->base, w->extra_fd);	/* keeps it */
+	store_set_prepare(st->store, prepare, w);
 	st->sampler = sampler_new(w, st->store);
 	projects_init(w->base, st->store);
+}
+
+/* Confined: the spool file is opened with the workers' uid. */
+static void
+stats_start(struct worker *w)
+{
+	struct stats	*st = w->priv;
+
+	store_open_spool(st->store);
 }
 
 static void
@@ -162,6 +204,7 @@ statswriter_dispatch(struct worker *w, struct msg *m)
 
 const struct worker_ops statswriter_ops = {
 	.init = stats_init,
+	.start = stats_start,
 	.dispatch = statswriter_dispatch,
 	.configure = statswriter_configure,
 };

@@ -66,6 +66,10 @@ struct store {
 	long			 app_ms, sys_ms;	/* intervals in force */
 	double			 host_cpu, host_mem, host_load1;
 	char			 error[1000];	/* MAX_TEXT of the schema */
+	store_prepare_fn	 prepare;	/* ask berthd before connecting */
+	void			*prepare_arg;
+	int			 preparing;	/* asked, no answer yet */
+	unsigned		 gen, prep_gen;	/* URL changes; asked for */
 };
 
 static void	connect_db(struct store *);
@@ -407,17 +411,16 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 	connect_db(arg);
 }
 
-/* Connect and bring the schema up to date; a migration that fails is
- * fatal: the worker stops with the reason and berthd's backoff takes
- * over. */
+/* Connect with what berthd added and bring the schema up to date; a
+ * migration that fails is fatal: the worker stops with the reason and
+ * berthd's backoff takes over. */
 static void
-connect_db(struct store *s)
+connect_with(struct store *s, const char *hostaddr, const char *password)
 {
 	char	err[512];
 
-	if (s->db != NULL || s->url == NULL || s->url[0] == '\0')
-		return;
-	if ((s->db = db_open(s->url, err, sizeof(err))) == NULL) {
+	if ((s->db = db_connect(s->url, hostaddr, password, err,
+	    sizeof(err))) == NULL) {
 		set_error(s, "database unavailable", err);
 		s->state = ST_DOWN;
 		schedule(s->retry, RETRY_S);
@@ -435,13 +438,56 @@ connect_db(struct store *s)
 	schedule(s->retention, 1);
 }
 
+/* Every attempt first asks berthd (when there is one to ask): the
+ * host name is resolved again each time, the password file read. */
+static void
+connect_db(struct store *s)
+{
+	if (s->db != NULL || s->url == NULL || s->url[0] == '\0' ||
+	    s->preparing)
+		return;
+	if (s->prepare == NULL) {
+		connect_with(s, NULL, NULL);
+		return;
+	}
+	s->preparing = 1;
+	s->prep_gen = s->gen;
+	s->prepare(s, s->prepare_arg);
+}
+
+void
+store_prepared(struct store *s, const char *hostaddr, const char *password,
+    const char *error)
+{
+	s->preparing = 0;
+	if (s->prep_gen != s->gen) {
+		connect_db(s);		/* asked for another URL */
+		return;
+	}
+	if (s->db != NULL || s->url == NULL || s->url[0] == '\0')
+		return;
+	if (error != NULL) {
+		set_error(s, "database unavailable", error);
+		s->state = ST_DOWN;
+		schedule(s->retry, RETRY_S);
+		return;
+	}
+	connect_with(s, hostaddr, password);
+}
+
+void
+store_set_prepare(struct store *s, store_prepare_fn fn, void *arg)
+{
+	s->prepare = fn;
+	s->prepare_arg = arg;
+}
+
 /* ------------------------------------------------------------ public */
 
 struct store *
 store_new(struct event_base *base, int dirfd)
 {
 	struct store	*s = xcalloc(1, sizeof(*s));
-	char		 err[256];
 
 	s->base = base;
 	s->state = ST_DISABLED;
@@ -454,15 +500,22 @@ store_new(struct event_base *base, int dirfd)
 	s->queue_max = 10000;
 	s->dirfd = dirfd;
 	s->host_cpu = s->host_mem = s->host_load1 = NAN;
-	if (dirfd == -1)
+	return s;
+}
+
+void
+store_open_spool(struct store *s)
+{
+	char	err[256];
+
+	if (s->dirfd == -1)
 		log_warnx("no spool directory: an outage loses records");
-	else if ((s->spool = spool_open(dirfd, SPOOL_STATSWRITER, 0, err,
+	else if ((s->spool = spool_open(s->dirfd, SPOOL_STATSWRITER, 0, err,
 	    sizeof(err))) == NULL)
 		log_warnx("spool: %s: an outage loses records", err);
 	else if (spooled(s) > 0)
 		log_info("spool: %llu records from before wait for the "
 		    "database", (unsigned long long)spooled(s));
-	return s;
 }
 
 void
@@ -490,6 +543,7 @@ store_configure(struct store *s, const struct berth_config *cfg)
 	evtimer_del(s->retry);
 	free(s->url);
 	s->url = xstrdup(url);
+	s->gen++;
 	if (url[0] != '\0') {
 		s->state = ST_CONNECTING;
 		connect_db(s);

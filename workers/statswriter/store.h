@@ -24,11 +24,22 @@ struct db;
 struct memstore;
 
 /* spool_dirfd: the directory berthd handed over (fd 4), kept, or -1
- * (no spool: a store that can only write through or keep in memory).
- * Opens the spool file before confinement. */
+ * (no spool: a store that can only write through or keep in memory). */
 struct store	*store_new(struct event_base *, int spool_dirfd);
+/* Open (or make) the spool file: once confined, so that it is the
+ * workers' user's, never root's. */
+void		 store_open_spool(struct store *);
 /* Apply [database] and [metrics] keys; connects when the URL changes. */
 void		 store_configure(struct store *, const struct berth_config *);
+
+/* Before each connection attempt the store calls fn, which must answer
+ * with store_prepared(): the addresses of the URL's host name and the
+ * password to add (NULL or "" for none), or why it cannot connect now
+ * (error: retried later).  Without fn it connects with the URL alone. */
+typedef void	(*store_prepare_fn)(struct store *, void *arg);
+void		 store_set_prepare(struct store *, store_prepare_fn, void *);
+void		 store_prepared(struct store *, const char *hostaddr,
+		    const char *password, const char *error);
 
 /* Record a lifecycle fact: 0 once it is durable (written, spooled or,
  * without a database, kept in memory); -1 refused for good (bad data,
