@@ -247,3 +247,15 @@ ipc_volumes(struct worker *w, ipc_cb cb, void *arg)
 	msg_init(&m, MSG_VOLUMES_REQ, 0, PEER_PARENT);
 	return call(w, &m, MSG_VOLUMES, w->cfg.request_timeout_ms, cb, arg);
 }
+
+/* ------------------------------------------------------------ statswriter */
+
+uint32_t
+ipc_db_prepare(struct worker *w, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_DB_PREPARE, 0, PEER_PARENT);
+	return call(w, &m, MSG_DB_PREPARED, w->cfg.request_timeout_ms, cb,
+	    arg);
+}

@@ -53,6 +53,8 @@ uint32_t ipc_cstats(struct worker *, const char *token, ipc_cb, void *);
 uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);
 uint32_t ipc_containers(struct worker *, ipc_cb, void *);
+/* The statswriter's, before each database connection. */
+uint32_t ipc_db_prepare(struct worker *, ipc_cb, void *);
 uint32_t ipc_volumes(struct worker *, ipc_cb, void *);
 
 #endif

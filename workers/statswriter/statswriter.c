@@ -22,6 +22,7 @@
 
 #include "answers.h"
 #include "codec.h"
+#include "ipc.h"
 #include "log.h"
 #include "projects.h"
 #include "sampler.h"
@@ -55,12 +56,13 @@ struct stats {
 };
 
 static void
-prepared(struct worker *w, struct msg *reply, void *arg)
+prepared(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
 {
 	struct stats		*st = arg;
 	struct body_db_prepared	*b;
 
-	if (reply == NULL || reply->type != MSG_DB_PREPARED) {
+	if (err != NULL) {
 		store_prepared(st->store, NULL, NULL, "berthd did not answer "
 		    "before connecting");
 		return;
@@ -77,8 +79,7 @@ prepare(struct store *s, void *arg)
 {
 	struct worker	*w = arg;
 
-	if (worker_ask(w, MSG_DB_PREPARE, PEER_PARENT, prepared,
-	    w->priv) == 0)
+	if (ipc_db_prepare(w, prepared, w->priv) == 0)
 		store_prepared(s, NULL, NULL, "cannot ask berthd");
 }
 
