@@ -487,7 +487,9 @@ api_ws_create(struct worker *w, struct evhttp_request *req,
 	if ((tok = api_token(req)) == NULL || (o = read_body(req)) == NULL)
 		return;
 	memset(&b, 0, sizeof(b));
-	if (parse_create(o, &b, err, sizeof(err)) == -1) {
+	if (parse_create(o, &b, err, sizeof(err)) == -1 ||
+	    ws_check_env(config_type(&w->cfg, b.type), b.env, b.nenv, err,
+	    sizeof(err)) == -1) {
 		http_error(req, 422, "invalid", "%s", err);
 		create_free(&b);
 	} else {

@@ -13,6 +13,8 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "utf8.h"
+#include "xmalloc.h"
 
 static const char *
 reason(int code)
@@ -43,13 +45,20 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	struct evbuffer		*buf = evbuffer_new();
 	char			*text;
 
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (text != NULL) {
-		evbuffer_add(buf, text, strlen(text));
-		evbuffer_add(buf, "\n", 1);
-		free(text);
+	/* json_pack gives NULL for a string that is not UTF-8: never an
+	 * empty body. */
+	if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		log_warnx("%s: an answer %d could not be encoded", __func__,
+		    code);
+		text = xstrdup("{\"error\":{\"code\":\"internal\","
+		    "\"message\":\"the answer could not be encoded\"}}");
+		if (code < 400)
+			code = 500;
 	}
+	json_decref(body);
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	free(text);
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
@@ -66,7 +75,7 @@ http_error(struct evhttp_request *req, int code, const char *errcode,
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	utf8_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	http_reply_json(req, code, json_pack("{s:{s:s,s:s}}", "error",
 	    "code", errcode, "message", msg));
