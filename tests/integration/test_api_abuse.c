@@ -156,7 +156,7 @@ refused(int fd, char *buf, size_t len)
 Test(api_abuse, idle_connections_capped_per_client_and_in_all)
 {
 	int	fds[8], n = 0, i, extra;
-	char	buf[1024];
+	char	buf[1024], *out = NULL;
 
 	for (i = 0; i < 3; i++) {
 		fds[n++] = connect_from("127.0.0.1");
@@ -181,6 +181,13 @@ Test(api_abuse, idle_connections_capped_per_client_and_in_all)
 	sleep_ms(300);
 	json_decref(harness_call(&run, "GET", "/api/workspaces", ALICE, NULL,
 	    200));
+	cr_assert_eq(harness_request(&run, "GET", "/api/metrics", SCRAPE,
+	    NULL, &out), 200);
+	cr_expect_not_null(strstr(out, "berth_http_refused_total{reason="
+	    "\"max_connections_per_client\"} 1\n"), "%s", out);
+	cr_expect_not_null(strstr(out, "berth_http_refused_total{reason="
+	    "\"max_connections\"} 1\n"));
+	free(out);
 }
 
 /* A 1 MB body announced and never sent: the 401 comes first. */

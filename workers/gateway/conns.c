@@ -35,6 +35,7 @@
 #include "gateway.h"
 #include "ipc.h"
 #include "log.h"
+#include "promitem.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -68,6 +69,13 @@ struct conn {
 static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t			nconns;
 
+/* Connections answered here, by reason (berth_http_refused_total). */
+enum refusal { R_CONNECTIONS, R_PER_CLIENT, R_DEADLINE, R_UNAUTHORIZED,
+    R_N };
+static const char *const refusal_names[R_N] = { "max_connections",
+    "max_connections_per_client", "deadline", "unauthorized" };
+static uint64_t			refused[R_N];
+
 static void	conn_read(struct bufferevent *, void *);
 static void	conn_write(struct bufferevent *, void *);
 static void	conn_event(struct bufferevent *, short, void *);
@@ -85,12 +93,13 @@ arm(struct conn *c, long ms)
 /* Answer with code at once (nothing of the request is read further),
  * then linger. */
 static void
-refuse(struct conn *c, int code, const char *errcode, const char *message,
-    const char *extra)
+refuse(struct conn *c, enum refusal why, int code, const char *errcode,
+    const char *message, const char *extra)
 {
 	char	body[256], head[512];
 	int	fd = bufferevent_getfd(c->bev), n, m;
 
+	refused[why]++;
 	n = snprintf(body, sizeof(body), "{\"error\":{\"code\":\"%s\","
 	    "\"message\":\"%s\"}}\n", errcode, message);
 	m = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
@@ -143,8 +152,8 @@ auth_done(struct worker *w, struct msg *reply, const struct ipc_error *err,
 
 	c->auth_id = 0;
 	if (err != NULL && strcmp(err->code, "unauthorized") == 0)
-		refuse(c, 401, "unauthorized", "invalid bearer token",
-		    "WWW-Authenticate: Bearer\r\n");
+		refuse(c, R_UNAUTHORIZED, 401, "unauthorized", "invalid "
+		    "bearer token", "WWW-Authenticate: Bearer\r\n");
 	else
 		release(c);	/* the handler asks again and answers */
 }
@@ -200,15 +209,16 @@ check_headers(struct conn *c, const char *h, size_t len, const char **tok)
 	case ROUTE_SCRAPE:
 		if (config_scrape_ok(&c->w->cfg, *tok))
 			return 0;
-		refuse(c, 401, "unauthorized", "this endpoint needs the "
-		    "scrape token", "WWW-Authenticate: Bearer\r\n");
+		refuse(c, R_UNAUTHORIZED, 401, "unauthorized", "this "
+		    "endpoint needs the scrape token",
+		    "WWW-Authenticate: Bearer\r\n");
 		return -1;
 	default:
 		return 0;
 	}
 	if (*tok == NULL) {
-		refuse(c, 401, "unauthorized", has_auth ? "invalid bearer "
-		    "token" : "missing bearer token",
+		refuse(c, R_UNAUTHORIZED, 401, "unauthorized", has_auth ?
+		    "invalid bearer token" : "missing bearer token",
 		    "WWW-Authenticate: Bearer\r\n");
 		return -1;
 	}
@@ -296,8 +306,8 @@ deadline(evutil_socket_t fd, short what, void *arg)
 	if (c->state == C_LINGER)
 		drop(c);
 	else if (!c->dispatched)
-		refuse(c, 408, "request_timeout", "the request was not "
-		    "received in time", "");
+		refuse(c, R_DEADLINE, 408, "request_timeout", "the request "
+		    "was not received in time", "");
 }
 
 static void
@@ -359,12 +369,13 @@ adopt(evutil_socket_t fd, short what, void *arg)
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
 	arm(c, cfg->http_request_deadline_ms);
 	if (nconns > (size_t)cfg->http_max_connections)
-		refuse(c, 503, "unavailable", "too many connections; retry "
-		    "shortly", "Retry-After: 1\r\n");
+		refuse(c, R_CONNECTIONS, 503, "unavailable", "too many "
+		    "connections; retry shortly", "Retry-After: 1\r\n");
 	else if (from(c, c->addr) >=
 	    (size_t)cfg->http_max_connections_per_client)
-		refuse(c, 503, "unavailable", "too many connections from "
-		    "your address; retry shortly", "Retry-After: 1\r\n");
+		refuse(c, R_PER_CLIENT, 503, "unavailable", "too many "
+		    "connections from your address; retry shortly",
+		    "Retry-After: 1\r\n");
 }
 
 /* evhttp's bevcb: a connection was accepted. */
@@ -451,8 +462,14 @@ conns_shutdown(void)
 	}
 }
 
-size_t
-conns_open(void)
+void
+conns_prom(struct prom_list *l)
 {
-	return nconns;
+	size_t	i;
+
+	prom_add(l, "berth_http_connections_open", (double)nconns, NULL, NULL,
+	    NULL, NULL, NULL, NULL);
+	for (i = 0; i < R_N; i++)
+		prom_add(l, "berth_http_refused_total", (double)refused[i],
+		    "reason", refusal_names[i], NULL, NULL, NULL, NULL);
 }

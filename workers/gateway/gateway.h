@@ -41,7 +41,8 @@ struct evhttp;
 struct evhttp_connection;
 void	conns_init(struct worker *, struct evhttp *);
 void	conns_shutdown(void);
-size_t	conns_open(void);
+struct prom_list;
+void	conns_prom(struct prom_list *);	/* open, refused by reason */
 /* The request was read whole: its deadline stops. */
 void	conns_dispatched(struct evhttp_request *);
 /* evhttp_connection_set_closecb for the request's connection (conns.c
@@ -83,7 +84,6 @@ json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 route_handler	api_projects_list, api_project_owner;
 
 /* httpstats.c: requests by route, method and code, latency, features */
-struct prom_list;
 void	httpstats_begin(const struct evhttp_request *, const char *route,
 	    const char *feature);
 void	httpstats_end(const struct evhttp_request *, int code);

@@ -69,6 +69,12 @@ static const struct family {
 	    "HTTP requests answered, by route, method and status code." },
 	{ "berth_http_request_duration_seconds", "histogram",
 	    "Time from an HTTP request to its answer." },
+	{ "berth_http_connections_open", "gauge",
+	    "HTTP connections open on the gateway." },
+	{ "berth_http_refused_total", "counter",
+	    "HTTP connections answered before their request was read "
+	    "(503 over a connection cap, 408 past the deadline, 401 before "
+	    "the body), by reason." },
 	{ "berth_worker_up", "gauge", "1 when the worker is up." },
 	{ "berth_worker_restarts_total", "counter",
 	    "Restarts of a worker by berthd." },
@@ -277,6 +283,7 @@ add_own(struct prom_list *l)
 	size_t	i;
 
 	httpstats_prom(l);
+	conns_prom(l);
 	prom_add(l, "berth_sse_clients", 0, NULL, NULL, NULL, NULL, NULL,
 	    NULL);
 	for (i = 0; i < 4; i++)
