@@ -121,7 +121,8 @@ send_str(int fd, const char *s)
 /* ------------------------------------------------------------ tests */
 
 /* One header byte every 100 ms would take 6 s; the deadline is 2 s
- * (evhttp's own timeout, restarted on each byte, would never fire). */
+ * (evhttp's own timeout, restarted on each byte, would never fire);
+ * and the same for a body. */
 Test(api_abuse, slow_client_is_cut_at_the_deadline)
 {
 	const char	*req = "GET /api/workspaces HTTP/1.1\r\nHost: x\r\n"
@@ -139,6 +140,21 @@ Test(api_abuse, slow_client_is_cut_at_the_deadline)
 			break;
 	}
 	cr_assert_lt(sent, 50, "the client sent %zu bytes uncut", sent);
+	cr_assert_not_null(strstr(buf, " 408 "), "not a 408: %s", buf);
+	close(fd);
+
+	/* The body too: headers at once, then a byte every 100 ms. */
+	fd = connect_from("127.0.0.1");
+	send_str(fd, "PATCH /api/workspaces/x/resources HTTP/1.1\r\nHost: x"
+	    "\r\nAuthorization: Bearer " ALICE "\r\nContent-Length: 60\r\n"
+	    "\r\n");
+	buf[0] = '\0';
+	for (sent = 0; sent < 60; sent++) {
+		if (write(fd, " ", 1) != 1 ||
+		    read_for(fd, buf, sizeof(buf), 100) > 0)
+			break;
+	}
+	cr_assert_lt(sent, 50, "the body's %zu bytes went uncut", sent);
 	cr_assert_not_null(strstr(buf, " 408 "), "not a 408: %s", buf);
 	close(fd);
 	/* The connection's slot is free again. */
