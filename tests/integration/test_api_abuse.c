@@ -426,3 +426,24 @@ Test(api_abuse, error_text_cut_on_a_character)
 	    json_object_get(j, "error"), "message")), "unknown field x\xc3\xa9"));
 	json_decref(j);
 }
+
+/* "method not allowed on %s" with a path that is not UTF-8: jansson
+ * refuses such a string, and the answer was an empty body. */
+Test(api_abuse, error_text_not_utf8_still_has_a_body)
+{
+	char		 buf[2048], *body;
+	json_t		*j;
+	int		 fd = connect_from("127.0.0.1");
+
+	send_str(fd, "PUT /api/workspaces/ab\xff\xfe HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Bearer " ALICE "\r\nContent-Length: 0\r\n\r\n");
+	read_for(fd, buf, sizeof(buf), 3000);
+	close(fd);
+	cr_assert_not_null(strstr(buf, " 405 "), "%s", buf);
+	cr_assert_not_null(body = strstr(buf, "\r\n\r\n"));
+	cr_assert_not_null(j = json_loads(body + 4, 0, NULL), "body: %s",
+	    body + 4);
+	cr_assert_not_null(strstr(json_string_value(json_object_get(
+	    json_object_get(j, "error"), "message")), "/api/workspaces/ab??"));
+	json_decref(j);
+}
