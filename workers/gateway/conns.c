@@ -305,6 +305,8 @@ deadline(evutil_socket_t fd, short what, void *arg)
 
 	if (c->state == C_LINGER)
 		drop(c);
+	else if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return;		/* evhttp's own answer (400, 413) is on its way */
 	else if (!c->dispatched)
 		refuse(c, R_DEADLINE, 408, "request_timeout", "the request "
 		    "was not received in time", "");
