@@ -55,8 +55,8 @@ const struct config_key config_static_keys[] = {
 	    "answered 503"),
 	INT("server", "anonymous_cache_ms", "BERTH_ANONYMOUS_CACHE_MS",
 	    anonymous_cache_ms, "1000", 0, 60000, 1,
-	    "the probes and /api/metrics without details are answered from "
-	    "a snapshot at most this old, in milliseconds (0: none)"),
+	    "/ready, anonymous /api/health and /api/metrics are answered "
+	    "from a snapshot at most this old, in milliseconds"),
 	BOOL("server", "unconfined", "BERTH_UNCONFINED", unconfined,
 	    "false", 0,
 	    "run workers without seccomp or chroot (dangerous, debugging only)"),
