@@ -297,8 +297,8 @@ check_string(const struct config_key *k, const char *v, char *err,
 		snprintf(err, errlen, "not one of error, warn, info, debug");
 		return -1;
 	}
-	if (off == OFF(admin_token) && *v != '\0' &&
-	    strlen(v) < ADMIN_TOKEN_MIN) {
+	if ((off == OFF(admin_token) || off == OFF(metrics_scrape_token)) &&
+	    *v != '\0' && strlen(v) < ADMIN_TOKEN_MIN) {
 		snprintf(err, errlen, "shorter than %d characters",
 		    ADMIN_TOKEN_MIN);
 		return -1;

@@ -70,6 +70,10 @@ struct berth_config {
 	char	*log_level;		/* BERTH_LOG_LEVEL */
 	long	 http_max_body;		/* BERTH_HTTP_MAX_BODY bytes */
 	long	 request_timeout_ms;	/* BERTH_REQUEST_TIMEOUT_MS */
+	long	 http_request_deadline_ms; /* headers and body, whole */
+	long	 http_max_connections;	/* open at once, every client */
+	long	 http_max_connections_per_client; /* from one address */
+	long	 anonymous_cache_ms;	/* age of the anonymous snapshots */
 	int	 unconfined;		/* BERTH_UNCONFINED (dangerous) */
 	long	 max_workspaces;	/* BERTH_MAX_WORKSPACES, 0 = no cap */
 	/* [docker] */
@@ -93,6 +97,8 @@ struct berth_config {
 	long	 metrics_buffer_size;	/* samples kept in memory */
 	long	 metrics_retention_hours; /* BERTH_METRICS_RETENTION_HOURS */
 	long	 metrics_retention_interval_s;
+	char	*metrics_scrape_token;	/* secret; "" anyone may scrape */
+	int	 metrics_user_labels;	/* user label on series */
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_check_interval_ms;
@@ -192,6 +198,10 @@ const struct api_token	*config_token(const struct berth_config *,
 /* Whether the token may use tier: an admin token every tier, a user
  * token those of its tiers key ("" every tier).  Whether the tier
  * exists is config_tier()'s to say. */
+/* Whether bearer is [metrics] scrape_token (compared in constant time),
+ * or no scrape token is set. */
+int			 config_scrape_ok(const struct berth_config *,
+			    const char *bearer);
 int			 config_token_allows_tier(const struct api_token *,
 			    const char *tier);
 /* The tier of a workspace the token starts without naming one: always

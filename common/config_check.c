@@ -111,6 +111,12 @@ check_tokens(const struct berth_config *cfg, struct config_errors *errs)
 	const struct api_token	*t;
 	size_t			 i, j;
 
+	/* The gateway holds the scrape token: it must open nothing else. */
+	if (cfg->metrics_scrape_token != NULL &&
+	    *cfg->metrics_scrape_token != '\0' &&
+	    config_token(cfg, cfg->metrics_scrape_token) != NULL)
+		config_errors_add(errs, "[metrics] scrape_token: the same as "
+		    "an API token");
 	for (i = 0; i < cfg->ntokens; i++) {
 		t = &cfg->tokens[i];
 		if (*t->token == '\0')

@@ -39,6 +39,24 @@ const struct config_key config_static_keys[] = {
 	INT("server", "request_timeout_ms", "BERTH_REQUEST_TIMEOUT_MS",
 	    request_timeout_ms, "5000", 100, 600000, 1,
 	    "time allowed for one HTTP request, in milliseconds"),
+	INT("server", "http_request_deadline_ms",
+	    "BERTH_HTTP_REQUEST_DEADLINE_MS", http_request_deadline_ms,
+	    "10000", 100, 600000, 1,
+	    "time a client has to send a whole request (headers and body), "
+	    "however steadily it sends, in milliseconds"),
+	INT("server", "http_max_connections", "BERTH_HTTP_MAX_CONNECTIONS",
+	    http_max_connections, "512", 1, 100000, 1,
+	    "HTTP connections open at once, every client together; more are "
+	    "answered 503"),
+	INT("server", "http_max_connections_per_client",
+	    "BERTH_HTTP_MAX_CONNECTIONS_PER_CLIENT",
+	    http_max_connections_per_client, "32", 1, 100000, 1,
+	    "HTTP connections open at once from one client address; more are "
+	    "answered 503"),
+	INT("server", "anonymous_cache_ms", "BERTH_ANONYMOUS_CACHE_MS",
+	    anonymous_cache_ms, "1000", 0, 60000, 1,
+	    "/ready, anonymous /api/health and /api/metrics are answered "
+	    "from a snapshot at most this old, in milliseconds"),
 	BOOL("server", "unconfined", "BERTH_UNCONFINED", unconfined,
 	    "false", 0,
 	    "run workers without seccomp or chroot (dangerous, debugging only)"),
@@ -110,6 +128,13 @@ const struct config_key config_static_keys[] = {
 	    "BERTH_METRICS_RETENTION_INTERVAL_S", metrics_retention_interval_s,
 	    "3600", 1, 86400, 1,
 	    "time between removals of old samples, in seconds"),
+	STR("metrics", "scrape_token", "BERTH_METRICS_SCRAPE_TOKEN",
+	    metrics_scrape_token, NULL, 1, 1,
+	    "bearer token /api/metrics asks for, 16 characters or more; "
+	    "empty: anyone may scrape"),
+	BOOL("metrics", "user_labels", "BERTH_METRICS_USER_LABELS",
+	    metrics_user_labels, "true", 1,
+	    "label series with user ids (false: no user label anywhere)"),
 	INT("health", "startup_timeout_s", "BERTH_HEALTH_STARTUP_TIMEOUT_S",
 	    health_startup_timeout_s, "300", 1, 3600, 1,
 	    "how long a starting workspace is probed for its first answer, "

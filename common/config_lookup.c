@@ -93,6 +93,19 @@ config_token(const struct berth_config *cfg, const char *bearer)
 	return &admin;
 }
 
+/* In constant time; an unset scrape token admits every scrape. */
+int
+config_scrape_ok(const struct berth_config *cfg, const char *bearer)
+{
+	const char	*want = cfg->metrics_scrape_token;
+
+	if (want == NULL || *want == '\0')
+		return 1;
+	if (bearer == NULL || *bearer == '\0')
+		return 0;
+	return ct_equal(want, bearer, strlen(bearer));
+}
+
 int
 config_token_allows_tier(const struct api_token *t, const char *tier)
 {

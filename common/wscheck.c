@@ -147,10 +147,57 @@ ws_mb_to_bytes(int64_t mb, int64_t *bytes)
 	return 0;
 }
 
+/* Whether the type's env ("K=V;K2=V2") defines key. */
 static int
-check_strings(struct body_ws_create *b, char *err, size_t errlen)
+type_defines(const struct ws_type *t, const char *key)
 {
-	size_t	i;
+	const char	*p, *eq;
+	size_t		 n = strlen(key), len;
+
+	if (t == NULL || t->env == NULL)
+		return 0;
+	for (p = t->env; *p != '\0'; p += len + (p[len] == ';')) {
+		len = strcspn(p, ";");
+		eq = memchr(p, '=', len);
+		if (eq != NULL && (size_t)(eq - p) == n &&
+		    strncmp(p, key, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+ws_check_env(const struct ws_type *t, const struct config_entry *env,
+    size_t nenv, char *err, size_t errlen)
+{
+	const char	*k;
+	size_t		 i;
+
+	for (i = 0; i < nenv; i++) {
+		k = env[i].key;
+		if (!valid_env_key(k) || !ws_valid_text(env[i].value, 4096)) {
+			snprintf(err, errlen, "env: bad variable name or "
+			    "value (no control characters)");
+			return -1;
+		}
+		if (strcmp(k, "PORT") == 0 || strncmp(k, "BERTH_", 6) == 0) {
+			snprintf(err, errlen, "env: %s is reserved (PORT and "
+			    "BERTH_* are berth's)", k);
+			return -1;
+		}
+		if (type_defines(t, k)) {
+			snprintf(err, errlen, "env: %s is set by type %s", k,
+			    t->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_strings(const struct ws_type *t, struct body_ws_create *b, char *err,
+    size_t errlen)
+{
 
 	if (!ws_valid_id(b->owner, 0) || !ws_valid_id(b->project_id, 1) ||
 	    !ws_valid_id(b->s3_bucket, 1)) {
@@ -158,15 +205,7 @@ check_strings(struct body_ws_create *b, char *err, size_t errlen)
 		    "1 to %d of A-Z a-z 0-9 . _ @ -", WS_ID_MAX);
 		return -1;
 	}
-	for (i = 0; i < b->nenv; i++) {
-		if (!valid_env_key(b->env[i].key) ||
-		    !ws_valid_text(b->env[i].value, 4096)) {
-			snprintf(err, errlen, "env: bad variable name or "
-			    "value (no control characters)");
-			return -1;
-		}
-	}
-	return 0;
+	return ws_check_env(t, b->env, b->nenv, err, errlen);
 }
 
 int
@@ -188,7 +227,7 @@ ws_check_create(const struct berth_config *cfg, struct body_ws_create *b,
 		snprintf(err, errlen, "tier not allowed for type %s", t->name);
 		return -1;
 	}
-	if (check_strings(b, err, errlen) == -1)
+	if (check_strings(t, b, err, errlen) == -1)
 		return -1;
 	return ws_check_limits(t, b->cpus, b->memory_mb, b->memory_swap_mb,
 	    b->memory_reservation_mb, t->memory_mb, err, errlen);

@@ -21,6 +21,12 @@ int	ws_valid_id(const char *s, int empty_ok);
 /* No control characters, at most max bytes. */
 int	ws_valid_text(const char *s, size_t max);
 
+/* The env of a create request: valid names and values, none of PORT,
+ * BERTH_* or a variable type t defines in its env key (t may be NULL:
+ * then only the first two).  0, or -1 with err naming the variable. */
+int	ws_check_env(const struct ws_type *t, const struct config_entry *env,
+	    size_t nenv, char *err, size_t errlen);
+
 /* Fill defaults (tier "free", type limits) and check a create request
  * against the configuration.  0, or -1 with a reason in err. */
 int	ws_check_create(const struct berth_config *, struct body_ws_create *,

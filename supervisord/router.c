@@ -17,6 +17,7 @@
 #include "chan.h"
 #include "codec.h"
 #include "log.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -59,7 +60,7 @@ send_error(struct wproc *to, uint32_t id, unsigned peer, const char *code,
 	e = msg_init(&m, MSG_ERROR, id, peer);
 	m.flags = MSGF_REPLY;
 	e->code = xstrdup(code);
-	e->message = xstrdup(message);
+	e->message = utf8_fix(xstrdup(message));
 	chan_send(to->chan, &m);
 	msg_clear(&m);
 }
@@ -114,7 +115,7 @@ caller_error(const struct caller *c, const char *code, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	utf8_vformat(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	send_error(caller_wproc(c), c->id, PEER_PARENT, code, text);
 }

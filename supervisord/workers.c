@@ -9,12 +9,18 @@
 #include "berthd.h"
 
 static const char *const statswriter_secrets[] = { "database.url", NULL };
+/* The scrape token opens /api/metrics only, which the gateway serves
+ * anyway: checking it there answers a scrape without it with no word
+ * to berthd (doc/design.md, "The scrape token"). */
+static const char *const gateway_secrets[] = { "metrics.scrape_token",
+    NULL };
 
-/* No worker sees a bearer token of the configuration: berthd resolves
- * the tokens the gateway forwards (requests.c). */
+/* No worker sees a bearer token of the API: berthd resolves the tokens
+ * the gateway forwards (requests.c); config_finish refuses a scrape
+ * token equal to one of them. */
 const struct worker_def worker_defs[NWORKERS] = {
 	{ PEER_GATEWAY, "gateway", "berth-gateway", WF_CHROOT | WF_LISTENER,
-	  NULL, 0 },
+	  gateway_secrets, 0 },
 	{ PEER_SCHEDULER, "scheduler", "berth-scheduler", WF_CHROOT,
 	  NULL, 0 },
 	{ PEER_HEALTHMON, "healthmon", "berth-healthmon", WF_CHROOT,

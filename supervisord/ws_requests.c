@@ -56,6 +56,21 @@ owned(const struct caller *c, const char *wsid)
 	return ws;
 }
 
+/* An error of the engine chain (container.c, which logged the engine's
+ * text in full) as the caller may see it: the admin gets the engine's
+ * words, a user token a short message that names no container, image
+ * or path of the host. */
+static void
+chain_error(const struct caller *c, const char *code, const char *message)
+{
+	if (strcmp(code, "engine_error") == 0 && !c->who.admin)
+		caller_error(c, code, "the engine refused the request");
+	else if (strcmp(code, "unavailable") == 0 && !c->who.admin)
+		caller_error(c, code, "the engine is unavailable");
+	else
+		caller_error(c, code, "%s", message);
+}
+
 /* ------------------------------------------------------------ quotas */
 
 static int
@@ -159,7 +174,7 @@ created(struct workspace *ws, const char *code, const char *message,
 	if (ws != NULL)
 		ws->creating = 0;
 	if (code != NULL)
-		caller_error(c, code, "%s", message);
+		chain_error(c, code, message);
 	else if (ws == NULL)
 		caller_error(c, "conflict", "the workspace is gone");
 	else
@@ -208,7 +223,7 @@ removed(struct workspace *ws, const char *code, const char *message,
 	struct caller *c = arg;
 
 	if (code != NULL)
-		caller_error(c, code, "%s", message);
+		chain_error(c, code, message);
 	else if (ws == NULL)
 		caller_error(c, "not_found", "no such workspace");
 	else
@@ -348,7 +363,7 @@ answered(struct msg *reply, const char *code, const char *message, void *arg)
 	struct caller *c = arg;
 
 	if (reply == NULL)
-		caller_error(c, code, "%s", message);
+		chain_error(c, code, message);
 	else
 		caller_reply(c, reply);
 	free(c);

@@ -15,6 +15,7 @@
 #include "chan.h"
 #include "codec.h"
 #include "log.h"
+#include "utf8.h"
 #include "util.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -148,7 +149,7 @@ worker_reply_error(struct worker *w, const struct msg *req,
 	e = msg_init(&r, MSG_ERROR, req->id, req->peer);
 	r.flags = MSGF_REPLY;
 	e->code = xstrdup(code);
-	e->message = xstrdup(message);
+	e->message = utf8_fix(xstrdup(message));
 	worker_send(w, &r);
 	msg_clear(&r);
 }

@@ -128,8 +128,11 @@ write_config(struct berthd_run *r, const char *extra)
 	snprintf(r->sock, sizeof(r->sock), "%s/admin.sock", r->dir);
 	f = fopen(r->conf, "w");
 	cr_assert_not_null(f);
+	/* Tests see live state: no anonymous snapshot unless they ask. */
 	fprintf(f, "[server]\nhttp_listen = 127.0.0.1:%d\nstate_dir = %s\n"
-	    "user = berth\n%s\n", r->port, r->dir, extra ? extra : "");
+	    "user = berth\n%s%s\n", r->port, r->dir,
+	    extra != NULL && strstr(extra, "anonymous_cache_ms") != NULL ? "" :
+	    "anonymous_cache_ms = 0\n", extra ? extra : "");
 	fclose(f);
 }
 

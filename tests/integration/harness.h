@@ -22,7 +22,8 @@ struct berthd_run {
 	int	port;
 };
 
-/* Write a config file (extra INI lines appended to [server]), start
+/* Write a config file (extra INI lines appended to [server], with
+ * anonymous_cache_ms = 0 unless extra sets it), start
  * berthd -f with env (NULL-terminated "K=V" list) as uid (or -1 for
  * the caller), and wait until /ready answers 200.  Fails the test on
  * error. */

@@ -338,7 +338,7 @@ Test(metrics, business_metrics_price_usage_by_tier)
 static void
 check_state(const char *name, char *status, char *breaker, size_t len)
 {
-	json_t	*h = call("GET", "/api/health", NULL, NULL, 200), *c;
+	json_t	*h = call("GET", "/api/health", ADMIN, NULL, 200), *c;
 	size_t	 i;
 
 	status[0] = breaker[0] = '\0';
@@ -404,7 +404,7 @@ Test(metrics, a_required_component_down_is_not_ready)
 	    "dbname=berth\n", config);
 	harness_start_unready(&run, ini, NULL, (uid_t)-1);
 	cr_assert_eq(wait_check("database", "unhealthy", "open", 10000), 0);
-	h = call("GET", "/api/health", NULL, NULL, 200);
+	h = call("GET", "/api/health", ADMIN, NULL, 200);
 	cr_expect_str_eq(harness_jstr(h, "overall"), "unhealthy");
 	cr_expect_str_eq(harness_jstr(h, "database"), "down");
 	json_decref(h);

@@ -225,7 +225,7 @@ wait_status(const char *id, const char *want, int timeout_ms)
 static json_t *
 db_details(void)
 {
-	json_t	*h = call("GET", "/api/health", NULL, NULL, 200), *c, *d = NULL;
+	json_t	*h = call("GET", "/api/health", ADMIN, NULL, 200), *c, *d = NULL;
 	size_t	 i;
 
 	json_array_foreach(json_object_get(h, "checks"), i, c)
@@ -677,7 +677,7 @@ Test(stats, no_database_keeps_recent_data_in_memory)
 	d = db_details();
 	cr_expect_str_eq(harness_jstr(d, "state"), "disabled");
 	json_decref(d);
-	h = call("GET", "/api/health", NULL, NULL, 200);
+	h = call("GET", "/api/health", ADMIN, NULL, 200);
 	cr_expect_str_eq(harness_jstr(h, "database"), "disabled");
 	cr_expect_str_eq(harness_jstr(h, "overall"), "degraded");
 	json_decref(h);

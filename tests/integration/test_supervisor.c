@@ -28,6 +28,7 @@ static const char *const names[] = {
 	"gateway", "scheduler", "healthmon", "statswriter", "logstreamer"
 };
 #define NNAMES	5
+#define ADMIN	"su-admin-token-0123456789"
 
 static struct berthd_run run;
 
@@ -272,14 +273,17 @@ Test(supervisor, http_probes_and_errors)
 	json_t		*j, *w, *e;
 	size_t		 i;
 
-	harness_start(&run, NULL, NULL, (uid_t)-1);
+	harness_start(&run, "[auth]\nadmin_token = " ADMIN "\n", NULL,
+	    (uid_t)-1);
 	cr_expect_eq(harness_http(&run, "GET", "/health", &body), 200);
 	cr_expect_str_eq(body, "{\"status\":\"ok\"}\n");
 	free(body);
 	cr_expect_eq(harness_http(&run, "GET", "/live", NULL), 200);
 	cr_expect_eq(harness_http(&run, "GET", "/ready", NULL), 200);
 
-	cr_assert_eq(harness_http(&run, "GET", "/api/health", &body), 200);
+	/* The details are the admin token's (anonymous: status only). */
+	cr_assert_eq(harness_request(&run, "GET", "/api/health", ADMIN, NULL,
+	    &body), 200);
 	j = json_loads(body, 0, NULL);
 	free(body);
 	cr_assert_not_null(j);

@@ -311,7 +311,7 @@ Test(workspaces, engine_down_answers_503)
 	    "{\"type\":\"demo\"}", 503));
 	cr_expect(log_contains(&run, "Docker Engine unavailable"));
 	sleep_ms(1500);		/* a round of health checks */
-	h = call("GET", "/api/health", NULL, NULL, 200);
+	h = call("GET", "/api/health", ADMIN, NULL, 200);
 	cr_expect_str_eq(harness_jstr(h, "overall"), "unhealthy");
 	c = json_array_get(json_object_get(h, "checks"), 0);
 	cr_expect_str_eq(harness_jstr(c, "name"), "docker");
@@ -342,7 +342,7 @@ Test(workspaces, reconnects_when_the_engine_appears)
 	    "{\"type\":\"demo\"}", 503));
 	cr_assert_eq(symlink("/var/run/docker.sock", sock), 0);
 	for (waited = 0; waited < 20000 && !up; waited += 250) {
-		h = call("GET", "/api/health", NULL, NULL, 200);
+		h = call("GET", "/api/health", ADMIN, NULL, 200);
 		up = strcmp(harness_jstr(json_array_get(json_object_get(h,
 		    "checks"), 0), "status"), "healthy") == 0;
 		json_decref(h);

@@ -418,3 +418,35 @@ Test(config, error_docker_keys)
 	expect_env_error("BERTH_DOCKER_STOP_TIMEOUT_S", "-1",
 	    "-1 is below the minimum 0");
 }
+
+/* The gateway holds the scrape token: it must be long and open nothing
+ * else. */
+Test(config, scrape_token_rules)
+{
+	struct berth_config	cfg;
+	struct config_errors	errs = { NULL, 0 };
+	char			err[256];
+
+	expect_file_error("[metrics]\nscrape_token = short\n",
+	    ":2: [metrics] scrape_token: ", "shorter than 16");
+	config_init(&cfg);
+	cr_assert_eq(config_set(&cfg, "auth.admin_token",
+	    "same-token-0123456789", err, sizeof(err)), 0);
+	cr_assert_eq(config_set(&cfg, "metrics.scrape_token",
+	    "same-token-0123456789", err, sizeof(err)), 0);
+	cr_assert_gt(config_finish(&cfg, &errs), 0);
+	cr_assert(has_error(&errs, "scrape_token: the same as an API token"));
+	cr_assert(!has_error(&errs, "same-token"));
+	config_errors_free(&errs);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	cr_assert(config_scrape_ok(&cfg, NULL), "no scrape token: open");
+	cr_assert_eq(config_set(&cfg, "metrics.scrape_token",
+	    "scrape-token-0123456789", err, sizeof(err)), 0);
+	cr_assert(!config_scrape_ok(&cfg, NULL));
+	cr_assert(!config_scrape_ok(&cfg, "scrape-token-012345678"));
+	cr_assert(!config_scrape_ok(&cfg, "scrape-token-01234567890"));
+	cr_assert(config_scrape_ok(&cfg, "scrape-token-0123456789"));
+	config_free(&cfg);
+}

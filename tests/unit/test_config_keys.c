@@ -47,6 +47,7 @@ sample(const struct config_key *k)
 		{ "network",		"berth_net-1.a" },
 		{ "url",		"postgresql://u@h:5432/db?x=y" },
 		{ "admin_token",	"0123456789abcdef0123" },
+		{ "scrape_token",	"scrape-0123456789abcdef" },
 		{ "pg_bindir",		"/usr/lib/postgresql/15/bin" },
 		{ "password_file",	"/etc/berth/db-password" },
 		{ "pg_user",		"postgres" },
@@ -122,12 +123,14 @@ Test(config_keys, secret_keys_flagged)
 	keys = config_keys(&n);
 	for (i = 0; i < n; i++) {
 		secret = strcmp(keys[i].name, "url") == 0 ||
-		    strcmp(keys[i].name, "admin_token") == 0;
+		    strcmp(keys[i].name, "admin_token") == 0 ||
+		    strcmp(keys[i].name, "scrape_token") == 0;
 		cr_assert_eq(keys[i].secret != 0, secret, "[%s] %s",
 		    keys[i].section, keys[i].name);
 	}
 	cr_assert(key_named("database", "url")->secret);
 	cr_assert(key_named("auth", "admin_token")->secret);
+	cr_assert(key_named("metrics", "scrape_token")->secret);
 }
 
 Test(config_keys, reloadable_keys_flagged)
@@ -158,7 +161,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 44);
+	cr_assert_eq(n, 50);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);

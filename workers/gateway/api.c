@@ -38,18 +38,26 @@ struct call {
 const char *
 api_token(struct evhttp_request *req)
 {
-	const char *h;
+	const char *h, *tok;
 
 	h = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0' ||
-	    strlen(h + 7) > 256) {
+	if (h == NULL || (tok = api_bearer(h)) == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
 		http_error(req, 401, "unauthorized", h == NULL ?
 		    "missing bearer token" : "invalid bearer token");
 		return NULL;
 	}
+	return tok;
+}
+
+const char *
+api_bearer(const char *h)
+{
+	if (strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0' ||
+	    strlen(h + 7) > 256)
+		return NULL;
 	return h + 7;
 }
 
@@ -104,8 +112,7 @@ call_reply(struct worker *w, struct msg *reply, const struct ipc_error *err,
 {
 	struct call *c = arg;
 
-	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
-	    NULL, NULL);
+	conns_closecb(c->req, NULL, NULL);
 	if (err != NULL)
 		api_error(c->req, err);
 	else {
@@ -142,8 +149,7 @@ api_call_sent(struct call *c, uint32_t id)
 		free(c);
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
-	    call_closed, c);
+	conns_closecb(c->req, call_closed, c);
 }
 
 void
@@ -487,7 +493,9 @@ api_ws_create(struct worker *w, struct evhttp_request *req,
 	if ((tok = api_token(req)) == NULL || (o = read_body(req)) == NULL)
 		return;
 	memset(&b, 0, sizeof(b));
-	if (parse_create(o, &b, err, sizeof(err)) == -1) {
+	if (parse_create(o, &b, err, sizeof(err)) == -1 ||
+	    ws_check_env(config_type(&w->cfg, b.type), b.env, b.nenv, err,
+	    sizeof(err)) == -1) {
 		http_error(req, 422, "invalid", "%s", err);
 		create_free(&b);
 	} else {

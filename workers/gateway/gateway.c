@@ -57,52 +57,60 @@ h_live(struct worker *w, struct evhttp_request *req, char params[][128])
 static void
 h_ready(struct worker *w, struct evhttp_request *req, char params[][128])
 {
-	health_start(w, req, 1);
+	health_ready(w, req);
 }
 
 static void
 h_api_health(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	health_start(w, req, 0);
+	health_api(w, req);
 }
 
-/* The routes; feature names what berth_feature_usage_total counts. */
+/* The routes; feature names what berth_feature_usage_total counts.
+ * auth is what conns.c checks before a body is read (the handlers
+ * check again). */
 static const struct route {
 	const char	*pattern;
 	int		 methods;
 	void		(*handler)(struct worker *, struct evhttp_request *,
 			    char params[][128]);
 	const char	*feature;
+	enum route_auth	 auth;
 } routes[] = {
-	{ "/health", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_health, NULL },
-	{ "/live", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_live, NULL },
-	{ "/ready", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_ready, NULL },
-	{ "/api/health", EVHTTP_REQ_GET, h_api_health, "health" },
-	{ "/api/metrics", EVHTTP_REQ_GET, api_metrics, NULL },
+	{ "/health", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_health, NULL,
+	    ROUTE_NONE },
+	{ "/live", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_live, NULL,
+	    ROUTE_NONE },
+	{ "/ready", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, h_ready, NULL,
+	    ROUTE_NONE },
+	{ "/api/health", EVHTTP_REQ_GET, h_api_health, "health",
+	    ROUTE_OPTIONAL },
+	{ "/api/metrics", EVHTTP_REQ_GET, api_metrics, NULL, ROUTE_SCRAPE },
 	{ "/api/metrics/current", EVHTTP_REQ_GET, api_metrics_current,
-	    "metrics_current" },
+	    "metrics_current", ROUTE_TOKEN },
 	{ "/api/workspaces", EVHTTP_REQ_POST, api_ws_create,
-	    "workspace_create" },
-	{ "/api/workspaces", EVHTTP_REQ_GET, api_ws_list, "workspace_list" },
+	    "workspace_create", ROUTE_TOKEN },
+	{ "/api/workspaces", EVHTTP_REQ_GET, api_ws_list, "workspace_list",
+	    ROUTE_TOKEN },
 	{ "/api/workspaces/:id", EVHTTP_REQ_GET, api_ws_get,
-	    "workspace_get" },
+	    "workspace_get", ROUTE_TOKEN },
 	{ "/api/workspaces/:id", EVHTTP_REQ_DELETE, api_ws_delete,
-	    "workspace_stop" },
+	    "workspace_stop", ROUTE_TOKEN },
 	{ "/api/workspaces/:id/resources", EVHTTP_REQ_PATCH, api_ws_patch,
-	    "workspace_resources" },
+	    "workspace_resources", ROUTE_TOKEN },
 	{ "/api/workspaces/:id/health", EVHTTP_REQ_GET, api_ws_health,
-	    "workspace_health" },
+	    "workspace_health", ROUTE_TOKEN },
 	{ "/api/workspaces/:id/stats", EVHTTP_REQ_GET, api_ws_stats,
-	    "workspace_stats" },
+	    "workspace_stats", ROUTE_TOKEN },
 	{ "/api/projects", EVHTTP_REQ_GET, api_projects_list,
-	    "project_list" },
+	    "project_list", ROUTE_TOKEN },
 	{ "/api/projects/:id/owner", EVHTTP_REQ_PUT, api_project_owner,
-	    "project_owner" },
+	    "project_owner", ROUTE_TOKEN },
 	{ "/api/containers/history", EVHTTP_REQ_GET, api_containers_history,
-	    "container_history" },
+	    "container_history", ROUTE_TOKEN },
 	{ "/api/containers/stats", EVHTTP_REQ_GET, api_containers_stats,
-	    "container_stats" },
+	    "container_stats", ROUTE_TOKEN },
 };
 
 static void
@@ -115,6 +123,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	size_t			 i;
 	int			 matched = 0;
 
+	conns_dispatched(req);
 	if (w->draining) {
 		http_error(req, 503, "unavailable", "shutting down");
 		return;
@@ -140,6 +149,33 @@ dispatch(struct evhttp_request *req, void *arg)
 		    "method not allowed on %s", path);
 	else
 		http_error(req, 404, "not_found", "no such endpoint");
+}
+
+static const struct {
+	const char	*name;
+	int		 method;
+} methods[] = {
+	{ "GET", EVHTTP_REQ_GET }, { "HEAD", EVHTTP_REQ_HEAD },
+	{ "POST", EVHTTP_REQ_POST }, { "PUT", EVHTTP_REQ_PUT },
+	{ "DELETE", EVHTTP_REQ_DELETE }, { "PATCH", EVHTTP_REQ_PATCH },
+};
+
+/* What the route of method and path asks of its caller. */
+enum route_auth
+route_auth(const char *method, const char *path)
+{
+	char	params[ROUTE_MAX_PARAMS][128];
+	size_t	i;
+	int	m = 0;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, method) == 0)
+			m = methods[i].method;
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if ((routes[i].methods & m) && route_match(routes[i].pattern,
+		    path, params, ROUTE_MAX_PARAMS) != -1)
+			return routes[i].auth;
+	return ROUTE_UNKNOWN;
 }
 
 /* ------------------------------------------------------------ worker */
@@ -174,6 +210,7 @@ gateway_start(struct worker *w)
 	evhttp_set_max_headers_size(g->http, 16 * 1024);
 	evhttp_set_timeout(g->http, 30);
 	evhttp_set_gencb(g->http, dispatch, w);
+	conns_init(w, g->http);
 	gateway_configure(w);
 	if (evhttp_accept_socket(g->http, w->extra_fd) == -1)
 		fatalx("cannot serve HTTP on the listener");
@@ -185,8 +222,10 @@ gateway_drain(struct worker *w)
 {
 	struct gateway *g = w->priv;
 
-	if (g != NULL)
+	if (g != NULL) {
+		conns_shutdown();
 		evhttp_free(g->http);
+	}
 	worker_exit(w);
 }
 

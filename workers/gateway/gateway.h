@@ -13,16 +13,44 @@ struct evhttp_request;
 
 #define ROUTE_MAX_PARAMS	4
 
+struct worker;
+
 /* http_util.c */
 void	 http_reply_json(struct evhttp_request *, int code, json_t *body);
+/* text is JSON already. */
+void	 http_reply_raw(struct evhttp_request *, int code, const char *text);
 void	 http_error(struct evhttp_request *, int code, const char *errcode,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int	 route_match(const char *pattern, const char *path,
 	    char params[][128], int maxparams);
 char	*iso8601_ms(uint64_t wall_ms, char *buf, size_t len);
 
+/* gateway.c: what a route asks of its caller */
+enum route_auth {
+	ROUTE_NONE,		/* the probes */
+	ROUTE_OPTIONAL,		/* /api/health: details with a token */
+	ROUTE_SCRAPE,		/* /api/metrics: [metrics] scrape_token */
+	ROUTE_TOKEN,		/* the API */
+	ROUTE_UNKNOWN		/* no such route: 404 or 405 */
+};
+enum route_auth	route_auth(const char *method, const char *path);
+
+/* conns.c: connection caps, the whole-request deadline, the token
+ * checked before the body */
+struct evhttp;
+struct evhttp_connection;
+void	conns_init(struct worker *, struct evhttp *);
+void	conns_shutdown(void);
+struct prom_list;
+void	conns_prom(struct prom_list *);	/* open, refused by reason */
+/* The request was read whole: its deadline stops. */
+void	conns_dispatched(struct evhttp_request *);
+/* evhttp_connection_set_closecb for the request's connection (conns.c
+ * keeps the connection's own). */
+void	conns_closecb(struct evhttp_request *,
+	    void (*)(struct evhttp_connection *, void *), void *);
+
 /* api.c: handlers of the workspace API, and what other API files use */
-struct worker;
 struct msg;
 typedef void route_handler(struct worker *, struct evhttp_request *,
     char params[][128]);
@@ -31,6 +59,8 @@ route_handler	api_ws_create, api_ws_list, api_ws_get, api_ws_delete,
 
 /* The bearer token presented, or NULL after answering 401. */
 const char *api_token(struct evhttp_request *);
+/* The token of an Authorization header's value, or NULL if malformed. */
+const char *api_bearer(const char *header);
 /* Called with the answer (errors are answered for it). */
 typedef void (*api_done_cb)(struct worker *, struct evhttp_request *,
     struct msg *, void *arg);
@@ -54,7 +84,6 @@ json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 route_handler	api_projects_list, api_project_owner;
 
 /* httpstats.c: requests by route, method and code, latency, features */
-struct prom_list;
 void	httpstats_begin(const struct evhttp_request *, const char *route,
 	    const char *feature);
 void	httpstats_end(const struct evhttp_request *, int code);
@@ -66,8 +95,9 @@ route_handler	api_metrics, api_metrics_current;
 void	metrics_json_reply(struct worker *, struct evhttp_request *,
 	    const struct prom_list *);
 
-/* health.c: GET /api/health (readiness 0) and /ready (1) */
-void	health_start(struct worker *, struct evhttp_request *, int readiness);
+/* health.c: GET /ready and /api/health (details with the admin token) */
+void	health_ready(struct worker *, struct evhttp_request *);
+void	health_api(struct worker *, struct evhttp_request *);
 
 /* api_stats.c: GET /api/containers/history and /api/containers/stats */
 route_handler	api_containers_history, api_containers_stats;

@@ -6,6 +6,13 @@
  * degraded when any other check is not healthy, else healthy; /ready
  * answers 503 in the first case or while a worker is not up.  Should
  * healthmon not answer, the checks berthd's status allows stand in.
+ *
+ * Anonymous callers see status only: /ready its status and the names
+ * of what fails, /api/health without a token overall and a time; the
+ * details (pids, uids, restarts, errors, versions) are the admin
+ * token's.  Both anonymous views are served from a snapshot at most
+ * [server] anonymous_cache_ms old, so that a flood of them asks berthd
+ * nothing more.
  */
 #include <event2/http.h>
 #include <jansson.h>
@@ -15,15 +22,26 @@
 
 #include "codec.h"
 #include "gateway.h"
+#include "ipc.h"
 #include "util.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+enum hmode { H_READY, H_ANON, H_FULL };
+
+/* The anonymous views as last answered (H_READY, H_ANON). */
+static struct snapshot {
+	int		 code;
+	char		*text;
+	uint64_t	 at_ms;
+	int		 refreshing;
+} snaps[2];
 
 /* One health request waiting for berthd and healthmon. */
 struct hreq {
 	struct worker		*w;
 	struct evhttp_request	*req;
-	int			 readiness;	/* /ready */
+	enum hmode		 mode;
 	int			 outstanding;
 	uint32_t		 status_id, report_id;
 	json_t			*status;	/* berthd: version, uptime, ... */
@@ -35,13 +53,14 @@ struct hreq {
 static void
 hreq_free(struct hreq *h)
 {
+	if (h->mode != H_FULL)
+		snaps[h->mode].refreshing = 0;
 	if (h->status_id != 0)
 		worker_cancel(h->w, h->status_id);
 	if (h->report_id != 0)
 		worker_cancel(h->w, h->report_id);
 	if (h->req != NULL)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(h->req), NULL, NULL);
+		conns_closecb(h->req, NULL, NULL);
 	json_decref(h->status);
 	json_decref(h->workers);
 	json_decref(h->checks);
@@ -207,16 +226,54 @@ database_state(json_t *checks)
 
 /* ------------------------------------------------------------ answer */
 
-static void
-finish_ready(struct hreq *h, const char *overall)
+/* What fails, by name: required checks that are unhealthy and workers
+ * that are not up. */
+static json_t *
+failing(struct hreq *h)
 {
-	if (h->all_up && strcmp(overall, "unhealthy") != 0)
-		http_reply_json(h->req, 200, json_pack("{s:s}", "status",
-		    "ready"));
-	else
-		http_reply_json(h->req, 503, json_pack("{s:s,s:s,s:O,s:O}",
-		    "status", "not ready", "overall", overall, "workers",
-		    h->workers, "checks", h->checks));
+	json_t		*a = json_array(), *c;
+	const char	*st;
+	size_t		 i;
+
+	json_array_foreach(h->checks, i, c) {
+		st = json_string_value(json_object_get(c, "status"));
+		if (json_is_true(json_object_get(c, "required")) &&
+		    strcmp(st, "healthy") != 0 && strcmp(st, "degraded") != 0)
+			json_array_append(a, json_object_get(c, "name"));
+	}
+	json_array_foreach(h->workers, i, c) {
+		st = json_string_value(json_object_get(c, "state"));
+		if (strcmp(st, "up") != 0)
+			json_array_append(a, json_object_get(c, "name"));
+	}
+	return a;
+}
+
+/* An anonymous view: kept as the snapshot, then answered. */
+static void
+finish_anon(struct hreq *h, const char *overall)
+{
+	struct snapshot	*sn = &snaps[h->mode];
+	json_t		*j;
+	char		 ts[40];
+
+	if (h->mode == H_ANON) {
+		sn->code = 200;
+		j = json_pack("{s:s,s:s}", "overall", overall, "timestamp",
+		    iso8601_ms(wall_ms(), ts, sizeof(ts)));
+	} else if (h->all_up && strcmp(overall, "unhealthy") != 0) {
+		sn->code = 200;
+		j = json_pack("{s:s}", "status", "ready");
+	} else {
+		sn->code = 503;
+		j = json_pack("{s:s,s:o}", "status", "not ready", "failing",
+		    failing(h));
+	}
+	free(sn->text);
+	sn->text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	sn->at_ms = now_ms();
+	http_reply_raw(h->req, sn->code, sn->text);
 }
 
 static void
@@ -230,9 +287,9 @@ finish(struct hreq *h)
 		h->checks = standin_checks(h);
 	live_workers(h->workers, h->checks);
 	sum = summary(h->checks, &overall);
-	if (h->readiness) {
+	if (h->mode != H_FULL) {
 		json_decref(sum);
-		finish_ready(h, overall);
+		finish_anon(h, overall);
 		hreq_free(h);
 		return;
 	}
@@ -310,15 +367,17 @@ ask(struct hreq *h, unsigned type, unsigned peer, worker_reply_cb cb)
 	return id;
 }
 
-void
-health_start(struct worker *w, struct evhttp_request *req, int readiness)
+static void
+health_start(struct worker *w, struct evhttp_request *req, enum hmode mode)
 {
 	struct hreq	*h = xcalloc(1, sizeof(*h));
 
 	h->w = w;
 	h->req = req;
-	h->readiness = readiness;
+	h->mode = mode;
 	h->workers = json_array();
+	if (mode != H_FULL)
+		snaps[mode].refreshing = 1;
 	if ((h->status_id = ask(h, MSG_STATUS_REQ, PEER_PARENT,
 	    got_status)) == 0) {
 		http_error(req, 503, "unavailable", "cannot reach berthd");
@@ -326,6 +385,58 @@ health_start(struct worker *w, struct evhttp_request *req, int readiness)
 		return;
 	}
 	h->report_id = ask(h, MSG_HEALTH_REQ, PEER_HEALTHMON, got_report);
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-	    hreq_closed, h);
+	conns_closecb(req, hreq_closed, h);
+}
+
+/* An anonymous view from its snapshot while it is fresh, or while
+ * another request refreshes it; else this request refreshes it. */
+static void
+anonymous(struct worker *w, struct evhttp_request *req, enum hmode mode)
+{
+	struct snapshot	*sn = &snaps[mode];
+	uint64_t	 age = now_ms() - sn->at_ms;
+
+	if (sn->text != NULL && (age < (uint64_t)w->cfg.anonymous_cache_ms ||
+	    sn->refreshing))
+		http_reply_raw(req, sn->code, sn->text);
+	else
+		health_start(w, req, mode);
+}
+
+void
+health_ready(struct worker *w, struct evhttp_request *req)
+{
+	anonymous(w, req, H_READY);
+}
+
+/* berthd says who holds the token: details for the admin only. */
+static void
+details_allowed(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
+{
+	struct body_ident *id = m->body;
+
+	if (!id->admin) {
+		http_error(req, 403, "forbidden", "health details are for "
+		    "the admin token");
+		return;
+	}
+	health_start(w, req, H_FULL);
+}
+
+void
+health_api(struct worker *w, struct evhttp_request *req)
+{
+	const char	*tok;
+	struct call	*c;
+
+	if (evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization") == NULL) {
+		anonymous(w, req, H_ANON);
+		return;
+	}
+	if ((tok = api_token(req)) == NULL)
+		return;
+	c = api_call_new(w, req, details_allowed, NULL, NULL);
+	api_call_sent(c, ipc_auth(w, tok, api_ipc_done, c));
 }

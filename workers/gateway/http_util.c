@@ -13,6 +13,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "utf8.h"
 
 static const char *
 reason(int code)
@@ -29,33 +30,51 @@ reason(int code)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Status";
 	}
 }
 
+/* Every answer closes its connection: one request per connection, so
+ * that conns.c's deadline and caps hold per request. */
+void
+http_reply_raw(struct evhttp_request *req, int code, const char *text)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*buf = evbuffer_new();
+
+	/* json_pack gives NULL for a string that is not UTF-8, and so
+	 * json_dumps: never an empty body. */
+	if (text == NULL) {
+		log_warnx("%s: an answer %d could not be encoded", __func__,
+		    code);
+		text = "{\"error\":{\"code\":\"internal\",\"message\":"
+		    "\"the answer could not be encoded\"}}";
+		if (code < 400)
+			code = 500;
+	}
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Connection", "close");
+	httpstats_end(req, code);
+	evhttp_send_reply(req, code, reason(code), buf);
+	evbuffer_free(buf);
+}
+
 /* Takes the reference to body. */
 void
 http_reply_json(struct evhttp_request *req, int code, json_t *body)
 {
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	struct evbuffer		*buf = evbuffer_new();
-	char			*text;
+	char	*text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 
-	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	if (text != NULL) {
-		evbuffer_add(buf, text, strlen(text));
-		evbuffer_add(buf, "\n", 1);
-		free(text);
-	}
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	httpstats_end(req, code);
-	evhttp_send_reply(req, code, reason(code), buf);
-	evbuffer_free(buf);
+	http_reply_raw(req, code, text);
+	free(text);
 }
 
 void
@@ -66,7 +85,7 @@ http_error(struct evhttp_request *req, int code, const char *errcode,
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	utf8_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	http_reply_json(req, code, json_pack("{s:{s:s,s:s}}", "error",
 	    "code", errcode, "message", msg));

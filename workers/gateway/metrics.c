@@ -7,6 +7,12 @@
  * host, writer, sampling, business; in pages), healthmon (checks and
  * breakers) and the gateway itself (HTTP, features).  Only families of
  * the table below are written, each with its HELP and TYPE.
+ *
+ * /api/metrics asks for [metrics] scrape_token when it is set (the
+ * gateway holds that one secret: doc/design.md), drops the user label
+ * when [metrics] user_labels is false, and is answered from a snapshot
+ * at most [server] anonymous_cache_ms old: a flood of scrapes asks
+ * berthd and the workers nothing more.
  */
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -17,6 +23,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "config.h"
 #include "gateway.h"
 #include "ipc.h"
 #include "promitem.h"
@@ -62,6 +69,12 @@ static const struct family {
 	    "HTTP requests answered, by route, method and status code." },
 	{ "berth_http_request_duration_seconds", "histogram",
 	    "Time from an HTTP request to its answer." },
+	{ "berth_http_connections_open", "gauge",
+	    "HTTP connections open on the gateway." },
+	{ "berth_http_refused_total", "counter",
+	    "HTTP connections answered before their request was read "
+	    "(503 over a connection cap, 408 past the deadline, 401 before "
+	    "the body), by reason." },
 	{ "berth_worker_up", "gauge", "1 when the worker is up." },
 	{ "berth_worker_restarts_total", "counter",
 	    "Restarts of a worker by berthd." },
@@ -147,20 +160,23 @@ escape(struct evbuffer *b, const char *v)
 	}
 }
 
+/* users 0: without the user label. */
 static void
-sample_line(struct evbuffer *b, const struct prom_item *it)
+sample_line(struct evbuffer *b, const struct prom_item *it, int users)
 {
 	const char	*k[3] = { it->k1, it->k2, it->k3 };
 	const char	*v[3] = { it->v1, it->v2, it->v3 };
-	int		 i;
+	int		 i, n = 0;
 
 	evbuffer_add_printf(b, "%s", it->name);
 	for (i = 0; i < 3 && k[i][0] != '\0'; i++) {
-		evbuffer_add_printf(b, "%s%s=\"", i == 0 ? "{" : ",", k[i]);
+		if (!users && strcmp(k[i], "user") == 0)
+			continue;
+		evbuffer_add_printf(b, "%s%s=\"", n++ == 0 ? "{" : ",", k[i]);
 		escape(b, v[i]);
 		evbuffer_add(b, "\"", 1);
 	}
-	if (i > 0)
+	if (n > 0)
 		evbuffer_add(b, "}", 1);
 	if (isnan(it->value))
 		evbuffer_add_printf(b, " NaN\n");
@@ -185,12 +201,34 @@ of_family(const struct family *f, const char *name)
 	    strcmp(name + n, "_count") == 0);
 }
 
+/* The last exposition, answered while fresh or being refreshed. */
+static struct {
+	struct evbuffer	*text;
+	uint64_t	 at_ms;
+	int		 refreshing;
+} snap;
+
+static void
+send_text(struct evhttp_request *req, struct evbuffer *text)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*b = evbuffer_new();
+
+	evbuffer_add_buffer_reference(b, text);
+	evhttp_add_header(h, "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Connection", "close");
+	httpstats_end(req, 200);
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 static void
 reply_text(struct mreq *m)
 {
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(m->req);
-	struct evbuffer		*b = evbuffer_new();
-	size_t			 i, j;
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 i, j;
 
 	for (i = 0; i < NFAMILIES; i++) {
 		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n",
@@ -198,14 +236,14 @@ reply_text(struct mreq *m)
 		    families[i].type);
 		for (j = 0; j < m->l.n; j++)
 			if (of_family(&families[i], m->l.items[j].name))
-				sample_line(b, &m->l.items[j]);
+				sample_line(b, &m->l.items[j],
+				    m->w->cfg.metrics_user_labels);
 	}
-	evhttp_add_header(h, "Content-Type",
-	    "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	httpstats_end(m->req, 200);
-	evhttp_send_reply(m->req, 200, "OK", b);
-	evbuffer_free(b);
+	if (snap.text != NULL)
+		evbuffer_free(snap.text);
+	snap.text = b;
+	snap.at_ms = now_ms();
+	send_text(m->req, b);
 }
 
 /* ------------------------------------------------------------ gather */
@@ -218,9 +256,10 @@ mreq_free(struct mreq *m)
 	for (i = 0; i < 3; i++)
 		if (m->ids[i] != 0)
 			worker_cancel(m->w, m->ids[i]);
+	if (!m->json)
+		snap.refreshing = 0;
 	if (m->req != NULL)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(m->req), NULL, NULL);
+		conns_closecb(m->req, NULL, NULL);
 	prom_free(&m->l);
 	free(m);
 }
@@ -244,6 +283,7 @@ add_own(struct prom_list *l)
 	size_t	i;
 
 	httpstats_prom(l);
+	conns_prom(l);
 	prom_add(l, "berth_sse_clients", 0, NULL, NULL, NULL, NULL, NULL,
 	    NULL);
 	for (i = 0; i < 4; i++)
@@ -368,8 +408,9 @@ metrics_start(struct worker *w, struct evhttp_request *req, int json)
 	m->req = req;
 	m->json = json;
 	m->outstanding = 3;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-	    mreq_closed, m);
+	if (!json)
+		snap.refreshing = 1;
+	conns_closecb(req, mreq_closed, m);
 	if ((m->ids[0] = ask(m, MSG_PROM_REQ, PEER_PARENT, got_berthd, 0)) ==
 	    0)
 		m->outstanding--;
@@ -379,11 +420,29 @@ metrics_start(struct worker *w, struct evhttp_request *req, int json)
 	ask_statswriter(m);	/* may finish, with the other two failed */
 }
 
-/* No token: Prometheus scrapes it (DESIGN section 5). */
+/* Prometheus scrapes it, with [metrics] scrape_token when one is set
+ * (conns.c checked it before; checked again here). */
 void
 api_metrics(struct worker *w, struct evhttp_request *req, char params[][128])
 {
-	metrics_start(w, req, 0);
+	const char	*h, *tok = NULL;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (h != NULL)
+		tok = api_bearer(h);
+	if (!config_scrape_ok(&w->cfg, tok)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		http_error(req, 401, "unauthorized", "this endpoint needs "
+		    "the scrape token");
+		return;
+	}
+	if (snap.text != NULL && (now_ms() - snap.at_ms <
+	    (uint64_t)w->cfg.anonymous_cache_ms || snap.refreshing))
+		send_text(req, snap.text);
+	else
+		metrics_start(w, req, 0);
 }
 
 /* berthd says who holds the token: the admin only. */
