@@ -45,16 +45,16 @@ mode(const char *db_ini, const char *const *env)
 	net_berthd(&run, db_ini, env);
 	cr_assert_eq(net_wait_up(&run, 1, 15000), 0, "database never up "
 	    "(see %s)", run.log);
-	sleep_ms(1500);
+	sleep_ms(1000);
 	before = net_rows();
 	cr_assert_gt(before, 0, "no host samples written");
 	net_stop();
 	cr_assert_eq(net_wait_up(&run, 0, 10000), 0, "outage not noticed");
-	sleep_ms(1500);		/* samples go to the spool meanwhile */
+	sleep_ms(1000);		/* samples go to the spool meanwhile */
 	net_resume();
 	cr_assert_eq(net_wait_up(&run, 1, 15000), 0, "no reconnection "
 	    "(see %s)", run.log);
-	sleep_ms(1500);
+	sleep_ms(1000);
 	w = net_writer(&run);
 	cr_expect_eq(json_number_value(json_object_get(w, "dropped")), 0);
 	cr_expect_eq(json_number_value(json_object_get(w, "spoolRecords")),
