@@ -317,9 +317,9 @@ parse_keywords(const char *p, struct pgconn *c, char *err, size_t errlen)
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p != '=') {
-			snprintf(err, errlen, "missing \"=\" after \"%.*s\" in "
-			    "connection info string", (int)(klen > 64 ? 64 :
-			    klen), k);
+			/* Not quoted: a stray word may be half a password. */
+			snprintf(err, errlen, "missing \"=\" after a word in "
+			    "the connection info string");
 			return -1;
 		}
 		for (p++; isspace((unsigned char)*p);)

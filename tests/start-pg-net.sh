@@ -4,7 +4,8 @@
 # start-postgres.sh (unix socket in DIR), plus TCP on 127.0.0.1:PORT
 # with TLS (a CA and a server certificate for localhost, berth-db.test
 # and 127.0.0.1, made here with openssl) and SCRAM-SHA-256 passwords for
-# every TCP connection, and a role `berth_app` (password in
+# every TCP connection (a client certificate from the same CA, DIR/client.crt
+# and client.key, is checked when presented), and a role `berth_app` (password in
 # DIR/password, mode 0600) that owns database `berth` and is not a
 # superuser (and database berth_su, the superuser's, for the test of
 # the warning berthd gives about one).  Prints the unix-socket conninfo line like start-postgres.sh.
@@ -35,9 +36,18 @@ certs() {
 	openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
 	    -CAcreateserial -days 2 -extfile san.ext -out server.crt \
 	    2>/dev/null || die "openssl: server certificate"
-	chmod 0644 ca.crt server.crt
-	chmod 0600 server.key ca.key
-	[ "$(id -u)" -ne 0 ] || chown berth server.key
+	# A client certificate for berth_app (optional for the server:
+	# it checks one against the CA when one is presented).
+	openssl req -newkey rsa:2048 -nodes -subj /CN=berth_app \
+	    -keyout client.key -out client.csr 2>/dev/null ||
+	    die "openssl: client key"
+	openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -days 2 -out client.crt 2>/dev/null ||
+	    die "openssl: client certificate"
+	chmod 0644 ca.crt server.crt client.crt
+	chmod 0600 server.key ca.key client.key
+	# The server's key is the server's, the client's the workers'.
+	[ "$(id -u)" -ne 0 ] || chown berth server.key client.key
 }
 
 # Settings in the cluster's own files, so that resume keeps them.
@@ -48,6 +58,7 @@ listen_addresses = '127.0.0.1'
 ssl = on
 ssl_cert_file = '$dir/server.crt'
 ssl_key_file = '$dir/server.key'
+ssl_ca_file = '$dir/ca.crt'
 password_encryption = 'scram-sha-256'
 CONF
 	cat >"$dir/data/pg_hba.conf" <<HBA

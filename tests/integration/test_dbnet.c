@@ -45,16 +45,16 @@ mode(const char *db_ini, const char *const *env)
 	net_berthd(&run, db_ini, env);
 	cr_assert_eq(net_wait_up(&run, 1, 15000), 0, "database never up "
 	    "(see %s)", run.log);
-	sleep_ms(1500);
+	sleep_ms(1000);
 	before = net_rows();
 	cr_assert_gt(before, 0, "no host samples written");
 	net_stop();
 	cr_assert_eq(net_wait_up(&run, 0, 10000), 0, "outage not noticed");
-	sleep_ms(1500);		/* samples go to the spool meanwhile */
+	sleep_ms(1000);		/* samples go to the spool meanwhile */
 	net_resume();
 	cr_assert_eq(net_wait_up(&run, 1, 15000), 0, "no reconnection "
 	    "(see %s)", run.log);
-	sleep_ms(1500);
+	sleep_ms(1000);
 	w = net_writer(&run);
 	cr_expect_eq(json_number_value(json_object_get(w, "dropped")), 0);
 	cr_expect_eq(json_number_value(json_object_get(w, "spoolRecords")),
@@ -67,17 +67,16 @@ mode(const char *db_ini, const char *const *env)
 	net_assert_clean(&run);
 }
 
-/* "url = " tmpl with PW, PORT and DIR replaced, then extra lines. */
+/* tmpl with PW, PORT and DIR replaced. */
 static void
-url_mode(const char *tmpl, const char *extra, const char *const *env)
+expand(const char *tmpl, char *out, size_t len)
 {
-	char		ini[2048], port[16];
+	char		port[16];
 	const char	*p = tmpl, *v;
-	size_t		n, k;
+	size_t		n = 0, k;
 
 	snprintf(port, sizeof port, "%d", net_port());
-	n = (size_t)snprintf(ini, sizeof ini, "url = ");
-	while (*p != '\0' && n < sizeof ini - 1) {
+	while (*p != '\0' && n < len - 1) {
 		if (strncmp(p, "PW", 2) == 0)
 			v = net_password(), k = 2;
 		else if (strncmp(p, "PORT", 4) == 0)
@@ -85,14 +84,23 @@ url_mode(const char *tmpl, const char *extra, const char *const *env)
 		else if (strncmp(p, "DIR", 3) == 0)
 			v = net_dir(), k = 3;
 		else {
-			ini[n++] = *p++;
+			out[n++] = *p++;
 			continue;
 		}
-		n += (size_t)snprintf(ini + n, sizeof ini - n, "%s", v);
+		n += (size_t)snprintf(out + n, len - n, "%s", v);
 		p += k;
 	}
-	ini[n] = '\0';
-	snprintf(ini + n, sizeof ini - n, "\n%s", extra);
+	out[n < len ? n : len - 1] = '\0';
+}
+
+/* "url = " tmpl expanded, then extra lines. */
+static void
+url_mode(const char *tmpl, const char *extra, const char *const *env)
+{
+	char	ini[2048], url[1024];
+
+	expand(tmpl, url, sizeof url);
+	snprintf(ini, sizeof ini, "url = %s\n%s", url, extra);
 	mode(ini, env);
 }
 
@@ -116,6 +124,28 @@ Test(dbnet, tls_verify_full)
 {
 	url_mode("postgresql://berth_app:PW@localhost:PORT/berth?"
 	    "sslmode=verify-full&sslrootcert=DIR/ca.crt", "", NULL);
+}
+
+/* A client certificate too (the server checks it against its CA). */
+Test(dbnet, tls_client_certificate)
+{
+	char		 env[1100], *out = NULL;
+	const char *const envv[] = { env, NULL };
+
+	/* In the environment: the file's lines are at most 197 bytes. */
+	snprintf(env, sizeof env, "BERTH_DATABASE_URL=");
+	expand("postgresql://berth_app:PW@localhost:PORT/berth?"
+	    "sslmode=verify-full&sslrootcert=DIR/ca.crt&"
+	    "sslcert=DIR/client.crt&sslkey=DIR/client.key", env + strlen(env),
+	    sizeof env - strlen(env));
+	mode("", envv);
+	cr_assert_eq(sh(&out, "psql -X -Atq 'host=%s port=%d dbname=berth "
+	    "user=berth' -c \"SELECT count(*) FROM pg_stat_ssl s JOIN "
+	    "pg_stat_activity a USING (pid) WHERE a.usename = 'berth_app' "
+	    "AND s.client_dn = '/CN=berth_app'\" 2>&1", net_dir(),
+	    net_port()), 0, "psql: %s", out);
+	cr_expect_gt(atoi(out), 0, "no connection showed its certificate");
+	free(out);
 }
 
 Test(dbnet, gssencmode_given)

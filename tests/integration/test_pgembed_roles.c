@@ -36,7 +36,7 @@ psql_as(const char *user, const char *sql, char **out)
 	    "-c \"%s\" 2>&1", user, run.dir, sql);
 }
 
-Test(pgembed_roles, statswriter_is_no_superuser)
+Test(pgembed_roles, least_privilege_and_berthctl_db)
 {
 	const char *const	 envv[] = { "BERTH_DATABASE_EMBEDDED=true",
 				    NULL };
@@ -78,22 +78,9 @@ Test(pgembed_roles, statswriter_is_no_superuser)
 	    &out), 0, "role berth may read the server's files: %s", out);
 	free(out);
 	cr_expect(!log_contains(&run, "is a superuser"));
-}
 
-/* berthctl db: psql through the socket as the server's own role, which
- * reads everything; berthctl needs only the admin socket. */
-Test(pgembed_roles, berthctl_db_opens_psql)
-{
-	const char *const	 envv[] = { "BERTH_DATABASE_EMBEDDED=true",
-				    NULL };
-	char			*out = NULL;
-	int			 waited;
-
-	harness_start_unready(&run, NULL, envv, (uid_t)-1);
-	for (waited = 0; waited < 60000 && !log_contains(&run,
-	    "database ready"); waited += 250)
-		sleep_ms(250);
-	cr_assert(log_contains(&run, "database ready"), "see %s", run.log);
+	/* berthctl db: psql through the socket as the server's own role,
+	 * which reads everything; berthctl needs only the admin socket. */
 	cr_assert_eq(sh(&out, "cd / && BERTH_ADMIN_SOCKET=%s %s/berthctl db "
 	    "-XAtc 'SELECT current_user, count(*) >= 0 FROM "
 	    "container_metrics' 2>&1", run.sock, getenv("BERTH_BUILDDIR") ?
