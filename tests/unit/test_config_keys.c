@@ -45,6 +45,7 @@ sample(const struct config_key *k)
 		{ "log_level",		"debug" },
 		{ "socket",		"/run/docker.sock" },
 		{ "network",		"berth_net-1.a" },
+		{ "isolated_network",	"berth_iso-2.b" },
 		{ "url",		"postgresql://u@h:5432/db?x=y" },
 		{ "admin_token",	"0123456789abcdef0123" },
 		{ "pg_bindir",		"/usr/lib/postgresql/15/bin" },
@@ -132,7 +133,8 @@ Test(config_keys, reloadable_keys_flagged)
 {
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
-	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size" };
+	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
+	    "isolated_network" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -155,7 +157,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 42);
+	cr_assert_eq(n, 43);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
@@ -238,8 +240,8 @@ Test(config_keys, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	cr_assert_eq(kv.n, n + 2 * 21 + 3 * 4);
-	cr_assert_eq(kv.named, 2 * 21 + 3 * 4);
+	cr_assert_eq(kv.n, n + 2 * 29 + 3 * 4);
+	cr_assert_eq(kv.named, 2 * 29 + 3 * 4);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));
