@@ -306,6 +306,19 @@ Test(containment, type_keys_reach_the_container)
 	cr_expect_eq(dexec(&out, cid, "echo x > /tmp/x && cat /tmp/x"), 0,
 	    "/tmp: %s", out);
 	free(out);
+	cr_expect_eq(dexec(&out, cid, "ulimit -n; ulimit -u"), 0);
+	cr_expect_str_eq(out, "256\n128");
+	free(out);
+
+	/* A chatty workspace: 5 MB to its log keep 2 files of 1 MB. */
+	cr_expect_eq(dexec(&out, cid, "yes 0123456789abcdef0123456789abcdef"
+	    " | head -c 5000000 > /proc/1/fd/1"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(sh(&out, "du -cb $(docker inspect -f '{{.LogPath}}' "
+	    "%s)* | tail -n 1", cid), 0);
+	cr_expect(atol(out) > 1000000 && atol(out) <= 2200000,
+	    "%s bytes of log", out);
+	free(out);
 	free(cid);
 	json_decref(ws);
 }
