@@ -42,19 +42,22 @@
 #define WWW		"/tmp/berth-it-www"
 #define USER		"it-contain"
 
-#define DEMO_TYPE(name)							\
+/* interval: of the engine's health check; a long one leaves the first
+ * answer to healthmon's probe from the host. */
+#define DEMO_TYPE(name, interval)					\
     "[type." name "]\nimage = " IMAGE "\nport = 8080\n"			\
     "cpus = 0.5\nmemory_mb = 256\nmax_memory_mb = 512\n"		\
     "health_cmd = wget -q -O /dev/null http://127.0.0.1:{port}/healthz" \
     " || exit 1\n"							\
-    "health_interval_s = 1\nhealth_timeout_s = 2\nhealth_retries = 3\n" \
+    "health_interval_s = " interval "\nhealth_timeout_s = 2\n"		\
+    "health_retries = 3\n"						\
     "health_start_period_s = 0\nvolume_path = /workspace\n"
 
 static const char config[] =
     "[docker]\nstop_timeout_s = 1\nisolated_network = " NETWORK "\n"
     "[auth]\nadmin_token = " ADMIN "\n"
-    DEMO_TYPE("demo")
-    DEMO_TYPE("tight")
+    DEMO_TYPE("demo", "300")
+    DEMO_TYPE("tight", "1")
     "read_only_rootfs = true\ncap_add = CHOWN,SETUID\npids_limit = 64\n"
     "ulimit_nofile = 256\nulimit_nproc = 128\nlog_max_size_mb = 1\n"
     "log_max_files = 2\nnetwork = none\n";
@@ -63,8 +66,8 @@ static const char config[] =
 static const char config_icc_on[] =
     "[docker]\nstop_timeout_s = 1\nisolated_network = bridge\n"
     "[auth]\nadmin_token = " ADMIN "\n"
-    DEMO_TYPE("demo")
-    DEMO_TYPE("open")
+    DEMO_TYPE("demo", "300")
+    DEMO_TYPE("open", "300")
     "network = shared\n";
 
 static struct berthd_run run;
