@@ -64,8 +64,10 @@ iptables(void)
 	return NULL;
 }
 
+/* stderr stays berthd's (the log when it runs in the foreground)
+ * except for -C, whose "Bad rule" only means "not there yet". */
 static void __attribute__((noreturn))
-child_exec(const char *path, char *const argv[])
+child_exec(const char *path, char *const argv[], int quiet)
 {
 	char *const	envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 			    "LC_ALL=C", NULL };
@@ -73,7 +75,8 @@ child_exec(const char *path, char *const argv[])
 	int		sig, nullfd;
 
 	if ((nullfd = open("/dev/null", O_RDWR)) == -1 ||
-	    dup2(nullfd, 0) == -1 || dup2(nullfd, 1) == -1)
+	    dup2(nullfd, 0) == -1 || dup2(nullfd, 1) == -1 ||
+	    (quiet && dup2(nullfd, 2) == -1))
 		_exit(126);
 	close_from(3);
 	for (sig = 1; sig < NSIG; sig++)
@@ -114,7 +117,7 @@ rule_spawn(const char *op, const struct rule *r)
 		return 0;
 	}
 	if (pid == 0)
-		child_exec(path, argv);
+		child_exec(path, argv, strcmp(op, "-C") == 0);
 	return pid;
 }
 
