@@ -5,7 +5,8 @@
  * limits, health, the engine's stats, and what an exit or an adopted
  * container means for its workspace.  Every call goes through the
  * engine's one door (engine_api.c); each chain ends in a callback, and
- * nothing here knows who asked (workspace.c answers the workers).
+ * nothing here knows who asked (workspace.c answers the workers).  The
+ * container's create body, containment included, comes from spec.c.
  */
 #include <math.h>
 #include <stdio.h>
