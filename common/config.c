@@ -285,7 +285,8 @@ check_string(const struct config_key *k, const char *v, char *err,
 		return check_abspath(v, 0, err, errlen);
 	if (off == OFF(health_dependencies))
 		return dep_parse(v, deps, DEP_MAX, err, errlen) == -1 ? -1 : 0;
-	if (off == OFF(docker_network))
+	if (off == OFF(docker_network) ||
+	    off == OFF(docker_isolated_network))
 		return check_network(v, err, errlen);
 	if (off == OFF(admin_socket) && *v != '\0')
 		return check_abspath(v, SUN_PATH_MAX, err, errlen);

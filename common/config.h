@@ -15,6 +15,11 @@
 #define CONFIG_MAX_TOKENS	64
 #define CONFIG_NAME_MAX		32	/* [a-z0-9-], first a letter */
 
+/* What a code-server image needs: its entrypoint (fixuid) changes
+ * owners and switches to the coder user; no NET_RAW, no SYS_*. */
+#define CONFIG_CAP_ADD_DEFAULT	\
+	"CHOWN,DAC_OVERRIDE,FOWNER,SETUID,SETGID,KILL,NET_BIND_SERVICE"
+
 /* A workspace type (seed 003): what to run and how to confine it. */
 struct ws_type {
 	char	*name;
@@ -40,6 +45,15 @@ struct ws_type {
 	char	*volume_path;		/* where the project volume mounts */
 	char	*probe_path;		/* healthmon's startup probe, "/healthz" */
 	char	*tiers;			/* "free,basic,pro": who may use it */
+	/* containment (issue 12) */
+	long	 pids_limit;		/* PidsLimit */
+	char	*cap_add;		/* "CHOWN,SETUID": added to CapDrop ALL */
+	long	 ulimit_nofile;
+	long	 ulimit_nproc;
+	int	 read_only_rootfs;	/* with a tmpfs /tmp */
+	long	 log_max_size_mb;	/* json-file max-size */
+	long	 log_max_files;		/* json-file max-file */
+	char	*network;		/* isolated, shared or none */
 };
 
 struct tier {
@@ -78,7 +92,8 @@ struct berth_config {
 	long	 max_workspaces;	/* BERTH_MAX_WORKSPACES, 0 = no cap */
 	/* [docker] */
 	char	*docker_socket;		/* BERTH_DOCKER_SOCKET */
-	char	*docker_network;	/* BERTH_DOCKER_NETWORK */
+	char	*docker_network;	/* BERTH_DOCKER_NETWORK (shared) */
+	char	*docker_isolated_network; /* berth's own, icc off */
 	long	 docker_stop_timeout_s;	/* BERTH_DOCKER_STOP_TIMEOUT_S */
 	long	 docker_max_concurrent_calls; /* engine operations at once */
 	/* [database] */

@@ -48,6 +48,8 @@ void	 config_named_finish(struct berth_config *cfg,
  * sections, after each value has been rechecked. */
 void	 config_named_check(struct berth_config *cfg,
 	    struct config_errors *errs);
+/* config_caps.c: cap_add's list of capability names. */
+int	 config_check_caps(const char *v, char *err, size_t errlen);
 /* The next item of the comma list at *p, in *item and *len; 0 at the
  * end. */
 int	 config_next_item(const char **p, const char **item, size_t *len);

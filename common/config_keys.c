@@ -68,7 +68,12 @@ const struct config_key config_static_keys[] = {
 	    "Docker Engine API socket (absolute path)"),
 	STR("docker", "network", "BERTH_DOCKER_NETWORK", docker_network,
 	    "bridge", 0, 1,
-	    "Docker network workspaces join ([A-Za-z0-9_.-])"),
+	    "Docker network of the types with network = shared "
+	    "([A-Za-z0-9_.-])"),
+	STR("docker", "isolated_network", "BERTH_DOCKER_ISOLATED_NETWORK",
+	    docker_isolated_network, "berth-isolated", 0, 0,
+	    "bridge network berthd creates (no inter-container traffic) for "
+	    "the types with network = isolated ([A-Za-z0-9_.-])"),
 	INT("docker", "stop_timeout_s", "BERTH_DOCKER_STOP_TIMEOUT_S",
 	    docker_stop_timeout_s, "10", 0, 600, 1,
 	    "time a stopping workspace gets before SIGKILL, in seconds"),

@@ -83,6 +83,22 @@ static const struct config_key type_keys[] = {
 	    "path berth requests to time a workspace's start (2xx/3xx: up)"),
 	T(CT_STRING, tiers, "TIERS", "free,basic,pro", 0, 0,
 	    "tiers whose users may run this type, comma separated"),
+	T(CT_INT, pids_limit, "PIDS_LIMIT", "512", 16, 4194304,
+	    "most processes and threads in a workspace (PidsLimit)"),
+	T(CT_STRING, cap_add, "CAP_ADD", CONFIG_CAP_ADD_DEFAULT, 0, 0,
+	    "capabilities kept, comma separated; every other one is dropped"),
+	T(CT_INT, ulimit_nofile, "ULIMIT_NOFILE", "4096", 64, 1048576,
+	    "open files per process in a workspace (RLIMIT_NOFILE)"),
+	T(CT_INT, ulimit_nproc, "ULIMIT_NPROC", "1024", 16, 4194304,
+	    "processes per user id in a workspace (RLIMIT_NPROC)"),
+	T(CT_BOOL, read_only_rootfs, "READ_ONLY_ROOTFS", "false", 0, 0,
+	    "read-only root file system, with a tmpfs /tmp"),
+	T(CT_INT, log_max_size_mb, "LOG_MAX_SIZE_MB", "10", 1, 1024,
+	    "size of one log file of a workspace, in MB"),
+	T(CT_INT, log_max_files, "LOG_MAX_FILES", "3", 1, 100,
+	    "log files kept of a workspace"),
+	T(CT_STRING, network, "NETWORK", "isolated", 0, 0,
+	    "isolated, shared or none"),
 };
 
 static const struct config_key tier_keys[] = {
@@ -378,6 +394,14 @@ check_type_string(size_t off, const char *v, char *err, size_t errlen)
 		return check_tiers(v, err, errlen);
 	if (off == offsetof(struct ws_type, probe_path))
 		return check_probe_path(v, err, errlen);
+	if (off == offsetof(struct ws_type, cap_add))
+		return config_check_caps(v, err, errlen);
+	if (off == offsetof(struct ws_type, network) &&
+	    strcmp(v, "isolated") != 0 && strcmp(v, "shared") != 0 &&
+	    strcmp(v, "none") != 0) {
+		snprintf(err, errlen, "not isolated, shared or none");
+		return -1;
+	}
 	return 0;
 }
 

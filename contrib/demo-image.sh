@@ -16,7 +16,8 @@ mkdir -p "$root/bin" "$root/www" "$root/tmp" "$root/workspace" \
 	"$root/etc" "$root/proc" "$root/sys" "$root/dev"
 cp "$BUSYBOX" "$root/bin/busybox"
 for applet in sh httpd wget sleep cat echo ls head dd seq mkdir env \
-	date kill ps true false yes tail tr sed awk; do
+	date kill ps true false yes tail tr sed awk ping arping nc \
+	timeout; do
 	ln -s busybox "$root/bin/$applet"
 done
 echo ok > "$root/www/healthz"

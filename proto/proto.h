@@ -143,6 +143,9 @@ struct body_status {
 	int			 all_up;
 	int			 docker_up;	/* the engine answers */
 	char			*docker_version; /* "" when down */
+	char			*containment;	/* "" when the isolated network
+						 * and the metadata rule are
+						 * in place, else why not */
 	struct worker_status	*workers;
 	size_t			 nworkers;
 };

@@ -112,6 +112,7 @@ static const struct field status_fields[] = {
 	BOOL(body_status, all_up, 1),
 	BOOL(body_status, docker_up, 0),
 	STR(body_status, docker_version, 0, MAX_WORD),
+	STR(body_status, containment, 0, MAX_TEXT),
 	ARRAY(body_status, workers, 1, MAX_WORKERS, schema_worker_status,
 	    nworkers),
 };

@@ -305,6 +305,24 @@ void	 eng_volume_create(const char *name, struct json_t *labels, eng_cb,
 void	 eng_volume_inspect(const char *name, eng_cb, void *);
 void	 eng_volume_remove(const char *name, eng_cb, void *);
 void	 eng_volume_list(const char *label, eng_cb, void *);
+void	 eng_network_inspect(const char *name, eng_cb, void *);
+void	 eng_network_create(const char *name, struct json_t *options,
+	    struct json_t *labels, eng_cb, void *);
+
+/* ------------------------------------------------------------ netguard.c */
+
+void	 netguard_start(void (*done)(void)); /* the engine answers */
+void	 netguard_stop(void);		/* berthd exits: rules removed */
+int	 netguard_reaped(pid_t, int status);	/* 1: one of ours */
+/* The NetworkMode of a workspace of type t, NULL if not ready. */
+const char *netguard_network(const struct ws_type *t);
+const char *netguard_problem(void);	/* "" when all is in place */
+
+/* ------------------------------------------------------------ spec.c */
+
+struct body_ws_create;
+struct json_t	*spec_container(struct workspace *, const struct ws_type *,
+		    const struct body_ws_create *);
 
 /* ------------------------------------------------------------ container.c */
 

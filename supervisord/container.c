@@ -5,7 +5,8 @@
  * limits, health, the engine's stats, and what an exit or an adopted
  * container means for its workspace.  Every call goes through the
  * engine's one door (engine_api.c); each chain ends in a callback, and
- * nothing here knows who asked (workspace.c answers the workers).
+ * nothing here knows who asked (workspace.c answers the workers).  The
+ * container's create body, containment included, comes from spec.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -138,115 +139,6 @@ remove_container(const char *cid)
 	eng_container_remove(cid, removed_quietly, NULL);
 }
 
-static json_t *
-env_array(struct workspace *ws, const struct ws_type *t,
-    const struct body_ws_create *b)
-{
-	json_t	*a = json_array();
-	char	*copy, *item, *save = NULL, buf[4300];
-	size_t	 i;
-
-	snprintf(buf, sizeof(buf), "PORT=%ld", t->port);
-	json_array_append_new(a, json_string(buf));
-	snprintf(buf, sizeof(buf), "BERTH_WORKSPACE_ID=%s", ws->id);
-	json_array_append_new(a, json_string(buf));
-	copy = xstrdup(t->env);
-	for (item = strtok_r(copy, ";", &save); item != NULL;
-	    item = strtok_r(NULL, ";", &save))
-		json_array_append_new(a, json_string(item));
-	free(copy);
-	for (i = 0; i < b->nenv; i++) {
-		snprintf(buf, sizeof(buf), "%s=%s", b->env[i].key,
-		    b->env[i].value);
-		json_array_append_new(a, json_string(buf));
-	}
-	return a;
-}
-
-static json_t *
-labels(struct workspace *ws)
-{
-	char created[32];
-
-	snprintf(created, sizeof(created), "%llu",
-	    (unsigned long long)ws->created_ms);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-	    "berth.managed", "true", "berth.workspace", ws->id,
-	    "berth.user", ws->user, "berth.project", ws->project,
-	    "berth.type", ws->type, "berth.tier", ws->tier,
-	    "berth.s3", ws->s3, "berth.created", created);
-}
-
-static char *
-health_cmd(const struct ws_type *t)
-{
-	char	*out, *p, port[16];
-	size_t	 n;
-
-	snprintf(port, sizeof(port), "%ld", t->port);
-	out = xmalloc(strlen(t->health_cmd) * 2 + 64);
-	out[0] = '\0';
-	for (p = t->health_cmd; *p != '\0'; ) {
-		if (strncmp(p, "{port}", 6) == 0) {
-			strcat(out, port);
-			p += 6;
-			continue;
-		}
-		n = strlen(out);
-		out[n] = *p++;
-		out[n + 1] = '\0';
-	}
-	return out;
-}
-
-static json_t *
-host_config(struct workspace *ws, const struct ws_type *t)
-{
-	json_t	*hc;
-	char	 vol[160];
-
-	hc = json_pack("{s:I,s:I,s:I,s:s,s:{s:s}}",
-	    "NanoCpus", (json_int_t)llround(ws->cpus * 1e9),
-	    "Memory", (json_int_t)(ws->memory_mb * MB),
-	    "MemoryReservation", (json_int_t)(ws->memory_reservation_mb * MB),
-	    "NetworkMode", env->cfg.docker_network,
-	    "RestartPolicy", "Name", "no");
-	json_object_set_new(hc, "MemorySwap", json_integer(
-	    ws->memory_swap_mb == -1 ? -1 : (json_int_t)(ws->memory_swap_mb *
-	    MB)));
-	if (ws->project[0] != '\0') {
-		snprintf(vol, sizeof(vol), "berth-project-%s", ws->project);
-		json_object_set_new(hc, "Mounts", json_pack("[{s:s,s:s,s:s}]",
-		    "Type", "volume", "Source", vol, "Target",
-		    t->volume_path));
-	}
-	return hc;
-}
-
-static json_t *
-container_spec(struct workspace *ws, const struct ws_type *t,
-    const struct body_ws_create *b)
-{
-	json_t	*spec, *hcheck;
-	char	*cmd = health_cmd(t), port[24];
-	int64_t	 sec = 1000000000;
-
-	snprintf(port, sizeof(port), "%ld/tcp", t->port);
-	hcheck = json_pack("{s:[s,s],s:I,s:I,s:I,s:I}", "Test", "CMD-SHELL",
-	    cmd, "Interval", (json_int_t)(t->health_interval_s * sec),
-	    "Timeout", (json_int_t)(t->health_timeout_s * sec),
-	    "Retries", (json_int_t)t->health_retries,
-	    "StartPeriod", (json_int_t)(t->health_start_period_s * sec));
-	free(cmd);
-	spec = json_pack("{s:s,s:o,s:o,s:o,s:{s:{}},s:o}", "Image", t->image,
-	    "Env", env_array(ws, t, b), "Labels", labels(ws),
-	    "Healthcheck", hcheck, "ExposedPorts", port, "HostConfig",
-	    host_config(ws, t));
-	if (t->command[0] != '\0')
-		json_object_set_new(spec, "Cmd", json_pack("[s,s,s]",
-		    "/bin/sh", "-c", t->command));
-	return spec;
-}
 
 /* The workspace did not start: a failed startup, and what was made of
  * it goes. */
@@ -410,7 +302,11 @@ container_create(struct workspace *ws, const struct body_ws_create *b,
 	    b->memory_reservation_mb : t->memory_reservation_mb;
 	if (ws->memory_reservation_mb > ws->memory_mb)
 		ws->memory_reservation_mb = ws->memory_mb;
-	j->spec = container_spec(ws, t, b);
+	if ((j->spec = spec_container(ws, t, b)) == NULL) {
+		startup_failed(j);
+		return job_end(j, "unavailable", "the workspace network is "
+		    "not ready (see /api/health)");
+	}
 	if (ws->project[0] == '\0')
 		return create_container(j);
 	snprintf(name, sizeof(name), "berth-project-%s", ws->project);

@@ -291,6 +291,17 @@ engine_h_volumes(const struct caller *c, struct msg *m)
 
 /* ------------------------------------------------------------ check */
 
+/* Up once the workspaces' networks are known (netguard.c). */
+static void
+networks_known(void)
+{
+	if (env->shutting_down)
+		return;
+	up = 1;
+	follow_events();
+	adopt();
+}
+
 static void
 checked(int ok, const char *version_s, const char *api, const char *err,
     void *arg)
@@ -304,11 +315,9 @@ checked(int ok, const char *version_s, const char *api, const char *err,
 	}
 	log_info("Docker Engine %s (API %s) at %s", version_s, api,
 	    env->cfg.docker_socket);
-	up = 1;
 	snprintf(version, sizeof(version), "%s", version_s);
 	retry_ms = RETRY_MIN_MS;
-	follow_events();
-	adopt();
+	netguard_start(networks_known);
 }
 
 static void
@@ -338,6 +347,7 @@ engine_stop(void)
 	if (retry_ev != NULL)
 		event_free(retry_ev);
 	retry_ev = NULL;
+	netguard_stop();
 	docker_shutdown();
 	events = NULL;
 	free(evbuf);

@@ -212,3 +212,32 @@ eng_volume_list(const char *label, docker_cb cb, void *arg)
 {
 	list_by_label("/volumes?", label, cb, arg);
 }
+
+/* ------------------------------------------------------------ networks */
+
+void
+eng_network_inspect(const char *name, docker_cb cb, void *arg)
+{
+	char path[160];
+
+	if (!valid_ref(name))
+		return refused(cb, arg, "bad network name");
+	snprintf(path, sizeof(path), "/networks/%s", name);
+	call("GET", path, NULL, 0, cb, arg);
+}
+
+/* A bridge network with the driver options given. */
+void
+eng_network_create(const char *name, json_t *options, json_t *labels,
+    docker_cb cb, void *arg)
+{
+	if (!valid_ref(name)) {
+		json_decref(options);
+		json_decref(labels);
+		return refused(cb, arg, "bad network name");
+	}
+	log_info("creating network %s", name);
+	call("POST", "/networks/create", json_pack("{s:s,s:s,s:b,s:o,s:o}",
+	    "Name", name, "Driver", "bridge", "CheckDuplicate", 1,
+	    "Options", options, "Labels", labels), 0, cb, arg);
+}

@@ -159,6 +159,7 @@ router_status(struct msg *m, uint32_t id)
 	b->all_up = supervise_all_up();
 	b->docker_up = engine_up();
 	b->docker_version = xstrdup(engine_version());
+	b->containment = xstrdup(engine_up() ? netguard_problem() : "");
 	b->workers = xcalloc(NWORKERS, sizeof(*b->workers));
 	b->nworkers = NWORKERS;
 	for (i = 0; i < NWORKERS; i++) {

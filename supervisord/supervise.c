@@ -179,6 +179,8 @@ supervise_reap(void)
 				wp = &env->workers[i];
 		if (wp != NULL)
 			worker_exited(wp, status);
+		else if (netguard_reaped(pid, status))
+			continue;
 		else if (pgembed_reaped(pid, status)) {
 			if (env->shutting_down && supervise_all_down())
 				event_base_loopexit(env->base, NULL);

@@ -45,6 +45,7 @@ sample(const struct config_key *k)
 		{ "log_level",		"debug" },
 		{ "socket",		"/run/docker.sock" },
 		{ "network",		"berth_net-1.a" },
+		{ "isolated_network",	"berth_iso-2.b" },
 		{ "url",		"postgresql://u@h:5432/db?x=y" },
 		{ "admin_token",	"0123456789abcdef0123" },
 		{ "scrape_token",	"scrape-0123456789abcdef" },
@@ -138,7 +139,7 @@ Test(config_keys, reloadable_keys_flagged)
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
 	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
-	    "password_file", "pg_user" };
+	    "password_file", "pg_user", "isolated_network" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -161,7 +162,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 50);
+	cr_assert_eq(n, 51);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
@@ -244,8 +245,8 @@ Test(config_keys, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	cr_assert_eq(kv.n, n + 2 * 21 + 3 * 4);
-	cr_assert_eq(kv.named, 2 * 21 + 3 * 4);
+	cr_assert_eq(kv.n, n + 2 * 29 + 3 * 4);
+	cr_assert_eq(kv.named, 2 * 29 + 3 * 4);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));

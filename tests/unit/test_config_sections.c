@@ -507,3 +507,45 @@ Test(config_sections, type_allows_tier)
 	cr_assert(config_type_allows_tier(&t, "basic"));
 	cr_assert(!config_type_allows_tier(&t, "basics"));
 }
+
+Test(config_sections, containment_keys)
+{
+	struct berth_config	 cfg;
+	const struct ws_type	*t;
+	char			 err[256];
+
+	config_init(&cfg);
+	t = config_type(&cfg, "vscode");
+	cr_assert_eq(t->pids_limit, 512);
+	cr_assert_str_eq(t->cap_add, "CHOWN,DAC_OVERRIDE,FOWNER,SETUID,"
+	    "SETGID,KILL,NET_BIND_SERVICE");
+	cr_assert_eq(t->ulimit_nofile, 4096);
+	cr_assert_eq(t->ulimit_nproc, 1024);
+	cr_assert_eq(t->read_only_rootfs, 0);
+	cr_assert_eq(t->log_max_size_mb, 10);
+	cr_assert_eq(t->log_max_files, 3);
+	cr_assert_str_eq(t->network, "isolated");
+	cr_assert_str_eq(cfg.docker_isolated_network, "berth-isolated");
+	cr_assert_eq(config_set(&cfg, "type.vscode.cap_add", "", err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config_set(&cfg, "type.vscode.cap_add", "NET_RAW,SYSLOG",
+	    err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config_set(&cfg, "type.vscode.network", "none", err,
+	    sizeof(err)), 0, "%s", err);
+	config_free(&cfg);
+
+	expect_set_error("type.demo.cap_add", "ALL", "ALL is not a capability");
+	expect_set_error("type.demo.cap_add", "CAP_CHOWN", "not a capability");
+	expect_set_error("type.demo.cap_add", "chown", "not a capability");
+	expect_set_error("type.demo.cap_add", "CHOWN,,KILL", "not a capab");
+	expect_set_error("type.demo.cap_add", "CHOWN,", "ends with a comma");
+	expect_set_error("type.demo.cap_add", "CHOWN, KILL", "not a capab");
+	expect_set_error("type.demo.network", "host", "not isolated, shared");
+	expect_set_error("type.demo.network", "", "not isolated, shared");
+	expect_set_error("type.demo.pids_limit", "0", "below the minimum 16");
+	expect_set_error("type.demo.ulimit_nofile", "1048577", "above the max");
+	expect_set_error("type.demo.log_max_size_mb", "0", "below the minim");
+	expect_set_error("type.demo.log_max_files", "101", "above the maxim");
+	expect_set_error("docker.isolated_network", "a b", "not a network");
+	expect_set_error("docker.isolated_network", "", "empty");
+}

@@ -264,9 +264,15 @@ status_reply(struct worker *w, struct msg *reply, void *arg)
 		return;
 	}
 	st = reply->body;
-	if (st->docker_up)
-		check_done(cs, c, "healthy", json_pack("{s:b,s:s}",
-		    "reachable", 1, "version", st->docker_version), NULL);
+	if (st->docker_up && st->containment != NULL &&
+	    st->containment[0] != '\0')
+		check_done(cs, c, "degraded", json_pack("{s:b,s:s,s:s}",
+		    "reachable", 1, "version", st->docker_version,
+		    "containment", st->containment), "%s", st->containment);
+	else if (st->docker_up)
+		check_done(cs, c, "healthy", json_pack("{s:b,s:s,s:s}",
+		    "reachable", 1, "version", st->docker_version,
+		    "containment", "ok"), NULL);
 	else
 		check_done(cs, c, "unhealthy", json_pack("{s:b}", "reachable",
 		    0), "the Docker Engine does not answer");
