@@ -204,7 +204,7 @@ docker_check(void)
 	json_t	*h, *c;
 	size_t	 i;
 
-	h = harness_call(&run, "GET", "/api/health", NULL, NULL, 200);
+	h = harness_call(&run, "GET", "/api/health", ADMIN, NULL, 200);
 	json_array_foreach(json_object_get(h, "checks"), i, c) {
 		if (strcmp(harness_jstr(c, "name"), "docker") == 0) {
 			json_incref(c);
