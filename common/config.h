@@ -71,6 +71,7 @@ struct berth_config {
 	long	 http_max_body;		/* BERTH_HTTP_MAX_BODY bytes */
 	long	 request_timeout_ms;	/* BERTH_REQUEST_TIMEOUT_MS */
 	int	 unconfined;		/* BERTH_UNCONFINED (dangerous) */
+	int	 allow_docker_group;	/* BERTH_ALLOW_DOCKER_GROUP */
 	long	 max_workspaces;	/* BERTH_MAX_WORKSPACES, 0 = no cap */
 	/* [docker] */
 	char	*docker_socket;		/* BERTH_DOCKER_SOCKET */

@@ -95,6 +95,19 @@ peer_in_group(pid_t pid, gid_t gid)
 	return found;
 }
 
+/* A worker's pid: berthd run as another user shares its uid (and
+ * groups) with the workers, so only the pid tells them apart. */
+static int
+peer_is_worker(pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < NWORKERS; i++)
+		if (env->workers[i].pid > 0 && env->workers[i].pid == pid)
+			return 1;
+	return 0;
+}
+
 static int
 peer_allowed(int fd)
 {
@@ -103,6 +116,11 @@ peer_allowed(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		log_warn("admin: SO_PEERCRED");
+		return 0;
+	}
+	if (peer_is_worker(cred.pid)) {
+		log_warnx("admin: refused a worker (pid %d, uid %u)",
+		    (int)cred.pid, (unsigned)cred.uid);
 		return 0;
 	}
 	if (cred.uid == 0 || cred.uid == geteuid())

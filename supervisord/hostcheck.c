@@ -6,7 +6,8 @@
  * programs (and their directory) must be owned so too, and nobody else
  * may write them; directories inside the state directory are fixed
  * through a descriptor, never through a link; an HTTP listener off
- * loopback is said in the log.  Pure checks, unit-tested on temporary
+ * loopback is said in the log; membership of the docker group is
+ * found out (parent.c refuses it unless allowed).  Pure checks, unit-tested on temporary
  * files.
  */
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,4 +202,44 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+/* 1 when gid is the process's effective or a supplementary group. */
+static int
+has_group(gid_t gid)
+{
+	gid_t	groups[NGROUPS_MAX];
+	int	i, n;
+
+	if (getegid() == gid || getgid() == gid)
+		return 1;
+	if ((n = getgroups(NGROUPS_MAX, groups)) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 when this process is in the group "docker" or in the group that
+ * may write the Docker socket (either is root on the host), with that
+ * group in *gid; else 0.
+ */
+int
+docker_group_member(const char *docker_socket, gid_t *gid)
+{
+	struct group	*gr;
+	struct stat	 st;
+
+	if ((gr = getgrnam("docker")) != NULL && has_group(gr->gr_gid)) {
+		*gid = gr->gr_gid;
+		return 1;
+	}
+	if (stat(docker_socket, &st) == 0 && (st.st_mode & 020) &&
+	    st.st_gid != 0 && has_group(st.st_gid)) {
+		*gid = st.st_gid;
+		return 1;
+	}
+	return 0;
 }

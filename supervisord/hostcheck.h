@@ -19,6 +19,7 @@ int	 state_dir_safe(const char *path, uid_t euid, char *err,
 	    size_t errlen);
 int	 programs_safe(const char *dir, const char *const *names,
 	    uid_t euid, char *err, size_t errlen);
+int	 docker_group_member(const char *docker_socket, gid_t *gid);
 int	 dir_own_nofollow(const char *path, uid_t uid, gid_t gid,
 	    mode_t mode);
 

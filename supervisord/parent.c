@@ -66,6 +66,29 @@ parent_load_config(struct berth_config *cfg, const char *path, int print)
 	return n;
 }
 
+/*
+ * Not root, but in the docker group: root on the host through the
+ * socket anyway, and the workers (same uid, and setgroups needs
+ * CAP_SETGID) would keep the group.  Refused unless allowed.
+ */
+static void
+check_docker_group(void)
+{
+	gid_t	gid;
+
+	if (!docker_group_member(env->cfg.docker_socket, &gid))
+		return;
+	if (!env->cfg.allow_docker_group)
+		fatalx("berthd runs as uid %u, a member of the docker group "
+		    "(gid %u): its workers could not be taken out of it and "
+		    "would reach the Docker socket; run berthd as root, or "
+		    "set [server] allow_docker_group = true to accept that",
+		    (unsigned)geteuid(), (unsigned)gid);
+	log_warnx("DOCKER GROUP: berthd and its workers keep the docker "
+	    "group (gid %u; server.allow_docker_group is set): a "
+	    "compromised worker can reach the Docker socket", (unsigned)gid);
+}
+
 static void
 resolve_user(void)
 {
@@ -73,6 +96,7 @@ resolve_user(void)
 
 	env->privileged = (geteuid() == 0);
 	if (!env->privileged) {
+		check_docker_group();
 		env->worker_uid = geteuid();
 		env->worker_gid = getegid();
 		log_warnx("not running as root: workers keep uid %u, are not "

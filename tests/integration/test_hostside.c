@@ -5,12 +5,15 @@
  * shared network namespace is refused; an HTTP listener off loopback
  * is said in the log; a state directory others may write, or someone
  * else's, is refused, and a link planted in it is never followed; a
- * worker program others may write is refused.
+ * worker program others may write is refused; so is a berthd run as
+ * another user in the docker group, unless allow_docker_group.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,4 +185,78 @@ Test(hostside, start_refuses_writable_worker_program)
 	cr_assert_eq(chmod(prog, 0775), 0);
 	expect_refused("worker program");
 	cr_expect(log_contains(&run, "run chmod go-w"));
+}
+
+/* ------------------------------------------------------------ docker group */
+
+/* berthd started as the berth user with the docker group besides its
+ * own; -1 when the host has no docker group. */
+static int
+exec_in_docker_group(const char *extra_ini)
+{
+	struct group	*gr;
+	gid_t		 groups[2];
+	int		 fd;
+
+	if ((gr = getgrnam("docker")) == NULL)
+		return -1;
+	groups[0] = berth_gid();
+	groups[1] = gr->gr_gid;
+	harness_prepare(&run, extra_ini);
+	cr_assert_eq(chown(run.dir, berth_uid(), (gid_t)-1), 0);
+	cr_assert_eq(chown(run.conf, berth_uid(), (gid_t)-1), 0);
+	cr_assert_neq(run.pid = fork(), -1);
+	if (run.pid == 0) {
+		fd = open(run.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		putenv("BERTH_DATABASE_EMBEDDED=false");
+		if (setgroups(2, groups) == -1 || setgid(berth_gid()) == -1 ||
+		    setuid(berth_uid()) == -1)
+			_exit(126);
+		execl(run.exe, "berthd", "-f", "-c", run.conf, (char *)NULL);
+		_exit(127);
+	}
+	return 0;
+}
+
+Test(hostside, start_refuses_docker_group)
+{
+	int	status = -1, waited;
+
+	if (exec_in_docker_group(NULL) == -1)
+		cr_skip_test("no docker group on this host");
+	for (waited = 0; waited < 10000; waited += 50) {
+		if (waitpid(run.pid, &status, WNOHANG) == run.pid) {
+			run.pid = 0;
+			break;
+		}
+		sleep_ms(50);
+	}
+	cr_assert_eq(run.pid, 0, "berthd did not exit");
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	cr_expect(log_contains(&run, "a member of the docker group"));
+	cr_expect(log_contains(&run, "allow_docker_group = true"));
+}
+
+/* Allowed: it starts, says so, and its workers still hold the group
+ * (setgroups needs CAP_SETGID: what the README says). */
+Test(hostside, docker_group_allowed_is_loud)
+{
+	pid_t	pid;
+	int	waited;
+
+	if (exec_in_docker_group("allow_docker_group = true\n") == -1)
+		cr_skip_test("no docker group on this host");
+	for (waited = 0; waited < 15000; waited += 50) {
+		if (log_contains(&run, "all 5 workers up"))
+			break;
+		sleep_ms(50);
+	}
+	cr_assert(log_contains(&run, "all 5 workers up"));
+	cr_expect(log_contains(&run, "DOCKER GROUP: berthd and its workers "
+	    "keep the docker group"));
+	pid = harness_worker_pid(&run, "scheduler");
+	cr_expect_gt(pid, 0);
+	cr_expect_eq(proc_field(pid, "Uid:"), (long)berth_uid());
 }

@@ -135,7 +135,7 @@ Test(config_keys, reloadable_keys_flagged)
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
 	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
-	    "password_file", "pg_user" };
+	    "password_file", "pg_user", "allow_docker_group" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -158,7 +158,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 44);
+	cr_assert_eq(n, 45);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
