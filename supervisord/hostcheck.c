@@ -7,8 +7,8 @@
  * may write them; directories inside the state directory are fixed
  * through a descriptor, never through a link; an HTTP listener off
  * loopback is said in the log; membership of the docker group is
- * found out (parent.c refuses it unless allowed).  Pure checks, unit-tested on temporary
- * files.
+ * found out (parent.c refuses it unless allowed).  Checks of paths
+ * given as arguments, unit-tested on temporary files.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
