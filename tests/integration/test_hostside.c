@@ -6,7 +6,8 @@
  * is said in the log; a state directory others may write, or someone
  * else's, is refused, and a link planted in it is never followed; a
  * worker program others may write is refused; so is a berthd run as
- * another user in the docker group, unless allow_docker_group.
+ * another user in the docker group, unless allow_docker_group; the
+ * admin socket refuses a worker's pid.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -259,4 +260,34 @@ Test(hostside, docker_group_allowed_is_loud)
 	pid = harness_worker_pid(&run, "scheduler");
 	cr_expect_gt(pid, 0);
 	cr_expect_eq(proc_field(pid, "Uid:"), (long)berth_uid());
+}
+
+/* berthd run as the workers' user: a worker shares its uid, so only
+ * its pid keeps it off the admin socket.  The logstreamer here is a
+ * script that becomes berthctl (exec: the worker's pid). */
+Test(hostside, admin_socket_refuses_a_worker_pid)
+{
+	char	 path[192], out[192], *text;
+	FILE	*f;
+	int	 waited;
+
+	harness_prepare(&run, NULL);
+	snprintf(path, sizeof(path), "%s/berth-logstreamer", run.dir);
+	snprintf(out, sizeof(out), "%s/fromworker.out", run.dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "#!/bin/sh\nexec %s/berthctl -s %s status >>%s 2>&1\n",
+	    BERTH_BUILDDIR, run.sock, out);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0755), 0);
+	harness_exec(&run, NULL, berth_uid());
+	for (waited = 0; waited < 15000; waited += 50) {
+		if (log_contains(&run, "admin: refused a worker"))
+			break;
+		sleep_ms(50);
+	}
+	cr_expect(log_contains(&run, "admin: refused a worker"));
+	text = read_file(out);
+	cr_expect(text == NULL || strstr(text, "gateway") == NULL,
+	    "a worker read berthd's status: %s", text);
+	free(text);
 }
