@@ -119,6 +119,7 @@ health_start_period_s = 0
 volume_path = /workspace
 tiers = free,basic,pro
 EOF
+	chmod 600 "$dir/berth.conf"	# it holds a token: berthd insists
 }
 
 # berthd runs as a copy named berth-bench: a broad `pkill berthd`

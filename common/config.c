@@ -257,6 +257,14 @@ check_network(const char *v, char *err, size_t errlen)
 		snprintf(err, errlen, "empty");
 		return -1;
 	}
+	/* The host's network stack, or another container's: a workspace
+	 * would reach the host's loopback (berthd's API) and more. */
+	if (strcmp(v, "host") == 0 || strncmp(v, "container:", 10) == 0) {
+		snprintf(err, errlen, "\"%s\" shares a network namespace with "
+		    "the %s; use a bridge network", v, v[0] == 'h' ? "host" :
+		    "container");
+		return -1;
+	}
 	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789_.-") != strlen(v)) {
 		snprintf(err, errlen, "not a network name ([A-Za-z0-9_.-])");

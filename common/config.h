@@ -89,6 +89,7 @@ struct berth_config {
 	long	 http_max_connections_per_client; /* from one address */
 	long	 anonymous_cache_ms;	/* age of the anonymous snapshots */
 	int	 unconfined;		/* BERTH_UNCONFINED (dangerous) */
+	int	 allow_docker_group;	/* BERTH_ALLOW_DOCKER_GROUP */
 	long	 max_workspaces;	/* BERTH_MAX_WORKSPACES, 0 = no cap */
 	/* [docker] */
 	char	*docker_socket;		/* BERTH_DOCKER_SOCKET */

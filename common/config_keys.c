@@ -60,6 +60,10 @@ const struct config_key config_static_keys[] = {
 	BOOL("server", "unconfined", "BERTH_UNCONFINED", unconfined,
 	    "false", 0,
 	    "run workers without seccomp or chroot (dangerous, debugging only)"),
+	BOOL("server", "allow_docker_group", "BERTH_ALLOW_DOCKER_GROUP",
+	    allow_docker_group, "false", 0,
+	    "let berthd run as a non-root member of the docker group "
+	    "(its workers keep that group: they can reach the Docker socket)"),
 	INT("server", "max_workspaces", "BERTH_MAX_WORKSPACES", max_workspaces,
 	    "200", 0, 1000000, 1,
 	    "most workspaces running at once, every user together; 0 no cap"),

@@ -21,4 +21,7 @@ echo "  curl -s -H 'Authorization: Bearer demo-alice-token-change-me'" \
 echo "Then: curl -s -H 'Authorization: Bearer demo-alice-token-change-me'" \
     "http://127.0.0.1:8080/api/workspaces ; ./build/berthctl status"
 echo
-exec ./build/berthd -f -c contrib/demo.conf
+# demo.conf holds tokens: berthd reads it only when root owns it and
+# nobody else may read it (a git checkout makes it 0644).
+install -D -m 600 -o root -g root contrib/demo.conf /etc/berth/demo.conf
+exec ./build/berthd -f -c /etc/berth/demo.conf

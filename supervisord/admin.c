@@ -39,7 +39,8 @@ admin_listen(const char *path, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
-	int			 fd;
+	mode_t			 old;
+	int			 fd, r;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -54,11 +55,14 @@ admin_listen(const char *path, uid_t uid, gid_t gid)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		fatal("admin socket");
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	/* Made 0660 by the umask, owned with lchown: no call that
+	 * follows a link the path might have become since the bind. */
+	old = umask(0117);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (r == -1)
 		fatal("bind %s", path);
-	if (chmod(path, 0660) == -1)
-		fatal("chmod %s", path);
-	if (getuid() == 0 && chown(path, uid, gid) == -1)
+	if (getuid() == 0 && lchown(path, uid, gid) == -1)
 		fatal("chown %s", path);
 	if (listen(fd, 16) == -1)
 		fatal("listen %s", path);
@@ -91,6 +95,19 @@ peer_in_group(pid_t pid, gid_t gid)
 	return found;
 }
 
+/* A worker's pid: berthd run as another user shares its uid (and
+ * groups) with the workers, so only the pid tells them apart. */
+static int
+peer_is_worker(pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < NWORKERS; i++)
+		if (env->workers[i].pid > 0 && env->workers[i].pid == pid)
+			return 1;
+	return 0;
+}
+
 static int
 peer_allowed(int fd)
 {
@@ -99,6 +116,11 @@ peer_allowed(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		log_warn("admin: SO_PEERCRED");
+		return 0;
+	}
+	if (peer_is_worker(cred.pid)) {
+		log_warnx("admin: refused a worker (pid %d, uid %u)",
+		    (int)cred.pid, (unsigned)cred.uid);
 		return 0;
 	}
 	if (cred.uid == 0 || cred.uid == geteuid())

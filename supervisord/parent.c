@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "berthd.h"
+#include "hostcheck.h"
 #include "log.h"
 #include "pgembed.h"
 #include "spool.h"
@@ -48,8 +49,10 @@ parent_load_config(struct berth_config *cfg, const char *path, int print)
 	int			n;
 
 	config_init(cfg);
-	if (path != NULL)
+	if (path != NULL) {
 		config_load_file(cfg, path, &errs);
+		hostcheck_config_file(cfg, path, geteuid(), &errs);
+	}
 	config_load_env(cfg, &errs);
 	config_finish(cfg, &errs);
 	for (i = 0; i < errs.n; i++) {
@@ -63,6 +66,29 @@ parent_load_config(struct berth_config *cfg, const char *path, int print)
 	return n;
 }
 
+/*
+ * Not root, but in the docker group: root on the host through the
+ * socket anyway, and the workers (same uid, and setgroups needs
+ * CAP_SETGID) would keep the group.  Refused unless allowed.
+ */
+static void
+check_docker_group(void)
+{
+	gid_t	gid;
+
+	if (!docker_group_member(env->cfg.docker_socket, &gid))
+		return;
+	if (!env->cfg.allow_docker_group)
+		fatalx("berthd runs as uid %u, a member of the docker group "
+		    "(gid %u): its workers could not be taken out of it and "
+		    "would reach the Docker socket; run berthd as root, or "
+		    "set [server] allow_docker_group = true to accept that",
+		    (unsigned)geteuid(), (unsigned)gid);
+	log_warnx("DOCKER GROUP: berthd and its workers keep the docker "
+	    "group (gid %u; server.allow_docker_group is set): a "
+	    "compromised worker can reach the Docker socket", (unsigned)gid);
+}
+
 static void
 resolve_user(void)
 {
@@ -70,6 +96,7 @@ resolve_user(void)
 
 	env->privileged = (geteuid() == 0);
 	if (!env->privileged) {
+		check_docker_group();
 		env->worker_uid = geteuid();
 		env->worker_gid = getegid();
 		log_warnx("not running as root: workers keep uid %u, are not "
@@ -98,15 +125,10 @@ make_spool_dir(void)
 	xasprintf(&path, "%s/spool", env->cfg.state_dir);
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		fatal("mkdir %s", path);
-	if (env->privileged && chown(path, env->worker_uid,
-	    env->worker_gid) == -1)
-		fatal("chown %s", path);
-	if (chmod(path, 0700) == -1)
-		fatal("chmod %s", path);
-	env->spool_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW);
+	env->spool_fd = dir_own_nofollow(path, env->privileged ?
+	    env->worker_uid : (uid_t)-1, env->worker_gid, 0700);
 	if (env->spool_fd == -1)
-		fatal("open %s", path);
+		fatal("%s (a directory, not a link)", path);
 	/* An older statswriter made its file as root: the workers' now. */
 	if (env->privileged && fchownat(env->spool_fd, SPOOL_STATSWRITER,
 	    env->worker_uid, env->worker_gid, AT_SYMLINK_NOFOLLOW) == -1 &&
@@ -115,19 +137,26 @@ make_spool_dir(void)
 	free(path);
 }
 
-/* The state directory (0755, ours) and an empty root for chroots. */
+/* The state directory (0755, ours: refused when someone else's or
+ * writable by others) and an empty root for chroots. */
 static void
 make_dirs(void)
 {
 	struct stat	st;
+	char		err[2 * PATH_MAX + 128];
 
 	if (mkdir(env->cfg.state_dir, 0755) == -1 && errno != EEXIST)
 		fatal("mkdir %s", env->cfg.state_dir);
+	if (state_dir_safe(env->cfg.state_dir, geteuid(), err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
 	xasprintf(&env->empty_dir, "%s/empty", env->cfg.state_dir);
 	if (mkdir(env->empty_dir, 0755) == -1 && errno != EEXIST)
 		fatal("mkdir %s", env->empty_dir);
-	if (stat(env->empty_dir, &st) == -1)
+	if (lstat(env->empty_dir, &st) == -1)
 		fatal("stat %s", env->empty_dir);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("%s is not a directory (a link?)", env->empty_dir);
 	if (env->privileged && (st.st_uid != 0 || (st.st_mode & 022)))
 		fatalx("%s must be owned by root and not writable by others",
 		    env->empty_dir);
@@ -434,6 +463,22 @@ missing_worker(const char *dir)
 	return NULL;
 }
 
+/* dir, when nobody but root (or berthd's uid) may change what it runs. */
+static char *
+safe_workers(const char *dir)
+{
+	const char	*names[NWORKERS + 1];
+	char		 err[2 * PATH_MAX + 128];
+	int		 i;
+
+	for (i = 0; i < NWORKERS; i++)
+		names[i] = worker_defs[i].program;
+	names[NWORKERS] = NULL;
+	if (programs_safe(dir, names, geteuid(), err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	return xstrdup(dir);
+}
+
 static char *
 find_workers(void)
 {
@@ -447,9 +492,9 @@ find_workers(void)
 	if ((slash = strrchr(self, '/')) != NULL)
 		*slash = '\0';
 	if ((beside = missing_worker(self)) == NULL)
-		return xstrdup(self);
+		return safe_workers(self);
 	if ((installed = missing_worker(BERTH_LIBEXECDIR)) == NULL)
-		return xstrdup(BERTH_LIBEXECDIR);
+		return safe_workers(BERTH_LIBEXECDIR);
 	fatalx("cannot find the worker programs: no %s beside berthd in %s, "
 	    "no %s in %s", beside, self, installed, BERTH_LIBEXECDIR);
 }
@@ -487,6 +532,10 @@ setup(const char *config_path, int foreground, int debug)
 	if (env->cfg.unconfined)
 		log_warnx("UNCONFINED: workers run without seccomp and "
 		    "chroot (server.unconfined is set)");
+	if (!listen_is_loopback(env->cfg.http_listen))
+		log_warnx("server.http_listen %s is not a loopback address: "
+		    "the HTTP API is reachable from the network; put a TLS "
+		    "proxy in front of it", env->cfg.http_listen);
 	/* Said now; the statswriter then shows libpq's reason in health. */
 	dbprep_check(&env->cfg, 0);
 	env->libexec_dir = find_workers();

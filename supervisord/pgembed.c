@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostcheck.h"
 #include "log.h"
 #include "pgembed.h"
 #include "util.h"
@@ -484,25 +485,18 @@ pgembed_reaped(pid_t pid, int status)
 static int
 own_dir(const char *path, mode_t mode, gid_t gid)
 {
-	struct stat	st;
+	int	fd;
 
 	if (mkdir(path, mode) == -1 && errno != EEXIST) {
 		log_warn("postgres: mkdir %s", path);
 		return -1;
 	}
-	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		log_warnx("postgres: %s is not a directory", path);
+	/* Through a descriptor: a link planted there is never followed. */
+	if ((fd = dir_own_nofollow(path, pg.o.uid, gid, mode)) == -1) {
+		log_warn("postgres: %s (a directory, not a link)", path);
 		return -1;
 	}
-	if ((st.st_uid != pg.o.uid || st.st_gid != gid) &&
-	    lchown(path, pg.o.uid, gid) == -1) {
-		log_warn("postgres: chown %s", path);
-		return -1;
-	}
-	if ((st.st_mode & 07777) != mode && chmod(path, mode) == -1) {
-		log_warn("postgres: chmod %s", path);
-		return -1;
-	}
+	close(fd);
 	return 0;
 }
 

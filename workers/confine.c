@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <errno.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -85,8 +86,14 @@ drop_privileges(const struct child_opts *o)
 	uid_t	ru, eu, su;
 	gid_t	rg, eg, sg;
 
-	if (getuid() != 0)
-		return;	/* berthd is unprivileged: keep its uid */
+	if (getuid() != 0) {
+		/* berthd is unprivileged: keep its uid.  Its supplementary
+		 * groups go only with CAP_SETGID (EPERM otherwise: see
+		 * server.allow_docker_group). */
+		if (setgroups(1, &o->gid) == -1 && errno != EPERM)
+			fatal("setgroups");
+		return;
+	}
 	if (o->root != NULL) {
 		if (chroot(o->root) == -1)
 			fatal("chroot %s", o->root);

@@ -121,12 +121,16 @@ copy_binary(struct berthd_run *r)
 static void
 write_config(struct berthd_run *r, const char *extra)
 {
-	FILE *f;
+	FILE	*f;
+	int	 fd;
 
 	snprintf(r->conf, sizeof(r->conf), "%s/berth.conf", r->dir);
 	snprintf(r->log, sizeof(r->log), "%s/berthd.log", r->dir);
 	snprintf(r->sock, sizeof(r->sock), "%s/admin.sock", r->dir);
-	f = fopen(r->conf, "w");
+	/* 0600: berthd refuses a file holding tokens others may read. */
+	fd = open(r->conf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_neq(fd, -1);
+	f = fdopen(fd, "w");
 	cr_assert_not_null(f);
 	/* Tests see live state: no anonymous snapshot unless they ask. */
 	fprintf(f, "[server]\nhttp_listen = 127.0.0.1:%d\nstate_dir = %s\n"
@@ -144,15 +148,17 @@ harness_prepare(struct berthd_run *r, const char *extra_ini)
 	cr_assert_not_null(mkdtemp(r->dir));
 	chmod(r->dir, 0755);
 	r->port = harness_free_port();
+	copy_binary(r);		/* its chmod 755 berth* would match the config */
 	write_config(r, extra_ini);
-	copy_binary(r);
 }
 
 void
 harness_exec(struct berthd_run *r, const char *const *envv, uid_t uid)
 {
-	if (uid != (uid_t)-1)
+	if (uid != (uid_t)-1) {
 		cr_assert_eq(chown(r->dir, uid, (gid_t)-1), 0);
+		cr_assert_eq(chown(r->conf, uid, (gid_t)-1), 0);
+	}
 	r->pid = fork();
 	cr_assert_neq(r->pid, -1);
 	if (r->pid == 0)

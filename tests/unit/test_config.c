@@ -450,3 +450,19 @@ Test(config, scrape_token_rules)
 	cr_assert(config_scrape_ok(&cfg, "scrape-token-0123456789"));
 	config_free(&cfg);
 }
+
+/* The host's network, or another container's, would let a workspace
+ * reach the host's loopback: refused in the file and the environment. */
+Test(config, error_docker_network_shared)
+{
+	struct berth_config	cfg;
+
+	expect_file_error("[docker]\nnetwork = host\n",
+	    "[docker] network: ", "shares a network namespace with the host");
+	expect_file_error("[docker]\nnetwork = container:abc\n",
+	    "[docker] network: ", "with the container");
+	expect_env_error("BERTH_DOCKER_NETWORK", "host", "use a bridge");
+	expect_env_error("BERTH_DOCKER_NETWORK", "container:x", "use a bridge");
+	load_ok(&cfg, "[docker]\nnetwork = hostnet\n");
+	config_free(&cfg);
+}

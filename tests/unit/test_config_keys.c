@@ -139,7 +139,8 @@ Test(config_keys, reloadable_keys_flagged)
 	static const char *const fixed[] = { "http_listen", "state_dir",
 	    "admin_socket", "user", "unconfined", "socket", "url",
 	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
-	    "password_file", "pg_user", "isolated_network" };
+	    "password_file", "pg_user", "isolated_network",
+	    "allow_docker_group" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -162,7 +163,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 51);
+	cr_assert_eq(n, 52);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
