@@ -74,7 +74,8 @@ wait_health(const char *want, int timeout_ms)
 	for (waited = 0; waited < timeout_ms; waited += 250) {
 		free(body);
 		body = NULL;
-		harness_http(&run, "GET", "/api/health", &body);
+		harness_request(&run, "GET", "/api/health", ADMIN_TOKEN, NULL,
+		    &body);
 		if (body != NULL && strstr(body, want) != NULL &&
 		    strstr(body, "\"unhealthy\"") != NULL)
 			return body;
