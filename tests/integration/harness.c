@@ -574,3 +574,14 @@ proc_field(pid_t pid, const char *field)
 	fclose(f);
 	return v;
 }
+
+void
+harness_require_engine(void)
+{
+	cr_assert_eq(sh(NULL, "docker info >/dev/null 2>&1"), 0,
+	    "these tests need a running Docker Engine "
+	    "(contrib/start-dockerd.sh)");
+	cr_assert_eq(sh(NULL, "docker image inspect berth/demo-workspace "
+	    ">/dev/null 2>&1 || sh %s/contrib/demo-image.sh >/dev/null",
+	    BERTH_SRCDIR), 0, "cannot build the demo image");
+}

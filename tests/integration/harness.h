@@ -29,6 +29,9 @@ struct berthd_run {
  * error. */
 void	 harness_start(struct berthd_run *, const char *extra_ini,
 	    const char *const *env, uid_t uid);
+/* A running Docker Engine and the demo image (built when missing), or
+ * the test fails: an integration test never skips. */
+void	 harness_require_engine(void);
 /* Start and wait until every worker is up, ready or not (a required
  * component such as the Docker Engine may be down on purpose). */
 void	 harness_start_unready(struct berthd_run *, const char *extra_ini,

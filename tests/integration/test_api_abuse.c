@@ -64,11 +64,7 @@ cleanup(void)
 static void
 setup(void)
 {
-	cr_assert_eq(sh(NULL, "docker info >/dev/null 2>&1"), 0,
-	    "these tests need a running Docker Engine");
-	cr_assert_eq(sh(NULL, "docker image inspect berth/demo-workspace "
-	    ">/dev/null 2>&1 || sh %s/contrib/demo-image.sh >/dev/null",
-	    BERTH_SRCDIR), 0, "cannot build the demo image");
+	harness_require_engine();
 	harness_start(&run, config, NULL, (uid_t)-1);
 }
 

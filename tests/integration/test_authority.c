@@ -60,11 +60,7 @@ cleanup(void)
 static void
 setup(void)
 {
-	cr_assert_eq(sh(NULL, "docker info >/dev/null 2>&1"), 0,
-	    "these tests need a running Docker Engine");
-	cr_assert_eq(sh(NULL, "docker image inspect berth/demo-workspace "
-	    ">/dev/null 2>&1 || sh %s/contrib/demo-image.sh >/dev/null",
-	    BERTH_SRCDIR), 0, "cannot build the demo image");
+	harness_require_engine();
 	cleanup();
 	harness_start(&run, config, NULL, (uid_t)-1);
 }
@@ -449,8 +445,7 @@ setup_db(void)
 {
 	const char *const envv[] = { "BERTH_DATABASE_EMBEDDED=true", NULL };
 
-	cr_assert_eq(sh(NULL, "docker info >/dev/null 2>&1"), 0,
-	    "these tests need a running Docker Engine");
+	harness_require_engine();
 	cleanup();
 	harness_start(&run, config, envv, (uid_t)-1);
 }
