@@ -150,6 +150,14 @@ sandbox_apply(const struct sandbox_policy *policy, int trap)
 		log_warnx("sandbox: seccomp_init failed");
 		return -1;
 	}
+	/* A call of another architecture (x32, i386) kills the whole
+	 * process too, not only its thread (libseccomp's default). */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, trap ?
+	    SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS) != 0) {
+		log_warnx("sandbox: cannot set the foreign-architecture "
+		    "action");
+		goto out;
+	}
 	if (allow_list(ctx, base_syscalls, SANDBOX_NELEM(base_syscalls)) ||
 #ifdef BERTH_SANITIZE
 	    allow_list(ctx, sanitizer_syscalls,

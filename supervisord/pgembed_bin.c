@@ -1,8 +1,13 @@
 /*
  * Where the embedded PostgreSQL's programs are (pgembed.h): a directory
- * holding postgres, initdb, pg_isready and psql, from `pg_config
- * --bindir` or the highest /usr/lib/postgresql/N/bin.
+ * holding postgres, initdb, pg_isready and psql, from `/usr/bin/pg_config
+ * --bindir` (never one found in PATH) or the highest
+ * /usr/lib/postgresql/N/bin.
  */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +16,8 @@
 #include <unistd.h>
 
 #include "pgembed.h"
+
+#define PG_CONFIG	"/usr/bin/pg_config"
 
 int
 pgembed_bindir_ok(const char *dir)
@@ -28,22 +35,45 @@ pgembed_bindir_ok(const char *dir)
 	return 1;
 }
 
-/* Runs before the loop matters; pg_config answers at once. */
+/* Runs before the loop matters; pg_config answers at once.  By its
+ * absolute path with an empty environment: berthd is privileged, and
+ * neither PATH nor anything else of its caller's chooses what it runs. */
 static int
 pg_config_bindir(char *out, size_t len)
 {
-	FILE	*f;
-	char	 line[PATH_MAX];
-	int	 ok = 0;
+	char *const	 argv[] = { "pg_config", "--bindir", NULL };
+	char *const	 envp[] = { NULL };
+	char		 line[PATH_MAX];
+	FILE		*f;
+	pid_t		 pid;
+	int		 p[2], ok = 0;
 
-	if ((f = popen("pg_config --bindir 2>/dev/null", "re")) == NULL)
+	if (access(PG_CONFIG, X_OK) == -1 || pipe2(p, O_CLOEXEC) == -1)
 		return -1;
-	if (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		ok = line[0] == '/' && pgembed_bindir_ok(line) &&
-		    (size_t)snprintf(out, len, "%s", line) < len;
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
 	}
-	pclose(f);
+	if (pid == 0) {
+		if (dup2(p[1], STDOUT_FILENO) == -1)
+			_exit(127);
+		execve(PG_CONFIG, argv, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	if ((f = fdopen(p[0], "r")) == NULL)
+		close(p[0]);
+	else {
+		if (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			ok = line[0] == '/' && pgembed_bindir_ok(line) &&
+			    (size_t)snprintf(out, len, "%s", line) < len;
+		}
+		fclose(f);
+	}
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
 	return ok ? 0 : -1;
 }
 

@@ -291,3 +291,40 @@ Test(hostside, admin_socket_refuses_a_worker_pid)
 	    "a worker read berthd's status: %s", text);
 	free(text);
 }
+
+/* A pg_config first in berthd's PATH is not what berthd runs: it runs
+ * /usr/bin/pg_config with an empty environment. */
+Test(hostside, pg_config_is_not_taken_from_path)
+{
+	char	 dir[] = "/tmp/berth-fakepg-XXXXXX", path[128], marker[128];
+	char	 var[4200];
+	const char *envv[3];
+	FILE	*f;
+	int	 waited;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(marker, sizeof(marker), "%s/ran", dir);
+	snprintf(path, sizeof(path), "%s/pg_config", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "#!/bin/sh\ntouch %s\necho /nonexistent\n", marker);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0755), 0);
+	snprintf(var, sizeof(var), "PATH=%s:%s", dir, getenv("PATH"));
+	envv[0] = var;
+	envv[1] = "BERTH_DATABASE_EMBEDDED=true";
+	envv[2] = NULL;
+	harness_prepare(&run, "\n" ADMIN_INI);
+	harness_exec(&run, envv, (uid_t)-1);
+	for (waited = 0; waited < 30000; waited += 100) {
+		if (log_contains(&run, "postgres: started"))
+			break;
+		sleep_ms(100);
+	}
+	cr_expect(log_contains(&run, "postgres: started"),
+	    "the embedded server did not start");
+	cr_expect_neq(access(marker, F_OK), 0, "berthd ran the pg_config "
+	    "of its PATH");
+	unlink(marker);
+	unlink(path);
+	rmdir(dir);
+}

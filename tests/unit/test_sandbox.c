@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -239,4 +241,41 @@ Test(sandbox, trap_mode_names_the_call)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 159,
 	    "trap mode should exit 159, status 0x%x", status);
+}
+
+/* A thread that outlives a killed main thread for 3 s, then exits 0. */
+static void *
+sleeper(void *arg)
+{
+	(void)arg;
+	sleep(3);
+	_exit(0);
+}
+
+/* A system call of a foreign architecture (x32: the number with bit
+ * 30 set) kills the whole process, not only the thread that made it:
+ * with a thread left alive, the process would exit 0 from it. */
+Test(sandbox, a_foreign_architecture_kills_the_process)
+{
+	pthread_t	t;
+	pid_t		pid;
+	int		status;
+	size_t		i;
+
+	for (i = 0; i < NPOLICIES; i++) {
+		pid = fork();
+		cr_assert_neq(pid, -1);
+		if (pid == 0) {
+			if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+				_exit(101);
+			if (sandbox_apply(policies[i], 0) == -1)
+				_exit(100);
+			syscall(0x40000000L | SYS_getpid);
+			_exit(1);
+		}
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+		    "%s: an x32 call did not kill the process (status 0x%x)",
+		    policies[i]->name, status);
+	}
 }
