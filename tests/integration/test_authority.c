@@ -177,6 +177,10 @@ Test(authority, a_project_belongs_to_its_first_user)
 	    "\"userId\":\"au-bob\",\"projectId\":\"au-plans\"}", 409);
 	json_decref(o);
 	cr_expect_eq(containers("berth.user=au-bob"), 0);
+	/* No token: 401, for the list and the transfer alike. */
+	json_decref(call("GET", "/api/projects", NULL, NULL, 401));
+	json_decref(call("PUT", "/api/projects/au-plans/owner", NULL,
+	    "{\"userId\":\"au-bob\"}", 401));
 	/* Bob lists nothing; alice her project with its volume. */
 	o = call("GET", "/api/projects", BOB, NULL, 200);
 	cr_expect_eq(json_integer_value(json_object_get(o, "count")), 0);
