@@ -52,7 +52,9 @@ done
 # Integration tests start real daemons: one at a time.
 for t in "$B"/tests/integration/test_*; do
 	case $t in *.o|*.c) continue ;; esac
-	[ -x "$t" ] && run "$(basename "$t")" "$t" --jobs 1
+	# One engine for every worktree on a machine: one test at a time.
+	[ -x "$t" ] && run "$(basename "$t")" \
+	    flock "${BERTH_ENGINE_LOCK:-/tmp/berth-engine.lock}" "$t" --jobs 1
 done
 # Each fuzz target with its seed corpus: fuzz_decode (the IPC codec,
 # tests/fuzz/corpus), fuzz_http1 (the engine client's response
