@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,9 +22,8 @@
 #include "sandbox.h"
 
 static const int base_syscalls[] = {
-	/* memory */
-	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
-	SCMP_SYS(mprotect), SCMP_SYS(madvise),
+	/* memory (mmap and mprotect: base_rules) */
+	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 	/* descriptors the worker already holds */
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom),
@@ -45,6 +46,12 @@ static const int base_syscalls[] = {
 	SCMP_SYS(sysinfo),
 	/* leaving */
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+/* No worker makes memory executable once confined: W^X. */
+static const struct sandbox_arg_rule base_rules[] = {
+	SANDBOX_MASKED(SCMP_SYS(mmap), 2, PROT_EXEC, 0),
+	SANDBOX_MASKED(SCMP_SYS(mprotect), 2, PROT_EXEC, 0),
 };
 
 #ifdef BERTH_SANITIZE
@@ -100,21 +107,68 @@ allow_list(scmp_filter_ctx ctx, const int *list, size_t n)
 	return 0;
 }
 
+/* Whether a socket() rule's domain is one berthd lets the worker
+ * open (net, SANDBOX_NET_*). */
+static int
+domain_allowed(const struct sandbox_arg_rule *r, unsigned net)
+{
+	if (r->nr != SCMP_SYS(socket) || r->argnum != 0)
+		return 1;
+	if (r->value == AF_UNIX)
+		return (net & SANDBOX_NET_UNIX) != 0;
+	if (r->value == AF_INET || r->value == AF_INET6)
+		return (net & SANDBOX_NET_INET) != 0;
+	return 1;
+}
+
+static int
+add_rule(scmp_filter_ctx ctx, uint32_t action,
+    const struct sandbox_arg_rule *r)
+{
+	struct scmp_arg_cmp	cmp[2];
+	unsigned		n = 0;
+
+	if (r->mask != 0)
+		cmp[n++] = SCMP_CMP(r->argnum, SCMP_CMP_MASKED_EQ, r->mask,
+		    r->value);
+	else
+		cmp[n++] = SCMP_CMP(r->argnum, SCMP_CMP_EQ, r->value);
+	if (r->mask2 != 0)
+		cmp[n++] = SCMP_CMP(r->argnum2, SCMP_CMP_MASKED_EQ, r->mask2,
+		    r->value2);
+	return seccomp_rule_add_array(ctx, action, r->nr, n, cmp);
+}
+
 static int
 allow_rules(scmp_filter_ctx ctx, const struct sandbox_arg_rule *rules,
-    size_t n)
+    size_t n, unsigned net)
 {
 	size_t	i;
 	int	r;
 
 	for (i = 0; i < n; i++) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, rules[i].nr, 1,
-		    SCMP_CMP(rules[i].argnum, SCMP_CMP_EQ, rules[i].value));
-		if (r < 0) {
+		if (!domain_allowed(&rules[i], net))
+			continue;
+		if ((r = add_rule(ctx, SCMP_ACT_ALLOW, &rules[i])) < 0) {
 			log_warnx("sandbox: rule for syscall %d: %s",
 			    rules[i].nr, strerror(-r));
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* A Unix socket the worker may not open fails with EPERM: glibc's
+ * helpers that try one (nscd, syslog) go on without it. */
+static int
+refuse_unix(scmp_filter_ctx ctx, unsigned net)
+{
+	if (net & SANDBOX_NET_UNIX)
+		return 0;
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0) {
+		log_warnx("sandbox: AF_UNIX refusal rule failed");
+		return -1;
 	}
 	return 0;
 }
@@ -137,6 +191,13 @@ allow_self_signals(scmp_filter_ctx ctx)
 
 int
 sandbox_apply(const struct sandbox_policy *policy, int trap)
+{
+	return sandbox_apply_net(policy, trap, SANDBOX_NET_ALL);
+}
+
+int
+sandbox_apply_net(const struct sandbox_policy *policy, int trap,
+    unsigned net)
 {
 	scmp_filter_ctx	ctx;
 	int		r = -1;
@@ -164,8 +225,10 @@ sandbox_apply(const struct sandbox_policy *policy, int trap)
 	    SANDBOX_NELEM(sanitizer_syscalls)) ||
 #endif
 	    allow_list(ctx, policy->syscalls, policy->nsyscalls) ||
-	    allow_rules(ctx, policy->rules, policy->nrules) ||
-	    allow_self_signals(ctx))
+	    allow_rules(ctx, base_rules, SANDBOX_NELEM(base_rules),
+	    SANDBOX_NET_ALL) ||
+	    allow_rules(ctx, policy->rules, policy->nrules, net) ||
+	    refuse_unix(ctx, net) || allow_self_signals(ctx))
 		goto out;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		log_warn("sandbox: PR_SET_NO_NEW_PRIVS");

@@ -2,12 +2,15 @@
  * Each worker's real seccomp policy, applied in a forked child: allowed
  * calls work, forbidden ones kill the child with SIGSYS.
  */
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
@@ -278,4 +281,145 @@ Test(sandbox, a_foreign_architecture_kills_the_process)
 		    "%s: an x32 call did not kill the process (status 0x%x)",
 		    policies[i]->name, status);
 	}
+}
+
+/* ------------------------------------------------ W^X and socket types */
+
+static void
+do_mmap_exec(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	_exit(p == MAP_FAILED ? 2 : 1);
+}
+
+static void
+do_mprotect_exec(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		_exit(2);
+	mprotect(p, 4096, PROT_READ | PROT_EXEC);
+	_exit(1);
+}
+
+static void
+do_mmap_data(void)
+{
+	void *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p, 4096, PROT_READ) == -1)
+		_exit(2);
+	_exit(0);
+}
+
+/* No worker makes memory executable once confined. */
+Test(sandbox, executable_memory_kills_every_worker)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++) {
+		expect_alive(policies[i], do_mmap_data, "mmap of data");
+		expect_sigsys(policies[i], do_mmap_exec, "mmap PROT_EXEC");
+		expect_sigsys(policies[i], do_mprotect_exec,
+		    "mprotect PROT_EXEC");
+	}
+}
+
+static void
+do_stream_flags(void)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+
+	_exit(fd >= 0 ? 0 : 1);
+}
+
+static void
+do_udp_socket(void)
+{
+	socket(AF_INET, SOCK_DGRAM, 0);
+	_exit(1);
+}
+
+static void
+do_raw_socket(void)
+{
+	socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	_exit(1);
+}
+
+static void
+do_netlink_socket(void)
+{
+	socket(AF_NETLINK, SOCK_RAW, 0);
+	_exit(1);
+}
+
+/* healthmon and the statswriter open TCP stream sockets, nothing
+ * else: no datagrams, no raw sockets, no netlink. */
+Test(sandbox, sockets_are_tcp_streams_only)
+{
+	const struct sandbox_policy *net[] = {
+		&healthmon_policy, &statswriter_policy
+	};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		expect_alive(net[i], do_stream_flags, "nonblocking stream");
+		expect_sigsys(net[i], do_udp_socket, "UDP socket");
+		expect_sigsys(net[i], do_raw_socket, "raw socket");
+		expect_sigsys(net[i], do_netlink_socket, "netlink socket");
+	}
+}
+
+/* Run action under the statswriter's policy narrowed to net. */
+static int
+run_net(unsigned net, action_fn action)
+{
+	pid_t	pid;
+	int	status;
+
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (sandbox_apply_net(&statswriter_policy, 0, net) == -1)
+			_exit(100);
+		action();
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+do_unix_socket_eperm(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	_exit(fd == -1 && errno == EPERM ? 0 : 1);
+}
+
+/* A database over TCP: no Unix socket at all, refused with EPERM (an
+ * abstract socket has no path to hide); over a Unix socket: no inet. */
+Test(sandbox, statswriter_opens_only_its_databases_domain)
+{
+	int st;
+
+	st = run_net(SANDBOX_NET_INET, do_unix_socket_eperm);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "inet only: socket(AF_UNIX) should fail with EPERM (0x%x)", st);
+	st = run_net(SANDBOX_NET_INET, do_inet_socket);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "inet only: a TCP socket should open (0x%x)", st);
+	st = run_net(SANDBOX_NET_UNIX, do_inet_socket);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	    "unix only: a TCP socket should kill (0x%x)", st);
+	st = run_net(SANDBOX_NET_UNIX, do_stream_flags);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	    "unix only: an IPv6 socket should kill (0x%x)", st);
 }

@@ -28,7 +28,7 @@ static const int gateway_syscalls[] = {
 	SCMP_SYS(getpeername), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
 };
 static const struct sandbox_arg_rule gateway_rules[] = {
-	{ SCMP_SYS(ioctl), 1, FIONREAD },	/* evbuffer_read */
+	SANDBOX_ARG(SCMP_SYS(ioctl), 1, FIONREAD),	/* evbuffer_read */
 };
 const struct sandbox_policy gateway_policy = {
 	"gateway", gateway_syscalls, SANDBOX_NELEM(gateway_syscalls),

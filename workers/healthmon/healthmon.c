@@ -31,9 +31,10 @@ static const int healthmon_syscalls[] = {
 	SCMP_SYS(getsockname), SCMP_SYS(getpeername),
 };
 static const struct sandbox_arg_rule healthmon_rules[] = {
-	{ SCMP_SYS(socket), 0, AF_INET },
-	{ SCMP_SYS(socket), 0, AF_INET6 },
-	{ SCMP_SYS(ioctl), 1, FIONREAD },	/* evbuffer_read */
+	/* probes: TCP only, no raw or datagram sockets */
+	SANDBOX_SOCKET(AF_INET, SOCK_STREAM),
+	SANDBOX_SOCKET(AF_INET6, SOCK_STREAM),
+	SANDBOX_ARG(SCMP_SYS(ioctl), 1, FIONREAD),	/* evbuffer_read */
 };
 const struct sandbox_policy healthmon_policy = {
 	"healthmon", healthmon_syscalls, SANDBOX_NELEM(healthmon_syscalls),

@@ -18,7 +18,7 @@ static const int logstreamer_syscalls[] = {
 	SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getpeername),
 };
 static const struct sandbox_arg_rule logstreamer_rules[] = {
-	{ SCMP_SYS(ioctl), 1, FIONREAD },
+	SANDBOX_ARG(SCMP_SYS(ioctl), 1, FIONREAD),
 };
 const struct sandbox_policy logstreamer_policy = {
 	"logstreamer", logstreamer_syscalls,

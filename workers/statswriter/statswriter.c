@@ -40,9 +40,11 @@ static const int statswriter_syscalls[] = {
 	SCMP_SYS(ftruncate), SCMP_SYS(fdatasync), SCMP_SYS(fstatfs),
 };
 static const struct sandbox_arg_rule statswriter_rules[] = {
-	{ SCMP_SYS(socket), 0, AF_UNIX },
-	{ SCMP_SYS(socket), 0, AF_INET },
-	{ SCMP_SYS(socket), 0, AF_INET6 },
+	/* libpq: a stream socket to the database (berthd narrows the
+	 * domains to the URL's with -N) */
+	SANDBOX_SOCKET(AF_UNIX, SOCK_STREAM),
+	SANDBOX_SOCKET(AF_INET, SOCK_STREAM),
+	SANDBOX_SOCKET(AF_INET6, SOCK_STREAM),
 };
 const struct sandbox_policy statswriter_policy = {
 	"statswriter", statswriter_syscalls,
