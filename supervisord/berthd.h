@@ -247,6 +247,8 @@ int	 dbprep_check(const struct berth_config *, int print);
 /* The socket directory and files the statswriter's root must hold
  * (allocated, at most max). */
 size_t	 dbprep_paths(const struct berth_config *, char **paths, size_t max);
+/* SANDBOX_NET_*: the socket domains its database URL needs. */
+unsigned dbprep_net(const struct berth_config *);
 request_fn	 dbprep_h_prepare;	/* MSG_DB_PREPARE */
 /* berthctl db: where berth's database is (fills b), or -1 (err). */
 int	 dbprep_info(struct body_db_info *b, char *err, size_t errlen);

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "pgconn.h"
 #include "pgembed.h"
+#include "sandbox.h"
 #include "xmalloc.h"
 
 #define PG_DEFAULT_SOCKDIR	"/var/run/postgresql"
@@ -200,6 +201,48 @@ dbprep_paths(const struct berth_config *cfg, char **paths, size_t max)
 		add_path(paths, &n, max, pf);
 	pgconn_free(&c);
 	return n;
+}
+
+/* The socket domains one element of libpq's host list needs.  An
+ * abstract socket ("@name") lives in berthd's network namespace, so it
+ * counts as both: the statswriter then keeps that namespace. */
+static unsigned
+host_net(const char *h)
+{
+	if (h[0] == '@')
+		return SANDBOX_NET_ALL;
+	if (h[0] == '/' || h[0] == ',' || h[0] == '\0')
+		return SANDBOX_NET_UNIX;
+	return SANDBOX_NET_INET;
+}
+
+/* The socket domains (SANDBOX_NET_*) the statswriter needs for its
+ * database: Unix for a host that is a path or none (libpq's default
+ * directory), inet for a name, a number or hostaddr.  libpq's host
+ * lists ("db1,/run/pg") may need both. */
+unsigned
+dbprep_net(const struct berth_config *cfg)
+{
+	const char	*url = effective_url(cfg), *h, *next;
+	struct pgconn	 c;
+	char		 err[256];
+	unsigned	 net = 0;
+
+	if (url == NULL || pgconn_parse(url, &c, err, sizeof(err)) == -1)
+		return SANDBOX_NET_UNIX;	/* it cannot connect anyway */
+	if (pgconn_get(&c, "hostaddr") != NULL)
+		net = SANDBOX_NET_INET;
+	else if ((h = pgconn_get(&c, "host")) == NULL)
+		net = SANDBOX_NET_UNIX;
+	else {
+		for (; h != NULL; h = next) {
+			if ((next = strchr(h, ',')) != NULL)
+				next++;
+			net |= host_net(h);
+		}
+	}
+	pgconn_free(&c);
+	return net;
 }
 
 /* ------------------------------------------------------------ answers */

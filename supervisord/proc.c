@@ -27,6 +27,7 @@
 #include "chan.h"
 #include "codec.h"
 #include "log.h"
+#include "sandbox.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -74,8 +75,15 @@ relay_stderr(evutil_socket_t fd, short ev, void *arg)
 		log_info("%s: %s", wp->def->name, line);
 }
 
+/* -N's argument by SANDBOX_NET_* value. */
+static char *const net_names[] = {
+	"unix", "unix", "inet", "unix,inet"
+};
+
 /* The statswriter's own root (workers/confine.c builds it): -m ROOT,
- * then -b PATH for each thing it holds, all read-only but the spool. */
+ * then -b PATH for each thing it holds, all read-only but the spool;
+ * -N, the socket domains its database needs. */
+
 static int
 root_args(char **argv, int a, int max)
 {
@@ -93,6 +101,8 @@ root_args(char **argv, int a, int max)
 		argv[a++] = "-b";
 		argv[a++] = paths[i];
 	}
+	argv[a++] = "-N";
+	argv[a++] = net_names[dbprep_net(&env->cfg)];
 	return a;
 }
 

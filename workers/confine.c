@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -43,9 +44,23 @@ struct child_opts {
 	size_t		 nbinds;
 	const char	*level;
 	int		 extra;		/* fd 4 is ours */
+	unsigned	 net;		/* SANDBOX_NET_*: socket domains */
 	int		 unconfined;
 	int		 trap;
 };
+
+/* -N unix, inet or unix,inet: the socket domains berthd allows. */
+static unsigned
+net_arg(const char *arg)
+{
+	if (strcmp(arg, "unix") == 0)
+		return SANDBOX_NET_UNIX;
+	if (strcmp(arg, "inet") == 0)
+		return SANDBOX_NET_INET;
+	if (strcmp(arg, "unix,inet") == 0)
+		return SANDBOX_NET_ALL;
+	fatalx("worker: bad -N %s", arg);
+}
 
 static void
 child_opts(int argc, char **argv, struct child_opts *o)
@@ -54,6 +69,7 @@ child_opts(int argc, char **argv, struct child_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->level = "info";
+	o->net = SANDBOX_NET_ALL;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-U") == 0)
 			o->unconfined = 1;
@@ -73,6 +89,8 @@ child_opts(int argc, char **argv, struct child_opts *o)
 			o->own_root = argv[++i];
 		else if (strcmp(argv[i], "-b") == 0 && o->nbinds < MAX_BINDS)
 			o->binds[o->nbinds++] = argv[++i];
+		else if (strcmp(argv[i], "-N") == 0)
+			o->net = net_arg(argv[++i]);
 		else if (strcmp(argv[i], "-l") == 0)
 			o->level = argv[++i];
 		else
@@ -125,13 +143,28 @@ set_limits(void)
 		fatal("setrlimit RLIMIT_CORE");
 }
 
+/* A worker that may open Unix sockets only gets a network namespace
+ * of its own with nothing in it: abstract Unix sockets (which have no
+ * path for a mount namespace to hide) are per network namespace, and
+ * socket files are still reached through its root. */
+static void
+empty_network(void)
+{
+	if (unshare(CLONE_NEWNET) == -1)
+		fatal("unshare CLONE_NEWNET");
+}
+
 void
 confine_root(int argc, char **argv, int xfd)
 {
 	struct child_opts	o;
 
 	child_opts(argc, argv, &o);
-	if (o.own_root != NULL && !o.unconfined && getuid() == 0)
+	if (o.unconfined || getuid() != 0)
+		return;
+	if (o.net == SANDBOX_NET_UNIX)
+		empty_network();
+	if (o.own_root != NULL)
 		rootfs_enter(o.own_root, o.binds, o.nbinds, xfd);
 }
 
@@ -150,7 +183,7 @@ confine_lock(int argc, char **argv, const struct sandbox_policy *policy)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl PR_SET_DUMPABLE");
 	set_limits();
-	if (sandbox_apply(policy, o.trap) == -1)
+	if (sandbox_apply_net(policy, o.trap, o.net) == -1)
 		fatalx("cannot load the seccomp filter; refusing to run "
 		    "unconfined");
 }

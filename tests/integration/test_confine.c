@@ -4,8 +4,11 @@
  * forked child that then tries what a compromised statswriter would:
  * read the configuration file (by path, through /proc's parent, through
  * /proc/1/root), connect to the Docker socket, write a file in the state
- * directory, signal or trace a sibling worker.  Each must fail; what its
- * job needs (its spool, the database's socket, /proc) must still work.
+ * directory, signal or trace a sibling worker, reach an abstract Unix
+ * socket (no path: the mount namespace cannot hide it) or, with a
+ * database on a Unix socket, anything over TCP.  Each must fail; what
+ * its job needs (its spool, the database's socket or TCP, /proc) must
+ * still work.
  * A refused system call may also end the child with SIGSYS: that is a
  * failure of the attempt too.  Needs root, like berthd's confinement.
  */
@@ -14,11 +17,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +36,17 @@
 
 enum attempt {
 	A_CONFIG, A_CONFIG_DOTDOT, A_CONFIG_PROC1, A_DOCKER, A_STATE_WRITE,
-	A_KILL, A_PTRACE, A_SIBLING_ROOT,
-	/* what the job needs */
-	A_SPOOL_WRITE, A_DB_SOCKET, A_PROC
+	A_KILL, A_PTRACE, A_SIBLING_ROOT, A_ABSTRACT,
+	/* what the job needs: A_TCP with a database over TCP only */
+	A_SPOOL_WRITE, A_DB_SOCKET, A_PROC, A_TCP
 };
 
 static char	dir[] = "/tmp/berth-confine-XXXXXX";
 static char	config[128], docker[128], sockdir[128], dbsock[160];
 static char	spool[128], empty[128];
-static int	listeners[2] = { -1, -1 };
+static char	abstract[64];		/* without its leading NUL */
+static int	listeners[4] = { -1, -1, -1, -1 };
+static int	tcp_port;
 static pid_t	sibling;
 
 static int
@@ -55,6 +64,44 @@ listen_unix(const char *path)
 	    path);
 	cr_assert_eq(listen(fd, 8), 0);
 	cr_assert_eq(chmod(path, 0777), 0);
+	return fd;
+}
+
+/* An abstract socket, as berthd or the engine's shim could hold. */
+static int
+listen_abstract(const char *name)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, name, strlen(name));
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(name));
+	cr_assert((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, len), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	return fd;
+}
+
+/* A TCP listener on loopback; its port in tcp_port. */
+static int
+listen_tcp(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	tcp_port = ntohs(sin.sin_port);
 	return fd;
 }
 
@@ -100,6 +147,9 @@ setup(void)
 	cr_assert_eq(chown(spool, berth_uid(), berth_gid()), 0);
 	listeners[0] = listen_unix(docker);
 	listeners[1] = listen_unix(dbsock);
+	snprintf(abstract, sizeof abstract, "berth-confine-%d", (int)getpid());
+	listeners[2] = listen_abstract(abstract);
+	listeners[3] = listen_tcp();
 	sibling = start_sibling();
 }
 
@@ -112,10 +162,9 @@ teardown(void)
 		kill(sibling, SIGKILL);
 		waitpid(sibling, NULL, 0);
 	}
-	if (listeners[0] != -1)
-		close(listeners[0]);
-	if (listeners[1] != -1)
-		close(listeners[1]);
+	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++)
+		if (listeners[i] != -1)
+			close(listeners[i]);
 	sh(&out, "rm -rf %s", dir);
 	free(out);
 }
@@ -134,6 +183,38 @@ connect_unix(const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
 	return connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+}
+
+static int
+connect_abstract(const char *name)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, name, strlen(name));
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(name));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return -1;
+	return connect(fd, (struct sockaddr *)&sun, len);
+}
+
+static int
+connect_tcp(int port)
+{
+	struct sockaddr_in	sin;
+	int			fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	return connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 }
 
 /* 0 when the attempt worked, -1 when it was refused. */
@@ -172,19 +253,25 @@ try(enum attempt a, int procfd)
 		return connect_unix(dbsock);
 	case A_PROC:
 		return openat(procfd, "self/stat", O_RDONLY) == -1 ? -1 : 0;
+	case A_ABSTRACT:
+		return connect_abstract(abstract);
+	case A_TCP:
+		return connect_tcp(tcp_port);
 	}
 	return -1;
 }
 
-/* In a child: berthd's arguments for the statswriter, its confinement,
- * then the attempt.  Exit 0 refused, 1 worked, 2 could not confine. */
+/* In a child: berthd's arguments for the statswriter (net: -N, the
+ * domains of its database), its confinement, then the attempt.  Exit 0
+ * refused, 1 worked, 2 could not confine. */
 static void __attribute__((noreturn))
-child(enum attempt a)
+child(enum attempt a, const char *net)
 {
 	char	 uid[16], gid[16];
 	char	*argv[] = { "berthd: statswriter", "-u", uid, "-g", gid,
 		    "-m", empty, "-b", "/proc", "-b", "/sys/fs/cgroup",
-		    "-b", sockdir, "-x", "-l", "warn", NULL };
+		    "-b", sockdir, "-N", (char *)net, "-x", "-l", "warn",
+		    NULL };
 	int	 argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 	int	 fd, procfd;
 
@@ -202,7 +289,7 @@ child(enum attempt a)
 
 /* 1 when the attempt worked in the confined child, 0 when refused. */
 static int
-attempt(enum attempt a)
+attempt_net(enum attempt a, const char *net)
 {
 	pid_t	pid;
 	int	status;
@@ -210,7 +297,7 @@ attempt(enum attempt a)
 	pid = fork();
 	cr_assert(pid != -1);
 	if (pid == 0)
-		child(a);
+		child(a, net);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status)) {
 		cr_assert_eq(WTERMSIG(status), SIGSYS, "attempt %d: signal %d",
@@ -220,6 +307,13 @@ attempt(enum attempt a)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 2,
 	    "attempt %d: the child could not confine itself", a);
 	return WEXITSTATUS(status) == 1;
+}
+
+/* A database on a Unix socket (the embedded one): berthd's -N unix. */
+static int
+attempt(enum attempt a)
+{
+	return attempt_net(a, "unix");
 }
 
 Test(confine, cannot_read_the_configuration)
@@ -269,4 +363,25 @@ Test(confine, reaches_what_its_job_needs)
 	    "workers' uid's");
 	cr_expect_eq(attempt(A_DB_SOCKET), 1, "the database's socket");
 	cr_expect_eq(attempt(A_PROC), 1, "/proc");
+}
+
+/* Abstract sockets have no path: with its database on a Unix socket the
+ * statswriter is in an empty network namespace (where none of berthd's
+ * exists, and no TCP either); with its database over TCP it may open
+ * no Unix socket at all. */
+Test(confine, cannot_reach_an_abstract_socket)
+{
+	cr_expect_eq(attempt(A_ABSTRACT), 0, "unix database: reached it");
+	cr_expect_eq(attempt(A_TCP), 0, "unix database: reached TCP");
+	cr_expect_eq(attempt_net(A_ABSTRACT, "inet"), 0,
+	    "TCP database: reached it");
+	cr_expect_eq(attempt_net(A_DOCKER, "inet"), 0,
+	    "TCP database: reached the Docker socket");
+	cr_expect_eq(attempt_net(A_DB_SOCKET, "inet"), 0,
+	    "TCP database: reached a Unix socket path");
+	/* and what each needs */
+	cr_expect_eq(attempt_net(A_TCP, "inet"), 1, "TCP database: TCP");
+	cr_expect_eq(attempt_net(A_ABSTRACT, "unix,inet"), 1,
+	    "a database on both: the abstract socket is not hidden (the "
+	    "test's listener is wrong?)");
 }
