@@ -9,17 +9,28 @@ S=${BERTH_SRCDIR:-$(dirname "$0")/..}
 FUZZ=${BERTH_FUZZ_SECONDS:-0}
 passed=0
 failed=0
+failures=""
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# note NAME: remember a failing program for the closing summary.
+note() {
+	failures="$failures $1"
+}
 
 run() {
 	name=$1
 	shift
 	out=$(mktemp)
 	echo "=== $name"
+	before=$failed
 	"$@" >"$out" 2>&1
 	rc=$?
-	cat "$out"
+	case $name in
+	fuzz_*)	# libFuzzer prints a line per new unit: keep the end.
+		tail -n 25 "$out" ;;
+	*)	cat "$out" ;;
+	esac
 	line=$(grep 'Synthesis: Tested:' "$out" | tail -n 1)
 	if [ -n "$line" ]; then
 		p=$(echo "$line" | sed 's/.*Passing: \([0-9]*\).*/\1/')
@@ -42,6 +53,7 @@ run() {
 		echo "*** sanitizer report in $name"
 		failed=$((failed + 1))
 	fi
+	[ "$failed" -gt "$before" ] && note "$name"
 	rm -f "$out"
 }
 
@@ -65,6 +77,7 @@ fuzz() {
 	if [ ! -x "$B/tests/fuzz/$1" ]; then
 		echo "$1 was not built (make fuzz)"
 		failed=$((failed + 1))
+		note "$1"
 		return
 	fi
 	corpus=$(mktemp -d)
@@ -79,5 +92,6 @@ if [ "$FUZZ" -gt 0 ]; then
 	fuzz fuzz_http1 corpus_http1
 	fuzz fuzz_router corpus_router
 fi
+[ -n "$failures" ] && echo "failing:$failures"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
