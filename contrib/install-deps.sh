@@ -2,7 +2,8 @@
 # Install what berth needs on Debian 12 (as root): build tools, the
 # libraries, Criterion and clang for the tests, Docker Engine, the
 # PostgreSQL 15 server, busybox-static for the demo image, Prometheus
-# and Alertmanager for promtool, amtool and the scrape test; iptables
+# and Alertmanager for promtool, amtool and the scrape test; tzdata (the
+# zones of cron schedules and their tests); iptables
 # (berthd's DOCKER-USER rule) and iproute2 (the containment test's
 # network namespace); and the unprivileged users the workers and the
 # embedded PostgreSQL run as.
@@ -19,7 +20,7 @@ apt-get install -y -q --no-install-recommends \
 	libseccomp-dev libjansson-dev libinih-dev uuid-dev zlib1g-dev \
 	libcriterion-dev clang libclang-rt-14-dev \
 	docker.io postgresql-15 busybox-static prometheus openssl \
-	prometheus-alertmanager iptables iproute2
+	prometheus-alertmanager iptables iproute2 tzdata
 # prometheus and prometheus-alertmanager are installed for promtool,
 # amtool and the scrape test; their own services are not wanted.
 systemctl disable --now prometheus prometheus-alertmanager \
