@@ -9,8 +9,10 @@
 
 #include <stddef.h>
 
-/* Sections with a name: [type.NAME], [tier.NAME], [token.NAME]. */
+/* Sections with a name: [type.NAME], [tier.NAME], [token.NAME],
+ * [job.NAME]. */
 #define CONFIG_MAX_TYPES	16
+#define CONFIG_MAX_JOBS		16
 #define CONFIG_MAX_TIERS	8
 #define CONFIG_MAX_TOKENS	64
 #define CONFIG_NAME_MAX		32	/* [a-z0-9-], first a letter */
@@ -62,6 +64,19 @@ struct tier {
 	double	 price_cpu_second;	/* cost of one CPU-second */
 	double	 price_gb_hour;		/* cost of one GB of memory an hour */
 	long	 max_workspaces_per_user; /* 0 = unlimited */
+};
+
+/* A job of the scheduler (issue 13): its cron schedule and limits.
+ * Only the names of config_job_names() exist. */
+struct job_cfg {
+	char	*name;
+	int	 enabled;
+	char	*schedule;		/* cron expression or @nickname */
+	char	*timezone;		/* "" UTC, else a zoneinfo name */
+	long	 jitter_s;		/* stable offset hashed from the name */
+	long	 timeout_s;		/* a run longer than this fails */
+	long	 age_min;		/* what is older counts (orphans) */
+	long	 grace_min;		/* orphaned-volumes: after this long */
 };
 
 /* A bearer token of the HTTP API. */
@@ -142,6 +157,8 @@ struct berth_config {
 	size_t		 ntiers;
 	struct api_token tokens[CONFIG_MAX_TOKENS];
 	size_t		 ntokens;
+	struct job_cfg	 jobs[CONFIG_MAX_JOBS];
+	size_t		 njobs;
 };
 
 /* Error lines collected while loading or checking. */
@@ -204,6 +221,10 @@ const struct ws_type	*config_type(const struct berth_config *,
 			    const char *name);	/* enabled ones only */
 const struct tier	*config_tier(const struct berth_config *,
 			    const char *name);
+const struct job_cfg	*config_job(const struct berth_config *,
+			    const char *name);
+/* The scheduler's jobs, NULL-terminated, in the order they are listed. */
+const char *const	*config_job_names(void);
 int			 config_type_allows_tier(const struct ws_type *,
 			    const char *tier);
 /* The token that equals bearer, compared in constant time over every

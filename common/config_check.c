@@ -189,6 +189,18 @@ check_token_default(const struct berth_config *cfg, struct api_token *t,
 	t->default_tier = xstrdup(def);
 }
 
+/* A job the scheduler does not have is a typo. */
+static void
+check_job(const struct job_cfg *j, struct config_errors *errs)
+{
+	const char *const	*n;
+
+	for (n = config_job_names(); *n != NULL; n++)
+		if (strcmp(*n, j->name) == 0)
+			return;
+	config_errors_add(errs, "[job.%s]: no such job", j->name);
+}
+
 void
 config_named_check(struct berth_config *cfg, struct config_errors *errs)
 {
@@ -201,4 +213,6 @@ config_named_check(struct berth_config *cfg, struct config_errors *errs)
 		check_token_tiers(cfg, &cfg->tokens[i], errs);
 		check_token_default(cfg, &cfg->tokens[i], errs);
 	}
+	for (i = 0; i < cfg->njobs; i++)
+		check_job(&cfg->jobs[i], errs);
 }

@@ -35,6 +35,18 @@ config_tier(const struct berth_config *cfg, const char *name)
 	return NULL;
 }
 
+const struct job_cfg *
+config_job(const struct berth_config *cfg, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->njobs; i++) {
+		if (strcmp(cfg->jobs[i].name, name) == 0)
+			return &cfg->jobs[i];
+	}
+	return NULL;
+}
+
 int
 config_type_allows_tier(const struct ws_type *t, const char *tier)
 {

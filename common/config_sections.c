@@ -33,6 +33,9 @@
 #define TIER(type, f, env, def, min, max, help)				\
 	{ "tier", #f, "BERTH_TIER_<NAME>_" env, type,			\
 	    offsetof(struct tier, f), def, min, max, 0, 1, help }
+#define JOB(type, f, env, def, min, max, help)				\
+	{ "job", #f, "BERTH_JOB_<NAME>_" env, type,			\
+	    offsetof(struct job_cfg, f), def, min, max, 0, 1, help }
 #define TOKEN(f, env, def, help)					\
 	{ "token", #f, "BERTH_TOKEN_<NAME>_" env, CT_STRING,		\
 	    offsetof(struct api_token, f), def, 0, 0, 1, 1, help }
@@ -127,6 +130,25 @@ static const struct config_key token_keys[] = {
 	    "allowed, else the first allowed"),
 };
 
+static const struct config_key job_keys[] = {
+	JOB(CT_BOOL, enabled, "ENABLED", "true", 0, 0,
+	    "run this job on its schedule; false: only when asked"),
+	JOB(CT_STRING, schedule, "SCHEDULE", "0 * * * *", 0, 0,
+	    "5-field cron expression or @hourly, @daily, @weekly, @monthly, "
+	    "@yearly"),
+	JOB(CT_STRING, timezone, "TIMEZONE", NULL, 0, 0,
+	    "time zone of the schedule (e.g. Europe/Berlin); empty UTC"),
+	JOB(CT_INT, jitter_s, "JITTER_S", "0", 0, 3600,
+	    "stable delay in [0, jitter_s) seconds hashed from the job name"),
+	JOB(CT_INT, timeout_s, "TIMEOUT_S", "300", 1, 86400,
+	    "a run taking longer fails with a timeout, in seconds"),
+	JOB(CT_INT, age_min, "AGE_MIN", "30", 0, 525600,
+	    "orphaned-machines, inactive-containers: age that counts, in "
+	    "minutes"),
+	JOB(CT_INT, grace_min, "GRACE_MIN", "1440", 0, 525600,
+	    "orphaned-volumes: time after its project is deleted, in minutes"),
+};
+
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define CFG(f)		offsetof(struct berth_config, f)
 
@@ -153,6 +175,9 @@ static const struct kind kinds[] = {
 	{ "token", "BERTH_TOKEN_", token_keys, NELEM(token_keys),
 	    sizeof(struct api_token), CFG(tokens), CFG(ntokens),
 	    CONFIG_MAX_TOKENS, "tokens" },
+	{ "job", "BERTH_JOB_", job_keys, NELEM(job_keys),
+	    sizeof(struct job_cfg), CFG(jobs), CFG(njobs),
+	    CONFIG_MAX_JOBS, "jobs" },
 };
 #define NKINDS	NELEM(kinds)
 
@@ -160,6 +185,7 @@ static const struct kind kinds[] = {
 _Static_assert(offsetof(struct ws_type, name) == 0, "name first");
 _Static_assert(offsetof(struct tier, name) == 0, "name first");
 _Static_assert(offsetof(struct api_token, name) == 0, "name first");
+_Static_assert(offsetof(struct job_cfg, name) == 0, "name first");
 
 /* The built-in sections (seed 003), set as if by config_set(). */
 static const char *const builtins[][2] = {
@@ -179,7 +205,32 @@ static const char *const builtins[][2] = {
 	{ "tier.free.max_workspaces_per_user",		"2" },
 	{ "tier.basic.max_workspaces_per_user",		"5" },
 	{ "tier.pro.max_workspaces_per_user",		"10" },
+	/* the scheduler's jobs (issue 13, seeds 001 and 003) */
+	{ "job.expired-sessions.schedule",		"*/15 * * * *" },
+	{ "job.monitoring.schedule",			"*/5 * * * *" },
+	{ "job.orphaned-machines.schedule",		"0 * * * *" },
+	{ "job.session-timeouts.schedule",		"*/10 * * * *" },
+	{ "job.metrics.schedule",			"* * * * *" },
+	{ "job.inactive-containers.schedule",		"0 * * * *" },
+	{ "job.inactive-containers.age_min",		"1440" },
+	{ "job.orphaned-containers.schedule",		"0 */6 * * *" },
+	{ "job.orphaned-volumes.schedule",		"0 2 * * *" },
+	{ "job.error-workspaces.schedule",		"*/30 * * * *" },
+	{ "job.retention.schedule",			"0 * * * *" },
 };
+
+static const char *const job_names[] = {
+	"expired-sessions", "monitoring", "orphaned-machines",
+	"session-timeouts", "metrics", "inactive-containers",
+	"orphaned-containers", "orphaned-volumes", "error-workspaces",
+	"retention", NULL
+};
+
+const char *const *
+config_job_names(void)
+{
+	return job_names;
+}
 
 /* ------------------------------------------------------------ sections */
 
@@ -446,6 +497,30 @@ check_token_string(size_t off, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* A job's schedule (parsed by the scheduler, which reports what cron
+ * refuses) and time zone: printable, bounded, and a zone name that
+ * cannot lead out of the zoneinfo directory. */
+static int
+check_job_string(size_t off, const char *v, char *err, size_t errlen)
+{
+	size_t	len = strlen(v);
+
+	if (off == offsetof(struct job_cfg, schedule) && (len == 0 ||
+	    len > 100)) {
+		snprintf(err, errlen, "not 1 to 100 characters");
+		return -1;
+	}
+	if (off != offsetof(struct job_cfg, timezone) || len == 0)
+		return 0;
+	if (len > 64 || v[0] == '/' || strstr(v, "..") != NULL ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_+-/") != len) {
+		snprintf(err, errlen, "not a zone name like Europe/Berlin");
+		return -1;
+	}
+	return 0;
+}
+
 /* Format checks of a named key's string, after the control chars. */
 int
 config_named_check_string(const struct config_key *k, const char *v,
@@ -455,6 +530,8 @@ config_named_check_string(const struct config_key *k, const char *v,
 		return check_type_string(k->offset, v, err, errlen);
 	if (strcmp(k->section, "token") == 0)
 		return check_token_string(k->offset, v, err, errlen);
+	if (strcmp(k->section, "job") == 0)
+		return check_job_string(k->offset, v, err, errlen);
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #define MAX_RECENT	100	/* lifecycle rows in one reply */
 #define MAX_CHECKS	32	/* health checks in one report */
 #define MAX_PROM	1000	/* metric samples in one message */
+#define MAX_JOBS	32	/* scheduler jobs */
 
 #define STR(s, f, req, max) \
 	{ #f, FT_STR, offsetof(struct s, f), req, max, NULL, 0 }
@@ -586,6 +587,99 @@ static const struct schema schema_db_info[] = {
 	SCHEMA("db_info", body_db_info, db_info_fields)
 };
 
+static const struct field job_last_fields[] = {
+	STR(job_last, name, 1, MAX_NAME),
+	INT(job_last, last_s, 1),
+};
+static const struct schema schema_job_last[] = {
+	SCHEMA("job_last", job_last, job_last_fields)
+};
+
+static const struct field job_state_fields[] = {
+	INT(body_job_state, offset_ms, 1),
+	ARRAY(body_job_state, items, 1, MAX_JOBS, schema_job_last, nitems),
+};
+static const struct schema schema_job_state[] = {
+	SCHEMA("job_state", body_job_state, job_state_fields)
+};
+
+static const struct field clock_req_fields[] = {
+	INT(body_clock_req, delta_s, 1),
+};
+static const struct schema schema_clock_req[] = {
+	SCHEMA("clock_req", body_clock_req, clock_req_fields)
+};
+
+static const struct field job_req_fields[] = {
+	AUTH_FIELDS(body_job_req),
+	STR(body_job_req, name, 1, MAX_NAME),
+};
+static const struct schema schema_job_req[] = {
+	SCHEMA_AUTH("job_req", body_job_req, job_req_fields)
+};
+
+static const struct field job_next_fields[] = {
+	INT(job_next, at_s, 1),
+};
+static const struct schema schema_job_next[] = {
+	SCHEMA("job_next", job_next, job_next_fields)
+};
+
+static const struct field job_item_fields[] = {
+	STR(job_item, name, 1, MAX_NAME),
+	STR(job_item, schedule, 1, MAX_TEXT),
+	STR(job_item, timezone, 1, MAX_WORD),
+	BOOL(job_item, enabled, 1),
+	BOOL(job_item, built, 1),
+	BOOL(job_item, running, 1),
+	INT(job_item, last_start_ms, 1),
+	INT(job_item, last_duration_ms, 1),
+	STR(job_item, last_result, 1, MAX_WORD),
+	STR(job_item, last_error, 1, MAX_TEXT),
+	STR(job_item, action, 1, MAX_WORD),
+	INT(job_item, last_checked, 1),
+	INT(job_item, last_acted, 1),
+	INT(job_item, last_failed, 1),
+	INT(job_item, last_success_ms, 1),
+	ARRAY(job_item, next, 1, 5, schema_job_next, nnext),
+	INT(job_item, runs, 1),
+	INT(job_item, skipped, 1),
+	INT(job_item, failures, 1),
+	DOUBLE(job_item, duration_sum_s, 1),
+};
+static const struct schema schema_job_item[] = {
+	SCHEMA("job_item", job_item, job_item_fields)
+};
+
+static const struct field jobs_fields[] = {
+	INT(body_jobs, now_ms, 1),
+	ARRAY(body_jobs, items, 1, MAX_JOBS, schema_job_item, nitems),
+};
+static const struct schema schema_jobs[] = {
+	SCHEMA("jobs", body_jobs, jobs_fields)
+};
+
+static const struct field cleanup_fields[] = {
+	INT(body_cleanup, inactive_containers, 1),
+	INT(body_cleanup, orphaned_containers, 1),
+	INT(body_cleanup, orphaned_volumes, 1),
+	INT(body_cleanup, error_workspaces, 1),
+	INT(body_cleanup, expired_sessions, 1),
+	STR(body_cleanup, errors, 1, MAX_TEXT),
+};
+static const struct schema schema_cleanup[] = {
+	SCHEMA("cleanup", body_cleanup, cleanup_fields)
+};
+
+static const struct field container_rm_fields[] = {
+	STR(body_container_rm, id, 1, MAX_ID),
+	STR(body_container_rm, reason, 1, MAX_WORD),
+	INT(body_container_rm, min_age_s, 1),
+};
+static const struct schema schema_container_rm[] = {
+	SCHEMA("container_rm", body_container_rm, container_rm_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -644,6 +738,15 @@ static const struct {
 	[MSG_DB_PREPARED] =	{ "db_prepared", schema_db_prepared },
 	[MSG_DB_INFO_REQ] =	{ "db_info_req", schema_empty },
 	[MSG_DB_INFO] =		{ "db_info", schema_db_info },
+	[MSG_JOB_STATE] =	{ "job_state", schema_job_state },
+	[MSG_CLOCK_REQ] =	{ "clock_req", schema_clock_req },
+	[MSG_JOBS_REQ] =	{ "jobs_req", schema_job_req },
+	[MSG_JOBS] =		{ "jobs", schema_jobs },
+	[MSG_JOB_RUN_REQ] =	{ "job_run_req", schema_job_req },
+	[MSG_CLEANUP_REQ] =	{ "cleanup_req", schema_auth },
+	[MSG_CLEANUP] =		{ "cleanup", schema_cleanup },
+	[MSG_CONTAINER_RM] =	{ "container_rm", schema_container_rm },
+	[MSG_WS_ALL] =		{ "ws_all", schema_empty },
 };
 
 static const char *const peer_names[PEER_MAX] = {
@@ -694,5 +797,6 @@ _Static_assert(offsetof(struct body_ws_create, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_ref, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_patch, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_history_req, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_job_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_project_owner, auth) == 0,
     "auth first");

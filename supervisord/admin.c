@@ -204,6 +204,85 @@ admin_db_info(struct chan *c, struct msg *m)
 	msg_clear(&r);
 }
 
+/* ------------------------------------------------------------ jobs */
+
+/* A request of berthctl forwarded to the scheduler, answered when it
+ * answers (if the client is still there). */
+struct relay {
+	struct chan	*c;
+	uint32_t	 id;
+};
+
+static int
+client_alive(const struct chan *c)
+{
+	size_t	i;
+
+	for (i = 0; i < ADMIN_MAX_CLIENTS; i++)
+		if (clients[i] == c)
+			return 1;
+	return 0;
+}
+
+static void
+relayed(struct msg *reply, void *arg)
+{
+	struct relay	*rl = arg;
+
+	if (client_alive(rl->c)) {
+		if (reply == NULL)
+			admin_error(rl->c, rl->id, "unavailable",
+			    "the scheduler is not running");
+		else {
+			reply->id = rl->id;
+			reply->peer = PEER_PARENT;
+			chan_send(rl->c, reply);
+		}
+	}
+	free(rl);
+}
+
+/* berthctl jobs, run-job, cleanup: as the admin, to the scheduler. */
+static void
+admin_jobs(struct chan *c, struct msg *m)
+{
+	struct req_auth	*a = msg_auth(m);
+	struct relay	*rl;
+	uint32_t	 id = m->id;
+
+	free(a->caller);
+	a->caller = xstrdup("berthctl");
+	a->admin = 1;
+	rl = xmalloc(sizeof(*rl));
+	rl->c = c;
+	rl->id = id;
+	if (parent_call(wproc_by_peer(PEER_SCHEDULER), m, relayed, rl) ==
+	    -1) {
+		free(rl);
+		admin_error(c, id, "unavailable", "the scheduler is not "
+		    "running");
+	}
+}
+
+static void
+admin_clock(struct chan *c, struct msg *m)
+{
+	struct body_clock_req	*b = m->body;
+	struct body_job_state	*st;
+	struct msg		 r;
+
+	if (jobstate_clock_move(b->delta_s) == -1) {
+		admin_error(c, m->id, "forbidden", "the clock moves only "
+		    "when berthd runs with BERTH_TEST_CLOCK=1 (tests)");
+		return;
+	}
+	st = msg_init(&r, MSG_JOB_STATE, m->id, PEER_PARENT);
+	r.flags = MSGF_REPLY;
+	st->offset_ms = jobstate_offset_ms();
+	chan_send(c, &r);
+	msg_clear(&r);
+}
+
 static void
 admin_on_msg(struct chan *c, struct msg *m, void *arg)
 {
@@ -221,6 +300,14 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 		break;
 	case MSG_DB_INFO_REQ:
 		admin_db_info(c, m);
+		break;
+	case MSG_JOBS_REQ:
+	case MSG_JOB_RUN_REQ:
+	case MSG_CLEANUP_REQ:
+		admin_jobs(c, m);
+		break;
+	case MSG_CLOCK_REQ:
+		admin_clock(c, m);
 		break;
 	default:
 		admin_error(c, m->id, "bad_request", "unknown admin request");

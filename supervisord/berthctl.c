@@ -3,6 +3,8 @@
  *   berthctl [-s socket] status [--json]
  *   berthctl [-s socket] restart WORKER
  *   berthctl [-s socket] db [psql arguments]
+ *   berthctl [-s socket] jobs [--json] | run-job NAME [--json] |
+ *       cleanup [--json] | clock +SECONDS (berthctl_jobs.c)
  * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
  * under the state directory.
  */
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berthctl.h"
 #include "chan.h"
 #include "codec.h"
 #include "log.h"
@@ -26,13 +29,17 @@
 #define DEFAULT_SOCKET	BERTH_LOCALSTATEDIR "/lib/berth/admin.sock"
 #define TIMEOUT_MS	10000
 
-static void
+void
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: berthctl [-s socket] status [--json]\n"
 	    "       berthctl [-s socket] restart WORKER\n"
-	    "       berthctl [-s socket] db [psql arguments]\n");
+	    "       berthctl [-s socket] db [psql arguments]\n"
+	    "       berthctl [-s socket] jobs [--json]\n"
+	    "       berthctl [-s socket] run-job NAME [--json]\n"
+	    "       berthctl [-s socket] cleanup [--json]\n"
+	    "       berthctl [-s socket] clock +SECONDS\n");
 	exit(2);
 }
 
@@ -55,19 +62,25 @@ connect_admin(const char *path)
 }
 
 /* Send m and wait for its reply; an MSG_ERROR reply is fatal. */
-static void
-call(int fd, struct msg *m, struct msg *reply)
+void
+call_for(int fd, struct msg *m, struct msg *reply, long timeout_ms)
 {
 	struct body_error *e;
 
 	if (msg_write_fd(fd, m) == -1)
 		fatal("send to berthd");
-	if (msg_read_fd(fd, reply, TIMEOUT_MS) == -1)
+	if (msg_read_fd(fd, reply, timeout_ms) == -1)
 		fatal("no answer from berthd");
 	if (reply->type == MSG_ERROR) {
 		e = reply->body;
 		fatalx("%s: %s", e->code, e->message);
 	}
+}
+
+static void
+call(int fd, struct msg *m, struct msg *reply)
+{
+	call_for(fd, m, reply, TIMEOUT_MS);
 }
 
 static void
@@ -240,15 +253,18 @@ main(int argc, char *argv[])
 	if (path == NULL || path[0] == '\0')
 		path = DEFAULT_SOCKET;
 	if (strcmp(argv[0], "status") != 0 &&
-	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0)
+	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0 &&
+	    !ctl_jobs_command(argv[0]))
 		usage();
 	fd = connect_admin(path);
 	if (strcmp(argv[0], "db") == 0)
 		return cmd_db(fd, argc, argv);
 	if (strcmp(argv[0], "status") == 0)
 		r = cmd_status(fd, argc, argv);
-	else
+	else if (strcmp(argv[0], "restart") == 0)
 		r = cmd_restart(fd, argc, argv);
+	else
+		r = ctl_jobs(fd, argc, argv);
 	close(fd);
 	return r;
 }

@@ -29,6 +29,7 @@ struct wproc;
 #define SUB_ROSTER	0x01	/* the workspaces whose containers run */
 #define SUB_FACTS	0x02	/* lifecycle facts to make durable (one
 				 * worker answers them) */
+#define SUB_JOBS	0x04	/* the jobs' last fires, the test clock */
 
 /* One row per worker: adding a worker is adding a row, a folder and a
  * program.  Each worker is its own program (berth-NAME, built from
@@ -159,6 +160,17 @@ void	 project_adopt(struct json_t *volume);	/* from a volume list */
 void	 projects_load(void);
 void	 projects_send(struct wproc *);		/* to the statswriter */
 
+/* ------------------------------------------------------------ jobstate.c */
+
+void	 jobstate_load(void);
+request_fn	 jobstate_h_save;
+void	 jobstate_send(struct wproc *);
+int64_t	 jobstate_now_ms(void);	/* wall clock plus the test offset */
+int64_t	 jobstate_offset_ms(void);
+int	 jobstate_clock_allowed(void);	/* BERTH_TEST_CLOCK=1 */
+int	 jobstate_clock_move(int64_t delta_s);
+void	 jobstate_zones(char *buf, size_t len);
+
 /* ------------------------------------------------------------ router.c */
 
 void	 router_dispatch(struct wproc *, struct msg *);
@@ -280,7 +292,7 @@ void	 roster_free(void);
 
 void	 engine_start(void);		/* check, adopt, follow events */
 void	 engine_stop(void);
-request_fn	 engine_h_containers, engine_h_volumes;
+request_fn	 engine_h_containers, engine_h_volumes, engine_h_container_rm;
 int	 engine_up(void);
 const char *engine_version(void);	/* "" when down */
 

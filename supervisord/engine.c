@@ -244,6 +244,107 @@ engine_h_containers(const struct caller *c, struct msg *m)
 	eng_container_list("berth.managed=true", containers_listed, k);
 }
 
+/* The scheduler's removal of an orphan, decided here again: the
+ * container must still carry berth.managed=true, name no workspace of
+ * the registry, and be min_age_s old (by the scheduler's clock). */
+struct orphan_rm {
+	struct caller	c;
+	char		id[65];
+	char		reason[64];
+	int64_t		min_age_s;
+};
+
+static void
+orphan_removed(const struct docker_reply *r, void *arg)
+{
+	struct orphan_rm	*o = arg;
+	struct msg		 m;
+
+	if (r->status != 204 && r->status != 404) {
+		log_warnx("removing orphaned container %.12s: HTTP %ld %s",
+		    o->id, r->status, r->err != NULL ? r->err : "");
+		caller_error(&o->c, "engine_error", "cannot remove the "
+		    "container (HTTP %ld)", r->status);
+	} else {
+		msg_init(&m, MSG_OK, 0, PEER_PARENT);
+		caller_reply(&o->c, &m);
+		msg_clear(&m);
+	}
+	free(o);
+}
+
+/* Why the listed container o is not to be removed, or NULL. */
+static const char *
+orphan_refusal(json_t *o, const struct orphan_rm *rm)
+{
+	json_t	*l = json_object_get(o, "Labels");
+	int64_t	 created_s = json_integer_value(json_object_get(o, "Created"));
+
+	if (strcmp(jstr(l, "berth.managed"), "true") != 0)
+		return "not berth's";
+	if (ws_find(jstr(l, "berth.workspace")) != NULL)
+		return "its workspace is known";
+	if (rm->min_age_s > 0 && jobstate_now_ms() / 1000 - created_s <
+	    rm->min_age_s)
+		return "younger than the job's age";
+	return NULL;
+}
+
+static void
+orphan_listed(const struct docker_reply *r, void *arg)
+{
+	struct orphan_rm	*rm = arg;
+	const char		*why = "no such container";
+	json_t			*o;
+	size_t			 i;
+
+	if (r->status != 200 || !json_is_array(r->json)) {
+		caller_error(&rm->c, "unavailable", "cannot list containers");
+		free(rm);
+		return;
+	}
+	json_array_foreach(r->json, i, o) {
+		if (strcmp(jstr(o, "Id"), rm->id) != 0)
+			continue;
+		if ((why = orphan_refusal(o, rm)) != NULL)
+			break;
+		log_info("removing orphaned container %.12s (%s, workspace "
+		    "\"%s\"): asked by the scheduler's %s", rm->id,
+		    jstr(json_object_get(o, "Labels"), "berth.user"),
+		    jstr(json_object_get(o, "Labels"), "berth.workspace"),
+		    rm->reason);
+		eng_container_remove(rm->id, orphan_removed, rm);
+		return;
+	}
+	log_info("not removing container %.12s for the scheduler's %s: %s",
+	    rm->id, rm->reason, why);
+	caller_error(&rm->c, strcmp(why, "no such container") == 0 ?
+	    "not_found" : "conflict", "%s", why);
+	free(rm);
+}
+
+void
+engine_h_container_rm(const struct caller *c, struct msg *m)
+{
+	struct body_container_rm	*b = m->body;
+	struct orphan_rm		*rm;
+
+	if (strlen(b->id) != 64 || strspn(b->id, "0123456789abcdef") != 64) {
+		caller_error(c, "invalid", "not a container id");
+		return;
+	}
+	if (!engine_up()) {
+		caller_error(c, "unavailable", "Docker Engine is down");
+		return;
+	}
+	rm = xcalloc(1, sizeof(*rm));
+	rm->c = *c;
+	snprintf(rm->id, sizeof(rm->id), "%s", b->id);
+	snprintf(rm->reason, sizeof(rm->reason), "%s", b->reason);
+	rm->min_age_s = b->min_age_s;
+	eng_container_list("berth.managed=true", orphan_listed, rm);
+}
+
 static void
 volumes_listed(const struct docker_reply *r, void *arg)
 {

@@ -206,6 +206,8 @@ parent_worker_up(struct wproc *wp)
 	}
 	if (wp->def->subscribe & SUB_ROSTER)
 		roster_send(wp);
+	if (wp->def->subscribe & SUB_JOBS)
+		jobstate_send(wp);
 	if (!supervise_all_up())
 		return;
 	if (!env->ready) {
@@ -583,6 +585,7 @@ parent_main(const char *config_path, int foreground, int debug)
 	pg_embed_start();
 	admin_start(env->admin_fd);
 	sdnotify_watchdog_start(env->base);
+	jobstate_load();
 	supervise_start_all();
 	projects_load();
 	engine_start();

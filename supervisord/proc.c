@@ -112,7 +112,7 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 {
 	const struct worker_def	*def = wp->def;
 	char			*argv[24 + 2 * MAX_ROOT_PATHS], title[64];
-	char			 uid[16], gid[16];
+	char			 uid[16], gid[16], zones[600];
 	char			 path[PATH_MAX];
 	char			*envp[8];
 	const char		*keep[] = { "UBSAN_OPTIONS", NULL };
@@ -163,6 +163,12 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 	/* Workers speak UTC only; a set TZ keeps glibc from re-reading
 	 * /etc/localtime, which no worker may open. */
 	envp[e++] = "TZ=UTC";
+	/* The zones the scheduler's jobs use, read before it confines
+	 * itself (its root has no /usr/share/zoneinfo). */
+	if (def->subscribe & SUB_JOBS) {
+		jobstate_zones(zones, sizeof(zones));
+		xasprintf(&envp[e++], "BERTH_ZONES=%s", zones);
+	}
 	/* libpq's passfile, when the URL names none (it is in the root). */
 	if ((def->flags & WF_DBROOT) && getenv("PGPASSFILE") != NULL)
 		xasprintf(&envp[e++], "PGPASSFILE=%s", getenv("PGPASSFILE"));

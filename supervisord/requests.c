@@ -85,6 +85,20 @@ static const struct request_row rows[] = {
 	    engine_h_containers, { MSG_CONTAINERS } },
 	{ MSG_VOLUMES_REQ,	SCHEDULER,	PARENT,		0,
 	    engine_h_volumes,	{ MSG_VOLUMES } },
+	{ MSG_CONTAINER_RM,	SCHEDULER,	PARENT,		0,
+	    engine_h_container_rm, { MSG_OK } },
+	{ MSG_WS_ALL,		SCHEDULER,	PARENT,		0,
+	    ws_h_list,		{ MSG_WS_ITEMS } },
+	{ MSG_JOB_STATE,	SCHEDULER,	PARENT,		0,
+	    jobstate_h_save,	{ 0 } },
+	/* the jobs API: the gateway for the admin token, berthd for
+	 * berthctl */
+	{ MSG_JOBS_REQ,		GATEWAY | PARENT, SCHEDULER, RQ_TOKEN | RQ_ADMIN,
+	    NULL,		{ MSG_JOBS } },
+	{ MSG_JOB_RUN_REQ,	GATEWAY | PARENT, SCHEDULER, RQ_TOKEN | RQ_ADMIN,
+	    NULL,		{ MSG_JOBS } },
+	{ MSG_CLEANUP_REQ,	GATEWAY | PARENT, SCHEDULER, RQ_TOKEN | RQ_ADMIN,
+	    NULL,		{ MSG_CLEANUP } },
 	/* the statswriter, before each database connection */
 	{ MSG_DB_PREPARE,	STATSWRITER,	PARENT,		0,
 	    dbprep_h_prepare,	{ MSG_DB_PREPARED } },

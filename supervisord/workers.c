@@ -22,7 +22,7 @@ const struct worker_def worker_defs[NWORKERS] = {
 	{ PEER_GATEWAY, "gateway", "berth-gateway", WF_CHROOT | WF_LISTENER,
 	  gateway_secrets, 0 },
 	{ PEER_SCHEDULER, "scheduler", "berth-scheduler", WF_CHROOT,
-	  NULL, 0 },
+	  NULL, SUB_JOBS },
 	{ PEER_HEALTHMON, "healthmon", "berth-healthmon", WF_CHROOT,
 	  NULL, SUB_ROSTER },
 	/* A root of its own holding only what its job needs. */

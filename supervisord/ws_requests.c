@@ -286,6 +286,8 @@ ws_h_stop(const struct caller *c, struct msg *m)
 
 /* ------------------------------------------------------------ others */
 
+/* The caller's workspaces (MSG_WS_LIST), or every one for the admin
+ * and for the scheduler (MSG_WS_ALL, whose body is empty). */
 void
 ws_h_list(const struct caller *c, struct msg *m)
 {

@@ -216,6 +216,45 @@ ipc_cstats(struct worker *w, const char *token, ipc_cb cb, void *arg)
 
 /* ------------------------------------------------------------ scheduler */
 
+static uint32_t
+job_req(struct worker *w, unsigned type, unsigned want, long timeout_ms,
+    const char *token, const char *name, ipc_cb cb, void *arg)
+{
+	struct body_job_req	*q;
+	struct msg		 m;
+
+	q = start(&m, type, PEER_SCHEDULER, token);
+	q->name = xstrdup(name);
+	return call(w, &m, want, timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_jobs(struct worker *w, const char *token, const char *name, ipc_cb cb,
+    void *arg)
+{
+	return job_req(w, MSG_JOBS_REQ, MSG_JOBS, w->cfg.request_timeout_ms,
+	    token, name, cb, arg);
+}
+
+uint32_t
+ipc_job_run(struct worker *w, const char *token, const char *name,
+    ipc_cb cb, void *arg)
+{
+	return job_req(w, MSG_JOB_RUN_REQ, MSG_JOBS,
+	    w->cfg.request_timeout_ms, token, name, cb, arg);
+}
+
+/* Every cleanup runs before the answer: as long as a stop may take. */
+uint32_t
+ipc_cleanup(struct worker *w, const char *token, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	start(&m, MSG_CLEANUP_REQ, PEER_SCHEDULER, token);
+	return call(w, &m, MSG_CLEANUP,
+	    (w->cfg.docker_stop_timeout_s + 60) * 1000, cb, arg);
+}
+
 uint32_t
 ipc_ws_stop(struct worker *w, const char *id, const char *reason, ipc_cb cb,
     void *arg)
@@ -237,6 +276,33 @@ ipc_containers(struct worker *w, ipc_cb cb, void *arg)
 
 	msg_init(&m, MSG_CONTAINERS_REQ, 0, PEER_PARENT);
 	return call(w, &m, MSG_CONTAINERS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+/* Every workspace berthd has a record of (the scheduler is berth
+ * itself: berthd answers it as the admin, from the request table). */
+uint32_t
+ipc_ws_all(struct worker *w, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_WS_ALL, 0, PEER_PARENT);
+	return call(w, &m, MSG_WS_ITEMS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+/* berthd checks the labels and its registry again before removing. */
+uint32_t
+ipc_container_rm(struct worker *w, const char *id, const char *reason,
+    int64_t min_age_s, ipc_cb cb, void *arg)
+{
+	struct body_container_rm	*b;
+	struct msg			 m;
+
+	b = msg_init(&m, MSG_CONTAINER_RM, 0, PEER_PARENT);
+	b->id = xstrdup(id);
+	b->reason = xstrdup(reason);
+	b->min_age_s = min_age_s;
+	return call(w, &m, MSG_OK, (w->cfg.docker_stop_timeout_s + 30) * 1000,
+	    cb, arg);
 }
 
 uint32_t

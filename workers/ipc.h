@@ -49,10 +49,19 @@ uint32_t ipc_project_owner(struct worker *, const char *token,
 uint32_t ipc_history(struct worker *, const char *token,
 	    struct body_history_req *q, ipc_cb, void *);
 uint32_t ipc_cstats(struct worker *, const char *token, ipc_cb, void *);
+/* The jobs API (admin token), answered by the scheduler. */
+uint32_t ipc_jobs(struct worker *, const char *token, const char *name,
+	    ipc_cb, void *);
+uint32_t ipc_job_run(struct worker *, const char *token, const char *name,
+	    ipc_cb, void *);
+uint32_t ipc_cleanup(struct worker *, const char *token, ipc_cb, void *);
 /* The scheduler's, for berth itself. */
 uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);
 uint32_t ipc_containers(struct worker *, ipc_cb, void *);
+uint32_t ipc_ws_all(struct worker *, ipc_cb, void *);
+uint32_t ipc_container_rm(struct worker *, const char *id,
+	    const char *reason, int64_t min_age_s, ipc_cb, void *);
 /* The statswriter's, before each database connection. */
 uint32_t ipc_db_prepare(struct worker *, ipc_cb, void *);
 uint32_t ipc_volumes(struct worker *, ipc_cb, void *);

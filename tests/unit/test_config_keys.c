@@ -246,8 +246,9 @@ Test(config_keys, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	cr_assert_eq(kv.n, n + 2 * 29 + 3 * 4);
-	cr_assert_eq(kv.named, 2 * 29 + 3 * 4);
+	/* 2 types of 29 keys, 3 tiers of 4, 10 jobs of 7 */
+	cr_assert_eq(kv.n, n + 2 * 29 + 3 * 4 + 10 * 7);
+	cr_assert_eq(kv.named, 2 * 29 + 3 * 4 + 10 * 7);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));
@@ -255,6 +256,10 @@ Test(config_keys, foreach_lists_every_key)
 	cr_assert(kv_has(&kv, "type.vscode.enabled=true"));
 	cr_assert(kv_has(&kv, "type.vscode.command="));
 	cr_assert(kv_has(&kv, "tier.pro.max_session_min=1440"));
+	cr_assert(kv_has(&kv, "job.orphaned-containers.schedule=0 */6 * * *"));
+	cr_assert(kv_has(&kv, "job.session-timeouts.schedule=*/10 * * * *"));
+	cr_assert(kv_has(&kv, "job.inactive-containers.age_min=1440"));
+	cr_assert(kv_has(&kv, "job.metrics.timezone="));
 	kv_free(&kv);
 	config_free(&cfg);
 }

@@ -71,6 +71,7 @@ http_status(const char *code)
 		{ "conflict", 409 }, { "unavailable", 503 }, { "busy", 429 },
 		{ "quota", 429 }, { "unauthorized", 401 },
 		{ "engine_error", 502 }, { "bad_request", 400 },
+		{ "not_implemented", 501 },
 	};
 	size_t i;
 

@@ -93,6 +93,8 @@ static const struct route {
 	    "workspace_create", ROUTE_TOKEN },
 	{ "/api/workspaces", EVHTTP_REQ_GET, api_ws_list, "workspace_list",
 	    ROUTE_TOKEN },
+	{ "/api/workspaces/cleanup", EVHTTP_REQ_POST, api_cleanup,
+	    "cleanup", ROUTE_TOKEN },
 	{ "/api/workspaces/:id", EVHTTP_REQ_GET, api_ws_get,
 	    "workspace_get", ROUTE_TOKEN },
 	{ "/api/workspaces/:id", EVHTTP_REQ_DELETE, api_ws_delete,
@@ -111,6 +113,12 @@ static const struct route {
 	    "container_history", ROUTE_TOKEN },
 	{ "/api/containers/stats", EVHTTP_REQ_GET, api_containers_stats,
 	    "container_stats", ROUTE_TOKEN },
+	{ "/api/monitoring/jobs", EVHTTP_REQ_GET, api_jobs_list, "jobs",
+	    ROUTE_TOKEN },
+	{ "/api/monitoring/jobs/:name/run", EVHTTP_REQ_POST, api_job_run,
+	    "job_run", ROUTE_TOKEN },
+	{ "/api/monitoring/cleanup", EVHTTP_REQ_POST, api_cleanup,
+	    "cleanup", ROUTE_TOKEN },
 };
 
 static void

@@ -83,6 +83,9 @@ json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 /* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */
 route_handler	api_projects_list, api_project_owner;
 
+/* jobs.c: the scheduler's jobs and cleanup (admin token) */
+route_handler	api_jobs_list, api_job_run, api_cleanup;
+
 /* httpstats.c: requests by route, method and code, latency, features */
 void	httpstats_begin(const struct evhttp_request *, const char *route,
 	    const char *feature);

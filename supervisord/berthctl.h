@@ -1,0 +1,17 @@
+/*
+ * Internal to berthctl: what its command files share.
+ */
+#ifndef BERTH_BERTHCTL_H
+#define BERTH_BERTHCTL_H
+
+struct msg;
+
+void	usage(void) __attribute__((noreturn));
+/* Send m, wait for the reply at most timeout_ms; MSG_ERROR is fatal. */
+void	call_for(int fd, struct msg *m, struct msg *reply, long timeout_ms);
+
+/* berthctl_jobs.c: jobs, run-job, cleanup, clock */
+int	ctl_jobs_command(const char *cmd);
+int	ctl_jobs(int fd, int argc, char **argv);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * What the scheduler's jobs do.  Each acts only through berthd's typed
+ * calls (ipc.c): berthd lists the engine's containers and its own
+ * workspaces, and decides again, from its registry and the labels,
+ * before it removes or stops anything.  Every action is logged here
+ * with its reason, and berthd logs what it did.
+ *
+ * Built: orphaned-containers, orphaned-machines (the same with an age),
+ * session-timeouts and expired-sessions (a workspace past its tier's
+ * max_session_min is stopped with reason session_limit).  The others
+ * are listed as not built.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "scheduler.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+/* One action of a run on one object. */
+struct act {
+	struct run	*r;
+	char		 id[129];
+};
+
+static struct act *
+act_new(struct run *r, const char *id)
+{
+	struct act *a = xmalloc(sizeof(*a));
+
+	a->r = r;
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	run_hold(r);
+	return a;
+}
+
+/* The answer to an action: counted, the act freed, the run released. */
+static void
+acted(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	struct act	*a = arg;
+	struct run	*r = a->r;
+
+	if (err != NULL) {
+		r->failed++;
+		log_warnx("job %s: %.12s: %s", r->name, a->id, err->message);
+		run_error(r, "%.12s: %s", a->id, err->message);
+	} else
+		r->acted++;
+	free(a);
+	run_release(r);
+}
+
+/* ------------------------------------------------------------ orphans */
+
+static void
+remove_orphan(struct run *r, const struct container_item *it)
+{
+	struct act	*a;
+
+	log_info("job %s: removing container %.12s (%s, workspace \"%s\", "
+	    "user \"%s\"): berth has no record of its workspace%s", r->name,
+	    it->id, it->name, it->workspace_id, it->user_id,
+	    r->age_s > 0 ? " and it is older than the job's age_min" : "");
+	a = act_new(r, it->id);
+	if (ipc_container_rm(r->s->w, it->id, r->name, r->age_s, acted,
+	    a) == 0)
+		acted(r->s->w, NULL, &(struct ipc_error){ "unavailable",
+		    "cannot ask berthd" }, a);
+}
+
+static void
+containers_listed(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_containers	*b;
+	struct container_item	*it;
+	size_t			 i;
+
+	if (err != NULL) {
+		run_error(r, "cannot list containers: %s", err->message);
+		run_release(r);
+		return;
+	}
+	b = reply->body;
+	for (i = 0; i < b->nitems && !run_detached(r); i++) {
+		it = &b->items[i];
+		r->checked++;
+		if (it->known)
+			continue;
+		if (r->age_s > 0 && r->now_ms - it->created_ms <
+		    (int64_t)r->age_s * 1000)
+			continue;
+		remove_orphan(r, it);
+	}
+	run_release(r);
+}
+
+static void
+orphans(struct run *r)
+{
+	run_hold(r);
+	if (ipc_containers(r->s->w, containers_listed, r) == 0) {
+		run_error(r, "cannot ask berthd");
+		run_release(r);
+	}
+}
+
+/* orphaned-containers: any age. */
+static void
+orphaned_containers(struct run *r)
+{
+	r->age_s = 0;
+	orphans(r);
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static void
+stop_expired(struct run *r, const struct workspace_info *ws, long max_min)
+{
+	struct act	*a;
+
+	log_info("job %s: stopping workspace %s (user %s, tier %s): session "
+	    "longer than the tier's max_session_min %ld; reason session_limit",
+	    r->name, ws->id, ws->user_id, ws->tier, max_min);
+	a = act_new(r, ws->id);
+	if (ipc_ws_stop(r->s->w, ws->id, "session_limit", acted, a) == 0)
+		acted(r->s->w, NULL, &(struct ipc_error){ "unavailable",
+		    "cannot ask berthd" }, a);
+}
+
+static void
+workspaces_listed(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_ws_items	*b;
+	struct workspace_info	*ws;
+	const struct tier	*t;
+	int64_t			 since;
+	size_t			 i;
+
+	if (err != NULL) {
+		run_error(r, "cannot list workspaces: %s", err->message);
+		run_release(r);
+		return;
+	}
+	b = reply->body;
+	for (i = 0; i < b->nitems && !run_detached(r); i++) {
+		ws = &b->items[i];
+		if (strcmp(ws->status, "running") != 0 &&
+		    strcmp(ws->status, "starting") != 0)
+			continue;
+		r->checked++;
+		t = config_tier(&w->cfg, ws->tier);
+		since = ws->started_ms > 0 ? ws->started_ms : ws->created_ms;
+		if (t == NULL || t->max_session_min == 0 || since <= 0 ||
+		    r->now_ms - since < (int64_t)t->max_session_min * 60000)
+			continue;
+		stop_expired(r, ws, t->max_session_min);
+	}
+	run_release(r);
+}
+
+static void
+sessions(struct run *r)
+{
+	run_hold(r);
+	if (ipc_ws_all(r->s->w, workspaces_listed, r) == 0) {
+		run_error(r, "cannot ask berthd");
+		run_release(r);
+	}
+}
+
+/* ------------------------------------------------------------ table */
+
+static const struct {
+	const char	*name;
+	job_fn		*fn;
+	const char	*action;
+} table[] = {
+	{ "orphaned-containers",	orphaned_containers,	"removed" },
+	{ "orphaned-machines",		orphans,		"removed" },
+	{ "session-timeouts",		sessions,		"stopped" },
+	{ "expired-sessions",		sessions,		"stopped" },
+};
+
+job_fn *
+jobs_fn(const char *name, const char **action)
+{
+	size_t	i;
+
+	*action = "acted on";
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(table[i].name, name) == 0) {
+			*action = table[i].action;
+			return table[i].fn;
+		}
+	return NULL;
+}
