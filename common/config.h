@@ -56,6 +56,9 @@ struct ws_type {
 	long	 log_max_size_mb;	/* json-file max-size */
 	long	 log_max_files;		/* json-file max-file */
 	char	*network;		/* isolated, shared or none */
+	/* activity (issue 13) */
+	long	 idle_timeout_min;	/* 0: never stopped for inactivity */
+	long	 idle_warning_min;	/* warned this long before */
 };
 
 struct tier {

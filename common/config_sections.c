@@ -102,6 +102,10 @@ static const struct config_key type_keys[] = {
 	    "log files kept of a workspace"),
 	T(CT_STRING, network, "NETWORK", "isolated", 0, 0,
 	    "isolated, shared or none"),
+	T(CT_INT, idle_timeout_min, "IDLE_TIMEOUT_MIN", "0", 0, 525600,
+	    "minutes without activity before a workspace stops; 0 never"),
+	T(CT_INT, idle_warning_min, "IDLE_WARNING_MIN", "5", 0, 1440,
+	    "minutes before an idle stop when the warning is given"),
 };
 
 static const struct config_key tier_keys[] = {

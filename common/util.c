@@ -132,3 +132,73 @@ close_fds(const int *fds, size_t n)
 		if (fds[i] != -1)
 			close(fds[i]);
 }
+
+char *
+iso8601_ms(uint64_t wall_ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(wall_ms / 1000);
+	struct tm	tm;
+	char		base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
+	return buf;
+}
+
+/* Digits of s[0..n) as a number, or -1. */
+static int
+digits(const char *s, int n)
+{
+	int	v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+rfc3339_ms(const char *s, int64_t *out)
+{
+	struct tm	tm = { 0 };
+	int64_t		ms = 0, scale = 100, off = 0;
+	time_t		t;
+
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
+	    s[16] != ':')
+		return -1;
+	tm.tm_year = digits(s, 4) - 1900;
+	tm.tm_mon = digits(s + 5, 2) - 1;
+	tm.tm_mday = digits(s + 8, 2);
+	tm.tm_hour = digits(s + 11, 2);
+	tm.tm_min = digits(s + 14, 2);
+	tm.tm_sec = digits(s + 17, 2);
+	if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
+	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+	    tm.tm_sec < 0 || tm.tm_sec > 60)
+		return -1;
+	s += 19;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
+			ms += (*s - '0') * scale;
+	}
+	if (*s == '+' || *s == '-') {
+		if (strlen(s) != 6 || s[3] != ':' || digits(s + 1, 2) < 0 ||
+		    digits(s + 4, 2) < 0 || digits(s + 1, 2) > 23 ||
+		    digits(s + 4, 2) > 59)
+			return -1;
+		off = (digits(s + 1, 2) * 60 + digits(s + 4, 2)) * 60;
+		if (*s == '-')
+			off = -off;
+	} else if ((s[0] != 'Z' && s[0] != 'z') || s[1] != '\0')
+		return -1;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = ((int64_t)t - off) * 1000 + ms;
+	return 0;
+}

@@ -103,6 +103,8 @@ enum msg_type {
 	MSG_CLEANUP,		/* reply: counts per kind */
 	MSG_CONTAINER_RM,	/* scheduler -> berthd: remove an orphan */
 	MSG_WS_ALL,		/* scheduler -> berthd: every workspace */
+	MSG_WS_ACTIVITY,	/* gateway -> berthd: heartbeat, extend,
+				 * keepalive */
 	MSG_TYPE_MAX
 };
 
@@ -192,6 +194,8 @@ struct workspace_info {
 	int64_t	 memory_mb;
 	int64_t	 memory_swap_mb;
 	int64_t	 memory_reservation_mb;
+	int64_t	 last_activity_ms;	/* wall clock (berthd's test clock) */
+	int64_t	 autostop_ms;		/* 0: no autostop */
 };
 
 /*
@@ -495,6 +499,15 @@ struct body_cg_read {
 };
 
 /* The scheduler stops a workspace with a reason of its own. */
+/* A user's activity on a workspace (MSG_WS_ACTIVITY). */
+struct body_ws_activity {
+	struct req_auth	 auth;
+	char	*id;
+	char	*action;		/* heartbeat, extend or keepalive */
+	int64_t	 minutes;		/* extend: by how much */
+	int64_t	 until_ms;		/* keepalive: hold until */
+};
+
 struct body_ws_stop {
 	char	*id;
 	char	*reason;		/* inactivity, session_limit, ... */

@@ -162,6 +162,8 @@ static const struct field workspace_fields[] = {
 	INT(workspace_info, memory_mb, 1),
 	INT(workspace_info, memory_swap_mb, 1),
 	INT(workspace_info, memory_reservation_mb, 1),
+	INT(workspace_info, last_activity_ms, 1),
+	INT(workspace_info, autostop_ms, 1),
 };
 static const struct schema schema_workspace[] = {
 	SCHEMA("workspace", workspace_info, workspace_fields)
@@ -493,6 +495,17 @@ static const struct schema schema_prom_req[] = {
 	SCHEMA("prom_req", body_prom_req, prom_req_fields)
 };
 
+static const struct field ws_activity_fields[] = {
+	AUTH_FIELDS(body_ws_activity),
+	STR(body_ws_activity, id, 1, MAX_ID),
+	STR(body_ws_activity, action, 1, MAX_WORD),
+	INT(body_ws_activity, minutes, 1),
+	INT(body_ws_activity, until_ms, 1),
+};
+static const struct schema schema_ws_activity[] = {
+	SCHEMA_AUTH("ws_activity", body_ws_activity, ws_activity_fields)
+};
+
 static const struct field ws_stop_fields[] = {
 	STR(body_ws_stop, id, 1, MAX_ID),
 	STR(body_ws_stop, reason, 1, MAX_WORD),
@@ -726,6 +739,7 @@ static const struct {
 	[MSG_AUTH_REQ] =	{ "auth_req", schema_auth },
 	[MSG_IDENT] =		{ "ident", schema_ident },
 	[MSG_WS_STOP] =		{ "ws_stop", schema_ws_stop },
+	[MSG_WS_ACTIVITY] =	{ "ws_activity", schema_ws_activity },
 	[MSG_CONTAINERS_REQ] =	{ "containers_req", schema_empty },
 	[MSG_CONTAINERS] =	{ "containers", schema_containers },
 	[MSG_VOLUMES_REQ] =	{ "volumes_req", schema_empty },
@@ -796,6 +810,7 @@ _Static_assert(offsetof(struct body_auth, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_create, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_ref, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_patch, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_ws_activity, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_history_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_job_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_project_owner, auth) == 0,

@@ -231,6 +231,9 @@ struct workspace {
 	int64_t			 memory_mb;
 	int64_t			 memory_swap_mb;
 	int64_t			 memory_reservation_mb;
+	int64_t			 activity_ms;	/* last activity (test clock) */
+	int64_t			 hold_ms;	/* extend, keepalive: not before */
+	int			 warned;	/* the idle warning was given */
 };
 
 struct workspace *ws_new(const char *id);
@@ -248,8 +251,22 @@ void		 ws_fact(const struct workspace *, const char *phase,
  * healthy: running, with its startup time. */
 void		 ws_available(struct workspace *, int64_t at_ms);
 void		 ws_info(const struct workspace *, struct workspace_info *);
+/* The workspace the caller may touch, or NULL after answering 404. */
+struct workspace *ws_owned(const struct caller *, const char *wsid);
+void		 ws_reply(const struct caller *, const struct workspace *);
 request_fn	 ws_h_create, ws_h_list, ws_h_get, ws_h_delete, ws_h_patch,
 		 ws_h_health, ws_h_stats, ws_h_stop, ws_h_available;
+
+/* ------------------------------------------------------------ activity.c */
+
+void	 activity_start(void);		/* the autostop timer */
+void	 activity_stop(void);
+/* When ws stops for inactivity (test clock), or 0: never. */
+int64_t	 activity_deadline(const struct workspace *);
+/* What its JSON shows as autostopAt: the earlier of that and the end
+ * of its tier's maximum session; 0: neither. */
+int64_t	 activity_autostop(const struct workspace *);
+request_fn	 ws_h_activity;		/* heartbeat, extend, keepalive */
 
 /* ------------------------------------------------------------ dbprep.c */
 

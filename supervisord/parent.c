@@ -590,7 +590,9 @@ parent_main(const char *config_path, int foreground, int debug)
 	projects_load();
 	engine_start();
 	metrics_start();
+	activity_start();
 	event_base_dispatch(env->base);
+	activity_stop();
 	metrics_stop();
 	engine_stop();
 	roster_free();

@@ -45,6 +45,7 @@ ws_new(const char *id)
 		uuid_unparse_lower(u, ws->id);
 	}
 	strcpy(ws->health, "none");
+	ws->activity_ms = jobstate_now_ms();	/* created or adopted */
 	ws->next = workspaces;
 	workspaces = ws;
 	return ws;
@@ -153,6 +154,8 @@ ws_info(const struct workspace *ws, struct workspace_info *wi)
 	wi->memory_mb = ws->memory_mb;
 	wi->memory_swap_mb = ws->memory_swap_mb;
 	wi->memory_reservation_mb = ws->memory_reservation_mb;
+	wi->last_activity_ms = ws->activity_ms;
+	wi->autostop_ms = activity_autostop(ws);
 }
 
 /* ------------------------------------------------------------ facts */

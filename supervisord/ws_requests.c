@@ -32,8 +32,8 @@ caller_keep(const struct caller *c)
 	return k;
 }
 
-static void
-reply_ws(const struct caller *c, const struct workspace *ws)
+void
+ws_reply(const struct caller *c, const struct workspace *ws)
 {
 	struct msg m;
 
@@ -42,9 +42,8 @@ reply_ws(const struct caller *c, const struct workspace *ws)
 	msg_clear(&m);
 }
 
-/* The workspace the caller may touch, or NULL after answering 404. */
-static struct workspace *
-owned(const struct caller *c, const char *wsid)
+struct workspace *
+ws_owned(const struct caller *c, const char *wsid)
 {
 	struct workspace *ws = ws_find(wsid);
 
@@ -161,7 +160,7 @@ answer_waiter(struct workspace *ws)
 	if (w == NULL)
 		return;
 	ws->waiter = NULL;
-	reply_ws(w, ws);
+	ws_reply(w, ws);
 	free(w);
 }
 
@@ -178,7 +177,7 @@ created(struct workspace *ws, const char *code, const char *message,
 	else if (ws == NULL)
 		caller_error(c, "conflict", "the workspace is gone");
 	else
-		reply_ws(c, ws);
+		ws_reply(c, ws);
 	if (ws != NULL)
 		answer_waiter(ws);
 	free(c);
@@ -227,7 +226,7 @@ removed(struct workspace *ws, const char *code, const char *message,
 	else if (ws == NULL)
 		caller_error(c, "not_found", "no such workspace");
 	else
-		reply_ws(c, ws);
+		ws_reply(c, ws);
 	free(c);
 }
 
@@ -257,7 +256,7 @@ ws_h_delete(const struct caller *c, struct msg *m)
 		caller_error(c, "unavailable", "Docker Engine is down");
 		return;
 	}
-	if ((ws = owned(c, r->id)) != NULL)
+	if ((ws = ws_owned(c, r->id)) != NULL)
 		stop(c, ws, "manual");
 }
 
@@ -280,7 +279,7 @@ ws_h_stop(const struct caller *c, struct msg *m)
 		caller_error(c, "unavailable", "Docker Engine is down");
 		return;
 	}
-	if ((ws = owned(c, b->id)) != NULL)
+	if ((ws = ws_owned(c, b->id)) != NULL)
 		stop(c, ws, b->reason);
 }
 
@@ -313,8 +312,8 @@ ws_h_get(const struct caller *c, struct msg *m)
 	struct body_ws_ref	*r = m->body;
 	struct workspace	*ws;
 
-	if ((ws = owned(c, r->id)) != NULL)
-		reply_ws(c, ws);
+	if ((ws = ws_owned(c, r->id)) != NULL)
+		ws_reply(c, ws);
 }
 
 static void
@@ -332,7 +331,7 @@ ws_h_patch(const struct caller *c, struct msg *m)
 	const struct ws_type	*t;
 	char			 err[256];
 
-	if ((ws = owned(c, b->id)) == NULL)
+	if ((ws = ws_owned(c, b->id)) == NULL)
 		return;
 	if (ws->status != WSS_RUNNING && ws->status != WSS_STARTING) {
 		caller_error(c, "conflict", "workspace is %s",
@@ -381,7 +380,7 @@ queryable(const struct caller *c, const char *wsid)
 		caller_error(c, "unavailable", "Docker Engine is down");
 		return NULL;
 	}
-	if ((ws = owned(c, wsid)) == NULL)
+	if ((ws = ws_owned(c, wsid)) == NULL)
 		return NULL;
 	if (ws->container[0] == '\0' || (ws->status != WSS_RUNNING &&
 	    ws->status != WSS_STARTING)) {

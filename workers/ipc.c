@@ -170,6 +170,22 @@ ipc_ws_patch(struct worker *w, const char *token, const char *id,
 }
 
 uint32_t
+ipc_ws_activity(struct worker *w, const char *token, const char *id,
+    const char *action, int64_t minutes, int64_t until_ms, ipc_cb cb,
+    void *arg)
+{
+	struct body_ws_activity	*p;
+	struct msg		 m;
+
+	p = start(&m, MSG_WS_ACTIVITY, PEER_PARENT, token);
+	p->id = xstrdup(id);
+	p->action = xstrdup(action);
+	p->minutes = minutes;
+	p->until_ms = until_ms;
+	return call(w, &m, MSG_WORKSPACE, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
 ipc_projects(struct worker *w, const char *token, ipc_cb cb, void *arg)
 {
 	struct msg m;

@@ -42,6 +42,11 @@ uint32_t ipc_ws_stats(struct worker *, const char *token, const char *id,
 uint32_t ipc_ws_patch(struct worker *, const char *token, const char *id,
 	    double cpus, int64_t mem, int64_t swap, int64_t resv, ipc_cb,
 	    void *);
+/* A heartbeat (minutes and until 0), extend (minutes) or keepalive
+ * (until, wall clock ms) on a workspace. */
+uint32_t ipc_ws_activity(struct worker *, const char *token, const char *id,
+	    const char *action, int64_t minutes, int64_t until_ms, ipc_cb,
+	    void *);
 uint32_t ipc_projects(struct worker *, const char *token, ipc_cb, void *);
 uint32_t ipc_project_owner(struct worker *, const char *token,
 	    const char *project, const char *user, ipc_cb, void *);

@@ -182,7 +182,7 @@ static json_t *
 workspace_json(const struct workspace_info *wi)
 {
 	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:o,"
-	    "s:{s:f,s:I,s:I,s:I},s:o,s:o,s:o}",
+	    "s:{s:f,s:I,s:I,s:I},s:o,s:o,s:o,s:o,s:o}",
 	    "id", wi->id, "status", wi->status, "health", wi->health,
 	    "containerId", nonempty(wi->container_id), "type", wi->type,
 	    "tier", wi->tier, "userId", wi->user_id,
@@ -195,7 +195,9 @@ workspace_json(const struct workspace_info *wi)
 	    (json_int_t)wi->memory_reservation_mb,
 	    "createdAt", time_json(wi->created_ms),
 	    "startedAt", time_json(wi->started_ms),
-	    "stoppedAt", time_json(wi->stopped_ms));
+	    "stoppedAt", time_json(wi->stopped_ms),
+	    "lastActivityAt", time_json(wi->last_activity_ms),
+	    "autostopAt", time_json(wi->autostop_ms));
 }
 
 static void
@@ -205,9 +207,9 @@ done_created(struct worker *w, struct evhttp_request *req, struct msg *m,
 	http_reply_json(req, 201, workspace_json(m->body));
 }
 
-static void
-done_workspace(struct worker *w, struct evhttp_request *req, struct msg *m,
-    void *arg)
+void
+api_done_workspace(struct worker *w, struct evhttp_request *req,
+    struct msg *m, void *arg)
 {
 	http_reply_json(req, 200, workspace_json(m->body));
 }
@@ -541,14 +543,14 @@ api_ws_list(struct worker *w, struct evhttp_request *req, char params[][128])
 void
 api_ws_get(struct worker *w, struct evhttp_request *req, char params[][128])
 {
-	ws_ref_call(w, req, ipc_ws_get, params[0], done_workspace);
+	ws_ref_call(w, req, ipc_ws_get, params[0], api_done_workspace);
 }
 
 void
 api_ws_delete(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	ws_ref_call(w, req, ipc_ws_delete, params[0], done_workspace);
+	ws_ref_call(w, req, ipc_ws_delete, params[0], api_done_workspace);
 }
 
 void
@@ -586,7 +588,7 @@ api_ws_patch(struct worker *w, struct evhttp_request *req,
 	else if (cpus == 0 && mem == 0 && swap == 0 && resv == 0)
 		http_error(req, 422, "invalid", "nothing to change");
 	else {
-		c = api_call_new(w, req, done_workspace, NULL, NULL);
+		c = api_call_new(w, req, api_done_workspace, NULL, NULL);
 		api_call_sent(c, ipc_ws_patch(w, tok, params[0], cpus, mem,
 		    swap, resv, api_ipc_done, c));
 	}

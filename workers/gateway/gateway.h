@@ -23,7 +23,6 @@ void	 http_error(struct evhttp_request *, int code, const char *errcode,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int	 route_match(const char *pattern, const char *path,
 	    char params[][128], int maxparams);
-char	*iso8601_ms(uint64_t wall_ms, char *buf, size_t len);
 
 /* gateway.c: what a route asks of its caller */
 enum route_auth {
@@ -56,6 +55,13 @@ typedef void route_handler(struct worker *, struct evhttp_request *,
     char params[][128]);
 route_handler	api_ws_create, api_ws_list, api_ws_get, api_ws_delete,
 		api_ws_patch, api_ws_health, api_ws_stats;
+/* activity.c: POST .../heartbeat, .../extend, .../keepalive */
+void	 api_ws_heartbeat(struct worker *, struct evhttp_request *,
+	    char params[][128]);
+void	 api_ws_extend(struct worker *, struct evhttp_request *,
+	    char params[][128]);
+void	 api_ws_keepalive(struct worker *, struct evhttp_request *,
+	    char params[][128]);
 
 /* The bearer token presented, or NULL after answering 401. */
 const char *api_token(struct evhttp_request *);
@@ -78,6 +84,9 @@ void	 api_ipc_done(struct worker *, struct msg *,
 void	 api_error(struct evhttp_request *, const struct ipc_error *);
 /* The request body as a JSON object, or NULL after answering 400/422. */
 json_t	*read_body(struct evhttp_request *);
+/* Answer 200 with the workspace of a MSG_WORKSPACE reply. */
+void	 api_done_workspace(struct worker *, struct evhttp_request *,
+	    struct msg *, void *);
 json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 
 /* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */

@@ -119,16 +119,3 @@ route_match(const char *pattern, const char *path, char params[][128],
 	}
 	return (*pattern == '\0' && *path == '\0') ? n : -1;
 }
-
-char *
-iso8601_ms(uint64_t wall_ms, char *buf, size_t len)
-{
-	time_t		t = (time_t)(wall_ms / 1000);
-	struct tm	tm;
-	char		base[32];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
-	return buf;
-}
