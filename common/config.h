@@ -59,6 +59,8 @@ struct ws_type {
 	/* activity (issue 13) */
 	long	 idle_timeout_min;	/* 0: never stopped for inactivity */
 	long	 idle_warning_min;	/* warned this long before */
+	long	 activity_bytes_min;	/* traffic that is activity; 0 none */
+	char	*heartbeat_path;	/* code-server's /healthz; "" none */
 };
 
 struct tier {
@@ -135,6 +137,7 @@ struct berth_config {
 	int	 metrics_user_labels;	/* user label on series */
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
+	long	 health_heartbeat_interval_s; /* types' heartbeat_path */
 	long	 health_check_interval_ms;
 	long	 health_check_timeout_ms;
 	char	*health_dependencies;	/* name=http://host:port/path,... */

@@ -148,6 +148,11 @@ const struct config_key config_static_keys[] = {
 	    health_startup_timeout_s, "300", 1, 3600, 1,
 	    "how long a starting workspace is probed for its first answer, "
 	    "in seconds"),
+	INT("health", "heartbeat_interval_s",
+	    "BERTH_HEALTH_HEARTBEAT_INTERVAL_S", health_heartbeat_interval_s,
+	    "60", 1, 3600, 1,
+	    "how often healthmon asks a running workspace of a type with "
+	    "heartbeat_path for its last heartbeat, in seconds"),
 	INT("health", "check_interval_ms", "BERTH_HEALTH_CHECK_INTERVAL",
 	    health_check_interval_ms, "10000", 1000, 3600000, 1,
 	    "time between two rounds of health checks, in ms"),

@@ -106,6 +106,12 @@ static const struct config_key type_keys[] = {
 	    "minutes without activity before a workspace stops; 0 never"),
 	T(CT_INT, idle_warning_min, "IDLE_WARNING_MIN", "5", 0, 1440,
 	    "minutes before an idle stop when the warning is given"),
+	T(CT_INT, activity_bytes_min, "ACTIVITY_BYTES_MIN", "65536", 0,
+	    1073741824, "network bytes a minute (in and out) that count as "
+	    "activity; 0 traffic never does"),
+	T(CT_STRING, heartbeat_path, "HEARTBEAT_PATH", "", 0, 0,
+	    "path answering {\"lastHeartbeat\": ms} (code-server: /healthz) "
+	    "that healthmon polls; empty none"),
 };
 
 static const struct config_key tier_keys[] = {
@@ -198,6 +204,7 @@ static const char *const builtins[][2] = {
 	{ "type.vscode.memory_reservation_mb",		"512" },
 	{ "type.vscode.max_cpus",			"4" },
 	{ "type.vscode.max_memory_mb",			"8192" },
+	{ "type.vscode.heartbeat_path",			"/healthz" },
 	{ "type.spreadsheet.cpus",			"1.5" },
 	{ "type.spreadsheet.memory_mb",			"1536" },
 	{ "type.spreadsheet.memory_reservation_mb",	"384" },
@@ -447,7 +454,8 @@ check_type_string(size_t off, const char *v, char *err, size_t errlen)
 	}
 	if (off == offsetof(struct ws_type, tiers))
 		return check_tiers(v, err, errlen);
-	if (off == offsetof(struct ws_type, probe_path))
+	if (off == offsetof(struct ws_type, probe_path) ||
+	    (off == offsetof(struct ws_type, heartbeat_path) && *v != '\0'))
 		return check_probe_path(v, err, errlen);
 	if (off == offsetof(struct ws_type, cap_add))
 		return config_check_caps(v, err, errlen);

@@ -105,6 +105,8 @@ enum msg_type {
 	MSG_WS_ALL,		/* scheduler -> berthd: every workspace */
 	MSG_WS_ACTIVITY,	/* gateway -> berthd: heartbeat, extend,
 				 * keepalive */
+	MSG_WS_SEEN,		/* statswriter -> berthd: workspaces whose
+				 * traffic was activity */
 	MSG_TYPE_MAX
 };
 
@@ -307,6 +309,9 @@ struct roster_item {
 	char	*probe_path;		/* the type's, "/healthz" */
 	int64_t	 received_ms;		/* wall clock of the request */
 	char	*tier;
+	int64_t	 activity_bytes_min;	/* the type's; 0: traffic is not
+					   activity */
+	char	*heartbeat_path;	/* the type's; "" none */
 };
 
 struct body_roster {
@@ -499,6 +504,15 @@ struct body_cg_read {
 };
 
 /* The scheduler stops a workspace with a reason of its own. */
+/* Workspaces in use now (MSG_WS_SEEN). */
+struct seen_item {
+	char	*workspace_id;
+};
+struct body_ws_seen {
+	struct seen_item	*items;
+	size_t			 nitems;
+};
+
 /* A user's activity on a workspace (MSG_WS_ACTIVITY). */
 struct body_ws_activity {
 	struct req_auth	 auth;

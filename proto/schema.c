@@ -295,6 +295,8 @@ static const struct field roster_item_fields[] = {
 	STR(roster_item, probe_path, 1, MAX_KEY),
 	INT(roster_item, received_ms, 1),
 	STR(roster_item, tier, 1, MAX_NAME),
+	INT(roster_item, activity_bytes_min, 1),
+	STR(roster_item, heartbeat_path, 1, MAX_KEY),
 };
 static const struct schema schema_roster_item[] = {
 	SCHEMA("roster_item", roster_item, roster_item_fields)
@@ -493,6 +495,19 @@ static const struct field prom_req_fields[] = {
 };
 static const struct schema schema_prom_req[] = {
 	SCHEMA("prom_req", body_prom_req, prom_req_fields)
+};
+
+static const struct field seen_item_fields[] = {
+	STR(seen_item, workspace_id, 1, MAX_ID),
+};
+static const struct schema schema_seen_item[] = {
+	SCHEMA("seen_item", seen_item, seen_item_fields)
+};
+static const struct field ws_seen_fields[] = {
+	ARRAY(body_ws_seen, items, 1, MAX_ITEMS, schema_seen_item, nitems),
+};
+static const struct schema schema_ws_seen[] = {
+	SCHEMA("ws_seen", body_ws_seen, ws_seen_fields)
 };
 
 static const struct field ws_activity_fields[] = {
@@ -740,6 +755,7 @@ static const struct {
 	[MSG_IDENT] =		{ "ident", schema_ident },
 	[MSG_WS_STOP] =		{ "ws_stop", schema_ws_stop },
 	[MSG_WS_ACTIVITY] =	{ "ws_activity", schema_ws_activity },
+	[MSG_WS_SEEN] =		{ "ws_seen", schema_ws_seen },
 	[MSG_CONTAINERS_REQ] =	{ "containers_req", schema_empty },
 	[MSG_CONTAINERS] =	{ "containers", schema_containers },
 	[MSG_VOLUMES_REQ] =	{ "volumes_req", schema_empty },

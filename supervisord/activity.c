@@ -203,3 +203,23 @@ ws_h_activity(const struct caller *c, struct msg *m)
 	ws->warned = 0;
 	ws_reply(c, ws);
 }
+
+/* MSG_WS_SEEN: the statswriter saw traffic above the type's
+ * activity_bytes_min.  A worker may only say "in use" this way, which
+ * can delay an inactivity stop but never end or touch a workspace. */
+void
+ws_h_seen(const struct caller *c, struct msg *m)
+{
+	struct body_ws_seen	*b = m->body;
+	struct workspace	*ws;
+	int64_t			 now = jobstate_now_ms();
+	size_t			 i;
+
+	for (i = 0; i < b->nitems; i++) {
+		ws = ws_find(b->items[i].workspace_id);
+		if (ws == NULL || ws->status != WSS_RUNNING)
+			continue;
+		ws->activity_ms = now;
+		ws->warned = 0;
+	}
+}

@@ -267,6 +267,7 @@ int64_t	 activity_deadline(const struct workspace *);
  * of its tier's maximum session; 0: neither. */
 int64_t	 activity_autostop(const struct workspace *);
 request_fn	 ws_h_activity;		/* heartbeat, extend, keepalive */
+request_fn	 ws_h_seen;		/* the statswriter: traffic */
 
 /* ------------------------------------------------------------ dbprep.c */
 

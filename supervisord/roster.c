@@ -38,6 +38,8 @@ roster_item(const struct workspace *ws, struct roster_item *it)
 	it->port = ws->port;
 	it->pid = ws->pid;
 	it->probe_path = xstrdup(t != NULL ? t->probe_path : "/healthz");
+	it->activity_bytes_min = t != NULL ? t->activity_bytes_min : 0;
+	it->heartbeat_path = xstrdup(t != NULL ? t->heartbeat_path : "");
 	it->received_ms = (int64_t)ws->created_ms;
 	it->tier = xstrdup(ws->tier);
 }

@@ -3,7 +3,9 @@
  * the tests move (BERTH_TEST_CLOCK=1, `berthctl clock`): an idle demo
  * workspace is warned and then stopped with reason inactivity (in its
  * JSON and in container_stats) while a heartbeat, an extend and a
- * keepalive keep three others running; extend and keepalive stop at
+ * keepalive keep three others running, and so does network traffic
+ * above the type's activity_bytes_min and a newer heartbeat on the
+ * type's heartbeat_path; extend and keepalive stop at
  * the tier's maximum session (422); bad bodies 422; another user's
  * workspace 404.
  */
@@ -21,19 +23,28 @@
 
 static const char config[] =
     "[docker]\nstop_timeout_s = 2\n"
+    "[metrics]\napp_interval_ms = 1000\n"
     "[token.alice]\ntoken = " ALICE "\nuser = it-act-alice\ntiers = free\n"
     "[token.bob]\ntoken = " BOB "\nuser = it-act-bob\ntiers = free\n"
-    "[tier.free]\nmax_session_min = 120\n"
+    "[tier.free]\nmax_session_min = 120\nmax_workspaces_per_user = 8\n"
     "[type.demo]\nimage = berth/demo-workspace:latest\nport = 8080\n"
     "cpus = 0.5\nmemory_mb = 64\nmemory_reservation_mb = 32\n"
     "tiers = free\nnetwork = shared\nidle_timeout_min = 30\n"
-    "idle_warning_min = 5\n"
+    "idle_warning_min = 5\nactivity_bytes_min = 5000\n"
     "health_cmd = wget -q -O /dev/null http://127.0.0.1:{port}/healthz"
     " || exit 1\n"
     "health_interval_s = 1\nhealth_timeout_s = 2\nhealth_retries = 3\n"
-    "health_start_period_s = 0\nvolume_path = /workspace\n";
+    "health_start_period_s = 0\nvolume_path = /workspace\n"
+    "[type.beat]\nimage = berth/demo-workspace:latest\nport = 8080\n"
+    "cpus = 0.5\nmemory_mb = 64\nmemory_reservation_mb = 32\n"
+    "tiers = free\nnetwork = shared\nidle_timeout_min = 30\n"
+    "idle_warning_min = 5\nactivity_bytes_min = 0\n"
+    "heartbeat_path = /beat\nvolume_path = /workspace\n"
+    "[health]\nheartbeat_interval_s = 1\n";
 
 static const char *const test_clock[] = { "BERTH_TEST_CLOCK=1", NULL };
+static const char *const clock_db[] = { "BERTH_TEST_CLOCK=1",
+    "BERTH_DATABASE_EMBEDDED=true", NULL };
 static struct berthd_run run;
 
 static void
@@ -92,19 +103,26 @@ wait_status(const char *id, const char *want, int timeout_ms)
 	return NULL;
 }
 
-/* A running demo workspace of alice's; its id. */
+/* A running workspace of alice's of that type; its id. */
 static char *
-running(void)
+running_as(const char *type)
 {
 	json_t	*ws;
-	char	*id;
+	char	*id, body[80];
 
-	ws = harness_call(&run, "POST", "/api/workspaces", ALICE,
-	    "{\"type\":\"demo\",\"tier\":\"free\"}", 201);
+	snprintf(body, sizeof(body), "{\"type\":\"%s\",\"tier\":\"free\"}",
+	    type);
+	ws = harness_call(&run, "POST", "/api/workspaces", ALICE, body, 201);
 	id = strdup(harness_jstr(ws, "id"));
 	json_decref(ws);
 	json_decref(wait_status(id, "running", 60000));
 	return id;
+}
+
+static char *
+running(void)
+{
+	return running_as("demo");
 }
 
 static void
@@ -140,20 +158,73 @@ wait_log(const char *needle, int timeout_ms)
 	cr_assert(log_contains(&run, needle), "no \"%s\" in the log", needle);
 }
 
+/* Wait until berthd counts activity now (26 minutes on). */
+static void
+wait_active(const char *id)
+{
+	json_t	*ws = NULL;
+	long	 idle_s = 0;
+	int	 waited;
+
+	for (waited = 0; waited < 90000; waited += 250) {
+		json_decref(ws);
+		ws = get(id);
+		idle_s = span(harness_jstr(ws, "createdAt"),
+		    harness_jstr(ws, "lastActivityAt"));
+		if (idle_s >= 26 * 60)
+			break;
+		sleep_ms(250);
+	}
+	json_decref(ws);
+	cr_assert_geq(idle_s, 26 * 60, "workspace %s: no activity", id);
+}
+
+/* What the workspace's /beat answers, as code-server's /healthz. */
+static void
+heartbeat(const char *id, long long ms)
+{
+	json_t	*ws = get(id);
+
+	cr_assert_eq(sh(NULL, "docker exec %s sh -c 'echo "
+	    "\"{\\\"status\\\":\\\"alive\\\",\\\"lastHeartbeat\\\":%lld}\" "
+	    "> /www/beat'", harness_jstr(ws, "containerId"), ms), 0);
+	json_decref(ws);
+}
+
+/* Requests to the workspace from the host for about three seconds:
+ * traffic that berthd counts as activity (at the end of the minute
+ * the statswriter measures). */
+static void
+busy(const char *id)
+{
+	json_t	*ws = get(id);
+
+	cr_assert_eq(sh(NULL, "for i in $(seq 30); do curl -s -o /dev/null "
+	    "%s/; sleep 0.1; done", harness_jstr(ws, "url")), 0);
+	json_decref(ws);
+	wait_active(id);
+}
+
 /* ------------------------------------------------------------ tests */
 
 Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
 {
-	char	*idle, *beat, *ext, *held, *out, until[32], line[200];
+	char	*idle, *beat, *ext, *held, *used, *own, *out, until[32];
+	char	 line[200];
 	json_t	*ws;
 	time_t	 t;
 	int	 i;
 
-	harness_start(&run, config, test_clock, (uid_t)-1);
+	harness_start(&run, config, clock_db, (uid_t)-1);
+	wait_log("database ready", 60000);
 	idle = running();
 	beat = running();
 	ext = running();
 	held = running();
+	used = running();
+	own = running_as("beat");
+	heartbeat(own, 1000);		/* the first answer: not activity */
+	sleep_ms(3000);			/* polled every second */
 	ws = get(idle);
 	cr_expect_eq(span(harness_jstr(ws, "lastActivityAt"),
 	    harness_jstr(ws, "autostopAt")), 30 * 60);
@@ -173,6 +244,9 @@ Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
 	ws = post(held, "keepalive", ALICE, line, 200);
 	cr_expect_eq(span(until, harness_jstr(ws, "autostopAt")), 0);
 	json_decref(ws);
+	busy(used);
+	heartbeat(own, 2000);		/* the user did something */
+	wait_active(own);
 
 	/* 31 minutes on: the idle one stops, the others run */
 	clock_move(5 * 60);
@@ -180,30 +254,33 @@ Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
 	cr_expect_str_eq(harness_jstr(ws, "shutdownReason"), "inactivity");
 	json_decref(ws);
 	sleep_ms(6000);			/* another tick of the timer */
-	for (i = 0; i < 3; i++) {
-		ws = get(i == 0 ? beat : i == 1 ? ext : held);
+	for (i = 0; i < 5; i++) {
+		ws = get(i == 0 ? beat : i == 1 ? ext : i == 2 ? held : i == 3 ?
+		    used : own);
 		cr_expect_str_eq(harness_jstr(ws, "status"), "running");
 		json_decref(ws);
 	}
 	cr_expect(log_contains(&run, "stopping (inactivity)"));
 
 	/* and the stop is recorded as the issue asks */
-	for (i = 0; i < 40; i++) {
+	out = NULL;
+	for (i = 0; i < 120; i++) {
+		free(out);
 		sh(&out, "runuser -u berth -- psql -h %s/pgsock -d berth -At "
 		    "-c \"select shutdown_reason from container_stats where "
 		    "id = '%s'\" 2>&1", run.dir, idle);
 		if (strcmp(out, "inactivity") == 0)
 			break;
-		free(out);
-		out = NULL;
 		sleep_ms(250);
 	}
-	cr_expect_str_eq(out != NULL ? out : "", "inactivity");
+	cr_expect_str_eq(out, "inactivity");
 	free(out);
 	free(idle);
 	free(beat);
 	free(ext);
 	free(held);
+	free(used);
+	free(own);
 }
 
 Test(activity, limits_and_bad_requests)

@@ -163,7 +163,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 52);
+	cr_assert_eq(n, 53);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
@@ -247,8 +247,8 @@ Test(config_keys, foreach_lists_every_key)
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
 	/* 2 types of 29 keys, 3 tiers of 4, 10 jobs of 7 */
-	cr_assert_eq(kv.n, n + 2 * 31 + 3 * 4 + 10 * 7);
-	cr_assert_eq(kv.named, 2 * 31 + 3 * 4 + 10 * 7);
+	cr_assert_eq(kv.n, n + 2 * 33 + 3 * 4 + 10 * 7);
+	cr_assert_eq(kv.named, 2 * 33 + 3 * 4 + 10 * 7);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "beat.h"
 #include "checks.h"
 #include "codec.h"
 #include "log.h"
@@ -53,6 +54,7 @@ struct watch {
 struct healthmon {
 	struct checks		*checks;
 	struct probe_set	*probes;
+	struct beats		*beats;
 	struct watch		 watch[MAX_WATCH];
 	size_t			 nwatch;
 };
@@ -168,6 +170,7 @@ healthmon_start(struct worker *w)
 	w->priv = h;
 	h->probes = probe_set_new(w->base, probe_ok, probe_failed, w);
 	h->checks = checks_new(w);
+	h->beats = beats_new(w);
 }
 
 static void
@@ -184,8 +187,10 @@ healthmon_dispatch(struct worker *w, struct msg *m)
 {
 	struct healthmon	*h = w->priv;
 
-	if (m->peer == PEER_PARENT && m->type == MSG_ROSTER)
+	if (m->peer == PEER_PARENT && m->type == MSG_ROSTER) {
 		roster(w, m->body);
+		beats_roster(h->beats, m->body);
+	}
 	else if (m->peer == PEER_GATEWAY && m->type == MSG_HEALTH_REQ)
 		checks_report(h->checks, m);
 	else

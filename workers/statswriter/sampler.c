@@ -42,6 +42,8 @@ struct reader {
 	uint64_t	  used_ms;
 };
 
+#define TRAFFIC_WINDOW_MS	60000	/* traffic is measured a minute */
+
 struct member {
 	char		 wsid[40];
 	char		 cid[72];
@@ -54,6 +56,10 @@ struct member {
 	int		 have_last;
 	struct cg_sample last;
 	int64_t		 last_ts;	/* wall clock */
+	int64_t		 activity_bytes_min; /* the type's, 0: off */
+	int		 active;	/* traffic above it this cycle */
+	uint64_t	 win_bytes;	/* traffic since win_ts */
+	int64_t		 win_ts;	/* start of the minute measured */
 };
 
 struct sampler {
@@ -266,6 +272,7 @@ sampler_roster(struct sampler *sp, const struct body_roster *b)
 		snprintf(mb->user, sizeof(mb->user), "%s", it->user_id);
 		snprintf(mb->tier, sizeof(mb->tier), "%s", it->tier);
 		mb->pid = (pid_t)it->pid;
+		mb->activity_bytes_min = it->activity_bytes_min;
 	}
 	free(old);
 	for (i = 0; i < MAX_READERS; i++)
@@ -276,14 +283,62 @@ sampler_roster(struct sampler *sp, const struct body_roster *b)
 
 /* ------------------------------------------------------------ cycle */
 
+/* Traffic over a minute (at least) at or above the type's rate is
+ * activity (the loopback is not counted by the reader).  Measured over
+ * a whole window so that a lone packet between two samples a second
+ * apart is not a rate. */
+static void
+traffic(struct member *mb, const struct cg_sample *cur, int64_t ts)
+{
+	uint64_t	was, now;
+
+	if (!mb->have_last || mb->activity_bytes_min <= 0 || ts <= mb->last_ts)
+		return;
+	was = mb->last.net_rx + mb->last.net_tx;
+	now = cur->net_rx + cur->net_tx;
+	if (mb->win_ts == 0)
+		mb->win_ts = mb->last_ts;
+	if (now >= was)
+		mb->win_bytes += now - was;
+	if (ts - mb->win_ts < TRAFFIC_WINDOW_MS)
+		return;
+	if ((double)mb->win_bytes * 60000.0 / (double)(ts - mb->win_ts) >=
+	    (double)mb->activity_bytes_min)
+		mb->active = 1;
+	mb->win_bytes = 0;
+	mb->win_ts = ts;
+}
+
+/* Tell berthd which workspaces were in use this cycle. */
+static void
+send_seen(struct sampler *sp)
+{
+	struct body_ws_seen	*b;
+	struct msg		 m;
+	size_t			 i;
+
+	b = msg_init(&m, MSG_WS_SEEN, 0, PEER_PARENT);
+	b->items = xcalloc(sp->nroster + 1, sizeof(*b->items));
+	for (i = 0; i < sp->nroster; i++) {
+		if (sp->roster[i].active)
+			b->items[b->nitems++].workspace_id =
+			    xstrdup(sp->roster[i].wsid);
+		sp->roster[i].active = 0;
+	}
+	if (b->nitems > 0)
+		worker_send(sp->w, &m);
+	msg_clear(&m);
+}
+
 /* What the container used since its previous sample, for the business
- * metrics. */
+ * metrics and activity. */
 static void
 account(struct sampler *sp, struct member *mb, const struct cg_sample *cur,
     int64_t ts)
 {
 	double	cpu_s, dt_s;
 
+	traffic(mb, cur, ts);
 	if (mb->have_last && cur->cpu_usage_ns >= mb->last.cpu_usage_ns &&
 	    ts > mb->last_ts) {
 		cpu_s = (double)(cur->cpu_usage_ns - mb->last.cpu_usage_ns) /
@@ -452,6 +507,7 @@ app_cb(evutil_socket_t fd, short ev, void *arg)
 			n++;
 	store_samples(sp->store, rows, n, NULL, 0);
 	free_rows(rows, n, NULL, 0);
+	send_seen(sp);
 }
 
 long
