@@ -107,6 +107,8 @@ enum msg_type {
 				 * keepalive */
 	MSG_WS_SEEN,		/* statswriter -> berthd: workspaces whose
 				 * traffic was activity */
+	MSG_EVENTS_REQ,		/* gateway -> berthd: recent events */
+	MSG_EVENTS,		/* reply to MSG_EVENTS_REQ */
 	MSG_TYPE_MAX
 };
 
@@ -504,6 +506,32 @@ struct body_cg_read {
 };
 
 /* The scheduler stops a workspace with a reason of its own. */
+/* Recent events (MSG_EVENTS_REQ): "" matches any type or severity. */
+struct body_events_req {
+	struct req_auth	 auth;
+	char	*type;
+	char	*severity;
+	int64_t	 since_ms;
+	int64_t	 limit;			/* 1-1000 */
+};
+
+struct event_item {
+	int64_t	 id;
+	int64_t	 time_ms;		/* first seen (berthd's clock) */
+	int64_t	 last_ms;		/* last seen, when merged */
+	int64_t	 count;
+	char	*type;
+	char	*severity;		/* info warning error critical */
+	char	*message;
+	char	*workspace_id;		/* "" none */
+	char	*user_id;
+};
+
+struct body_events {			/* MSG_EVENTS, newest first */
+	struct event_item	*items;
+	size_t			 nitems;
+};
+
 /* Workspaces in use now (MSG_WS_SEEN). */
 struct seen_item {
 	char	*workspace_id;

@@ -497,6 +497,37 @@ static const struct schema schema_prom_req[] = {
 	SCHEMA("prom_req", body_prom_req, prom_req_fields)
 };
 
+static const struct field events_req_fields[] = {
+	AUTH_FIELDS(body_events_req),
+	STR(body_events_req, type, 1, MAX_KEY),
+	STR(body_events_req, severity, 1, MAX_WORD),
+	INT(body_events_req, since_ms, 1),
+	INT(body_events_req, limit, 1),
+};
+static const struct schema schema_events_req[] = {
+	SCHEMA_AUTH("events_req", body_events_req, events_req_fields)
+};
+static const struct field event_item_fields[] = {
+	INT(event_item, id, 1),
+	INT(event_item, time_ms, 1),
+	INT(event_item, last_ms, 1),
+	INT(event_item, count, 1),
+	STR(event_item, type, 1, MAX_KEY),
+	STR(event_item, severity, 1, MAX_WORD),
+	STR(event_item, message, 1, MAX_VALUE),
+	STR(event_item, workspace_id, 1, MAX_ID),
+	STR(event_item, user_id, 1, MAX_ID),
+};
+static const struct schema schema_event_item[] = {
+	SCHEMA("event_item", event_item, event_item_fields)
+};
+static const struct field events_fields[] = {
+	ARRAY(body_events, items, 1, MAX_ITEMS, schema_event_item, nitems),
+};
+static const struct schema schema_events[] = {
+	SCHEMA("events", body_events, events_fields)
+};
+
 static const struct field seen_item_fields[] = {
 	STR(seen_item, workspace_id, 1, MAX_ID),
 };
@@ -756,6 +787,8 @@ static const struct {
 	[MSG_WS_STOP] =		{ "ws_stop", schema_ws_stop },
 	[MSG_WS_ACTIVITY] =	{ "ws_activity", schema_ws_activity },
 	[MSG_WS_SEEN] =		{ "ws_seen", schema_ws_seen },
+	[MSG_EVENTS_REQ] =	{ "events_req", schema_events_req },
+	[MSG_EVENTS] =		{ "events", schema_events },
 	[MSG_CONTAINERS_REQ] =	{ "containers_req", schema_empty },
 	[MSG_CONTAINERS] =	{ "containers", schema_containers },
 	[MSG_VOLUMES_REQ] =	{ "volumes_req", schema_empty },
@@ -827,6 +860,7 @@ _Static_assert(offsetof(struct body_ws_create, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_ref, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_patch, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_activity, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_events_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_history_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_job_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_project_owner, auth) == 0,

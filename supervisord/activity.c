@@ -84,9 +84,9 @@ warn_idle(struct workspace *ws, int64_t deadline)
 
 	ws->warned = 1;
 	iso8601_ms((uint64_t)deadline, at, sizeof(at));
-	log_info("event workspace.idle_warning: workspace %s of %s stops "
-	    "for inactivity at %s unless it is used, extended or kept "
-	    "alive", ws->id, ws->user, at);
+	event_emit("workspace.idle_warning", "warning", ws, "workspace %s of "
+	    "%s stops for inactivity at %s unless it is used, extended or "
+	    "kept alive", ws->id, ws->user, at);
 	metrics_activity("idle_warning", ws->tier);
 }
 

@@ -269,6 +269,16 @@ int64_t	 activity_autostop(const struct workspace *);
 request_fn	 ws_h_activity;		/* heartbeat, extend, keepalive */
 request_fn	 ws_h_seen;		/* the statswriter: traffic */
 
+/* ------------------------------------------------------------ events.c */
+
+/* Record an event (severity info, warning, error or critical) about
+ * ws (or NULL) and log it. */
+void	 event_emit(const char *type, const char *severity,
+	    const struct workspace *, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+int	 event_severity_valid(const char *);
+request_fn	 events_h_list;		/* MSG_EVENTS_REQ */
+
 /* ------------------------------------------------------------ dbprep.c */
 
 /* --check-config's database checks (print) or start's warnings: the

@@ -327,7 +327,9 @@ container_stopped(struct workspace *ws, const char *reason)
 	if (ws->stop_reason[0] == '\0')
 		snprintf(ws->stop_reason, sizeof(ws->stop_reason), "%s",
 		    reason);
-	log_info("workspace %s stopped (%s)", ws->id, ws->stop_reason);
+	event_emit("workspace.stopped", strcmp(ws->stop_reason, "error") == 0 ||
+	    strcmp(ws->stop_reason, "resource_limit") == 0 ? "error" : "info",
+	    ws, "workspace %s stopped (%s)", ws->id, ws->stop_reason);
 	metrics_shutdown(ws->stop_reason);
 	ws_fact(ws, "stopped", 0);
 	roster_changed();

@@ -58,6 +58,8 @@ static const struct request_row rows[] = {
 	    ws_h_activity,	{ MSG_WORKSPACE } },
 	{ MSG_WS_SEEN,		STATSWRITER | HEALTHMON, PARENT, 0,
 	    ws_h_seen,		{ 0 } },
+	{ MSG_EVENTS_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    events_h_list,	{ MSG_EVENTS } },
 	{ MSG_PROJECTS_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
 	    project_h_list,	{ MSG_PROJECTS } },
 	{ MSG_PROJECT_OWNER,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_ADMIN,

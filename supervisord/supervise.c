@@ -118,8 +118,9 @@ schedule_restart(struct wproc *wp)
 		wp->state = wp->bo.failed ? WS_FAILED : WS_BACKOFF;
 	}
 	if (wp->state == WS_FAILED)
-		log_warnx("worker %s restarted %u times within %lds: marked "
-		    "failed, next try in %llus", wp->def->name,
+		event_emit("worker.failed", "critical", NULL, "worker %s "
+		    "restarted %u times within %lds: marked failed, next try "
+		    "in %llus", wp->def->name,
 		    pol.burst, env->cfg.restart_window_s,
 		    (unsigned long long)(delay / 1000));
 	else
@@ -150,8 +151,8 @@ worker_exited(struct wproc *wp, int status)
 		log_info("worker %s (pid %d) stopped: %s", wp->def->name,
 		    (int)wp->pid, wp->last_exit);
 	else
-		log_warnx("worker %s (pid %d) died: %s", wp->def->name,
-		    (int)wp->pid, wp->last_exit);
+		event_emit("worker.died", "error", NULL, "worker %s (pid %d) "
+		    "died: %s", wp->def->name, (int)wp->pid, wp->last_exit);
 	wp->pid = 0;
 	if (wp->chan != NULL) {
 		router_worker_gone(wp);

@@ -176,8 +176,9 @@ ws_available(struct workspace *ws, int64_t at_ms)
 	if (ws->status != WSS_STARTING)
 		return;
 	ws->status = WSS_RUNNING;
-	log_info("workspace %s available after %lld ms", ws->id,
-	    (long long)(at_ms - (int64_t)ws->created_ms));
+	event_emit("workspace.started", "info", ws, "workspace %s available "
+	    "after %lld ms", ws->id, (long long)(at_ms -
+	    (int64_t)ws->created_ms));
 	metrics_startup(at_ms - (int64_t)ws->created_ms);
 	ws_fact(ws, "available", at_ms);
 	roster_changed();

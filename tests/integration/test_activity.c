@@ -7,7 +7,8 @@
  * above the type's activity_bytes_min and a newer heartbeat on the
  * type's heartbeat_path; extend and keepalive stop at
  * the tier's maximum session (422); bad bodies 422; another user's
- * workspace 404.
+ * workspace 404; the events API shows a user its own events only and
+ * answers 400 to bad parameters.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -205,6 +206,28 @@ busy(const char *id)
 	wait_active(id);
 }
 
+/* GET /api/monitoring/events?query as token lists an event about
+ * workspace wsid of that severity. */
+static void
+expect_event(const char *token, const char *query, const char *wsid,
+    const char *severity)
+{
+	char	 path[200];
+	json_t	*j, *e;
+	size_t	 i;
+	int	 found = 0;
+
+	snprintf(path, sizeof(path), "/api/monitoring/events?%s", query);
+	j = harness_call(&run, "GET", path, token, NULL, 200);
+	cr_expect_str_eq(harness_jstr(j, "source"), "memory");
+	json_array_foreach(json_object_get(j, "events"), i, e)
+		if (strcmp(harness_jstr(e, "workspaceId"), wsid) == 0 &&
+		    strcmp(harness_jstr(e, "severity"), severity) == 0)
+			found = 1;
+	cr_expect(found, "no %s event about %s for %s", query, wsid, path);
+	json_decref(j);
+}
+
 /* ------------------------------------------------------------ tests */
 
 Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
@@ -232,7 +255,7 @@ Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
 
 	/* 26 minutes on: the idle warning, for each one */
 	clock_move(26 * 60);
-	snprintf(line, sizeof(line), "workspace.idle_warning: workspace %s",
+	snprintf(line, sizeof(line), "workspace.idle_warning (warning): workspace %s",
 	    idle);
 	wait_log(line, 20000);
 	json_decref(post(beat, "heartbeat", ALICE, NULL, 200));
@@ -261,6 +284,9 @@ Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
 		json_decref(ws);
 	}
 	cr_expect(log_contains(&run, "stopping (inactivity)"));
+	expect_event(ALICE, "type=workspace.idle_warning", idle, "warning");
+	expect_event(ALICE, "type=workspace.stopped&severity=info", idle,
+	    "info");
 
 	/* and the stop is recorded as the issue asks */
 	out = NULL;
@@ -285,12 +311,35 @@ Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
 
 Test(activity, limits_and_bad_requests)
 {
+	static const char *const bad[] = {
+		"/api/monitoring/events?limit=0",
+		"/api/monitoring/events?limit=1001",
+		"/api/monitoring/events?limit=ten",
+		"/api/monitoring/events?severity=loud",
+		"/api/monitoring/events?since=yesterday",
+		"/api/monitoring/events?type=Workspace.Started",
+		"/api/monitoring/events?type=a&type=b",
+		"/api/monitoring/events?color=red",
+	};
 	char	*id, body[80];
+	json_t	*ws;
+	size_t	 i;
 	time_t	 t;
 	char	 until[32];
 
 	harness_start(&run, config, test_clock, (uid_t)-1);
 	id = running();
+	/* events: one's own, never another user's; bad queries 400 */
+	expect_event(ALICE, "type=workspace.started", id, "info");
+	ws = harness_call(&run, "GET", "/api/monitoring/events?limit=1000",
+	    BOB, NULL, 200);
+	cr_expect_eq(json_array_size(json_object_get(ws, "events")), 0);
+	json_decref(ws);
+	json_decref(harness_call(&run, "GET", "/api/monitoring/events", NULL,
+	    NULL, 401));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		json_decref(harness_call(&run, "GET", bad[i], ALICE, NULL,
+		    400));
 	/* within the 120-minute session: yes; beyond it: 422 */
 	json_decref(post(id, "extend", ALICE, "{\"minutes\":60}", 200));
 	json_decref(post(id, "extend", ALICE, "{\"minutes\":100}", 422));

@@ -121,6 +121,8 @@ static const struct route {
 	    "container_stats", ROUTE_TOKEN },
 	{ "/api/monitoring/jobs", EVHTTP_REQ_GET, api_jobs_list, "jobs",
 	    ROUTE_TOKEN },
+	{ "/api/monitoring/events", EVHTTP_REQ_GET, api_events, "events",
+	    ROUTE_TOKEN },
 	{ "/api/monitoring/jobs/:name/run", EVHTTP_REQ_POST, api_job_run,
 	    "job_run", ROUTE_TOKEN },
 	{ "/api/monitoring/cleanup", EVHTTP_REQ_POST, api_cleanup,

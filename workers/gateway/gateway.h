@@ -55,6 +55,9 @@ typedef void route_handler(struct worker *, struct evhttp_request *,
     char params[][128]);
 route_handler	api_ws_create, api_ws_list, api_ws_get, api_ws_delete,
 		api_ws_patch, api_ws_health, api_ws_stats;
+/* events.c: GET /api/monitoring/events */
+void	 api_events(struct worker *, struct evhttp_request *,
+	    char params[][128]);
 /* activity.c: POST .../heartbeat, .../extend, .../keepalive */
 void	 api_ws_heartbeat(struct worker *, struct evhttp_request *,
 	    char params[][128]);
