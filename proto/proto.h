@@ -103,6 +103,8 @@ enum msg_type {
 	MSG_CLEANUP,		/* reply: counts per kind */
 	MSG_CONTAINER_RM,	/* scheduler -> berthd: remove an orphan */
 	MSG_WS_ALL,		/* scheduler -> berthd: every workspace */
+	MSG_JOB_RUN,		/* scheduler -> statswriter: a run, for
+				 * job_runs (also a spool record) */
 	MSG_TYPE_MAX
 };
 
@@ -620,6 +622,17 @@ struct body_container_rm {
 	char	*id;			/* 64 hex */
 	char	*reason;		/* orphaned-containers, ... */
 	int64_t	 min_age_s;		/* and is at least this old */
+};
+
+/* A finished run of a job, as job_runs keeps it. */
+struct body_job_run {
+	char	*job;
+	int64_t	 start_ms;		/* by the scheduler's clock */
+	int64_t	 duration_ms;
+	char	*result;		/* ok failed timeout */
+	char	*action;
+	int64_t	 checked, acted, failed;
+	char	*error;
 };
 
 /* ---------------------------------------------------------------- messages */

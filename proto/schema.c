@@ -680,6 +680,21 @@ static const struct schema schema_container_rm[] = {
 	SCHEMA("container_rm", body_container_rm, container_rm_fields)
 };
 
+static const struct field job_run_fields[] = {
+	STR(body_job_run, job, 1, MAX_NAME),
+	INT(body_job_run, start_ms, 1),
+	INT(body_job_run, duration_ms, 1),
+	STR(body_job_run, result, 1, MAX_WORD),
+	STR(body_job_run, action, 1, MAX_WORD),
+	INT(body_job_run, checked, 1),
+	INT(body_job_run, acted, 1),
+	INT(body_job_run, failed, 1),
+	STR(body_job_run, error, 1, MAX_TEXT),
+};
+static const struct schema schema_job_run[] = {
+	SCHEMA("job_run", body_job_run, job_run_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -747,6 +762,7 @@ static const struct {
 	[MSG_CLEANUP] =		{ "cleanup", schema_cleanup },
 	[MSG_CONTAINER_RM] =	{ "container_rm", schema_container_rm },
 	[MSG_WS_ALL] =		{ "ws_all", schema_empty },
+	[MSG_JOB_RUN] =		{ "job_run", schema_job_run },
 };
 
 static const char *const peer_names[PEER_MAX] = {

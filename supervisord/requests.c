@@ -91,6 +91,8 @@ static const struct request_row rows[] = {
 	    ws_h_list,		{ MSG_WS_ITEMS } },
 	{ MSG_JOB_STATE,	SCHEDULER,	PARENT,		0,
 	    jobstate_h_save,	{ 0 } },
+	{ MSG_JOB_RUN,		SCHEDULER,	STATSWRITER,	0,
+	    NULL,		{ MSG_OK } },
 	/* the jobs API: the gateway for the admin token, berthd for
 	 * berthctl */
 	{ MSG_JOBS_REQ,		GATEWAY | PARENT, SCHEDULER, RQ_TOKEN | RQ_ADMIN,

@@ -289,6 +289,22 @@ ipc_ws_all(struct worker *w, ipc_cb cb, void *arg)
 	return call(w, &m, MSG_WS_ITEMS, w->cfg.request_timeout_ms, cb, arg);
 }
 
+uint32_t
+ipc_job_record(struct worker *w, const struct body_job_run *run, ipc_cb cb,
+    void *arg)
+{
+	struct body_job_run	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_JOB_RUN, 0, PEER_STATSWRITER);
+	*b = *run;
+	b->job = xstrdup(run->job);
+	b->result = xstrdup(run->result);
+	b->action = xstrdup(run->action);
+	b->error = xstrdup(run->error);
+	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+}
+
 /* berthd checks the labels and its registry again before removing. */
 uint32_t
 ipc_container_rm(struct worker *w, const char *id, const char *reason,

@@ -56,6 +56,9 @@ uint32_t ipc_job_run(struct worker *, const char *token, const char *name,
 	    ipc_cb, void *);
 uint32_t ipc_cleanup(struct worker *, const char *token, ipc_cb, void *);
 /* The scheduler's, for berth itself. */
+/* A finished run into job_runs (b's strings are copied). */
+uint32_t ipc_job_record(struct worker *, const struct body_job_run *b,
+	    ipc_cb, void *);
 uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);
 uint32_t ipc_containers(struct worker *, ipc_cb, void *);

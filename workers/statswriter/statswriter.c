@@ -193,11 +193,20 @@ static int
 statswriter_dispatch(struct worker *w, struct msg *m)
 {
 	struct stats	*st = w->priv;
+	struct msg	 r;
 
 	if (m->peer == PEER_PARENT)
 		return from_parent(w, m);
 	if (m->peer == PEER_GATEWAY)
 		return from_gateway(w, m);
+	if (m->peer == PEER_SCHEDULER && m->type == MSG_JOB_RUN) {
+		store_job_run(st->store, m->body);
+		msg_init(&r, MSG_OK, m->id, m->peer);
+		r.flags = MSGF_REPLY;
+		worker_send(w, &r);
+		msg_clear(&r);
+		return 0;
+	}
 	if (m->peer == PEER_HEALTHMON && m->type == MSG_DB_STATUS_REQ) {
 		answer_status(w, st->store, m);
 		return 0;

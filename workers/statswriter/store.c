@@ -261,6 +261,40 @@ store_fact(struct store *s, const struct body_lifecycle *b, char *err,
 	return -2;
 }
 
+/* 0 written, 1 refused for good, -1 the database is gone. */
+static int
+write_job_run(struct store *s, const struct body_job_run *b)
+{
+	char	err[512];
+
+	if (db_job_run(s->db, b, err, sizeof(err)) == 0) {
+		s->written++;
+		return 0;
+	}
+	if (write_failed(s, "write job run", err) == -1)
+		return -1;
+	s->dropped++;
+	return 1;
+}
+
+/* A job run: written now, else spooled (lost only with no database). */
+void
+store_job_run(struct store *s, const struct body_job_run *b)
+{
+	if (s->state == ST_DISABLED)
+		return;
+	if (writable(s)) {
+		s->queued = 1;
+		if (write_job_run(s, b) >= 0) {
+			s->queued = 0;
+			return;
+		}
+		s->queued = 0;
+	}
+	if (spool_msg(s, MSG_JOB_RUN, (void *)b, 0) == -1)
+		log_warn("job run of %s not recorded: spool", b->job);
+}
+
 /* Write a cycle's rows in batches; what the database did not take
  * because it went away is spooled. */
 static void
@@ -324,6 +358,8 @@ replay_one(struct store *s, const char *buf, size_t len)
 	else if (m.type == MSG_METRICS)
 		rc = write_metrics(s, ((struct body_metrics *)m.body)->rows,
 		    ((struct body_metrics *)m.body)->nrows);
+	else if (m.type == MSG_JOB_RUN)
+		rc = write_job_run(s, m.body) == -1 ? -1 : 0;
 	else if (m.type == MSG_SYSMETRICS)
 		rc = write_sysmetrics(s,
 		    ((struct body_sysmetrics *)m.body)->rows,
