@@ -105,6 +105,9 @@ enum msg_type {
 	MSG_WS_ALL,		/* scheduler -> berthd: every workspace */
 	MSG_JOB_RUN,		/* scheduler -> statswriter: a run, for
 				 * job_runs (also a spool record) */
+	MSG_PROJECT_DELETE,	/* gateway -> berthd: delete a project */
+	MSG_VOLUME_RM,		/* scheduler -> berthd: remove the volume
+				 * of a deleted project */
 	MSG_TYPE_MAX
 };
 
@@ -525,6 +528,7 @@ struct volume_item {
 	char	*owner;			/* "" when it has none */
 	char	*created;		/* the engine's CreatedAt */
 	int64_t	 in_use;		/* containers that mount it */
+	int64_t	 deleted_ms;		/* its project was deleted; 0 not */
 };
 
 struct body_volumes {
@@ -537,6 +541,7 @@ struct project_item {
 	char	*owner;			/* "" until the admin gives one */
 	char	*volume;
 	int64_t	 created_ms;		/* 0: unknown */
+	int64_t	 deleted_ms;		/* 0: not deleted */
 };
 
 struct body_projects {			/* MSG_PROJECTS, MSG_PROJECT_REC */
@@ -614,6 +619,14 @@ struct body_cleanup {
 	int64_t	 error_workspaces;
 	int64_t	 expired_sessions;
 	char	*errors;		/* "" or "job: why; ..." */
+};
+
+/* berthd removes the volume only if its project was deleted grace_s
+ * ago (by the scheduler's clock) and no container mounts it. */
+struct body_volume_rm {
+	char	*name;
+	char	*reason;
+	int64_t	 grace_s;
 };
 
 /* berthd removes the container only if it still carries berth's

@@ -529,6 +529,7 @@ static const struct field volume_item_fields[] = {
 	STR(volume_item, owner, 1, MAX_ID),
 	STR(volume_item, created, 1, MAX_WORD),
 	INT(volume_item, in_use, 1),
+	INT(volume_item, deleted_ms, 1),
 };
 static const struct schema schema_volume_item[] = {
 	SCHEMA("volume_item", volume_item, volume_item_fields)
@@ -546,6 +547,7 @@ static const struct field project_item_fields[] = {
 	STR(project_item, owner, 1, MAX_ID),
 	STR(project_item, volume, 1, MAX_KEY),
 	INT(project_item, created_ms, 1),
+	INT(project_item, deleted_ms, 1),
 };
 static const struct schema schema_project_item[] = {
 	SCHEMA("project_item", project_item, project_item_fields)
@@ -695,6 +697,15 @@ static const struct schema schema_job_run[] = {
 	SCHEMA("job_run", body_job_run, job_run_fields)
 };
 
+static const struct field volume_rm_fields[] = {
+	STR(body_volume_rm, name, 1, MAX_KEY),
+	STR(body_volume_rm, reason, 1, MAX_WORD),
+	INT(body_volume_rm, grace_s, 1),
+};
+static const struct schema schema_volume_rm[] = {
+	SCHEMA("volume_rm", body_volume_rm, volume_rm_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -763,6 +774,8 @@ static const struct {
 	[MSG_CONTAINER_RM] =	{ "container_rm", schema_container_rm },
 	[MSG_WS_ALL] =		{ "ws_all", schema_empty },
 	[MSG_JOB_RUN] =		{ "job_run", schema_job_run },
+	[MSG_PROJECT_DELETE] =	{ "project_delete", schema_ws_ref },
+	[MSG_VOLUME_RM] =	{ "volume_rm", schema_volume_rm },
 };
 
 static const char *const peer_names[PEER_MAX] = {

@@ -305,6 +305,29 @@ ipc_job_record(struct worker *w, const struct body_job_run *run, ipc_cb cb,
 	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
 }
 
+/* berthd checks the project, the grace and the mounts again. */
+uint32_t
+ipc_volume_rm(struct worker *w, const char *name, const char *reason,
+    int64_t grace_s, ipc_cb cb, void *arg)
+{
+	struct body_volume_rm	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_VOLUME_RM, 0, PEER_PARENT);
+	b->name = xstrdup(name);
+	b->reason = xstrdup(reason);
+	b->grace_s = grace_s;
+	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_project_delete(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_PROJECT_DELETE, MSG_PROJECTS,
+	    w->cfg.request_timeout_ms, token, id, cb, arg);
+}
+
 /* berthd checks the labels and its registry again before removing. */
 uint32_t
 ipc_container_rm(struct worker *w, const char *id, const char *reason,

@@ -43,6 +43,8 @@ uint32_t ipc_ws_patch(struct worker *, const char *token, const char *id,
 	    double cpus, int64_t mem, int64_t swap, int64_t resv, ipc_cb,
 	    void *);
 uint32_t ipc_projects(struct worker *, const char *token, ipc_cb, void *);
+uint32_t ipc_project_delete(struct worker *, const char *token,
+	    const char *id, ipc_cb, void *);
 uint32_t ipc_project_owner(struct worker *, const char *token,
 	    const char *project, const char *user, ipc_cb, void *);
 /* q's contents move into the request. */
@@ -63,6 +65,8 @@ uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);
 uint32_t ipc_containers(struct worker *, ipc_cb, void *);
 uint32_t ipc_ws_all(struct worker *, ipc_cb, void *);
+uint32_t ipc_volume_rm(struct worker *, const char *name,
+	    const char *reason, int64_t grace_s, ipc_cb, void *);
 uint32_t ipc_container_rm(struct worker *, const char *id,
 	    const char *reason, int64_t min_age_s, ipc_cb, void *);
 /* The statswriter's, before each database connection. */

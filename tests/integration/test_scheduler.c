@@ -21,6 +21,7 @@
 
 #define ADMIN	"it-sched-admin-0123456789"
 #define ALICE	"it-sched-alice-0123456789"
+#define BOB	"it-sched-bob-0123456789ab"
 #define LABEL	"it.berth.scheduler=1"
 
 static const char config[] =
@@ -29,6 +30,8 @@ static const char config[] =
     "[auth]\nadmin_token = " ADMIN "\n"
     "[token.alice]\ntoken = " ALICE "\nuser = it-sched-alice\n"
     "tiers = free\n"
+    "[token.bob]\ntoken = " BOB "\nuser = it-sched-bob\ntiers = free\n"
+    "[job.orphaned-volumes]\ngrace_min = 1\n"
     "[tier.free]\nmax_session_min = 1\n"
     "[job.expired-sessions]\nenabled = false\n"
     "[type.demo]\nimage = berth/demo-workspace:latest\nport = 8080\n"
@@ -50,6 +53,8 @@ cleanup(void)
 	    "rm -f >/dev/null 2>&1");
 	sh(NULL, "docker ps -aq --filter label=berth.user=it-sched-alice "
 	    "| xargs -r docker rm -f >/dev/null 2>&1");
+	sh(NULL, "docker volume rm -f berth-project-itsp1 berth-project-itsp2 "
+	    ">/dev/null 2>&1");
 }
 
 static void
@@ -153,7 +158,7 @@ last_result(json_t *j)
 
 Test(scheduler, orphaned_containers_removes_only_berths_unknown_ones)
 {
-	char	*orphan, *plain;
+	char	*orphan, *plain, *text;
 	json_t	*j, *counts;
 
 	harness_start(&run, config, test_clock, (uid_t)-1);
@@ -174,6 +179,16 @@ Test(scheduler, orphaned_containers_removes_only_berths_unknown_ones)
 	cr_expect(exists(plain), "an unlabelled container was touched");
 	cr_expect(log_contains(&run, "removing orphaned container"));
 	cr_expect(log_contains(&run, "ws-nobody-knows"));
+	/* and on /api/metrics */
+	cr_assert_eq(harness_request(&run, "GET", "/api/metrics", NULL, NULL,
+	    &text), 200);
+	cr_expect(strstr(text, "berth_job_runs_total{job=\"orphaned-"
+	    "containers\",result=\"ok\"} 1\n") != NULL, "%s", text);
+	cr_expect(strstr(text, "berth_job_last_success_timestamp_seconds{"
+	    "job=\"orphaned-containers\"}") != NULL);
+	cr_expect(strstr(text, "berth_job_duration_seconds_count{job=\""
+	    "orphaned-containers\"} 1\n") != NULL);
+	free(text);
 	free(orphan);
 	free(plain);
 }
@@ -217,8 +232,10 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	j = call("POST", "/api/workspaces/cleanup", ADMIN, 200);
 	cr_expect(json_is_integer(json_object_get(json_object_get(j,
 	    "counts"), "orphanedContainers")));
+	cr_expect(json_is_integer(json_object_get(json_object_get(j,
+	    "counts"), "orphanedVolumes")));
 	cr_expect(json_is_null(json_object_get(json_object_get(j, "counts"),
-	    "orphanedVolumes")));
+	    "errorWorkspaces")));
 	json_decref(j);
 	/* berthctl, over the admin socket */
 	cr_expect_eq(sh(&out, "%s/berthctl -s %s jobs", BERTH_BUILDDIR,
@@ -342,4 +359,73 @@ Test(scheduler, a_run_missed_while_down_runs_once_at_start)
 	state = read_file(path);
 	cr_expect(state != NULL && strstr(state, "orphaned-machines") != NULL);
 	free(state);
+}
+
+/* A stopped workspace of alice's on project, made and stopped. */
+static void
+used_project(const char *project)
+{
+	char	 body[160], path[160];
+	json_t	*ws;
+
+	snprintf(body, sizeof(body), "{\"type\":\"demo\",\"tier\":\"free\","
+	    "\"projectId\":\"%s\"}", project);
+	ws = harness_call(&run, "POST", "/api/workspaces", ALICE, body, 201);
+	snprintf(path, sizeof(path), "/api/projects/%s", project);
+	/* not while it runs; not another user's */
+	json_decref(call("DELETE", path, ALICE, 409));
+	json_decref(call("DELETE", path, BOB, 404));
+	snprintf(path, sizeof(path), "/api/workspaces/%s",
+	    harness_jstr(ws, "id"));
+	json_decref(call("DELETE", path, ALICE, 200));
+	json_decref(wait_stopped(harness_jstr(ws, "id"), 30000));
+	json_decref(ws);
+}
+
+static int
+volume_exists(const char *name)
+{
+	return sh(NULL, "docker volume inspect %s >/dev/null 2>&1", name) == 0;
+}
+
+Test(scheduler, a_deleted_projects_volume_goes_after_the_grace_unless_mounted)
+{
+	json_t	*j;
+	char	*mounter;
+
+	harness_start(&run, config, test_clock, (uid_t)-1);
+	used_project("itsp1");
+	used_project("itsp2");
+	j = call("DELETE", "/api/projects/itsp1", ALICE, 200);
+	cr_expect(json_is_string(json_object_get(j, "deletedAt")));
+	json_decref(j);
+	json_decref(call("DELETE", "/api/projects/itsp1", ALICE, 404));
+	json_decref(call("DELETE", "/api/projects/itsp2", ADMIN, 200));
+	/* a deleted project is not started again */
+	json_decref(harness_call(&run, "POST", "/api/workspaces", ALICE,
+	    "{\"type\":\"demo\",\"projectId\":\"itsp1\"}", 409));
+	/* itsp2's volume is mounted by a container made by hand */
+	mounter = container("-v berth-project-itsp2:/data");
+	/* within the grace: nothing goes */
+	json_decref(call("POST", "/api/monitoring/jobs/orphaned-volumes/run",
+	    ADMIN, 202));
+	j = wait_total("orphaned-volumes", "runs", 1, 30000);
+	cr_expect_str_eq(last_result(j), "ok");
+	json_decref(j);
+	cr_expect(volume_exists("berth-project-itsp1"));
+	/* past it: the unmounted one goes, the mounted one stays */
+	clock_move(2 * 60);
+	json_decref(call("POST", "/api/monitoring/jobs/orphaned-volumes/run",
+	    ADMIN, 202));
+	j = wait_total("orphaned-volumes", "runs", 2, 30000);
+	cr_expect_str_eq(last_result(j), "ok");
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(j, "lastRun"), "counts"), "removed")), 1);
+	json_decref(j);
+	cr_expect(!volume_exists("berth-project-itsp1"));
+	cr_expect(volume_exists("berth-project-itsp2"), "a mounted volume "
+	    "was removed");
+	cr_expect(log_contains(&run, "removing volume berth-project-itsp1"));
+	cr_expect(log_contains(&run, "a container mounts it"));
+	free(mounter);
 }

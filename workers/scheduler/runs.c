@@ -7,7 +7,9 @@
  *
  * Built: orphaned-containers, orphaned-machines (the same with an age),
  * session-timeouts and expired-sessions (a workspace past its tier's
- * max_session_min is stopped with reason session_limit).  The others
+ * max_session_min is stopped with reason session_limit),
+ * orphaned-volumes (the volume of a project deleted grace_min ago,
+ * mounted by no container; berthd checks both again).  The others
  * are listed as not built.
  */
 #include <stdio.h>
@@ -53,6 +55,18 @@ acted(struct worker *w, struct msg *reply, const struct ipc_error *err,
 		r->acted++;
 	free(a);
 	run_release(r);
+}
+
+/* The run's first question to berthd: a listing. */
+static void
+ask(struct run *r, uint32_t (*list)(struct worker *, ipc_cb, void *),
+    ipc_cb cb)
+{
+	run_hold(r);
+	if (list(r->s->w, cb, r) == 0) {
+		run_error(r, "cannot ask berthd");
+		run_release(r);
+	}
 }
 
 /* ------------------------------------------------------------ orphans */
@@ -104,11 +118,7 @@ containers_listed(struct worker *w, struct msg *reply,
 static void
 orphans(struct run *r)
 {
-	run_hold(r);
-	if (ipc_containers(r->s->w, containers_listed, r) == 0) {
-		run_error(r, "cannot ask berthd");
-		run_release(r);
-	}
+	ask(r, ipc_containers, containers_listed);
 }
 
 /* orphaned-containers: any age. */
@@ -117,6 +127,69 @@ orphaned_containers(struct run *r)
 {
 	r->age_s = 0;
 	orphans(r);
+}
+
+/* ------------------------------------------------------------ volumes */
+
+/* berthd's refusal (the grace, a mount) is no failure: the volume is
+ * kept, neither removed nor failed. */
+static void
+volume_acted(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	struct act	*a = arg;
+	struct run	*r = a->r;
+
+	if (err == NULL || strcmp(err->code, "conflict") != 0) {
+		acted(w, reply, err, a);
+		return;
+	}
+	log_info("job %s: volume %s kept: %s", r->name, a->id, err->message);
+	free(a);
+	run_release(r);
+}
+
+static void
+volumes_listed(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_volumes	*b;
+	struct volume_item	*v;
+	struct act		*a;
+	size_t			 i;
+
+	if (err != NULL) {
+		run_error(r, "cannot list volumes: %s", err->message);
+		run_release(r);
+		return;
+	}
+	b = reply->body;
+	for (i = 0; i < b->nitems && !run_detached(r); i++) {
+		v = &b->items[i];
+		if (v->project_id[0] == '\0')
+			continue;
+		r->checked++;
+		if (v->deleted_ms == 0 || v->in_use > 0 ||
+		    r->now_ms - v->deleted_ms < (int64_t)r->grace_s * 1000)
+			continue;
+		log_info("job %s: removing volume %s: project %s deleted at "
+		    "%lld, grace_min %ld passed, mounted by no container",
+		    r->name, v->name, v->project_id, (long long)v->deleted_ms,
+		    r->grace_s / 60);
+		a = act_new(r, v->name);
+		if (ipc_volume_rm(w, v->name, r->name, r->grace_s, volume_acted,
+		    a) == 0)
+			acted(w, NULL, &(struct ipc_error){ "unavailable",
+			    "cannot ask berthd" }, a);
+	}
+	run_release(r);
+}
+
+static void
+orphaned_volumes(struct run *r)
+{
+	ask(r, ipc_volumes, volumes_listed);
 }
 
 /* ------------------------------------------------------------ sessions */
@@ -171,11 +244,7 @@ workspaces_listed(struct worker *w, struct msg *reply,
 static void
 sessions(struct run *r)
 {
-	run_hold(r);
-	if (ipc_ws_all(r->s->w, workspaces_listed, r) == 0) {
-		run_error(r, "cannot ask berthd");
-		run_release(r);
-	}
+	ask(r, ipc_ws_all, workspaces_listed);
 }
 
 /* ------------------------------------------------------------ table */
@@ -187,6 +256,7 @@ static const struct {
 } table[] = {
 	{ "orphaned-containers",	orphaned_containers,	"removed" },
 	{ "orphaned-machines",		orphans,		"removed" },
+	{ "orphaned-volumes",		orphaned_volumes,	"removed" },
 	{ "session-timeouts",		sessions,		"stopped" },
 	{ "expired-sessions",		sessions,		"stopped" },
 };

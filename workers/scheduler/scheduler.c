@@ -293,6 +293,9 @@ scheduler_dispatch(struct worker *w, struct msg *m)
 	case MSG_CLEANUP_REQ:
 		sched_api_cleanup(&sched, m);
 		return 0;
+	case MSG_PROM_REQ:
+		sched_api_prom(&sched, m);
+		return 0;
 	}
 	return -1;
 }
