@@ -108,6 +108,8 @@ enum msg_type {
 	MSG_PROJECT_DELETE,	/* gateway -> berthd: delete a project */
 	MSG_VOLUME_RM,		/* scheduler -> berthd: remove the volume
 				 * of a deleted project */
+	MSG_RETENTION_REQ,	/* scheduler -> statswriter: retention now */
+	MSG_RETENTION,		/* reply: rows removed */
 	MSG_TYPE_MAX
 };
 
@@ -619,6 +621,11 @@ struct body_cleanup {
 	int64_t	 error_workspaces;
 	int64_t	 expired_sessions;
 	char	*errors;		/* "" or "job: why; ..." */
+};
+
+struct body_retention {
+	int64_t	 metrics_deleted;	/* container_metrics rows */
+	int64_t	 system_deleted;	/* system_metrics rows */
 };
 
 /* berthd removes the volume only if its project was deleted grace_s

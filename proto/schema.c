@@ -706,6 +706,14 @@ static const struct schema schema_volume_rm[] = {
 	SCHEMA("volume_rm", body_volume_rm, volume_rm_fields)
 };
 
+static const struct field retention_fields[] = {
+	INT(body_retention, metrics_deleted, 1),
+	INT(body_retention, system_deleted, 1),
+};
+static const struct schema schema_retention[] = {
+	SCHEMA("retention", body_retention, retention_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -776,6 +784,8 @@ static const struct {
 	[MSG_JOB_RUN] =		{ "job_run", schema_job_run },
 	[MSG_PROJECT_DELETE] =	{ "project_delete", schema_ws_ref },
 	[MSG_VOLUME_RM] =	{ "volume_rm", schema_volume_rm },
+	[MSG_RETENTION_REQ] =	{ "retention_req", schema_empty },
+	[MSG_RETENTION] =	{ "retention", schema_retention },
 };
 
 static const char *const peer_names[PEER_MAX] = {

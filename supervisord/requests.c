@@ -97,6 +97,8 @@ static const struct request_row rows[] = {
 	    jobstate_h_save,	{ 0 } },
 	{ MSG_JOB_RUN,		SCHEDULER,	STATSWRITER,	0,
 	    NULL,		{ MSG_OK } },
+	{ MSG_RETENTION_REQ,	SCHEDULER,	STATSWRITER,	0,
+	    NULL,		{ MSG_RETENTION } },
 	/* the jobs API: the gateway for the admin token, berthd for
 	 * berthctl */
 	{ MSG_JOBS_REQ,		GATEWAY | PARENT, SCHEDULER, RQ_TOKEN | RQ_ADMIN,

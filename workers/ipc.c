@@ -305,6 +305,17 @@ ipc_job_record(struct worker *w, const struct body_job_run *run, ipc_cb cb,
 	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
 }
 
+/* Retention can take a while on a big table. */
+uint32_t
+ipc_retention(struct worker *w, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_RETENTION_REQ, 0, PEER_STATSWRITER);
+	return call(w, &m, MSG_RETENTION, 10 * w->cfg.request_timeout_ms, cb,
+	    arg);
+}
+
 /* berthd checks the project, the grace and the mounts again. */
 uint32_t
 ipc_volume_rm(struct worker *w, const char *name, const char *reason,

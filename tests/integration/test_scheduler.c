@@ -237,6 +237,12 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	cr_expect(json_is_null(json_object_get(json_object_get(j, "counts"),
 	    "errorWorkspaces")));
 	json_decref(j);
+	/* retention: the statswriter's, asked (no database: nothing) */
+	json_decref(call("POST", "/api/monitoring/jobs/retention/run", ADMIN,
+	    202));
+	j = wait_total("retention", "runs", 1, 30000);
+	cr_expect_str_eq(last_result(j), "ok");
+	json_decref(j);
 	/* berthctl, over the admin socket */
 	cr_expect_eq(sh(&out, "%s/berthctl -s %s jobs", BERTH_BUILDDIR,
 	    run.sock), 0);

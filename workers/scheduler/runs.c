@@ -9,7 +9,8 @@
  * session-timeouts and expired-sessions (a workspace past its tier's
  * max_session_min is stopped with reason session_limit),
  * orphaned-volumes (the volume of a project deleted grace_min ago,
- * mounted by no container; berthd checks both again).  The others
+ * mounted by no container; berthd checks both again), retention (the
+ * statswriter's, now).  The others
  * are listed as not built.
  */
 #include <stdio.h>
@@ -247,6 +248,31 @@ sessions(struct run *r)
 	ask(r, ipc_ws_all, workspaces_listed);
 }
 
+/* ------------------------------------------------------------ retention */
+
+static void
+retention_done(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_retention	*b;
+
+	if (err != NULL)
+		run_error(r, "retention: %s", err->message);
+	else {
+		b = reply->body;
+		r->acted = b->metrics_deleted + b->system_deleted;
+	}
+	run_release(r);
+}
+
+/* The statswriter removes samples older than [metrics] retention_hours. */
+static void
+retention(struct run *r)
+{
+	ask(r, ipc_retention, retention_done);
+}
+
 /* ------------------------------------------------------------ table */
 
 static const struct {
@@ -259,6 +285,7 @@ static const struct {
 	{ "orphaned-volumes",		orphaned_volumes,	"removed" },
 	{ "session-timeouts",		sessions,		"stopped" },
 	{ "expired-sessions",		sessions,		"stopped" },
+	{ "retention",			retention,		"removed" },
 };
 
 job_fn *

@@ -420,25 +420,42 @@ replay_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* ------------------------------------------------------------ database */
 
+/* Retention now: the scheduler's retention job asks for it; the
+ * statswriter's own timer, re-armed by every run, is the fallback for
+ * a scheduler that does not ask (and runs once after each connection).
+ * 0 (with no database, nothing to do), or -1 with err. */
+int
+store_retention(struct store *s, long *nm, long *ns, char *err,
+    size_t errlen)
+{
+	int64_t	cutoff;
+
+	*nm = *ns = 0;
+	schedule(s->retention, s->retention_s);
+	if (s->state == ST_DISABLED)
+		return 0;
+	if (s->state != ST_UP) {
+		snprintf(err, errlen, "the database is not connected");
+		return -1;
+	}
+	cutoff = (int64_t)wall_ms() - (int64_t)s->retention_h * 3600000;
+	if (db_retention(s->db, cutoff, nm, ns, err, errlen) == -1) {
+		write_failed(s, "retention", err);
+		return -1;
+	}
+	if (*nm + *ns > 0)
+		log_info("retention: %ld container and %ld host samples older "
+		    "than %ld h removed", *nm, *ns, s->retention_h);
+	return 0;
+}
+
 static void
 retention_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct store	*s = arg;
-	int64_t		 cutoff;
-	long		 nm = 0, ns = 0;
-	char		 err[512];
+	long	nm, ns;
+	char	err[512];
 
-	schedule(s->retention, s->retention_s);
-	if (s->state != ST_UP)
-		return;
-	cutoff = (int64_t)wall_ms() - (int64_t)s->retention_h * 3600000;
-	if (db_retention(s->db, cutoff, &nm, &ns, err, sizeof(err)) == -1) {
-		write_failed(s, "retention", err);
-		return;
-	}
-	if (nm + ns > 0)
-		log_info("retention: %ld container and %ld host samples older "
-		    "than %ld h removed", nm, ns, s->retention_h);
+	store_retention(arg, &nm, &ns, err, sizeof(err));
 }
 
 static void
