@@ -219,6 +219,7 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	cr_expect(json_is_false(json_object_get(j, "built")));
 	cr_expect_str_eq(harness_jstr(j, "result"), "not built");
 	cr_expect(json_is_null(json_object_get(j, "lastRun")));
+	cr_expect_eq(json_array_size(json_object_get(j, "nextRuns")), 0);
 	json_decref(j);
 	j = job("session-timeouts");
 	cr_expect_str_eq(harness_jstr(j, "schedule"), "*/10 * * * *");

@@ -37,7 +37,7 @@ job_item(const struct job *j, int64_t now_s, struct job_item *it)
 	it->last_failed = j->last.failed;
 	it->last_success_ms = j->last_success_ms;
 	it->next = xcalloc(JOBS_NEXT, sizeof(*it->next));
-	while (j->enabled && it->nnext < JOBS_NEXT &&
+	while (j->fn != NULL && j->enabled && it->nnext < JOBS_NEXT &&
 	    (t = job_next_after(j, t)) != 0)
 		it->next[it->nnext++].at_s = t;
 	it->runs = j->runs;
