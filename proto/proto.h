@@ -110,6 +110,8 @@ enum msg_type {
 				 * of a deleted project */
 	MSG_RETENTION_REQ,	/* scheduler -> statswriter: retention now */
 	MSG_RETENTION,		/* reply: rows removed */
+	MSG_WS_SETTLE,		/* scheduler -> berthd: a workspace in error:
+				 * recover it or remove its container */
 	MSG_TYPE_MAX
 };
 

@@ -786,6 +786,7 @@ static const struct {
 	[MSG_VOLUME_RM] =	{ "volume_rm", schema_volume_rm },
 	[MSG_RETENTION_REQ] =	{ "retention_req", schema_empty },
 	[MSG_RETENTION] =	{ "retention", schema_retention },
+	[MSG_WS_SETTLE] =	{ "ws_settle", schema_ws_stop },
 };
 
 static const char *const peer_names[PEER_MAX] = {

@@ -294,6 +294,7 @@ void	 roster_free(void);
 
 void	 engine_start(void);		/* check, adopt, follow events */
 void	 engine_stop(void);
+request_fn	 ws_h_settle;
 request_fn	 engine_h_containers, engine_h_volumes, engine_h_container_rm,
 		 engine_h_volume_rm;
 int	 engine_up(void);
@@ -362,6 +363,7 @@ void	 container_engine_stats(struct workspace *, ws_reply_cb, void *);
 void	 container_stopped(struct workspace *, const char *reason);
 void	 container_died(struct workspace *);
 void	 container_adopt(struct json_t *summary);
+void	 container_settle_error(struct workspace *, ws_done_cb, void *);
 
 /* ------------------------------------------------------------ router.c */
 

@@ -93,6 +93,8 @@ static const struct request_row rows[] = {
 	    engine_h_volume_rm,	{ MSG_OK } },
 	{ MSG_WS_ALL,		SCHEDULER,	PARENT,		0,
 	    ws_h_list,		{ MSG_WS_ITEMS } },
+	{ MSG_WS_SETTLE,	SCHEDULER,	PARENT,		0,
+	    ws_h_settle,	{ MSG_WORKSPACE } },
 	{ MSG_JOB_STATE,	SCHEDULER,	PARENT,		0,
 	    jobstate_h_save,	{ 0 } },
 	{ MSG_JOB_RUN,		SCHEDULER,	STATSWRITER,	0,

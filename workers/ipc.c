@@ -305,6 +305,19 @@ ipc_job_record(struct worker *w, const struct body_job_run *run, ipc_cb cb,
 	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
 }
 
+uint32_t
+ipc_ws_settle(struct worker *w, const char *id, const char *reason,
+    ipc_cb cb, void *arg)
+{
+	struct body_ws_stop	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_WS_SETTLE, 0, PEER_PARENT);
+	b->id = xstrdup(id);
+	b->reason = xstrdup(reason);
+	return call(w, &m, MSG_WORKSPACE, w->cfg.request_timeout_ms, cb, arg);
+}
+
 /* Retention can take a while on a big table. */
 uint32_t
 ipc_retention(struct worker *w, ipc_cb cb, void *arg)

@@ -66,6 +66,9 @@ uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 uint32_t ipc_containers(struct worker *, ipc_cb, void *);
 uint32_t ipc_ws_all(struct worker *, ipc_cb, void *);
 uint32_t ipc_retention(struct worker *, ipc_cb, void *);
+/* A workspace in error: berthd recovers it or removes its container. */
+uint32_t ipc_ws_settle(struct worker *, const char *id, const char *reason,
+	    ipc_cb, void *);
 uint32_t ipc_volume_rm(struct worker *, const char *name,
 	    const char *reason, int64_t grace_s, ipc_cb, void *);
 uint32_t ipc_container_rm(struct worker *, const char *id,

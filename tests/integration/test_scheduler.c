@@ -6,7 +6,9 @@
  * unlabelled one is untouched; a tier with a 1-minute maximum stops a
  * workspace with session_limit; a due run while the last one goes on
  * is skipped and counted; a run missed while berthd was down runs once
- * at start; the jobs API is the admin's (user token 403, unknown job
+ * at start; a deleted project's volume goes after the grace unless a
+ * container mounts it; error-workspaces recovers a workspace whose
+ * container runs again and removes the dead one; the jobs API is the admin's (user token 403, unknown job
  * 404); berthctl jobs, run-job, cleanup.
  */
 #include <criterion/criterion.h>
@@ -118,6 +120,26 @@ wait_total(const char *name, const char *key, long n, int timeout_ms)
 	}
 	cr_assert_fail("job %s: totals.%s never reached %ld", name, key, n);
 	return NULL;
+}
+
+/* Run the job now and wait for its nth run, which must end ok: its
+ * count of key. */
+static long
+run_ok(const char *name, long n, const char *key)
+{
+	char	 path[128];
+	json_t	*j;
+	long	 v;
+
+	snprintf(path, sizeof(path), "/api/monitoring/jobs/%s/run", name);
+	json_decref(call("POST", path, ADMIN, 202));
+	j = wait_total(name, "runs", n, 30000);
+	cr_expect_str_eq(harness_jstr(json_object_get(j, "lastRun"),
+	    "result"), "ok", "%s", name);
+	v = (long)json_integer_value(json_object_get(json_object_get(
+	    json_object_get(j, "lastRun"), "counts"), key));
+	json_decref(j);
+	return v;
 }
 
 static void
@@ -235,15 +257,13 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	    "counts"), "orphanedContainers")));
 	cr_expect(json_is_integer(json_object_get(json_object_get(j,
 	    "counts"), "orphanedVolumes")));
+	cr_expect(json_is_integer(json_object_get(json_object_get(j,
+	    "counts"), "errorWorkspaces")));
 	cr_expect(json_is_null(json_object_get(json_object_get(j, "counts"),
-	    "errorWorkspaces")));
+	    "inactiveContainers")));
 	json_decref(j);
 	/* retention: the statswriter's, asked (no database: nothing) */
-	json_decref(call("POST", "/api/monitoring/jobs/retention/run", ADMIN,
-	    202));
-	j = wait_total("retention", "runs", 1, 30000);
-	cr_expect_str_eq(last_result(j), "ok");
-	json_decref(j);
+	cr_expect_eq(run_ok("retention", 1, "removed"), 0);
 	/* berthctl, over the admin socket */
 	cr_expect_eq(sh(&out, "%s/berthctl -s %s jobs", BERTH_BUILDDIR,
 	    run.sock), 0);
@@ -281,23 +301,31 @@ long_session(void)
 	return id;
 }
 
+/* Poll alice's workspace until key is want. */
 static json_t *
-wait_stopped(const char *id, int timeout_ms)
+wait_ws(const char *id, const char *key, const char *want)
 {
 	char	 path[160];
 	json_t	*ws = NULL;
 	int	 waited;
 
 	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
-	for (waited = 0; waited < timeout_ms; waited += 250) {
+	for (waited = 0; waited < 60000; waited += 250) {
 		json_decref(ws);
 		ws = call("GET", path, ALICE, 200);
-		if (strcmp(harness_jstr(ws, "status"), "stopped") == 0)
+		if (strcmp(harness_jstr(ws, key), want) == 0)
 			return ws;
 		sleep_ms(250);
 	}
-	cr_assert_fail("workspace %s is %s", id, harness_jstr(ws, "status"));
+	cr_assert_fail("workspace %s: %s is %s, not %s", id, key,
+	    harness_jstr(ws, key), want);
 	return NULL;
+}
+
+static json_t *
+wait_stopped(const char *id)
+{
+	return wait_ws(id, "status", "stopped");
 }
 
 Test(scheduler, a_session_past_the_tiers_maximum_stops_and_an_overlap_skips)
@@ -323,7 +351,7 @@ Test(scheduler, a_session_past_the_tiers_maximum_stops_and_an_overlap_skips)
 	j = wait_total("session-timeouts", "skipped", 1, 5000);
 	cr_expect_eq(total(j, "runs"), 0, "the skip came after the run");
 	json_decref(j);
-	ws = wait_stopped(id, 30000);
+	ws = wait_stopped(id);
 	cr_expect_str_eq(harness_jstr(ws, "shutdownReason"), "session_limit");
 	json_decref(ws);
 	j = wait_total("session-timeouts", "runs", 1, 30000);
@@ -385,7 +413,7 @@ used_project(const char *project)
 	snprintf(path, sizeof(path), "/api/workspaces/%s",
 	    harness_jstr(ws, "id"));
 	json_decref(call("DELETE", path, ALICE, 200));
-	json_decref(wait_stopped(harness_jstr(ws, "id"), 30000));
+	json_decref(wait_stopped(harness_jstr(ws, "id")));
 	json_decref(ws);
 }
 
@@ -414,25 +442,57 @@ Test(scheduler, a_deleted_projects_volume_goes_after_the_grace_unless_mounted)
 	/* itsp2's volume is mounted by a container made by hand */
 	mounter = container("-v berth-project-itsp2:/data");
 	/* within the grace: nothing goes */
-	json_decref(call("POST", "/api/monitoring/jobs/orphaned-volumes/run",
-	    ADMIN, 202));
-	j = wait_total("orphaned-volumes", "runs", 1, 30000);
-	cr_expect_str_eq(last_result(j), "ok");
-	json_decref(j);
+	cr_expect_eq(run_ok("orphaned-volumes", 1, "removed"), 0);
 	cr_expect(volume_exists("berth-project-itsp1"));
 	/* past it: the unmounted one goes, the mounted one stays */
 	clock_move(2 * 60);
-	json_decref(call("POST", "/api/monitoring/jobs/orphaned-volumes/run",
-	    ADMIN, 202));
-	j = wait_total("orphaned-volumes", "runs", 2, 30000);
-	cr_expect_str_eq(last_result(j), "ok");
-	cr_expect_eq(json_integer_value(json_object_get(json_object_get(
-	    json_object_get(j, "lastRun"), "counts"), "removed")), 1);
-	json_decref(j);
+	cr_expect_eq(run_ok("orphaned-volumes", 2, "removed"), 1);
 	cr_expect(!volume_exists("berth-project-itsp1"));
 	cr_expect(volume_exists("berth-project-itsp2"), "a mounted volume "
 	    "was removed");
 	cr_expect(log_contains(&run, "removing volume berth-project-itsp1"));
 	cr_expect(log_contains(&run, "a container mounts it"));
 	free(mounter);
+}
+
+/* A running workspace of alice's whose container is then killed
+ * behind berth's back: it ends in error, its container left. */
+static char *
+died(char **cid)
+{
+	json_t	*ws;
+	char	*id;
+
+	ws = harness_call(&run, "POST", "/api/workspaces", ALICE,
+	    "{\"type\":\"demo\",\"tier\":\"free\"}", 201);
+	id = strdup(harness_jstr(ws, "id"));
+	json_decref(ws);
+	ws = wait_ws(id, "status", "running");
+	*cid = strdup(harness_jstr(ws, "containerId"));
+	json_decref(ws);
+	cr_assert_eq(sh(NULL, "docker kill %s >/dev/null 2>&1", *cid), 0);
+	json_decref(wait_ws(id, "shutdownReason", "error"));
+	return id;
+}
+
+Test(scheduler, error_workspaces_recovers_or_cleans_up)
+{
+	char	*gone, *back, *gone_cid, *back_cid;
+
+	harness_start(&run, config, NULL, (uid_t)-1);
+	gone = died(&gone_cid);
+	back = died(&back_cid);
+	/* one container runs again by hand */
+	cr_assert_eq(sh(NULL, "docker start %s >/dev/null 2>&1", back_cid),
+	    0);
+	cr_expect_eq(run_ok("error-workspaces", 1, "settled"), 2);
+	cr_expect(!exists(gone_cid), "the dead container is still there");
+	json_decref(wait_ws(gone, "status", "stopped"));
+	json_decref(wait_ws(back, "status", "running"));
+	cr_expect(log_contains(&run, "recovered: its container"));
+	cr_expect(log_contains(&run, "its container removed"));
+	free(gone);
+	free(back);
+	free(gone_cid);
+	free(back_cid);
 }
