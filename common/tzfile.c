@@ -51,7 +51,8 @@ be64(const unsigned char *p)
 }
 
 /* A header at p (len bytes left) and the length of its data block
- * with times of tsize bytes.  -1 if either does not fit. */
+ * with times of tsize bytes.  -1 if either does not fit.  (A version
+ * 2 file's first block may be empty, with no types: it is skipped.) */
 static int
 header(const unsigned char *p, size_t len, int tsize, struct hdr *h,
     size_t *blen)
@@ -64,8 +65,7 @@ header(const unsigned char *p, size_t len, int tsize, struct hdr *h,
 	h->time = be32(p + 32);
 	h->type = be32(p + 36);
 	h->chars = be32(p + 40);
-	if (h->time > TZ_TIMES_MAX || h->type == 0 ||
-	    h->type > TZ_TYPES_MAX || h->chars > TZ_CHARS_MAX ||
+	if (h->time > TZ_TIMES_MAX || h->type > TZ_TYPES_MAX || h->chars > TZ_CHARS_MAX ||
 	    h->leap > TZ_LEAPS_MAX || (h->isut != 0 && h->isut != h->type) ||
 	    (h->isstd != 0 && h->isstd != h->type))
 		return -1;
@@ -85,6 +85,8 @@ block(const unsigned char *p, const struct hdr *h, int tsize,
 	uint32_t		 i;
 	int64_t			 t;
 
+	if (h->type == 0)
+		return -1;
 	for (i = 0; i < h->type; i++) {
 		ty = types + 6 * i;
 		off[i] = (long)(int32_t)be32(ty);
