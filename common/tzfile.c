@@ -230,20 +230,29 @@ out:
 	return tz;
 }
 
-/* The offset from the stored transitions alone. */
-static long
-table_offset(const struct tz *tz, int64_t t)
+/* How many transitions are at or before t. */
+static size_t
+upto(const struct tz *tz, int64_t t)
 {
 	size_t	lo = 0, hi = tz->n, mid;
 
-	while (lo < hi) {			/* first at[] > t */
+	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (tz->at[mid] <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo == 0 ? tz->off0 : tz->off[lo - 1];
+	return lo;
+}
+
+/* The offset from the stored transitions alone. */
+static long
+table_offset(const struct tz *tz, int64_t t)
+{
+	size_t	i = upto(tz, t);
+
+	return i == 0 ? tz->off0 : tz->off[i - 1];
 }
 
 /* Where the rule takes over from the table. */
@@ -278,8 +287,8 @@ tz_next_change(const struct tz *tz, int64_t t)
 
 	if (tz == NULL)
 		return TZ_NONE_AFTER;
-	for (i = 0; i < tz->n; i++)
-		if (tz->at[i] > t && changes_at(tz, tz->at[i]))
+	for (i = upto(tz, t); i < tz->n; i++)
+		if (changes_at(tz, tz->at[i]))
 			return tz->at[i];
 	if (!tz->has_rule)
 		return TZ_NONE_AFTER;
@@ -312,8 +321,8 @@ tz_prev_change(const struct tz *tz, int64_t t)
 			c--;
 		}
 	}
-	for (i = tz->n; i > 0; i--)
-		if (tz->at[i - 1] <= t && changes_at(tz, tz->at[i - 1]))
+	for (i = upto(tz, t); i > 0; i--)
+		if (changes_at(tz, tz->at[i - 1]))
 			return tz->at[i - 1];
 	return TZ_NONE_BEFORE;
 }
