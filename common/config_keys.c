@@ -136,7 +136,7 @@ const struct config_key config_static_keys[] = {
 	INT("metrics", "retention_interval_s",
 	    "BERTH_METRICS_RETENTION_INTERVAL_S", metrics_retention_interval_s,
 	    "3600", 1, 86400, 1,
-	    "time between removals of old samples, in seconds"),
+	    "fallback time between removals of old samples, in seconds"),
 	STR("metrics", "scrape_token", "BERTH_METRICS_SCRAPE_TOKEN",
 	    metrics_scrape_token, NULL, 1, 1,
 	    "bearer token /api/metrics asks for, 16 characters or more; "

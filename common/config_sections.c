@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "cron.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -509,19 +510,21 @@ check_token_string(size_t off, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-/* A job's schedule (parsed by the scheduler, which reports what cron
- * refuses) and time zone: printable, bounded, and a zone name that
+/* A job's schedule (as cron reads it) and time zone: printable, bounded, and a zone name that
  * cannot lead out of the zoneinfo directory. */
 static int
 check_job_string(size_t off, const char *v, char *err, size_t errlen)
 {
-	size_t	len = strlen(v);
+	size_t			len = strlen(v);
+	struct cron_spec	spec;
 
 	if (off == offsetof(struct job_cfg, schedule) && (len == 0 ||
 	    len > 100)) {
 		snprintf(err, errlen, "not 1 to 100 characters");
 		return -1;
 	}
+	if (off == offsetof(struct job_cfg, schedule))
+		return cron_parse(v, &spec, err, errlen);
 	if (off != offsetof(struct job_cfg, timezone) || len == 0)
 		return 0;
 	if (len > 64 || v[0] == '/' || strstr(v, "..") != NULL ||

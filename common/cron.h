@@ -15,10 +15,11 @@
 
 struct cron_spec {
 	uint64_t	minute;		/* bit n: minute n, 0-59 */
-	uint32_t	hour;		/* 0-23 */
-	uint32_t	dom;		/* 1-31 */
-	uint16_t	month;		/* 1-12 */
-	uint8_t		dow;		/* 0-6, Sunday 0 (7 is read as 0) */
+	uint32_t	hour;		/* bit n: hour n, 0-23 */
+	uint32_t	dom;		/* bit n: day n, 1-31 */
+	uint16_t	month;		/* bit n: month n, 1-12 */
+	uint8_t		dow;		/* bit n: weekday n, 0-6, Sunday 0
+					   (7 is read as 0) */
 	uint8_t		dom_star;	/* the field was "*" (or "*" /step) */
 	uint8_t		dow_star;
 	uint8_t		hour_star;	/* hour field "*": runs in both copies

@@ -107,11 +107,13 @@ in_span(const struct cron_spec *cs, int64_t t, int64_t end, long off,
 	}
 }
 
+/* Span by span from t; each span's search stops two days past its
+ * end (enough to see a gap), so a zone of many spans stays cheap. */
 static int64_t
 next_in_zone(const struct cron_spec *cs, const struct tz *tz, int64_t t,
     int64_t limit)
 {
-	int64_t	start, end, rep_end, c, u;
+	int64_t	start, end, rep_end, lim, c, u;
 	long	off, prev, noff;
 
 	while (t <= limit) {
@@ -122,13 +124,14 @@ next_in_zone(const struct cron_spec *cs, const struct tz *tz, int64_t t,
 		if (start != TZ_NONE_BEFORE &&
 		    (prev = tz_offset(tz, start - 1)) > off)
 			rep_end = start + prev;
-		if ((u = in_span(cs, t, end, off, rep_end, limit, &c)) != -1)
+		lim = end < limit - 2 * DAY ? end + 2 * DAY : limit;
+		if ((u = in_span(cs, t, end, off, rep_end, lim, &c)) != -1)
 			return u;
-		if (c == -1 || end == TZ_NONE_AFTER)
+		if ((c == -1 && lim == limit) || end == TZ_NONE_AFTER)
 			return -1;
 		/* A wall time the change skips fires at the change. */
 		noff = tz_offset(tz, end);
-		if (noff > off && c < end + noff)
+		if (c != -1 && noff > off && c < end + noff)
 			return end;
 		t = end;
 	}

@@ -51,7 +51,8 @@ be64(const unsigned char *p)
 }
 
 /* A header at p (len bytes left) and the length of its data block
- * with times of tsize bytes.  -1 if either does not fit. */
+ * with times of tsize bytes.  -1 if either does not fit.  (A version
+ * 2 file's first block may be empty, with no types: it is skipped.) */
 static int
 header(const unsigned char *p, size_t len, int tsize, struct hdr *h,
     size_t *blen)
@@ -64,8 +65,7 @@ header(const unsigned char *p, size_t len, int tsize, struct hdr *h,
 	h->time = be32(p + 32);
 	h->type = be32(p + 36);
 	h->chars = be32(p + 40);
-	if (h->time > TZ_TIMES_MAX || h->type == 0 ||
-	    h->type > TZ_TYPES_MAX || h->chars > TZ_CHARS_MAX ||
+	if (h->time > TZ_TIMES_MAX || h->type > TZ_TYPES_MAX || h->chars > TZ_CHARS_MAX ||
 	    h->leap > TZ_LEAPS_MAX || (h->isut != 0 && h->isut != h->type) ||
 	    (h->isstd != 0 && h->isstd != h->type))
 		return -1;
@@ -85,6 +85,8 @@ block(const unsigned char *p, const struct hdr *h, int tsize,
 	uint32_t		 i;
 	int64_t			 t;
 
+	if (h->type == 0)
+		return -1;
 	for (i = 0; i < h->type; i++) {
 		ty = types + 6 * i;
 		off[i] = (long)(int32_t)be32(ty);
@@ -228,20 +230,29 @@ out:
 	return tz;
 }
 
-/* The offset from the stored transitions alone. */
-static long
-table_offset(const struct tz *tz, int64_t t)
+/* How many transitions are at or before t. */
+static size_t
+upto(const struct tz *tz, int64_t t)
 {
 	size_t	lo = 0, hi = tz->n, mid;
 
-	while (lo < hi) {			/* first at[] > t */
+	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (tz->at[mid] <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo == 0 ? tz->off0 : tz->off[lo - 1];
+	return lo;
+}
+
+/* The offset from the stored transitions alone. */
+static long
+table_offset(const struct tz *tz, int64_t t)
+{
+	size_t	i = upto(tz, t);
+
+	return i == 0 ? tz->off0 : tz->off[i - 1];
 }
 
 /* Where the rule takes over from the table. */
@@ -276,8 +287,8 @@ tz_next_change(const struct tz *tz, int64_t t)
 
 	if (tz == NULL)
 		return TZ_NONE_AFTER;
-	for (i = 0; i < tz->n; i++)
-		if (tz->at[i] > t && changes_at(tz, tz->at[i]))
+	for (i = upto(tz, t); i < tz->n; i++)
+		if (changes_at(tz, tz->at[i]))
 			return tz->at[i];
 	if (!tz->has_rule)
 		return TZ_NONE_AFTER;
@@ -310,8 +321,8 @@ tz_prev_change(const struct tz *tz, int64_t t)
 			c--;
 		}
 	}
-	for (i = tz->n; i > 0; i--)
-		if (tz->at[i - 1] <= t && changes_at(tz, tz->at[i - 1]))
+	for (i = upto(tz, t); i > 0; i--)
+		if (changes_at(tz, tz->at[i - 1]))
 			return tz->at[i - 1];
 	return TZ_NONE_BEFORE;
 }

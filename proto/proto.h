@@ -103,6 +103,15 @@ enum msg_type {
 	MSG_CLEANUP,		/* reply: counts per kind */
 	MSG_CONTAINER_RM,	/* scheduler -> berthd: remove an orphan */
 	MSG_WS_ALL,		/* scheduler -> berthd: every workspace */
+	MSG_JOB_RUN,		/* scheduler -> statswriter: a run, for
+				 * job_runs (also a spool record) */
+	MSG_PROJECT_DELETE,	/* gateway -> berthd: delete a project */
+	MSG_VOLUME_RM,		/* scheduler -> berthd: remove the volume
+				 * of a deleted project */
+	MSG_RETENTION_REQ,	/* scheduler -> statswriter: retention now */
+	MSG_RETENTION,		/* reply: rows removed */
+	MSG_WS_SETTLE,		/* scheduler -> berthd: a workspace in error:
+				 * recover it or remove its container */
 	MSG_WS_ACTIVITY,	/* gateway -> berthd: heartbeat, extend,
 				 * keepalive */
 	MSG_WS_SEEN,		/* statswriter -> berthd: workspaces whose
@@ -578,6 +587,7 @@ struct volume_item {
 	char	*owner;			/* "" when it has none */
 	char	*created;		/* the engine's CreatedAt */
 	int64_t	 in_use;		/* containers that mount it */
+	int64_t	 deleted_ms;		/* its project was deleted; 0 not */
 };
 
 struct body_volumes {
@@ -590,6 +600,7 @@ struct project_item {
 	char	*owner;			/* "" until the admin gives one */
 	char	*volume;
 	int64_t	 created_ms;		/* 0: unknown */
+	int64_t	 deleted_ms;		/* 0: not deleted */
 };
 
 struct body_projects {			/* MSG_PROJECTS, MSG_PROJECT_REC */
@@ -669,12 +680,36 @@ struct body_cleanup {
 	char	*errors;		/* "" or "job: why; ..." */
 };
 
+struct body_retention {
+	int64_t	 metrics_deleted;	/* container_metrics rows */
+	int64_t	 system_deleted;	/* system_metrics rows */
+};
+
+/* berthd removes the volume only if its project was deleted grace_s
+ * ago (by the scheduler's clock) and no container mounts it. */
+struct body_volume_rm {
+	char	*name;
+	char	*reason;
+	int64_t	 grace_s;
+};
+
 /* berthd removes the container only if it still carries berth's
  * labels and names no workspace of its registry. */
 struct body_container_rm {
 	char	*id;			/* 64 hex */
 	char	*reason;		/* orphaned-containers, ... */
 	int64_t	 min_age_s;		/* and is at least this old */
+};
+
+/* A finished run of a job, as job_runs keeps it. */
+struct body_job_run {
+	char	*job;
+	int64_t	 start_ms;		/* by the scheduler's clock */
+	int64_t	 duration_ms;
+	char	*result;		/* ok failed timeout */
+	char	*action;
+	int64_t	 checked, acted, failed;
+	char	*error;
 };
 
 /* ---------------------------------------------------------------- messages */

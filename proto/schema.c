@@ -588,6 +588,7 @@ static const struct field volume_item_fields[] = {
 	STR(volume_item, owner, 1, MAX_ID),
 	STR(volume_item, created, 1, MAX_WORD),
 	INT(volume_item, in_use, 1),
+	INT(volume_item, deleted_ms, 1),
 };
 static const struct schema schema_volume_item[] = {
 	SCHEMA("volume_item", volume_item, volume_item_fields)
@@ -605,6 +606,7 @@ static const struct field project_item_fields[] = {
 	STR(project_item, owner, 1, MAX_ID),
 	STR(project_item, volume, 1, MAX_KEY),
 	INT(project_item, created_ms, 1),
+	INT(project_item, deleted_ms, 1),
 };
 static const struct schema schema_project_item[] = {
 	SCHEMA("project_item", project_item, project_item_fields)
@@ -739,6 +741,38 @@ static const struct schema schema_container_rm[] = {
 	SCHEMA("container_rm", body_container_rm, container_rm_fields)
 };
 
+static const struct field job_run_fields[] = {
+	STR(body_job_run, job, 1, MAX_NAME),
+	INT(body_job_run, start_ms, 1),
+	INT(body_job_run, duration_ms, 1),
+	STR(body_job_run, result, 1, MAX_WORD),
+	STR(body_job_run, action, 1, MAX_WORD),
+	INT(body_job_run, checked, 1),
+	INT(body_job_run, acted, 1),
+	INT(body_job_run, failed, 1),
+	STR(body_job_run, error, 1, MAX_TEXT),
+};
+static const struct schema schema_job_run[] = {
+	SCHEMA("job_run", body_job_run, job_run_fields)
+};
+
+static const struct field volume_rm_fields[] = {
+	STR(body_volume_rm, name, 1, MAX_KEY),
+	STR(body_volume_rm, reason, 1, MAX_WORD),
+	INT(body_volume_rm, grace_s, 1),
+};
+static const struct schema schema_volume_rm[] = {
+	SCHEMA("volume_rm", body_volume_rm, volume_rm_fields)
+};
+
+static const struct field retention_fields[] = {
+	INT(body_retention, metrics_deleted, 1),
+	INT(body_retention, system_deleted, 1),
+};
+static const struct schema schema_retention[] = {
+	SCHEMA("retention", body_retention, retention_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -810,6 +844,12 @@ static const struct {
 	[MSG_CLEANUP] =		{ "cleanup", schema_cleanup },
 	[MSG_CONTAINER_RM] =	{ "container_rm", schema_container_rm },
 	[MSG_WS_ALL] =		{ "ws_all", schema_empty },
+	[MSG_JOB_RUN] =		{ "job_run", schema_job_run },
+	[MSG_PROJECT_DELETE] =	{ "project_delete", schema_ws_ref },
+	[MSG_VOLUME_RM] =	{ "volume_rm", schema_volume_rm },
+	[MSG_RETENTION_REQ] =	{ "retention_req", schema_empty },
+	[MSG_RETENTION] =	{ "retention", schema_retention },
+	[MSG_WS_SETTLE] =	{ "ws_settle", schema_ws_stop },
 };
 
 static const char *const peer_names[PEER_MAX] = {

@@ -42,11 +42,14 @@ fmt_time(int64_t ms, char *buf, size_t len)
 static void
 fmt_span(int64_t ms, char *buf, size_t len)
 {
-	int64_t	s = (ms < 0 ? -ms : ms) / 1000;
+	int64_t	s;
 
-	if (ms == INT64_MIN)
+	if (ms == INT64_MIN) {
 		snprintf(buf, len, "-");
-	else if (s < 60)
+		return;
+	}
+	s = (ms < 0 ? -ms : ms) / 1000;
+	if (s < 60)
 		snprintf(buf, len, "%llds", (long long)s);
 	else if (s < 3600)
 		snprintf(buf, len, "%lldmin %llds", (long long)(s / 60),

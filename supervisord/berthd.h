@@ -145,7 +145,9 @@ int	 ident_allows_tier(const struct ident *, const char *tier);
 
 /* ------------------------------------------------------------ projects.c */
 
-request_fn	 project_h_list, project_h_owner;
+request_fn	 project_h_list, project_h_owner, project_h_delete;
+/* When project id was deleted (berthd's test clock), 0 if it was not. */
+int64_t	 project_deleted_ms(const char *id);
 /* May who start a workspace of owner on project id?  0 (the project is
  * now owner's if it was nobody's), or -1 with an API error code
  * ("not_found", "conflict") and message. */
@@ -320,7 +322,9 @@ void	 roster_free(void);
 
 void	 engine_start(void);		/* check, adopt, follow events */
 void	 engine_stop(void);
-request_fn	 engine_h_containers, engine_h_volumes, engine_h_container_rm;
+request_fn	 ws_h_settle;
+request_fn	 engine_h_containers, engine_h_volumes, engine_h_container_rm,
+		 engine_h_volume_rm;
 int	 engine_up(void);
 const char *engine_version(void);	/* "" when down */
 
@@ -342,6 +346,7 @@ void	 eng_container_update(const char *cid, struct json_t *body, eng_cb,
 void	 eng_container_inspect(const char *cid, eng_cb, void *);
 void	 eng_container_stats(const char *cid, eng_cb, void *);
 void	 eng_container_list(const char *label, eng_cb, void *);
+void	 eng_container_list_mounting(const char *volume, eng_cb, void *);
 void	 eng_volume_create(const char *name, struct json_t *labels, eng_cb,
 	    void *);
 void	 eng_volume_inspect(const char *name, eng_cb, void *);
@@ -386,6 +391,7 @@ void	 container_engine_stats(struct workspace *, ws_reply_cb, void *);
 void	 container_stopped(struct workspace *, const char *reason);
 void	 container_died(struct workspace *);
 void	 container_adopt(struct json_t *summary);
+void	 container_settle_error(struct workspace *, ws_done_cb, void *);
 
 /* ------------------------------------------------------------ router.c */
 

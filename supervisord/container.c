@@ -623,6 +623,57 @@ container_died(struct workspace *ws)
 	    job_new(ws, NULL, NULL));
 }
 
+/* ------------------------------------------------------------ errors */
+
+static void
+leftover_removed(const struct docker_reply *r, void *arg)
+{
+	struct job *j = arg;
+
+	if (r->status != 204 && r->status != 404)
+		return job_fail(j, r, "remove container");
+	log_info("workspace %s in error: its container removed "
+	    "(error-workspaces)", j->wsid);
+	job_end(j, NULL, NULL);
+}
+
+static void
+leftover_inspected(const struct docker_reply *r, void *arg)
+{
+	struct job	*j = arg;
+	const char	*s = json_string_value(json_object_get(
+			    json_object_get(r->json, "State"), "Status"));
+
+	if (job_ws(j) == NULL)
+		return job_end(j, "not_found", "no such workspace");
+	if (r->status == 404)
+		return job_end(j, "conflict", "its container is gone");
+	if (r->status != 200)
+		return job_fail(j, r, "inspect container");
+	if (s == NULL || strcmp(s, "running") != 0)
+		return eng_container_remove(j->ws->container,
+		    leftover_removed, j);
+	apply_inspect(j->ws, r->json);
+	j->ws->status = WSS_RUNNING;
+	j->ws->stop_reason[0] = '\0';
+	j->ws->stopped_ms = 0;
+	j->ws->stop_requested = 0;
+	j->ws->oom = 0;
+	log_info("workspace %s in error recovered: its container %.12s runs "
+	    "(error-workspaces)", j->wsid, j->ws->container);
+	roster_changed();
+	job_end(j, NULL, NULL);
+}
+
+/* A workspace that ended in error and still has a container: running
+ * again, it is recovered (the workspace runs); else it is removed. */
+void
+container_settle_error(struct workspace *ws, ws_done_cb done, void *arg)
+{
+	eng_container_inspect(ws->container, leftover_inspected,
+	    job_new(ws, done, arg));
+}
+
 /* ------------------------------------------------------------ adoption */
 
 static const char *

@@ -345,6 +345,106 @@ engine_h_container_rm(const struct caller *c, struct msg *m)
 	eng_container_list("berth.managed=true", orphan_listed, rm);
 }
 
+/* The scheduler's removal of a deleted project's volume, decided here
+ * again: its project (label berth.project) deleted grace_s ago by the
+ * scheduler's clock, and no container at all mounting it. */
+struct volume_rm {
+	struct caller	c;
+	char		name[201];
+	char		reason[64];
+	int64_t		grace_s;
+};
+
+static void
+volume_rm_end(struct volume_rm *rm, const char *code, const char *why)
+{
+	struct msg	m;
+
+	if (code != NULL) {
+		log_info("not removing volume %s for the scheduler's %s: %s",
+		    rm->name, rm->reason, why);
+		caller_error(&rm->c, code, "%s", why);
+	} else {
+		msg_init(&m, MSG_OK, 0, PEER_PARENT);
+		caller_reply(&rm->c, &m);
+		msg_clear(&m);
+	}
+	free(rm);
+}
+
+static void
+volume_removed(const struct docker_reply *r, void *arg)
+{
+	if (r->status != 204 && r->status != 404)
+		volume_rm_end(arg, r->status == 409 ? "conflict" :
+		    "engine_error", r->status == 409 ? "the volume is in use" :
+		    "the engine refused to remove the volume");
+	else
+		volume_rm_end(arg, NULL, NULL);
+}
+
+static void
+mounters_listed(const struct docker_reply *r, void *arg)
+{
+	struct volume_rm *rm = arg;
+
+	if (r->status != 200 || !json_is_array(r->json))
+		volume_rm_end(rm, "unavailable", "cannot list containers");
+	else if (json_array_size(r->json) > 0)
+		volume_rm_end(rm, "conflict", "a container mounts it");
+	else {
+		log_info("removing volume %s: its project was deleted more than "
+		    "%lld s ago and no container mounts it (the scheduler's "
+		    "%s)", rm->name, (long long)rm->grace_s, rm->reason);
+		eng_volume_remove(rm->name, volume_removed, rm);
+	}
+}
+
+static void
+volume_inspected(const struct docker_reply *r, void *arg)
+{
+	struct volume_rm	*rm = arg;
+	const char		*project;
+	int64_t			 deleted;
+
+	if (r->status == 404) {
+		volume_rm_end(rm, "not_found", "no such volume");
+		return;
+	}
+	if (r->status != 200) {
+		volume_rm_end(rm, "unavailable", "cannot inspect the volume");
+		return;
+	}
+	project = jstr(json_object_get(r->json, "Labels"), "berth.project");
+	deleted = project_deleted_ms(project);
+	if (project[0] == '\0' || deleted == 0)
+		volume_rm_end(rm, "conflict", "not a volume of a deleted "
+		    "project");
+	else if (jobstate_now_ms() - deleted < rm->grace_s * 1000)
+		volume_rm_end(rm, "conflict", "its project was deleted less "
+		    "than the grace ago");
+	else
+		eng_container_list_mounting(rm->name, mounters_listed, rm);
+}
+
+void
+engine_h_volume_rm(const struct caller *c, struct msg *m)
+{
+	struct body_volume_rm	*b = m->body;
+	struct volume_rm	*rm;
+
+	if (!engine_up()) {
+		caller_error(c, "unavailable", "Docker Engine is down");
+		return;
+	}
+	rm = xcalloc(1, sizeof(*rm));
+	rm->c = *c;
+	snprintf(rm->name, sizeof(rm->name), "%s", b->name);
+	snprintf(rm->reason, sizeof(rm->reason), "%s", b->reason);
+	rm->grace_s = b->grace_s;
+	eng_volume_inspect(rm->name, volume_inspected, rm);
+}
+
 static void
 volumes_listed(const struct docker_reply *r, void *arg)
 {
@@ -372,6 +472,7 @@ volumes_listed(const struct docker_reply *r, void *arg)
 		it->owner = xstrndup(jstr(l, "berth.owner"), 64);
 		it->created = xstrndup(jstr(v, "CreatedAt"), 60);
 		/* -1: unknown (the engine counts only in /system/df) */
+		it->deleted_ms = project_deleted_ms(it->project_id);
 		it->in_use = json_object_get(v, "UsageData") != NULL ?
 		    json_integer_value(json_object_get(json_object_get(v,
 		    "UsageData"), "RefCount")) : -1;

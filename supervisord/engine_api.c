@@ -149,14 +149,15 @@ eng_container_stats(const char *cid, docker_cb cb, void *arg)
 	container_op("GET", cid, "/stats?stream=false", NULL, 0, cb, arg);
 }
 
-/* GET what (a listing path ending in ? or &) filtered by label (k=v or
- * k, one of berth's own: never a user's text). */
+/* GET what (a listing path ending in ? or &) filtered by key (label:
+ * k=v or k, one of berth's own; volume: a name valid_ref admits). */
 static void
-list_by_label(const char *what, const char *label, docker_cb cb, void *arg)
+list_by(const char *what, const char *key, const char *value, docker_cb cb,
+    void *arg)
 {
 	char	*filter, *q = NULL, path[512];
 
-	xasprintf(&q, "{\"label\":[\"%s\"]}", label);
+	xasprintf(&q, "{\"%s\":[\"%s\"]}", key, value);
 	filter = docker_escape(q);
 	snprintf(path, sizeof(path), "%sfilters=%s", what, filter);
 	free(filter);
@@ -168,7 +169,16 @@ list_by_label(const char *what, const char *label, docker_cb cb, void *arg)
 void
 eng_container_list(const char *label, docker_cb cb, void *arg)
 {
-	list_by_label("/containers/json?all=1&", label, cb, arg);
+	list_by("/containers/json?all=1&", "label", label, cb, arg);
+}
+
+/* Every container (running or not, anyone's) that mounts volume. */
+void
+eng_container_list_mounting(const char *volume, docker_cb cb, void *arg)
+{
+	if (!valid_ref(volume))
+		return refused(cb, arg, "bad volume name");
+	list_by("/containers/json?all=1&", "volume", volume, cb, arg);
 }
 
 /* ------------------------------------------------------------ volumes */
@@ -210,7 +220,7 @@ eng_volume_remove(const char *name, docker_cb cb, void *arg)
 void
 eng_volume_list(const char *label, docker_cb cb, void *arg)
 {
-	list_by_label("/volumes?", label, cb, arg);
+	list_by("/volumes?", "label", label, cb, arg);
 }
 
 /* ------------------------------------------------------------ networks */

@@ -39,9 +39,12 @@ path_of(char *buf, size_t len, const char *suffix)
 static void
 set_last(const char *name, int64_t s)
 {
-	size_t	i;
+	size_t	i, len = strlen(name);
 
-	if (strlen(name) > CONFIG_NAME_MAX || s < 0)
+	/* from the scheduler or the file: a name as the configuration
+	 * spells it, nothing that could break a line */
+	if (len == 0 || len > CONFIG_NAME_MAX || s < 0 || strspn(name,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != len)
 		return;
 	for (i = 0; i < nlast; i++)
 		if (strcmp(last[i].name, name) == 0) {

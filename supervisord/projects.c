@@ -37,6 +37,7 @@ struct project {
 	char		 id[WS_ID_MAX + 1];
 	char		 owner[WS_ID_MAX + 1];	/* "" nobody's */
 	uint64_t	 created_ms;
+	int64_t		 deleted_ms;	/* 0: not deleted */
 	int		 confirmed;	/* its owner is settled: from the file,
 					 * the volume's labels or berth */
 };
@@ -100,8 +101,9 @@ save(void)
 		return;
 	}
 	for (p = projects; p != NULL; p = p->next)
-		fprintf(f, "%s %s %llu\n", p->id, p->owner[0] != '\0' ?
-		    p->owner : "-", (unsigned long long)p->created_ms);
+		fprintf(f, "%s %s %llu %lld\n", p->id, p->owner[0] != '\0' ?
+		    p->owner : "-", (unsigned long long)p->created_ms,
+		    (long long)p->deleted_ms);
 	if (fflush(f) != 0 || fsync(fd) != 0 || fclose(f) != 0) {
 		log_warn("projects: cannot write %s", tmp);
 		unlink(tmp);
@@ -116,6 +118,7 @@ projects_load(void)
 {
 	char			 path[4096], line[256], id[128], owner[128];
 	unsigned long long	 ms;
+	long long		 del;
 	struct project		*p;
 	FILE			*f;
 	int			 fd;
@@ -131,12 +134,15 @@ projects_load(void)
 		return;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%127s %127s %llu", id, owner, &ms) != 3 ||
-		    find(id) != NULL)
+		del = 0;	/* a file of an older berth has 3 fields */
+		if (sscanf(line, "%127s %127s %llu %lld", id, owner, &ms,
+		    &del) < 3 || find(id) != NULL)
 			continue;
 		if ((p = add(id, strcmp(owner, "-") == 0 ? "" : owner,
-		    ms)) != NULL)
+		    ms)) != NULL) {
 			p->confirmed = 1;
+			p->deleted_ms = del > 0 ? del : 0;
+		}
 	}
 	fclose(f);
 	log_info("%zu projects known", nprojects);
@@ -161,6 +167,7 @@ item(const struct project *p, struct project_item *it)
 	it->owner = xstrdup(p->owner);
 	it->volume = xstrdup(vol);
 	it->created_ms = (int64_t)p->created_ms;
+	it->deleted_ms = p->deleted_ms;
 }
 
 static void
@@ -234,6 +241,13 @@ project_claim(const char *id, const char *owner, const struct ident *who,
 		record(p);
 		return 0;	/* confirmed when the engine has its volume */
 	}
+	if (p->deleted_ms > 0 && (strcmp(p->owner, owner) == 0 ||
+	    who->admin)) {
+		*code = "conflict";
+		*msg = "the project is deleted; its volume goes after "
+		    "orphaned-volumes' grace";
+		return -1;
+	}
 	if (strcmp(p->owner, owner) == 0 || (p->owner[0] == '\0' &&
 	    who->admin))
 		return 0;
@@ -304,10 +318,24 @@ project_h_list(const struct caller *c, struct msg *m)
 	b = msg_init(&r, MSG_PROJECTS, 0, PEER_PARENT);
 	b->items = xcalloc(1000, sizeof(*b->items));
 	for (p = projects; p != NULL && b->nitems < 1000; p = p->next)
-		if (c->who.admin || strcmp(p->owner, c->who.user) == 0)
+		if (p->deleted_ms == 0 && (c->who.admin ||
+		    strcmp(p->owner, c->who.user) == 0))
 			item(p, &b->items[b->nitems++]);
 	caller_reply(c, &r);
 	msg_clear(&r);
+}
+
+static void
+reply_project(const struct caller *c, const struct project *p)
+{
+	struct body_projects	*r;
+	struct msg		 rm;
+
+	r = msg_init(&rm, MSG_PROJECTS, 0, PEER_PARENT);
+	r->items = xcalloc(1, sizeof(*r->items));
+	item(p, &r->items[r->nitems++]);
+	caller_reply(c, &rm);
+	msg_clear(&rm);
 }
 
 /* The admin gives a project to a user (row: RQ_ADMIN). */
@@ -315,9 +343,7 @@ void
 project_h_owner(const struct caller *c, struct msg *m)
 {
 	struct body_project_owner	*b = m->body;
-	struct body_projects		*r;
 	struct project			*p;
-	struct msg			 rm;
 
 	if (!ws_valid_id(b->user_id, 0)) {
 		caller_error(c, "invalid", "userId takes 1 to %d of A-Z a-z "
@@ -333,9 +359,54 @@ project_h_owner(const struct caller *c, struct msg *m)
 	    c->who.user);
 	snprintf(p->owner, sizeof(p->owner), "%s", b->user_id);
 	changed(p);
-	r = msg_init(&rm, MSG_PROJECTS, 0, PEER_PARENT);
-	r->items = xcalloc(1, sizeof(*r->items));
-	item(p, &r->items[r->nitems++]);
-	caller_reply(c, &rm);
-	msg_clear(&rm);
+	reply_project(c, p);
+}
+
+int64_t
+project_deleted_ms(const char *id)
+{
+	struct project *p = find(id);
+
+	return p != NULL ? p->deleted_ms : 0;
+}
+
+/* A workspace of the project starting, running or stopping. */
+static int
+project_in_use(const char *id)
+{
+	struct workspace *ws;
+
+	for (ws = ws_first(); ws != NULL; ws = ws->next)
+		if (strcmp(ws->project, id) == 0 &&
+		    (ws->status == WSS_STARTING || ws->status == WSS_RUNNING ||
+		    ws->status == WSS_STOPPING))
+			return 1;
+	return 0;
+}
+
+/* DELETE /api/projects/{id}: its owner or the admin (another user's
+ * project is not found); refused while one of its workspaces runs.
+ * The volume stays until orphaned-volumes' grace has passed. */
+void
+project_h_delete(const struct caller *c, struct msg *m)
+{
+	struct body_ws_ref	*b = m->body;
+	struct project		*p;
+
+	if ((p = find(b->id)) == NULL || p->deleted_ms > 0 ||
+	    (!c->who.admin && strcmp(p->owner, c->who.user) != 0)) {
+		caller_error(c, "not_found", "no such project");
+		return;
+	}
+	if (project_in_use(p->id)) {
+		caller_error(c, "conflict", "a workspace of the project runs: "
+		    "stop it first");
+		return;
+	}
+	p->deleted_ms = jobstate_now_ms();
+	log_info("project %s of %s deleted by %s; its volume goes after "
+	    "orphaned-volumes' grace", p->id, p->owner[0] != '\0' ?
+	    p->owner : "nobody", c->who.user);
+	changed(p);
+	reply_project(c, p);
 }

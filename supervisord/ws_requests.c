@@ -283,6 +283,39 @@ ws_h_stop(const struct caller *c, struct msg *m)
 		stop(c, ws, b->reason);
 }
 
+/* The scheduler's error-workspaces: one that ended in error (a failed
+ * start, a container that died) and still has its container. */
+static int
+in_error(const struct workspace *ws)
+{
+	return !ws->creating && ws->container[0] != '\0' &&
+	    (ws->status == WSS_ERROR || (ws->status == WSS_STOPPED &&
+	    (strcmp(ws->stop_reason, "error") == 0 ||
+	    strcmp(ws->stop_reason, "resource_limit") == 0)));
+}
+
+void
+ws_h_settle(const struct caller *c, struct msg *m)
+{
+	struct body_ws_stop	*b = m->body;
+	struct workspace	*ws;
+
+	if ((ws = ws_find(b->id)) == NULL) {
+		caller_error(c, "not_found", "no such workspace");
+		return;
+	}
+	if (!in_error(ws)) {
+		caller_error(c, "conflict", "not a workspace in error with a "
+		    "container");
+		return;
+	}
+	if (!engine_up()) {
+		caller_error(c, "unavailable", "Docker Engine is down");
+		return;
+	}
+	container_settle_error(ws, removed, caller_keep(c));
+}
+
 /* ------------------------------------------------------------ others */
 
 /* The caller's workspaces (MSG_WS_LIST), or every one for the admin

@@ -72,7 +72,8 @@ done
 # tests/fuzz/corpus), fuzz_http1 (the engine client's response
 # reader, tests/fuzz/corpus_http1) and fuzz_router (berthd's router,
 # request table and handlers fed framed messages as each worker,
-# tests/fuzz/corpus_router).
+# tests/fuzz/corpus_router) and fuzz_cron (cron expressions and TZif
+# zones, tests/fuzz/corpus_cron).
 fuzz() {
 	if [ ! -x "$B/tests/fuzz/$1" ]; then
 		echo "$1 was not built (make fuzz)"
@@ -91,6 +92,7 @@ if [ "$FUZZ" -gt 0 ]; then
 	fuzz fuzz_decode corpus
 	fuzz fuzz_http1 corpus_http1
 	fuzz fuzz_router corpus_router
+	fuzz fuzz_cron corpus_cron
 fi
 [ -n "$failures" ] && echo "failing:$failures"
 echo "$passed passed, $failed failed"

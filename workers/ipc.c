@@ -320,6 +320,69 @@ ipc_ws_all(struct worker *w, ipc_cb cb, void *arg)
 	return call(w, &m, MSG_WS_ITEMS, w->cfg.request_timeout_ms, cb, arg);
 }
 
+uint32_t
+ipc_job_record(struct worker *w, const struct body_job_run *run, ipc_cb cb,
+    void *arg)
+{
+	struct body_job_run	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_JOB_RUN, 0, PEER_STATSWRITER);
+	*b = *run;
+	b->job = xstrdup(run->job);
+	b->result = xstrdup(run->result);
+	b->action = xstrdup(run->action);
+	b->error = xstrdup(run->error);
+	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_ws_settle(struct worker *w, const char *id, const char *reason,
+    ipc_cb cb, void *arg)
+{
+	struct body_ws_stop	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_WS_SETTLE, 0, PEER_PARENT);
+	b->id = xstrdup(id);
+	b->reason = xstrdup(reason);
+	return call(w, &m, MSG_WORKSPACE, w->cfg.request_timeout_ms, cb, arg);
+}
+
+/* Retention can take a while on a big table. */
+uint32_t
+ipc_retention(struct worker *w, ipc_cb cb, void *arg)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_RETENTION_REQ, 0, PEER_STATSWRITER);
+	return call(w, &m, MSG_RETENTION, 10 * w->cfg.request_timeout_ms, cb,
+	    arg);
+}
+
+/* berthd checks the project, the grace and the mounts again. */
+uint32_t
+ipc_volume_rm(struct worker *w, const char *name, const char *reason,
+    int64_t grace_s, ipc_cb cb, void *arg)
+{
+	struct body_volume_rm	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_VOLUME_RM, 0, PEER_PARENT);
+	b->name = xstrdup(name);
+	b->reason = xstrdup(reason);
+	b->grace_s = grace_s;
+	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_project_delete(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_PROJECT_DELETE, MSG_PROJECTS,
+	    w->cfg.request_timeout_ms, token, id, cb, arg);
+}
+
 /* berthd checks the labels and its registry again before removing. */
 uint32_t
 ipc_container_rm(struct worker *w, const char *id, const char *reason,

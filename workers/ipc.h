@@ -51,6 +51,8 @@ uint32_t ipc_ws_activity(struct worker *, const char *token, const char *id,
 uint32_t ipc_events(struct worker *, const char *token,
 	    const struct body_events_req *q, ipc_cb, void *);
 uint32_t ipc_projects(struct worker *, const char *token, ipc_cb, void *);
+uint32_t ipc_project_delete(struct worker *, const char *token,
+	    const char *id, ipc_cb, void *);
 uint32_t ipc_project_owner(struct worker *, const char *token,
 	    const char *project, const char *user, ipc_cb, void *);
 /* q's contents move into the request. */
@@ -64,10 +66,19 @@ uint32_t ipc_job_run(struct worker *, const char *token, const char *name,
 	    ipc_cb, void *);
 uint32_t ipc_cleanup(struct worker *, const char *token, ipc_cb, void *);
 /* The scheduler's, for berth itself. */
+/* A finished run into job_runs (b's strings are copied). */
+uint32_t ipc_job_record(struct worker *, const struct body_job_run *b,
+	    ipc_cb, void *);
 uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);
 uint32_t ipc_containers(struct worker *, ipc_cb, void *);
 uint32_t ipc_ws_all(struct worker *, ipc_cb, void *);
+uint32_t ipc_retention(struct worker *, ipc_cb, void *);
+/* A workspace in error: berthd recovers it or removes its container. */
+uint32_t ipc_ws_settle(struct worker *, const char *id, const char *reason,
+	    ipc_cb, void *);
+uint32_t ipc_volume_rm(struct worker *, const char *name,
+	    const char *reason, int64_t grace_s, ipc_cb, void *);
 uint32_t ipc_container_rm(struct worker *, const char *id,
 	    const char *reason, int64_t min_age_s, ipc_cb, void *);
 /* The statswriter's, before each database connection. */

@@ -53,7 +53,7 @@ TestSuite(db, .init = db_fixture_setup, .fini = db_fixture_teardown,
 static const char *const tables[] = {
 	"schema_migrations", "workspaces", "container_stats",
 	"container_metrics", "system_metrics", "system_events",
-	"system_alerts", "volume_backups",
+	"system_alerts", "volume_backups", "job_runs",
 };
 
 /* Seed 000's container_stats, then berth's additions, in order. */
@@ -221,6 +221,35 @@ Test(db, write_batch_exactly_once)
 	    "ts = to_timestamp(1700000999)"), 1);
 	cr_expect_eq(count("SELECT sum(pids) FROM container_metrics"), 7000);
 	free(r);
+}
+
+/* The scheduler's runs: one row per run, a replay adds nothing. */
+Test(db, job_run_exactly_once)
+{
+	struct body_job_run	b = { "orphaned-containers", 1700000000123LL,
+				    250, "failed", "removed", 3, 1, 1,
+				    "abc: engine refused" };
+	PGresult		*res;
+
+	migrate_all();
+	cr_assert_eq(db_job_run(db, &b, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(db_job_run(db, &b, err, sizeof err), 0, "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM job_runs"), 1);
+	res = query("SELECT job, duration_ms, result, checked, acted, failed, "
+	    "error, extract(epoch FROM started_at) * 1000 FROM job_runs", 0,
+	    NULL);
+	cr_expect_str_eq(PQgetvalue(res, 0, 0), "orphaned-containers");
+	cr_expect_str_eq(PQgetvalue(res, 0, 1), "250");
+	cr_expect_str_eq(PQgetvalue(res, 0, 2), "failed");
+	cr_expect_str_eq(PQgetvalue(res, 0, 4), "1");
+	cr_expect_str_eq(PQgetvalue(res, 0, 6), "abc: engine refused");
+	cr_expect_eq(strtoll(PQgetvalue(res, 0, 7), NULL, 10), 1700000000123LL);
+	PQclear(res);
+	b.start_ms += 60000;
+	b.error = "";
+	cr_assert_eq(db_job_run(db, &b, err, sizeof err), 0, "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM job_runs WHERE error IS "
+	    "NULL"), 1);
 }
 
 Test(db, duplicates_within_a_batch)

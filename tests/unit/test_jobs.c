@@ -6,6 +6,7 @@
  * up for once at start (bounded), results and totals.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -137,11 +138,30 @@ Test(jobs, a_zone_not_loaded_at_start_is_an_error_not_utc)
 	cr_expect_eq(job_due(j, T0 + 86400), 0);
 }
 
+Test(jobs, a_bad_schedule_is_refused_by_the_configuration)
+{
+	char	err[256];
+
+	cr_expect_eq(config_set(&cfg, "job.session-timeouts.schedule",
+	    "61 * * * *", err, sizeof(err)), -1);
+	cr_expect(strstr(err, "minute") != NULL, "%s", err);
+	cr_expect_eq(config_set(&cfg, "job.session-timeouts.timezone",
+	    "../../etc/passwd", err, sizeof(err)), -1);
+	cr_expect_eq(config_set(&cfg, "job.session-timeouts.timezone",
+	    "/etc/localtime", err, sizeof(err)), -1);
+	cr_expect_str_eq(config_job(&cfg, "session-timeouts")->schedule,
+	    "*/10 * * * *");
+}
+
+/* One set behind config_set's back (a value the scheduler receives). */
 Test(jobs, a_bad_schedule_never_fires)
 {
-	struct job *j;
+	struct job_cfg	*c;
+	struct job	*j;
 
-	set("job.session-timeouts.schedule", "61 * * * *");
+	c = (struct job_cfg *)config_job(&cfg, "session-timeouts");
+	free(c->schedule);
+	c->schedule = strdup("61 * * * *");
 	jobs_configure(&js, &cfg, T0);
 	j = jobs_find(&js, "session-timeouts");
 	cr_expect_str_neq(j->error, "");

@@ -115,6 +115,8 @@ static const struct route {
 	    "project_list", ROUTE_TOKEN },
 	{ "/api/projects/:id/owner", EVHTTP_REQ_PUT, api_project_owner,
 	    "project_owner", ROUTE_TOKEN },
+	{ "/api/projects/:id", EVHTTP_REQ_DELETE, api_project_delete,
+	    "project_delete", ROUTE_TOKEN },
 	{ "/api/containers/history", EVHTTP_REQ_GET, api_containers_history,
 	    "container_history", ROUTE_TOKEN },
 	{ "/api/containers/stats", EVHTTP_REQ_GET, api_containers_stats,

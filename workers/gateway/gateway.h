@@ -93,7 +93,7 @@ void	 api_done_workspace(struct worker *, struct evhttp_request *,
 json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 
 /* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */
-route_handler	api_projects_list, api_project_owner;
+route_handler	api_projects_list, api_project_owner, api_project_delete;
 
 /* jobs.c: the scheduler's jobs and cleanup (admin token) */
 route_handler	api_jobs_list, api_job_run, api_cleanup;

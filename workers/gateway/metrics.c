@@ -138,7 +138,8 @@ struct mreq {
 	struct evhttp_request	*req;
 	int			 json;
 	int			 outstanding;
-	uint32_t		 ids[3];	/* berthd, statswriter, healthmon */
+	uint32_t		 ids[4];	/* berthd, statswriter, healthmon,
+						 * scheduler */
 	int64_t			 sw_page;
 	struct prom_list	 l;
 };
@@ -253,7 +254,7 @@ mreq_free(struct mreq *m)
 {
 	size_t	i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (m->ids[i] != 0)
 			worker_cancel(m->w, m->ids[i]);
 	if (!m->json)
@@ -347,6 +348,18 @@ got_statswriter(struct worker *w, struct msg *reply, void *arg)
 }
 
 static void
+got_scheduler(struct worker *w, struct msg *reply, void *arg)
+{
+	struct mreq	*m = arg;
+
+	m->ids[3] = 0;
+	if (reply != NULL && reply->type == MSG_PROM)
+		copy_items(m, reply->body);
+	if (--m->outstanding == 0)
+		finish(m);
+}
+
+static void
 got_health(struct worker *w, struct msg *reply, void *arg)
 {
 	struct mreq			*m = arg;
@@ -407,7 +420,7 @@ metrics_start(struct worker *w, struct evhttp_request *req, int json)
 	m->w = w;
 	m->req = req;
 	m->json = json;
-	m->outstanding = 3;
+	m->outstanding = 4;
 	if (!json)
 		snap.refreshing = 1;
 	conns_closecb(req, mreq_closed, m);
@@ -415,6 +428,9 @@ metrics_start(struct worker *w, struct evhttp_request *req, int json)
 	    0)
 		m->outstanding--;
 	if ((m->ids[2] = ask(m, MSG_HEALTH_REQ, PEER_HEALTHMON, got_health,
+	    0)) == 0)
+		m->outstanding--;
+	if ((m->ids[3] = ask(m, MSG_PROM_REQ, PEER_SCHEDULER, got_scheduler,
 	    0)) == 0)
 		m->outstanding--;
 	ask_statswriter(m);	/* may finish, with the other two failed */

@@ -1,7 +1,8 @@
 /*
  * The projects API: GET /api/projects (the caller's projects, every
- * one for the admin) and PUT /api/projects/{id}/owner (the admin gives
- * a project to a user).  berthd keeps the registry and decides.
+ * one for the admin), PUT /api/projects/{id}/owner (the admin gives
+ * a project to a user) and DELETE /api/projects/{id} (its owner or the
+ * admin; its volume goes later, with orphaned-volumes).  berthd keeps the registry and decides.
  */
 #include <event2/http.h>
 #include <stdio.h>
@@ -16,10 +17,10 @@
 static json_t *
 project_json(const struct project_item *p)
 {
-	return json_pack("{s:s,s:o,s:s,s:o}", "projectId", p->project_id,
+	return json_pack("{s:s,s:o,s:s,s:o,s:o}", "projectId", p->project_id,
 	    "ownerId", p->owner[0] != '\0' ? json_string(p->owner) :
 	    json_null(), "volume", p->volume, "createdAt",
-	    time_json(p->created_ms));
+	    time_json(p->created_ms), "deletedAt", time_json(p->deleted_ms));
 }
 
 static void
@@ -47,6 +48,24 @@ done_owner(struct worker *w, struct evhttp_request *req, struct msg *m,
 		return;
 	}
 	http_reply_json(req, 200, project_json(&b->items[0]));
+}
+
+void
+api_project_delete(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	const char	*tok;
+	struct call	*c;
+
+	if ((tok = api_token(req)) == NULL)
+		return;
+	if (!ws_valid_id(params[0], 0)) {
+		http_error(req, 404, "not_found", "no such project");
+		return;
+	}
+	c = api_call_new(w, req, done_owner, NULL, NULL);
+	api_call_sent(c, ipc_project_delete(w, tok, params[0], api_ipc_done,
+	    c));
 }
 
 void

@@ -183,6 +183,20 @@ job_due(struct job *j, int64_t now_s)
 	return 1;
 }
 
+const double jobs_bucket_le[JOBS_BUCKETS] = {
+	0.1, 0.5, 1, 5, 15, 60, 300, 1800
+};
+
+static void
+observe(struct job *j, double s)
+{
+	size_t	i;
+
+	for (i = 0; i < JOBS_BUCKETS; i++)
+		if (s <= jobs_bucket_le[i])
+			j->buckets[i]++;
+}
+
 void
 job_begin(struct job *j, int64_t now_ms)
 {
@@ -207,6 +221,7 @@ job_end(struct job *j, int64_t now_ms, const char *result,
 	l->failed = failed;
 	j->runs++;
 	j->duration_sum_s += (double)l->duration_ms / 1000.0;
+	observe(j, (double)l->duration_ms / 1000.0);
 	if (strcmp(result, "ok") == 0) {
 		j->ok++;
 		j->last_success_ms = now_ms;

@@ -19,6 +19,8 @@
 /* A run missed while berth was down is made up for at start only when
  * it was due within this long (systemd's Persistent=, bounded). */
 #define JOBS_CATCHUP_S	(7 * 86400)
+/* Buckets of berth_job_duration_seconds (+Inf is the count). */
+#define JOBS_BUCKETS	8
 
 struct run;
 typedef void job_fn(struct run *);
@@ -62,7 +64,10 @@ struct job {
 	long			 runs, skipped, failures;
 	long			 ok, failed, timeouts;	/* by result */
 	double			 duration_sum_s;
+	long			 buckets[JOBS_BUCKETS];	/* cumulative */
 };
+
+extern const double	jobs_bucket_le[JOBS_BUCKETS];
 
 struct jobs {
 	struct job		 job[JOBS_MAX];

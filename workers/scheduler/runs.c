@@ -7,7 +7,11 @@
  *
  * Built: orphaned-containers, orphaned-machines (the same with an age),
  * session-timeouts and expired-sessions (a workspace past its tier's
- * max_session_min is stopped with reason session_limit).  The others
+ * max_session_min is stopped with reason session_limit),
+ * orphaned-volumes (the volume of a project deleted grace_min ago,
+ * mounted by no container; berthd checks both again), retention (the
+ * statswriter's, now), error-workspaces (recovered when the container
+ * runs again, its container removed when it does not).  The others
  * are listed as not built.
  */
 #include <stdio.h>
@@ -55,6 +59,54 @@ acted(struct worker *w, struct msg *reply, const struct ipc_error *err,
 	run_release(r);
 }
 
+/* The run's first question to berthd: a listing. */
+static void
+ask(struct run *r, uint32_t (*list)(struct worker *, ipc_cb, void *),
+    ipc_cb cb)
+{
+	run_hold(r);
+	if (list(r->s->w, cb, r) == 0) {
+		run_error(r, "cannot ask berthd");
+		run_release(r);
+	}
+}
+
+/* The call of an act was made: id 0 means it could not be sent. */
+static void
+act_sent(struct act *a, uint32_t id)
+{
+	if (id == 0)
+		acted(a->r->s->w, NULL, &(struct ipc_error){ "unavailable",
+		    "cannot ask berthd" }, a);
+}
+
+/* berthd's refusal (a conflict: the grace, a mount, a container gone)
+ * is no failure: the object is kept, neither acted on nor failed.  1
+ * when it was one (the act is over). */
+static int
+kept(struct act *a, const struct ipc_error *err)
+{
+	struct run	*r = a->r;
+
+	if (err == NULL || strcmp(err->code, "conflict") != 0)
+		return 0;
+	log_info("job %s: %s kept: %s", r->name, a->id, err->message);
+	free(a);
+	run_release(r);
+	return 1;
+}
+
+/* A listing that failed fails the run: 1 after releasing it. */
+static int
+listing_failed(struct run *r, const struct ipc_error *err, const char *what)
+{
+	if (err == NULL)
+		return 0;
+	run_error(r, "cannot list %s: %s", what, err->message);
+	run_release(r);
+	return 1;
+}
+
 /* ------------------------------------------------------------ orphans */
 
 static void
@@ -67,10 +119,8 @@ remove_orphan(struct run *r, const struct container_item *it)
 	    it->id, it->name, it->workspace_id, it->user_id,
 	    r->age_s > 0 ? " and it is older than the job's age_min" : "");
 	a = act_new(r, it->id);
-	if (ipc_container_rm(r->s->w, it->id, r->name, r->age_s, acted,
-	    a) == 0)
-		acted(r->s->w, NULL, &(struct ipc_error){ "unavailable",
-		    "cannot ask berthd" }, a);
+	act_sent(a, ipc_container_rm(r->s->w, it->id, r->name, r->age_s,
+	    acted, a));
 }
 
 static void
@@ -82,11 +132,8 @@ containers_listed(struct worker *w, struct msg *reply,
 	struct container_item	*it;
 	size_t			 i;
 
-	if (err != NULL) {
-		run_error(r, "cannot list containers: %s", err->message);
-		run_release(r);
+	if (listing_failed(r, err, "containers"))
 		return;
-	}
 	b = reply->body;
 	for (i = 0; i < b->nitems && !run_detached(r); i++) {
 		it = &b->items[i];
@@ -104,11 +151,7 @@ containers_listed(struct worker *w, struct msg *reply,
 static void
 orphans(struct run *r)
 {
-	run_hold(r);
-	if (ipc_containers(r->s->w, containers_listed, r) == 0) {
-		run_error(r, "cannot ask berthd");
-		run_release(r);
-	}
+	ask(r, ipc_containers, containers_listed);
 }
 
 /* orphaned-containers: any age. */
@@ -117,6 +160,54 @@ orphaned_containers(struct run *r)
 {
 	r->age_s = 0;
 	orphans(r);
+}
+
+/* ------------------------------------------------------------ volumes */
+
+static void
+volume_acted(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	if (!kept(arg, err))
+		acted(w, reply, err, arg);
+}
+
+static void
+volumes_listed(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_volumes	*b;
+	struct volume_item	*v;
+	struct act		*a;
+	size_t			 i;
+
+	if (listing_failed(r, err, "volumes"))
+		return;
+	b = reply->body;
+	for (i = 0; i < b->nitems && !run_detached(r); i++) {
+		v = &b->items[i];
+		if (v->project_id[0] == '\0')
+			continue;
+		r->checked++;
+		if (v->deleted_ms == 0 || v->in_use > 0 ||
+		    r->now_ms - v->deleted_ms < (int64_t)r->grace_s * 1000)
+			continue;
+		log_info("job %s: removing volume %s: project %s deleted at "
+		    "%lld, grace_min %ld passed, mounted by no container",
+		    r->name, v->name, v->project_id, (long long)v->deleted_ms,
+		    r->grace_s / 60);
+		a = act_new(r, v->name);
+		act_sent(a, ipc_volume_rm(w, v->name, r->name, r->grace_s,
+		    volume_acted, a));
+	}
+	run_release(r);
+}
+
+static void
+orphaned_volumes(struct run *r)
+{
+	ask(r, ipc_volumes, volumes_listed);
 }
 
 /* ------------------------------------------------------------ sessions */
@@ -130,9 +221,7 @@ stop_expired(struct run *r, const struct workspace_info *ws, long max_min)
 	    "longer than the tier's max_session_min %ld; reason session_limit",
 	    r->name, ws->id, ws->user_id, ws->tier, max_min);
 	a = act_new(r, ws->id);
-	if (ipc_ws_stop(r->s->w, ws->id, "session_limit", acted, a) == 0)
-		acted(r->s->w, NULL, &(struct ipc_error){ "unavailable",
-		    "cannot ask berthd" }, a);
+	act_sent(a, ipc_ws_stop(r->s->w, ws->id, "session_limit", acted, a));
 }
 
 static void
@@ -146,11 +235,8 @@ workspaces_listed(struct worker *w, struct msg *reply,
 	int64_t			 since;
 	size_t			 i;
 
-	if (err != NULL) {
-		run_error(r, "cannot list workspaces: %s", err->message);
-		run_release(r);
+	if (listing_failed(r, err, "workspaces"))
 		return;
-	}
 	b = reply->body;
 	for (i = 0; i < b->nitems && !run_detached(r); i++) {
 		ws = &b->items[i];
@@ -171,11 +257,93 @@ workspaces_listed(struct worker *w, struct msg *reply,
 static void
 sessions(struct run *r)
 {
-	run_hold(r);
-	if (ipc_ws_all(r->s->w, workspaces_listed, r) == 0) {
-		run_error(r, "cannot ask berthd");
-		run_release(r);
+	ask(r, ipc_ws_all, workspaces_listed);
+}
+
+/* ------------------------------------------------------------ errors */
+
+static int
+ended_in_error(const struct workspace_info *ws)
+{
+	return ws->container_id[0] != '\0' &&
+	    (strcmp(ws->status, "error") == 0 ||
+	    (strcmp(ws->status, "stopped") == 0 &&
+	    (strcmp(ws->stop_reason, "error") == 0 ||
+	    strcmp(ws->stop_reason, "resource_limit") == 0)));
+}
+
+/* berthd's answer: the workspace recovered (running) or its container
+ * removed; a container already gone is not counted. */
+static void
+settled(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	struct act	*a = arg;
+
+	if (kept(a, err))
+		return;
+	if (err == NULL)
+		log_info("job %s: workspace %s %s", a->r->name, a->id,
+		    strcmp(((struct workspace_info *)reply->body)->status,
+		    "running") == 0 ? "recovered: its container runs" :
+		    "cleaned up: its container removed");
+	acted(w, reply, err, a);
+}
+
+static void
+errors_listed(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_ws_items	*b;
+	struct act		*a;
+	size_t			 i;
+
+	if (listing_failed(r, err, "workspaces"))
+		return;
+	b = reply->body;
+	for (i = 0; i < b->nitems && !run_detached(r); i++) {
+		if (!ended_in_error(&b->items[i]))
+			continue;
+		r->checked++;
+		a = act_new(r, b->items[i].id);
+		act_sent(a, ipc_ws_settle(w, b->items[i].id, r->name, settled,
+		    a));
 	}
+	run_release(r);
+}
+
+/* Workspaces that ended in error with their container still there:
+ * recovered when it runs again, cleaned up when it does not. */
+static void
+error_workspaces(struct run *r)
+{
+	ask(r, ipc_ws_all, errors_listed);
+}
+
+/* ------------------------------------------------------------ retention */
+
+static void
+retention_done(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_retention	*b;
+
+	if (err != NULL)
+		run_error(r, "retention: %s", err->message);
+	else {
+		b = reply->body;
+		r->acted = b->metrics_deleted + b->system_deleted;
+	}
+	run_release(r);
+}
+
+/* The statswriter removes samples older than [metrics] retention_hours. */
+static void
+retention(struct run *r)
+{
+	ask(r, ipc_retention, retention_done);
 }
 
 /* ------------------------------------------------------------ table */
@@ -187,8 +355,11 @@ static const struct {
 } table[] = {
 	{ "orphaned-containers",	orphaned_containers,	"removed" },
 	{ "orphaned-machines",		orphans,		"removed" },
+	{ "orphaned-volumes",		orphaned_volumes,	"removed" },
 	{ "session-timeouts",		sessions,		"stopped" },
 	{ "expired-sessions",		sessions,		"stopped" },
+	{ "retention",			retention,		"removed" },
+	{ "error-workspaces",		error_workspaces,	"settled" },
 };
 
 job_fn *

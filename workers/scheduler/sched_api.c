@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "log.h"
+#include "promitem.h"
 #include "sched_api.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -36,7 +37,7 @@ job_item(const struct job *j, int64_t now_s, struct job_item *it)
 	it->last_failed = j->last.failed;
 	it->last_success_ms = j->last_success_ms;
 	it->next = xcalloc(JOBS_NEXT, sizeof(*it->next));
-	while (j->enabled && it->nnext < JOBS_NEXT &&
+	while (j->fn != NULL && j->enabled && it->nnext < JOBS_NEXT &&
 	    (t = job_next_after(j, t)) != 0)
 		it->next[it->nnext++].at_s = t;
 	it->runs = j->runs;
@@ -190,4 +191,58 @@ sched_api_cleanup(struct sched *s, const struct msg *req)
 		}
 	}
 	cleanup_answer(c);
+}
+
+/* ------------------------------------------------------------ metrics */
+
+static void
+job_prom(struct prom_list *l, const struct job *j)
+{
+	char	le[16];
+	size_t	i;
+
+	prom_add(l, "berth_job_runs_total", j->ok, "job", j->name, "result",
+	    "ok", NULL, NULL);
+	prom_add(l, "berth_job_runs_total", j->failed, "job", j->name,
+	    "result", "failed", NULL, NULL);
+	prom_add(l, "berth_job_runs_total", j->timeouts, "job", j->name,
+	    "result", "timeout", NULL, NULL);
+	prom_add(l, "berth_job_runs_total", j->skipped, "job", j->name,
+	    "result", "skipped", NULL, NULL);
+	for (i = 0; i < JOBS_BUCKETS; i++) {
+		snprintf(le, sizeof(le), "%g", jobs_bucket_le[i]);
+		prom_add(l, "berth_job_duration_seconds_bucket",
+		    j->buckets[i], "job", j->name, "le", le, NULL, NULL);
+	}
+	prom_add(l, "berth_job_duration_seconds_bucket", j->runs, "job",
+	    j->name, "le", "+Inf", NULL, NULL);
+	prom_add(l, "berth_job_duration_seconds_sum", j->duration_sum_s,
+	    "job", j->name, NULL, NULL, NULL, NULL);
+	prom_add(l, "berth_job_duration_seconds_count", j->runs, "job",
+	    j->name, NULL, NULL, NULL, NULL);
+	if (j->last_success_ms > 0)
+		prom_add(l, "berth_job_last_success_timestamp_seconds",
+		    (double)j->last_success_ms / 1000.0, "job", j->name,
+		    NULL, NULL, NULL, NULL);
+}
+
+/* The gateway's /api/metrics: runs by result (skipped overlaps among
+ * them), durations, last success; only built jobs. */
+void
+sched_api_prom(struct sched *s, const struct msg *req)
+{
+	const struct body_prom_req	*q = req->body;
+	struct prom_list		 l = { NULL, 0, 0 };
+	struct msg			 r;
+	size_t				 i;
+
+	for (i = 0; i < s->jobs.n; i++)
+		if (s->jobs.job[i].fn != NULL)
+			job_prom(&l, &s->jobs.job[i]);
+	msg_init(&r, MSG_PROM, req->id, req->peer);
+	r.flags = MSGF_REPLY;
+	prom_page(&l, r.body, q->page < 0 ? 0 : (size_t)q->page, 1000);
+	worker_send(s->w, &r);
+	msg_clear(&r);
+	prom_free(&l);
 }

@@ -13,5 +13,6 @@ struct msg;
 void	sched_api_jobs(struct sched *, const struct msg *req);
 void	sched_api_run(struct sched *, const struct msg *req);
 void	sched_api_cleanup(struct sched *, const struct msg *req);
+void	sched_api_prom(struct sched *, const struct msg *req);
 
 #endif

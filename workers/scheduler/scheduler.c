@@ -19,6 +19,7 @@
 #include <sys/time.h>
 
 #include "codec.h"
+#include "ipc.h"
 #include "log.h"
 #include "sched_api.h"
 #include "util.h"
@@ -46,6 +47,35 @@ sched_now_ms(const struct sched *s)
 
 /* ------------------------------------------------------------ runs */
 
+static void
+recorded(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	if (err != NULL)
+		log_warnx("job run not recorded: %s", err->message);
+}
+
+/* The run just ended, for job_runs (the statswriter spools it). */
+static void
+record(struct sched *s, const struct job *j)
+{
+	const struct job_last_run	*l = &j->last;
+	struct body_job_run		 b;
+
+	b.job = (char *)j->name;
+	b.start_ms = l->start_ms;
+	b.duration_ms = l->duration_ms;
+	b.result = (char *)l->result;
+	b.action = (char *)j->action;
+	b.checked = l->checked;
+	b.acted = l->acted;
+	b.failed = l->failed;
+	b.error = (char *)l->error;
+	if (ipc_job_record(s->w, &b, recorded, NULL) == 0)
+		log_warnx("job run of %s not recorded: no statswriter",
+		    j->name);
+}
+
 void
 run_hold(struct run *r)
 {
@@ -70,6 +100,14 @@ run_error(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* When the run ends by the scheduler's clock, measured on the monotonic
+ * one (the test clock may jump while it runs). */
+static int64_t
+run_end_ms(const struct run *r)
+{
+	return r->now_ms + (int64_t)(now_ms() - r->mono_ms);
+}
+
 static void
 run_notify(struct run *r)
 {
@@ -88,8 +126,9 @@ run_timeout(evutil_socket_t fd, short ev, void *arg)
 
 	snprintf(r->result, sizeof(r->result), "timeout");
 	log_warnx("job %s: timed out after %ld s", r->name, j->timeout_s);
-	job_end(j, sched_now_ms(r->s), "timeout", "timed out", r->checked,
+	job_end(j, run_end_ms(r), "timeout", "timed out", r->checked,
 	    r->acted, r->failed);
+	record(r->s, j);
 	r->job = NULL;
 	run_notify(r);
 }
@@ -103,8 +142,9 @@ run_release(struct run *r)
 	if (r->job != NULL) {
 		snprintf(r->result, sizeof(r->result), "%s",
 		    r->error[0] != '\0' || r->failed > 0 ? "failed" : "ok");
-		job_end(r->job, sched_now_ms(r->s), r->result, r->error,
+		job_end(r->job, run_end_ms(r), r->result, r->error,
 		    r->checked, r->acted, r->failed);
+		record(r->s, r->job);
 	}
 	run_notify(r);
 	free(r);
@@ -123,6 +163,7 @@ sched_run(struct sched *s, struct job *j, run_done_fn *done, void *arg)
 	r->job = j;
 	snprintf(r->name, sizeof(r->name), "%s", j->name);
 	r->now_ms = sched_now_ms(s);
+	r->mono_ms = now_ms();
 	r->age_s = j->age_min * 60;
 	r->grace_s = j->grace_min * 60;
 	r->done = done;
@@ -251,6 +292,9 @@ scheduler_dispatch(struct worker *w, struct msg *m)
 		return 0;
 	case MSG_CLEANUP_REQ:
 		sched_api_cleanup(&sched, m);
+		return 0;
+	case MSG_PROM_REQ:
+		sched_api_prom(&sched, m);
 		return 0;
 	}
 	return -1;

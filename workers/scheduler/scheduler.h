@@ -30,6 +30,7 @@ struct run {
 	struct job	*job;		/* NULL once detached (timed out) */
 	char		 name[CONFIG_NAME_MAX + 1];
 	int64_t		 now_ms;	/* the scheduler's clock at start */
+	uint64_t	 mono_ms;	/* the monotonic clock at start */
 	long		 age_s, grace_s;
 	long		 checked, acted, failed;
 	int		 holds;

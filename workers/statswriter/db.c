@@ -747,3 +747,41 @@ db_lifecycle(struct db *db, const struct body_lifecycle *f, char *err,
 	PQclear(res);
 	return 0;
 }
+
+int
+db_job_run(struct db *db, const struct body_job_run *b, char *err,
+    size_t errlen)
+{
+	char		 n[5][24];
+	const char	*p[9];
+	PGresult	*res;
+
+	snprintf(n[0], sizeof(n[0]), "%lld", (long long)b->start_ms);
+	snprintf(n[1], sizeof(n[1]), "%lld", (long long)b->duration_ms);
+	snprintf(n[2], sizeof(n[2]), "%lld", (long long)b->checked);
+	snprintf(n[3], sizeof(n[3]), "%lld", (long long)b->acted);
+	snprintf(n[4], sizeof(n[4]), "%lld", (long long)b->failed);
+	p[0] = b->job;
+	p[1] = n[0];
+	p[2] = n[1];
+	p[3] = b->result;
+	p[4] = b->action;
+	p[5] = n[2];
+	p[6] = n[3];
+	p[7] = n[4];
+	p[8] = b->error;
+	res = PQexecParams(db->conn, "INSERT INTO job_runs (job, started_at, "
+	    "duration_ms, result, action, checked, acted, failed, error) "
+	    "VALUES ($1, to_timestamp($2::bigint / 1000.0), $3::bigint, $4, "
+	    "$5, $6::int, $7::int, $8::int, NULLIF($9, '')) "
+	    "ON CONFLICT (job, started_at) DO NOTHING", 9, NULL, p, NULL,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(err, errlen, "job run: %s",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}

@@ -46,6 +46,9 @@ int		 db_write_metrics(struct db *, const struct metric_item *,
 		    size_t, char *err, size_t errlen);
 int		 db_write_metrics_naive(struct db *, const struct metric_item *,
 		    size_t, char *err, size_t errlen);
+/* A finished job run into job_runs; a replay changes nothing. */
+int		 db_job_run(struct db *, const struct body_job_run *,
+		    char *err, size_t errlen);
 int		 db_lifecycle(struct db *, const struct body_lifecycle *,
 		    char *err, size_t errlen);
 int		 db_delete_metrics_before(struct db *, int64_t cutoff_ms,

@@ -189,15 +189,49 @@ from_gateway(struct worker *w, struct msg *m)
 	return -1;
 }
 
+/* The scheduler's retention job. */
+static void
+answer_retention(struct worker *w, struct store *store, struct msg *m)
+{
+	struct body_retention	*b;
+	struct msg		 r;
+	long			 nm, ns;
+	char			 err[512];
+
+	if (store_retention(store, &nm, &ns, err, sizeof(err)) == -1) {
+		worker_reply_error(w, m, "unavailable", err);
+		return;
+	}
+	b = msg_init(&r, MSG_RETENTION, m->id, m->peer);
+	r.flags = MSGF_REPLY;
+	b->metrics_deleted = nm;
+	b->system_deleted = ns;
+	worker_send(w, &r);
+	msg_clear(&r);
+}
+
 static int
 statswriter_dispatch(struct worker *w, struct msg *m)
 {
 	struct stats	*st = w->priv;
+	struct msg	 r;
 
 	if (m->peer == PEER_PARENT)
 		return from_parent(w, m);
 	if (m->peer == PEER_GATEWAY)
 		return from_gateway(w, m);
+	if (m->peer == PEER_SCHEDULER && m->type == MSG_RETENTION_REQ) {
+		answer_retention(w, st->store, m);
+		return 0;
+	}
+	if (m->peer == PEER_SCHEDULER && m->type == MSG_JOB_RUN) {
+		store_job_run(st->store, m->body);
+		msg_init(&r, MSG_OK, m->id, m->peer);
+		r.flags = MSGF_REPLY;
+		worker_send(w, &r);
+		msg_clear(&r);
+		return 0;
+	}
 	if (m->peer == PEER_HEALTHMON && m->type == MSG_DB_STATUS_REQ) {
 		answer_status(w, st->store, m);
 		return 0;

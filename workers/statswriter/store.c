@@ -261,6 +261,40 @@ store_fact(struct store *s, const struct body_lifecycle *b, char *err,
 	return -2;
 }
 
+/* 0 written, 1 refused for good, -1 the database is gone. */
+static int
+write_job_run(struct store *s, const struct body_job_run *b)
+{
+	char	err[512];
+
+	if (db_job_run(s->db, b, err, sizeof(err)) == 0) {
+		s->written++;
+		return 0;
+	}
+	if (write_failed(s, "write job run", err) == -1)
+		return -1;
+	s->dropped++;
+	return 1;
+}
+
+/* A job run: written now, else spooled (lost only with no database). */
+void
+store_job_run(struct store *s, const struct body_job_run *b)
+{
+	if (s->state == ST_DISABLED)
+		return;
+	if (writable(s)) {
+		s->queued = 1;
+		if (write_job_run(s, b) >= 0) {
+			s->queued = 0;
+			return;
+		}
+		s->queued = 0;
+	}
+	if (spool_msg(s, MSG_JOB_RUN, (void *)b, 0) == -1)
+		log_warn("job run of %s not recorded: spool", b->job);
+}
+
 /* Write a cycle's rows in batches; what the database did not take
  * because it went away is spooled. */
 static void
@@ -324,6 +358,8 @@ replay_one(struct store *s, const char *buf, size_t len)
 	else if (m.type == MSG_METRICS)
 		rc = write_metrics(s, ((struct body_metrics *)m.body)->rows,
 		    ((struct body_metrics *)m.body)->nrows);
+	else if (m.type == MSG_JOB_RUN)
+		rc = write_job_run(s, m.body) == -1 ? -1 : 0;
 	else if (m.type == MSG_SYSMETRICS)
 		rc = write_sysmetrics(s,
 		    ((struct body_sysmetrics *)m.body)->rows,
@@ -384,25 +420,42 @@ replay_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* ------------------------------------------------------------ database */
 
+/* Retention now: the scheduler's retention job asks for it; the
+ * statswriter's own timer, re-armed by every run, is the fallback for
+ * a scheduler that does not ask (and runs once after each connection).
+ * 0 (with no database, nothing to do), or -1 with err. */
+int
+store_retention(struct store *s, long *nm, long *ns, char *err,
+    size_t errlen)
+{
+	int64_t	cutoff;
+
+	*nm = *ns = 0;
+	schedule(s->retention, s->retention_s);
+	if (s->state == ST_DISABLED)
+		return 0;
+	if (s->state != ST_UP) {
+		snprintf(err, errlen, "the database is not connected");
+		return -1;
+	}
+	cutoff = (int64_t)wall_ms() - (int64_t)s->retention_h * 3600000;
+	if (db_retention(s->db, cutoff, nm, ns, err, errlen) == -1) {
+		write_failed(s, "retention", err);
+		return -1;
+	}
+	if (*nm + *ns > 0)
+		log_info("retention: %ld container and %ld host samples older "
+		    "than %ld h removed", *nm, *ns, s->retention_h);
+	return 0;
+}
+
 static void
 retention_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct store	*s = arg;
-	int64_t		 cutoff;
-	long		 nm = 0, ns = 0;
-	char		 err[512];
+	long	nm, ns;
+	char	err[512];
 
-	schedule(s->retention, s->retention_s);
-	if (s->state != ST_UP)
-		return;
-	cutoff = (int64_t)wall_ms() - (int64_t)s->retention_h * 3600000;
-	if (db_retention(s->db, cutoff, &nm, &ns, err, sizeof(err)) == -1) {
-		write_failed(s, "retention", err);
-		return;
-	}
-	if (nm + ns > 0)
-		log_info("retention: %ld container and %ld host samples older "
-		    "than %ld h removed", nm, ns, s->retention_h);
+	store_retention(arg, &nm, &ns, err, sizeof(err));
 }
 
 static void

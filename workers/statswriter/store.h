@@ -47,6 +47,11 @@ void		 store_prepared(struct store *, const char *hostaddr,
  * unanswered so that berthd sends it again. */
 int		 store_fact(struct store *, const struct body_lifecycle *,
 		    char *err, size_t errlen);
+/* Retention now (and the fallback timer re-armed); 0 or -1 with err. */
+int		 store_retention(struct store *, long *metrics_deleted,
+		    long *system_deleted, char *err, size_t errlen);
+/* A finished job run of the scheduler, for job_runs. */
+void		 store_job_run(struct store *, const struct body_job_run *);
 /* Record one sampling cycle's rows (copied). */
 void		 store_samples(struct store *, const struct metric_item *,
 		    size_t, const struct sysmetric_item *, size_t);
