@@ -77,8 +77,8 @@ on_event(json_t *ev)
 		container_died(ws);
 	else if (strcmp(action, "destroy") == 0 &&
 	    ws->status != WSS_STOPPED && !ws->stop_requested) {
-		log_warnx("workspace %s: container removed behind berth's "
-		    "back", ws->id);
+		event_emit("workspace.lost", "warning", ws, "workspace %s: "
+		    "container removed behind berth's back", ws->id);
 		container_stopped(ws, "error");
 	} else if (strncmp(action, "health_status: ", 15) == 0) {
 		snprintf(ws->health, sizeof(ws->health), "%s", action + 15);
@@ -308,8 +308,9 @@ orphan_listed(const struct docker_reply *r, void *arg)
 			continue;
 		if ((why = orphan_refusal(o, rm)) != NULL)
 			break;
-		log_info("removing orphaned container %.12s (%s, workspace "
-		    "\"%s\"): asked by the scheduler's %s", rm->id,
+		event_emit("cleanup.container", "info", NULL, "removing "
+		    "orphaned container %.12s (%s, workspace \"%s\"): asked "
+		    "by the scheduler's %s", rm->id,
 		    jstr(json_object_get(o, "Labels"), "berth.user"),
 		    jstr(json_object_get(o, "Labels"), "berth.workspace"),
 		    rm->reason);
@@ -393,9 +394,10 @@ mounters_listed(const struct docker_reply *r, void *arg)
 	else if (json_array_size(r->json) > 0)
 		volume_rm_end(rm, "conflict", "a container mounts it");
 	else {
-		log_info("removing volume %s: its project was deleted more than "
-		    "%lld s ago and no container mounts it (the scheduler's "
-		    "%s)", rm->name, (long long)rm->grace_s, rm->reason);
+		event_emit("cleanup.volume", "info", NULL, "removing volume %s: "
+		    "its project was deleted more than %lld s ago and no "
+		    "container mounts it (the scheduler's %s)", rm->name,
+		    (long long)rm->grace_s, rm->reason);
 		eng_volume_remove(rm->name, volume_removed, rm);
 	}
 }
