@@ -135,6 +135,7 @@ struct berth_config {
 	long	 metrics_retention_interval_s;
 	char	*metrics_scrape_token;	/* secret; "" anyone may scrape */
 	int	 metrics_user_labels;	/* user label on series */
+	char	*events_persist;	/* "errors" or "all" */
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_heartbeat_interval_s; /* types' heartbeat_path */

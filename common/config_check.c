@@ -209,6 +209,10 @@ config_named_check(struct berth_config *cfg, struct config_errors *errs)
 	for (i = 0; i < cfg->ntypes; i++)
 		check_type(cfg, &cfg->types[i], errs);
 	check_tokens(cfg, errs);
+	if (cfg->events_persist != NULL &&
+	    strcmp(cfg->events_persist, "errors") != 0 &&
+	    strcmp(cfg->events_persist, "all") != 0)
+		config_errors_add(errs, "[events] persist: not errors or all");
 	for (i = 0; i < cfg->ntokens; i++) {
 		check_token_tiers(cfg, &cfg->tokens[i], errs);
 		check_token_default(cfg, &cfg->tokens[i], errs);

@@ -141,6 +141,10 @@ const struct config_key config_static_keys[] = {
 	    metrics_scrape_token, NULL, 1, 1,
 	    "bearer token /api/metrics asks for, 16 characters or more; "
 	    "empty: anyone may scrape"),
+	STR("events", "persist", "BERTH_EVENTS_PERSIST", events_persist,
+	    "errors", 0, 1,
+	    "events kept in system_events: errors (error and critical) or "
+	    "all"),
 	BOOL("metrics", "user_labels", "BERTH_METRICS_USER_LABELS",
 	    metrics_user_labels, "true", 1,
 	    "label series with user ids (false: no user label anywhere)"),

@@ -118,6 +118,8 @@ enum msg_type {
 				 * traffic was activity */
 	MSG_EVENTS_REQ,		/* gateway -> berthd: recent events */
 	MSG_EVENTS,		/* reply to MSG_EVENTS_REQ */
+	MSG_EVENT_REC,		/* berthd -> statswriter: an event for
+				 * system_events (also a spool record) */
 	MSG_TYPE_MAX
 };
 

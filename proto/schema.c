@@ -823,6 +823,7 @@ static const struct {
 	[MSG_WS_SEEN] =		{ "ws_seen", schema_ws_seen },
 	[MSG_EVENTS_REQ] =	{ "events_req", schema_events_req },
 	[MSG_EVENTS] =		{ "events", schema_events },
+	[MSG_EVENT_REC] =	{ "event_rec", schema_event_item },
 	[MSG_CONTAINERS_REQ] =	{ "containers_req", schema_empty },
 	[MSG_CONTAINERS] =	{ "containers", schema_containers },
 	[MSG_VOLUMES_REQ] =	{ "volumes_req", schema_empty },

@@ -297,6 +297,9 @@ int	 dbprep_info(struct body_db_info *b, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ facts.c */
 
+/* Keep a record for the statswriter (MSG_LIFECYCLE, MSG_EVENT_REC)
+ * until it answers; what is for the log. */
+void	 facts_push(const struct msg *, const char *what);
 void	 facts_add(const struct workspace *, const char *phase,
 	    int64_t at_ms);
 void	 facts_flush(void);		/* the statswriter is up */

@@ -5,7 +5,11 @@
  * workspace, user}.  The last EVENTS_MAX are kept; the same event again
  * within EVENTS_MERGE_MS is merged into the first, with a count and
  * the time it was last seen.  MSG_EVENTS_REQ answers newest first; a
- * user token sees only the events of its own workspaces.
+ * user token sees only the events of its own workspaces.  Errors (all
+ * of them with [events] persist = all) also go to system_events
+ * through the outbox of facts.c: kept until the statswriter has them
+ * in the database or its spool; a merged repeat updates the row's
+ * count.
  */
 #include <sys/types.h>
 
@@ -79,6 +83,31 @@ repeated(const struct event_rec *e, int64_t now)
 	return NULL;
 }
 
+static void	event_item(const struct event_rec *, struct event_item *);
+
+static int
+persisted(const struct event_rec *r)
+{
+	return strcmp(r->severity, "error") == 0 ||
+	    strcmp(r->severity, "critical") == 0 ||
+	    strcmp(env->cfg.events_persist, "all") == 0;
+}
+
+/* The event (again, when merged) to the statswriter. */
+static void
+keep(const struct event_rec *r)
+{
+	struct msg	 m;
+	char		 what[96];
+
+	if (!persisted(r))
+		return;
+	event_item(r, msg_init(&m, MSG_EVENT_REC, 0, PEER_PARENT));
+	snprintf(what, sizeof(what), "event %s", r->type);
+	facts_push(&m, what);
+	msg_clear(&m);
+}
+
 void
 event_emit(const char *type, const char *severity,
     const struct workspace *ws, const char *fmt, ...)
@@ -101,6 +130,7 @@ event_emit(const char *type, const char *severity,
 	if ((r = repeated(&e, now)) != NULL) {
 		r->count++;
 		r->last_ms = now;
+		keep(r);
 		return;
 	}
 	e.id = ++last_id;
@@ -110,6 +140,7 @@ event_emit(const char *type, const char *severity,
 	head = (head + 1) % EVENTS_MAX;
 	if (nring < EVENTS_MAX)
 		nring++;
+	keep(&e);
 }
 
 static int

@@ -1,6 +1,7 @@
 /*
  * The outbox of lifecycle facts.  Every phase a workspace reaches is a
- * fact for the statswriter (container_stats); berthd keeps each one
+ * fact for the statswriter (container_stats), and every event to keep
+ * (events.c) a record for system_events; berthd keeps each one
  * until the statswriter answers MSG_OK, which it does only once the
  * fact is in the database, the spool file or (without a database) its
  * memory.  A statswriter that dies or restarts gets every unanswered
@@ -13,6 +14,7 @@
  */
 #include <sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,9 +29,13 @@
 #define FACTS_MAX	10000	/* facts waiting for an answer */
 #define FACTS_INFLIGHT	64	/* sent and not yet answered */
 
+/* A record as the codec encodes it (MSG_LIFECYCLE, MSG_EVENT_REC):
+ * sent as it is, spooled as it is. */
 struct fact {
 	TAILQ_ENTRY(fact)	 entry;
-	struct body_lifecycle	 b;
+	char			*buf;
+	size_t			 len;
+	char			 what[96];	/* for the log */
 	int			 sent;
 };
 
@@ -39,12 +45,7 @@ static size_t			nfacts, ninflight;
 static void
 fact_free(struct fact *f)
 {
-	free(f->b.workspace_id);
-	free(f->b.phase);
-	free(f->b.container_id);
-	free(f->b.user_id);
-	free(f->b.s3_bucket);
-	free(f->b.reason);
+	free(f->buf);
 	free(f);
 }
 
@@ -70,36 +71,23 @@ answered(struct msg *reply, void *arg)
 		return;
 	}
 	if (reply->type == MSG_ERROR)
-		log_warnx("lifecycle %s of %s refused: %s", f->b.phase,
-		    f->b.workspace_id,
+		log_warnx("%s refused: %s", f->what,
 		    ((struct body_error *)reply->body)->message);
 	fact_remove(f);
 	facts_flush();
-}
-
-/* The fact as a message of its own (m is cleared by the caller). */
-static void
-fact_msg(const struct fact *f, struct msg *m)
-{
-	struct body_lifecycle	*b;
-
-	b = msg_init(m, MSG_LIFECYCLE, 0, PEER_PARENT);
-	b->workspace_id = xstrdup(f->b.workspace_id);
-	b->phase = xstrdup(f->b.phase);
-	b->at_ms = f->b.at_ms;
-	b->container_id = xstrdup(f->b.container_id);
-	b->user_id = xstrdup(f->b.user_id);
-	b->s3_bucket = xstrdup(f->b.s3_bucket);
-	b->reason = xstrdup(f->b.reason);
 }
 
 static int
 fact_send(struct wproc *wp, struct fact *f)
 {
 	struct msg	m;
+	char		err[256];
 	int		rc;
 
-	fact_msg(f, &m);
+	if (wp == NULL)
+		return -1;
+	if (msg_decode(f->buf, f->len, &m, err, sizeof(err)) == -1)
+		fatalx("outbox: %s: %s", f->what, err);	/* encoded here */
 	rc = parent_call(wp, &m, answered, f);
 	msg_clear(&m);
 	return rc;
@@ -125,28 +113,47 @@ facts_flush(void)
 }
 
 void
-facts_add(const struct workspace *ws, const char *phase, int64_t at_ms)
+facts_push(const struct msg *m, const char *what)
 {
 	struct fact	*f = xcalloc(1, sizeof(*f));
+	char		 err[256];
 
-	f->b.workspace_id = xstrdup(ws->id);
-	f->b.phase = xstrdup(phase);
-	f->b.at_ms = at_ms;
-	f->b.container_id = xstrdup(ws->container);
-	f->b.user_id = xstrdup(ws->user);
-	f->b.s3_bucket = xstrdup(ws->s3);
-	f->b.reason = xstrdup(ws->stop_reason);
+	if (msg_encode(m, &f->buf, &f->len, err, sizeof(err)) == -1) {
+		log_warnx("%s not recorded: %s", what, err);
+		fact_free(f);
+		return;
+	}
+	snprintf(f->what, sizeof(f->what), "%s", what);
 	TAILQ_INSERT_TAIL(&outbox, f, entry);
 	if (++nfacts > FACTS_MAX) {
 		/* Answered ones are gone already: drop the oldest unsent. */
 		TAILQ_FOREACH(f, &outbox, entry)
 			if (!f->sent)
 				break;
-		log_warnx("lifecycle outbox full: %s of %s dropped",
-		    f->b.phase, f->b.workspace_id);
+		log_warnx("outbox full: %s dropped", f->what);
 		fact_remove(f);
 	}
 	facts_flush();
+}
+
+void
+facts_add(const struct workspace *ws, const char *phase, int64_t at_ms)
+{
+	struct body_lifecycle	*b;
+	struct msg		 m;
+	char			 what[96];
+
+	b = msg_init(&m, MSG_LIFECYCLE, 0, PEER_PARENT);
+	b->workspace_id = xstrdup(ws->id);
+	b->phase = xstrdup(phase);
+	b->at_ms = at_ms;
+	b->container_id = xstrdup(ws->container);
+	b->user_id = xstrdup(ws->user);
+	b->s3_bucket = xstrdup(ws->s3);
+	b->reason = xstrdup(ws->stop_reason);
+	snprintf(what, sizeof(what), "lifecycle %s of %s", phase, ws->id);
+	facts_push(&m, what);
+	msg_clear(&m);
 }
 
 size_t
@@ -160,22 +167,13 @@ static size_t
 spool_facts(struct spool *sp)
 {
 	struct fact	*f;
-	struct msg	 m;
-	char		*buf, err[256];
-	size_t		 len, n = 0;
+	size_t		 n = 0;
 
 	TAILQ_FOREACH(f, &outbox, entry) {
-		buf = NULL;
-		fact_msg(f, &m);
-		if (msg_encode(&m, &buf, &len, err, sizeof(err)) == -1)
-			log_warnx("lifecycle %s of %s: %s", f->b.phase,
-			    f->b.workspace_id, err);
-		else if (spool_append(sp, buf, len) == -1)
+		if (spool_append(sp, f->buf, f->len) == -1)
 			log_warn("spool: append");
 		else
 			n++;
-		free(buf);
-		msg_clear(&m);
 	}
 	return n;
 }
@@ -198,7 +196,7 @@ facts_save(int spool_dirfd)
 		return;
 	if (spool_dirfd == -1 || (sp = spool_open(spool_dirfd,
 	    SPOOL_STATSWRITER, 0, err, sizeof(err))) == NULL) {
-		log_warnx("%zu lifecycle facts lost: %s", nfacts,
+		log_warnx("%zu records for the database lost: %s", nfacts,
 		    spool_dirfd == -1 ? "no spool directory" : err);
 		return;
 	}
@@ -209,8 +207,8 @@ facts_save(int spool_dirfd)
 	if (spool_sync(sp) == -1)
 		log_warn("spool: fdatasync");
 	spool_close(sp);
-	log_info("%zu lifecycle facts not yet recorded saved to the spool",
+	log_info("%zu records not yet in the database saved to the spool",
 	    n);
 	if (n < nfacts)
-		log_warnx("%zu lifecycle facts lost", nfacts - n);
+		log_warnx("%zu records for the database lost", nfacts - n);
 }

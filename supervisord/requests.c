@@ -123,6 +123,8 @@ static const struct request_row rows[] = {
 	    NULL,		{ MSG_SAMPLE } },
 	{ MSG_LIFECYCLE,	PARENT,		STATSWRITER,	0,
 	    NULL,		{ MSG_OK } },
+	{ MSG_EVENT_REC,	PARENT,		STATSWRITER,	0,
+	    NULL,		{ MSG_OK } },
 	{ MSG_PROJECT_REC,	PARENT,		STATSWRITER,	0,
 	    NULL,		{ MSG_OK } },
 };

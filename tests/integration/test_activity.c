@@ -25,6 +25,7 @@
 static const char config[] =
     "[docker]\nstop_timeout_s = 2\n"
     "[metrics]\napp_interval_ms = 1000\n"
+    "[events]\npersist = all\n"
     "[token.alice]\ntoken = " ALICE "\nuser = it-act-alice\ntiers = free\n"
     "[token.bob]\ntoken = " BOB "\nuser = it-act-bob\ntiers = free\n"
     "[tier.free]\nmax_session_min = 120\nmax_workspaces_per_user = 8\n"
@@ -300,6 +301,13 @@ Test(activity, idle_is_warned_then_stopped_while_used_ones_run)
 		sleep_ms(250);
 	}
 	cr_expect_str_eq(out, "inactivity");
+	free(out);
+	/* and the warning is in system_events ([events] persist = all) */
+	cr_expect_eq(sh(&out, "runuser -u berth -- psql -h %s/pgsock -d berth "
+	    "-At -c \"select severity from system_events where type = "
+	    "'workspace.idle_warning' and details->>'workspaceId' = '%s'\" "
+	    "2>&1", run.dir, idle), 0);
+	cr_expect_str_eq(out, "warning");
 	free(out);
 	free(idle);
 	free(beat);

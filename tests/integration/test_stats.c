@@ -618,7 +618,7 @@ Test(stats, berthd_stopped_with_facts_unanswered_loses_nothing)
 	wait_status(id, "running", 20000);
 	cr_assert_neq(harness_stop(&run, SIGTERM, 15000), -1,
 	    "berthd did not exit");
-	cr_expect(log_contains(&run, "lifecycle facts not yet recorded "
+	cr_expect(log_contains(&run, "records not yet in the database "
 	    "saved to the spool"), "log: %s", read_file(run.log));
 	snprintf(sql, sizeof(sql), "select count(*) from container_stats "
 	    "where id = '%s'", id);

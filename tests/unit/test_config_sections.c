@@ -395,6 +395,26 @@ Test(config_sections, error_named_recheck)
 	config_free(&cfg);
 }
 
+/* [events] persist is errors or all. */
+Test(config_sections, events_persist_is_errors_or_all)
+{
+	struct berth_config	cfg;
+	struct config_errors	errs = { NULL, 0 };
+	char			err[256];
+
+	config_init(&cfg);
+	cr_assert_str_eq(cfg.events_persist, "errors");
+	cr_assert_eq(config_set(&cfg, "events.persist", "all", err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config_finish(&cfg, &errs), 0);
+	cr_assert_eq(config_set(&cfg, "events.persist", "some", err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config_finish(&cfg, &errs), 1);
+	cr_assert(has_error(&errs, "[events] persist: not errors or all"));
+	config_errors_free(&errs);
+	config_free(&cfg);
+}
+
 /* Fill a kind up to its limit with config_set; one more must fail. */
 static void
 fill_to_limit(const char *fmt, const char *v, size_t limit,

@@ -749,6 +749,40 @@ db_lifecycle(struct db *db, const struct body_lifecycle *f, char *err,
 }
 
 int
+db_event(struct db *db, const struct event_item *e, char *err, size_t errlen)
+{
+	char		 t[24], n[24], key[64];
+	const char	*p[8];
+	PGresult	*res;
+
+	snprintf(t, sizeof(t), "%lld", (long long)e->time_ms);
+	snprintf(n, sizeof(n), "%lld", (long long)e->count);
+	snprintf(key, sizeof(key), "berthd:%lld:%lld", (long long)e->time_ms,
+	    (long long)e->id);
+	p[0] = t;
+	p[1] = e->type;
+	p[2] = e->severity;
+	p[3] = e->message;
+	p[4] = e->workspace_id;
+	p[5] = e->user_id;
+	p[6] = n;
+	p[7] = key;
+	res = PQexecParams(db->conn, "INSERT INTO system_events (ts, type, "
+	    "severity, message, details, key) VALUES (to_timestamp("
+	    "$1::bigint / 1000.0), $2, $3, $4, jsonb_build_object("
+	    "'workspaceId', NULLIF($5, ''), 'userId', NULLIF($6, ''), "
+	    "'count', $7::bigint), $8) ON CONFLICT (key) DO UPDATE SET "
+	    "details = EXCLUDED.details", 8, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(err, errlen, "event: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
 db_job_run(struct db *db, const struct body_job_run *b, char *err,
     size_t errlen)
 {

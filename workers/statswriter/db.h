@@ -47,6 +47,10 @@ int		 db_write_metrics(struct db *, const struct metric_item *,
 int		 db_write_metrics_naive(struct db *, const struct metric_item *,
 		    size_t, char *err, size_t errlen);
 /* A finished job run into job_runs; a replay changes nothing. */
+/* An event into system_events; the same id and time again updates its
+ * count. */
+int		 db_event(struct db *, const struct event_item *, char *err,
+		    size_t errlen);
 int		 db_job_run(struct db *, const struct body_job_run *,
 		    char *err, size_t errlen);
 int		 db_lifecycle(struct db *, const struct body_lifecycle *,

@@ -140,6 +140,24 @@ lifecycle(struct worker *w, struct msg *m)
 	msg_clear(&r);
 }
 
+/* An event to keep: answered once it is written or spooled. */
+static void
+event_rec(struct worker *w, struct msg *m)
+{
+	struct stats	*st = w->priv;
+	struct msg	 r;
+	char		 err[512];
+
+	if (store_event(st->store, m->body, err, sizeof(err)) == -2) {
+		log_warnx("event not recorded yet: %s", err);
+		return;
+	}
+	msg_init(&r, MSG_OK, m->id, m->peer);
+	r.flags = MSGF_REPLY;
+	worker_send(w, &r);
+	msg_clear(&r);
+}
+
 static int
 from_parent(struct worker *w, struct msg *m)
 {
@@ -152,6 +170,9 @@ from_parent(struct worker *w, struct msg *m)
 		return 0;
 	case MSG_LIFECYCLE:
 		lifecycle(w, m);
+		return 0;
+	case MSG_EVENT_REC:
+		event_rec(w, m);
 		return 0;
 	case MSG_ROSTER:
 		sampler_roster(st->sampler, m->body);

@@ -263,6 +263,41 @@ store_fact(struct store *s, const struct body_lifecycle *b, char *err,
 
 /* 0 written, 1 refused for good, -1 the database is gone. */
 static int
+write_event(struct store *s, const struct event_item *e, char *err,
+    size_t errlen)
+{
+	if (db_event(s->db, e, err, errlen) == 0) {
+		s->written++;
+		return 0;
+	}
+	if (write_failed(s, "write event", err) == -1)
+		return -1;
+	s->dropped++;
+	return 1;
+}
+
+int
+store_event(struct store *s, const struct event_item *e, char *err,
+    size_t errlen)
+{
+	if (s->state == ST_DISABLED)
+		return 0;
+	if (writable(s)) {
+		s->queued = 1;
+		if (write_event(s, e, err, errlen) >= 0) {
+			s->queued = 0;
+			return 0;
+		}
+		s->queued = 0;
+	}
+	if (spool_msg(s, MSG_EVENT_REC, (void *)e, 0) == 0)
+		return 0;
+	snprintf(err, errlen, "spool: %s", strerror(errno));
+	return -2;
+}
+
+/* 0 written, 1 refused for good, -1 the database is gone. */
+static int
 write_job_run(struct store *s, const struct body_job_run *b)
 {
 	char	err[512];
@@ -360,6 +395,8 @@ replay_one(struct store *s, const char *buf, size_t len)
 		    ((struct body_metrics *)m.body)->nrows);
 	else if (m.type == MSG_JOB_RUN)
 		rc = write_job_run(s, m.body) == -1 ? -1 : 0;
+	else if (m.type == MSG_EVENT_REC)
+		rc = write_event(s, m.body, err, sizeof(err)) == -1 ? -1 : 0;
 	else if (m.type == MSG_SYSMETRICS)
 		rc = write_sysmetrics(s,
 		    ((struct body_sysmetrics *)m.body)->rows,

@@ -45,6 +45,9 @@ void		 store_prepared(struct store *, const char *hostaddr,
  * without a database, kept in memory); -1 refused for good (bad data,
  * err says why); -2 not durable (the spool cannot take it): leave it
  * unanswered so that berthd sends it again. */
+/* An event for system_events, as store_fact. */
+int		 store_event(struct store *, const struct event_item *,
+		    char *err, size_t errlen);
 int		 store_fact(struct store *, const struct body_lifecycle *,
 		    char *err, size_t errlen);
 /* Retention now (and the fallback timer re-armed); 0 or -1 with err. */
