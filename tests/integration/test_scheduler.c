@@ -42,7 +42,12 @@ static const char config[] =
     "health_cmd = wget -q -O /dev/null http://127.0.0.1:{port}/healthz"
     " || exit 1\n"
     "health_interval_s = 1\nhealth_timeout_s = 2\nhealth_retries = 3\n"
-    "health_start_period_s = 0\nvolume_path = /workspace\n";
+    "health_start_period_s = 0\nvolume_path = /workspace\n"
+    /* a workspace whose pid 1 ignores SIGTERM: a stop takes
+     * stop_timeout_s, long enough to overlap */
+    "[type.slow]\nimage = berth/demo-workspace:latest\nport = 8080\n"
+    "command = trap '' TERM; sleep 600\ncpus = 0.5\nmemory_mb = 64\n"
+    "tiers = free\nnetwork = shared\nhealth_cmd = true\n";
 
 static const char *const test_clock[] = { "BERTH_TEST_CLOCK=1", NULL };
 static struct berthd_run run;
@@ -285,8 +290,9 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	free(out);
 }
 
-/* A workspace of a tier with max_session_min = 1: still starting (its
- * shell, pid 1, ignores SIGTERM, so a stop takes stop_timeout_s). */
+/* A workspace of a tier with max_session_min = 1, still starting (it
+ * never answers), whose pid 1 ignores SIGTERM: a stop takes
+ * stop_timeout_s. */
 static char *
 long_session(void)
 {
@@ -294,8 +300,7 @@ long_session(void)
 	char	*id;
 
 	ws = harness_call(&run, "POST", "/api/workspaces", ALICE,
-	    "{\"type\":\"demo\",\"tier\":\"free\","
-	    "\"env\":{\"DEMO_START_DELAY\":\"300\"}}", 201);
+	    "{\"type\":\"slow\",\"tier\":\"free\"}", 201);
 	id = strdup(harness_jstr(ws, "id"));
 	json_decref(ws);
 	return id;
