@@ -75,6 +75,22 @@ TestSuite(scheduler, .init = setup, .fini = cleanup, .timeout = 180);
 
 /* ------------------------------------------------------------ helpers */
 
+/* berthd up, and the scheduler's schedule started: it starts once the
+ * engine's containers are adopted (no orphan before that). */
+static void
+start(const char *const *env)
+{
+	int	waited;
+
+	harness_start(&run, config, env, (uid_t)-1);
+	for (waited = 0; waited < 30000; waited += 100) {
+		if (log_contains(&run, "containers listed and adopted"))
+			return;
+		sleep_ms(100);
+	}
+	cr_assert_fail("berthd never adopted the engine's containers");
+}
+
 static json_t *
 call(const char *method, const char *path, const char *token, int expect)
 {
@@ -188,7 +204,7 @@ Test(scheduler, orphaned_containers_removes_only_berths_unknown_ones)
 	char	*orphan, *plain, *text;
 	json_t	*j, *counts;
 
-	harness_start(&run, config, test_clock, (uid_t)-1);
+	start(test_clock);
 	orphan = container("--label berth.managed=true --label "
 	    "berth.workspace=ws-nobody-knows --label berth.user=it-ghost");
 	plain = container("");
@@ -225,7 +241,7 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	json_t	*j, *all, *next;
 	char	*out;
 
-	harness_start(&run, config, NULL, (uid_t)-1);
+	start(NULL);
 	json_decref(call("GET", "/api/monitoring/jobs", ALICE, 403));
 	json_decref(call("POST", "/api/monitoring/jobs/orphaned-containers/run",
 	    ALICE, 403));
@@ -338,7 +354,7 @@ Test(scheduler, a_session_past_the_tiers_maximum_stops_and_an_overlap_skips)
 	json_t	*j, *ws;
 	char	*id;
 
-	harness_start(&run, config, test_clock, (uid_t)-1);
+	start(test_clock);
 	id = long_session();
 	/* past the next fire (every 10 min) and the 1-minute maximum */
 	clock_move(11 * 60);
@@ -433,7 +449,7 @@ Test(scheduler, a_deleted_projects_volume_goes_after_the_grace_unless_mounted)
 	json_t	*j;
 	char	*mounter;
 
-	harness_start(&run, config, test_clock, (uid_t)-1);
+	start(test_clock);
 	used_project("itsp1");
 	used_project("itsp2");
 	j = call("DELETE", "/api/projects/itsp1", ALICE, 200);
@@ -484,7 +500,7 @@ Test(scheduler, error_workspaces_recovers_or_cleans_up)
 {
 	char	*gone, *back, *gone_cid, *back_cid;
 
-	harness_start(&run, config, NULL, (uid_t)-1);
+	start(NULL);
 	gone = died(&gone_cid);
 	back = died(&back_cid);
 	/* one container runs again by hand */
