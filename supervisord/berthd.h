@@ -329,6 +329,8 @@ request_fn	 ws_h_settle;
 request_fn	 engine_h_containers, engine_h_volumes, engine_h_container_rm,
 		 engine_h_volume_rm;
 int	 engine_up(void);
+/* The engine's managed containers are in the registry. */
+int	 engine_adopted(void);
 const char *engine_version(void);	/* "" when down */
 
 /* ------------------------------------------------------------ engine_api.c */

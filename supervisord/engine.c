@@ -155,6 +155,10 @@ follow_events(void)
 	events = docker_stream(path, events_data, events_end, NULL);
 }
 
+/* The engine's containers are in the registry: until then, no
+ * container looks like an orphan to the scheduler. */
+static int	adopted;
+
 static void
 adopt_listed(const struct docker_reply *r, void *arg)
 {
@@ -168,6 +172,17 @@ adopt_listed(const struct docker_reply *r, void *arg)
 	}
 	json_array_foreach(r->json, i, c)
 		container_adopt(c);
+	adopted = 1;
+	log_info("%zu managed containers listed and adopted",
+	    json_array_size(r->json));
+	/* the scheduler's schedule starts (or its clock is sent again) */
+	jobstate_send(wproc_by_peer(PEER_SCHEDULER));
+}
+
+int
+engine_adopted(void)
+{
+	return adopted;
 }
 
 static void
@@ -188,6 +203,7 @@ projects_listed(const struct docker_reply *r, void *arg)
 static void
 adopt(void)
 {
+	adopted = 0;
 	eng_volume_list("berth.project", projects_listed, NULL);
 	eng_container_list("berth.managed=true", adopt_listed, NULL);
 }
@@ -235,11 +251,26 @@ containers_listed(const struct docker_reply *r, void *arg)
 	free(c);
 }
 
+/* 0, or -1 after answering: the scheduler's orphans wait for the
+ * registry to hold every container berth manages. */
+static int
+orphans_known(const struct caller *c)
+{
+	if (engine_up() && adopted)
+		return 0;
+	caller_error(c, "unavailable", "the engine's containers are not "
+	    "adopted yet");
+	return -1;
+}
+
 void
 engine_h_containers(const struct caller *c, struct msg *m)
 {
-	struct caller *k = xmalloc(sizeof(*k));
+	struct caller *k;
 
+	if (orphans_known(c) == -1)
+		return;
+	k = xmalloc(sizeof(*k));
 	*k = *c;
 	eng_container_list("berth.managed=true", containers_listed, k);
 }
@@ -334,10 +365,8 @@ engine_h_container_rm(const struct caller *c, struct msg *m)
 		caller_error(c, "invalid", "not a container id");
 		return;
 	}
-	if (!engine_up()) {
-		caller_error(c, "unavailable", "Docker Engine is down");
+	if (orphans_known(c) == -1)
 		return;
-	}
 	rm = xcalloc(1, sizeof(*rm));
 	rm->c = *c;
 	snprintf(rm->id, sizeof(rm->id), "%s", b->id);

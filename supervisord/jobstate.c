@@ -123,7 +123,8 @@ jobstate_h_save(const struct caller *c, struct msg *m)
 	save();
 }
 
-/* To a scheduler that has just come up, and when the clock moves. */
+/* To a scheduler that has just come up, when the engine's containers
+ * are adopted, and when the clock moves. */
 void
 jobstate_send(struct wproc *wp)
 {
@@ -131,7 +132,9 @@ jobstate_send(struct wproc *wp)
 	struct msg		 m;
 	size_t			 i;
 
-	if (wp->chan == NULL || wp->state != WS_UP)
+	/* Not before the engine's containers are adopted: a run made up
+	 * for at start would see every container as an orphan. */
+	if (wp->chan == NULL || wp->state != WS_UP || !engine_adopted())
 		return;
 	b = msg_init(&m, MSG_JOB_STATE, 0, PEER_PARENT);
 	b->offset_ms = offset_ms;

@@ -42,7 +42,12 @@ static const char config[] =
     "health_cmd = wget -q -O /dev/null http://127.0.0.1:{port}/healthz"
     " || exit 1\n"
     "health_interval_s = 1\nhealth_timeout_s = 2\nhealth_retries = 3\n"
-    "health_start_period_s = 0\nvolume_path = /workspace\n";
+    "health_start_period_s = 0\nvolume_path = /workspace\n"
+    /* a workspace whose pid 1 ignores SIGTERM: a stop takes
+     * stop_timeout_s, long enough to overlap */
+    "[type.slow]\nimage = berth/demo-workspace:latest\nport = 8080\n"
+    "command = trap '' TERM; sleep 600\ncpus = 0.5\nmemory_mb = 64\n"
+    "tiers = free\nnetwork = shared\nhealth_cmd = true\n";
 
 static const char *const test_clock[] = { "BERTH_TEST_CLOCK=1", NULL };
 static struct berthd_run run;
@@ -69,6 +74,22 @@ setup(void)
 TestSuite(scheduler, .init = setup, .fini = cleanup, .timeout = 180);
 
 /* ------------------------------------------------------------ helpers */
+
+/* berthd up, and the scheduler's schedule started: it starts once the
+ * engine's containers are adopted (no orphan before that). */
+static void
+start(const char *const *env)
+{
+	int	waited;
+
+	harness_start(&run, config, env, (uid_t)-1);
+	for (waited = 0; waited < 30000; waited += 100) {
+		if (log_contains(&run, "containers listed and adopted"))
+			return;
+		sleep_ms(100);
+	}
+	cr_assert_fail("berthd never adopted the engine's containers");
+}
 
 static json_t *
 call(const char *method, const char *path, const char *token, int expect)
@@ -183,7 +204,7 @@ Test(scheduler, orphaned_containers_removes_only_berths_unknown_ones)
 	char	*orphan, *plain, *text;
 	json_t	*j, *counts;
 
-	harness_start(&run, config, test_clock, (uid_t)-1);
+	start(test_clock);
 	orphan = container("--label berth.managed=true --label "
 	    "berth.workspace=ws-nobody-knows --label berth.user=it-ghost");
 	plain = container("");
@@ -220,7 +241,7 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	json_t	*j, *all, *next;
 	char	*out;
 
-	harness_start(&run, config, NULL, (uid_t)-1);
+	start(NULL);
 	json_decref(call("GET", "/api/monitoring/jobs", ALICE, 403));
 	json_decref(call("POST", "/api/monitoring/jobs/orphaned-containers/run",
 	    ALICE, 403));
@@ -285,8 +306,9 @@ Test(scheduler, the_jobs_api_is_the_admins)
 	free(out);
 }
 
-/* A workspace of a tier with max_session_min = 1: still starting (its
- * shell, pid 1, ignores SIGTERM, so a stop takes stop_timeout_s). */
+/* A workspace of a tier with max_session_min = 1, still starting (it
+ * never answers), whose pid 1 ignores SIGTERM: a stop takes
+ * stop_timeout_s. */
 static char *
 long_session(void)
 {
@@ -294,8 +316,7 @@ long_session(void)
 	char	*id;
 
 	ws = harness_call(&run, "POST", "/api/workspaces", ALICE,
-	    "{\"type\":\"demo\",\"tier\":\"free\","
-	    "\"env\":{\"DEMO_START_DELAY\":\"300\"}}", 201);
+	    "{\"type\":\"slow\",\"tier\":\"free\"}", 201);
 	id = strdup(harness_jstr(ws, "id"));
 	json_decref(ws);
 	return id;
@@ -333,7 +354,7 @@ Test(scheduler, a_session_past_the_tiers_maximum_stops_and_an_overlap_skips)
 	json_t	*j, *ws;
 	char	*id;
 
-	harness_start(&run, config, test_clock, (uid_t)-1);
+	start(test_clock);
 	id = long_session();
 	/* past the next fire (every 10 min) and the 1-minute maximum */
 	clock_move(11 * 60);
@@ -428,7 +449,7 @@ Test(scheduler, a_deleted_projects_volume_goes_after_the_grace_unless_mounted)
 	json_t	*j;
 	char	*mounter;
 
-	harness_start(&run, config, test_clock, (uid_t)-1);
+	start(test_clock);
 	used_project("itsp1");
 	used_project("itsp2");
 	j = call("DELETE", "/api/projects/itsp1", ALICE, 200);
@@ -479,7 +500,7 @@ Test(scheduler, error_workspaces_recovers_or_cleans_up)
 {
 	char	*gone, *back, *gone_cid, *back_cid;
 
-	harness_start(&run, config, NULL, (uid_t)-1);
+	start(NULL);
 	gone = died(&gone_cid);
 	back = died(&back_cid);
 	/* one container runs again by hand */
