@@ -21,6 +21,7 @@
 
 #define ALICE	"it-act-alice-0123456789"
 #define BOB	"it-act-bob-0123456789ab"
+#define ADMIN	"it-act-admin-0123456789"
 
 static const char config[] =
     "[docker]\nstop_timeout_s = 2\n"
@@ -42,6 +43,11 @@ static const char config[] =
     "tiers = free\nnetwork = shared\nidle_timeout_min = 30\n"
     "idle_warning_min = 5\nactivity_bytes_min = 0\n"
     "heartbeat_path = /beat\nvolume_path = /workspace\n"
+    "[type.plain]\nimage = berth/demo-workspace:latest\nport = 8080\n"
+    "cpus = 0.5\nmemory_mb = 64\nmemory_reservation_mb = 32\n"
+    "tiers = free\nnetwork = shared\nvolume_path = /workspace\n"
+    "[job.inactive-containers]\nage_min = 60\nschedule = 0 0 1 1 *\n"
+    "[auth]\nadmin_token = " ADMIN "\n"
     "[health]\nheartbeat_interval_s = 1\n";
 
 static const char *const test_clock[] = { "BERTH_TEST_CLOCK=1", NULL };
@@ -376,4 +382,41 @@ Test(activity, limits_and_bad_requests)
 	json_decref(harness_call(&run, "DELETE", body, ALICE, NULL, 200));
 	json_decref(post(id, "heartbeat", ALICE, NULL, 409));
 	free(id);
+}
+
+/* The inactive-containers job (age_min 60) stops a workspace of a type
+ * without idle_timeout_min after an hour without activity, not one
+ * with a heartbeat. */
+Test(activity, inactive_containers_job)
+{
+	char	*idle, *used;
+	json_t	*j, *ws;
+
+	harness_start(&run, config, test_clock, (uid_t)-1);
+	idle = running_as("plain");
+	used = running_as("plain");
+	ws = get(idle);
+	/* no idle timeout: the autostop is the end of the 120-min session */
+	cr_expect_eq(span(harness_jstr(ws, "startedAt"),
+	    harness_jstr(ws, "autostopAt")), 120 * 60);
+	json_decref(ws);
+	clock_move(61 * 60);
+	json_decref(post(used, "heartbeat", ALICE, NULL, 200));
+	json_decref(harness_call(&run, "POST",
+	    "/api/monitoring/jobs/inactive-containers/run", ALICE, NULL, 403));
+	j = harness_call(&run, "POST", "/api/workspaces/cleanup", ADMIN, NULL,
+	    200);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j,
+	    "counts"), "inactiveContainers")), 1);
+	json_decref(j);
+	ws = wait_status(idle, "stopped", 30000);
+	cr_expect_str_eq(harness_jstr(ws, "shutdownReason"), "inactivity");
+	json_decref(ws);
+	ws = get(used);
+	cr_expect_str_eq(harness_jstr(ws, "status"), "running");
+	json_decref(ws);
+	cr_expect(log_contains(&run, "no activity for 60 min; reason "
+	    "inactivity"));
+	free(idle);
+	free(used);
 }

@@ -11,8 +11,9 @@
  * orphaned-volumes (the volume of a project deleted grace_min ago,
  * mounted by no container; berthd checks both again), retention (the
  * statswriter's, now), error-workspaces (recovered when the container
- * runs again, its container removed when it does not).  The others
- * are listed as not built.
+ * runs again, its container removed when it does not),
+ * inactive-containers (no activity for age_min: stopped with reason
+ * inactivity).  The others are listed as not built.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,48 @@ sessions(struct run *r)
 	ask(r, ipc_ws_all, workspaces_listed);
 }
 
+/* ------------------------------------------------------------ inactive */
+
+/* A running workspace with no activity (berthd's lastActivityAt: its
+ * start, heartbeats, traffic, its own heartbeat) for age_min is
+ * stopped with reason inactivity, whatever its type's idle timeout. */
+static void
+inactive_listed(struct worker *w, struct msg *reply,
+    const struct ipc_error *err, void *arg)
+{
+	struct run		*r = arg;
+	struct body_ws_items	*b;
+	struct workspace_info	*ws;
+	struct act		*a;
+	size_t			 i;
+
+	if (listing_failed(r, err, "workspaces"))
+		return;
+	b = reply->body;
+	for (i = 0; i < b->nitems && !run_detached(r); i++) {
+		ws = &b->items[i];
+		if (strcmp(ws->status, "running") != 0)
+			continue;
+		r->checked++;
+		if (ws->last_activity_ms <= 0 || r->now_ms -
+		    ws->last_activity_ms < (int64_t)r->age_s * 1000)
+			continue;
+		log_info("job %s: stopping workspace %s (user %s): no activity "
+		    "for %ld min; reason inactivity", r->name, ws->id,
+		    ws->user_id, r->age_s / 60);
+		a = act_new(r, ws->id);
+		act_sent(a, ipc_ws_stop(r->s->w, ws->id, "inactivity", acted,
+		    a));
+	}
+	run_release(r);
+}
+
+static void
+inactive_containers(struct run *r)
+{
+	ask(r, ipc_ws_all, inactive_listed);
+}
+
 /* ------------------------------------------------------------ errors */
 
 static int
@@ -360,6 +403,7 @@ static const struct {
 	{ "expired-sessions",		sessions,		"stopped" },
 	{ "retention",			retention,		"removed" },
 	{ "error-workspaces",		error_workspaces,	"settled" },
+	{ "inactive-containers",	inactive_containers,	"stopped" },
 };
 
 job_fn *
