@@ -94,6 +94,10 @@ enum msg_type {
 	MSG_DB_PREPARED,	/* reply: addresses and password to use */
 	MSG_DB_INFO_REQ,	/* admin -> berthd: where the database is */
 	MSG_DB_INFO,		/* reply to MSG_DB_INFO_REQ */
+	MSG_LOGS_REQ,		/* gateway -> berthd: a workspace's logs */
+	MSG_LOGS_NEXT,		/* -> berthd: the next chunk of a session */
+	MSG_LOGS_CLOSE,		/* -> berthd: a session is over (notice) */
+	MSG_LOG_CHUNK,		/* reply: lines of a log session */
 	MSG_TYPE_MAX
 };
 
@@ -537,6 +541,43 @@ struct body_project_owner {
 	struct req_auth	 auth;
 	char		*project_id;
 	char		*user_id;	/* the new owner */
+};
+
+/* A workspace's logs read from the engine, a chunk at a time: the
+ * first chunk answers MSG_LOGS_REQ, each next one MSG_LOGS_NEXT
+ * {session}; MSG_LOGS_CLOSE {session} ends it early.  berthd reads
+ * the engine only while the requester asks, so a slow reader pauses
+ * the engine instead of filling berthd. */
+struct body_logs_req {
+	struct req_auth	 auth;
+	char	*id;			/* the workspace */
+	int64_t	 tail;			/* lines from the end, -1 all */
+	int64_t	 since_ns;		/* 0: from the first line */
+	int64_t	 until_ns;		/* 0: to the last */
+	int	 out;			/* stdout */
+	int	 err;			/* stderr */
+	int	 follow;		/* wait for new lines */
+};
+
+struct body_logs_next {			/* MSG_LOGS_NEXT, MSG_LOGS_CLOSE */
+	int64_t	 session;
+};
+
+/* One line: valid UTF-8 without NUL or newline, at most 64 KiB. */
+struct log_item {
+	char	*ts;			/* the engine's RFC 3339, ns */
+	int64_t	 ns;			/* the same since the epoch */
+	int64_t	 nth;			/* lines before it at this ns */
+	int64_t	 stream;		/* 1 stdout, 2 stderr */
+	char	*line;
+};
+
+struct body_log_chunk {
+	int64_t		 session;
+	struct log_item	*lines;
+	size_t		 nlines;
+	int		 done;		/* no chunk follows */
+	char		*error;		/* "" unless it ended early */
 };
 
 /* ---------------------------------------------------------------- messages */

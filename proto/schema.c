@@ -29,6 +29,7 @@
 #define MAX_RECENT	100	/* lifecycle rows in one reply */
 #define MAX_CHECKS	32	/* health checks in one report */
 #define MAX_PROM	1000	/* metric samples in one message */
+#define MAX_LOG_LINES	1000	/* log lines in one chunk */
 
 #define STR(s, f, req, max) \
 	{ #f, FT_STR, offsetof(struct s, f), req, max, NULL, 0 }
@@ -586,6 +587,49 @@ static const struct schema schema_db_info[] = {
 	SCHEMA("db_info", body_db_info, db_info_fields)
 };
 
+static const struct field logs_req_fields[] = {
+	AUTH_FIELDS(body_logs_req),
+	STR(body_logs_req, id, 1, MAX_ID),
+	INT(body_logs_req, tail, 1),
+	INT(body_logs_req, since_ns, 1),
+	INT(body_logs_req, until_ns, 1),
+	BOOL(body_logs_req, out, 1),
+	BOOL(body_logs_req, err, 1),
+	BOOL(body_logs_req, follow, 1),
+};
+static const struct schema schema_logs_req[] = {
+	SCHEMA_AUTH("logs_req", body_logs_req, logs_req_fields)
+};
+
+static const struct field logs_next_fields[] = {
+	INT(body_logs_next, session, 1),
+};
+static const struct schema schema_logs_next[] = {
+	SCHEMA("logs_next", body_logs_next, logs_next_fields)
+};
+
+static const struct field log_item_fields[] = {
+	STR(log_item, ts, 1, MAX_WORD),
+	INT(log_item, ns, 1),
+	INT(log_item, nth, 1),
+	INT(log_item, stream, 1),
+	STR(log_item, line, 1, PROTO_MAX_STR),
+};
+static const struct schema schema_log_item[] = {
+	SCHEMA("log_item", log_item, log_item_fields)
+};
+
+static const struct field log_chunk_fields[] = {
+	INT(body_log_chunk, session, 1),
+	ARRAY(body_log_chunk, lines, 1, MAX_LOG_LINES, schema_log_item,
+	    nlines),
+	BOOL(body_log_chunk, done, 1),
+	STR(body_log_chunk, error, 1, MAX_TEXT),
+};
+static const struct schema schema_log_chunk[] = {
+	SCHEMA("log_chunk", body_log_chunk, log_chunk_fields)
+};
+
 static const struct {
 	const char		*name;
 	const struct schema	*schema;
@@ -644,6 +688,10 @@ static const struct {
 	[MSG_DB_PREPARED] =	{ "db_prepared", schema_db_prepared },
 	[MSG_DB_INFO_REQ] =	{ "db_info_req", schema_empty },
 	[MSG_DB_INFO] =		{ "db_info", schema_db_info },
+	[MSG_LOGS_REQ] =	{ "logs_req", schema_logs_req },
+	[MSG_LOGS_NEXT] =	{ "logs_next", schema_logs_next },
+	[MSG_LOGS_CLOSE] =	{ "logs_close", schema_logs_next },
+	[MSG_LOG_CHUNK] =	{ "log_chunk", schema_log_chunk },
 };
 
 static const char *const peer_names[PEER_MAX] = {
@@ -694,5 +742,6 @@ _Static_assert(offsetof(struct body_ws_create, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_ref, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_patch, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_history_req, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_logs_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_project_owner, auth) == 0,
     "auth first");

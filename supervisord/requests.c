@@ -62,6 +62,13 @@ static const struct request_row rows[] = {
 	    NULL,		{ MSG_HISTORY } },
 	{ MSG_CSTATS_REQ,	GATEWAY,	STATSWRITER, RQ_TOKEN | RQ_ADMIN,
 	    NULL,		{ MSG_CSTATS } },
+	{ MSG_LOGS_REQ,		GATEWAY,	PARENT,		RQ_TOKEN,
+	    logs_h_open,	{ MSG_LOG_CHUNK } },
+	/* log sessions: only the run of the worker that opened one */
+	{ MSG_LOGS_NEXT,	GATEWAY | LOGSTREAMER, PARENT,	0,
+	    logs_h_next,	{ MSG_LOG_CHUNK } },
+	{ MSG_LOGS_CLOSE,	GATEWAY | LOGSTREAMER, PARENT,	0,
+	    logs_h_close,	{ 0 } },
 	/* the gateway, anonymous parts of the API */
 	{ MSG_STATUS_REQ,	GATEWAY | HEALTHMON, PARENT,	0,
 	    h_status,		{ MSG_STATUS } },

@@ -214,6 +214,53 @@ ipc_cstats(struct worker *w, const char *token, ipc_cb cb, void *arg)
 	return call(w, &m, MSG_CSTATS, w->cfg.request_timeout_ms, cb, arg);
 }
 
+/* ------------------------------------------------------------ logs */
+
+/* berthd answers a log request within 2 s, with lines or without. */
+static long
+logs_timeout(const struct worker *w)
+{
+	return w->cfg.request_timeout_ms > 10000 ? w->cfg.request_timeout_ms :
+	    10000;
+}
+
+uint32_t
+ipc_logs_open(struct worker *w, const char *token, struct body_logs_req *q,
+    ipc_cb cb, void *arg)
+{
+	struct body_logs_req	*mb;
+	struct msg		 m;
+
+	mb = start(&m, MSG_LOGS_REQ, PEER_PARENT, token);
+	q->auth = mb->auth;
+	*mb = *q;
+	memset(q, 0, sizeof(*q));
+	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
+}
+
+uint32_t
+ipc_logs_next(struct worker *w, int64_t session, ipc_cb cb, void *arg)
+{
+	struct body_logs_next	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_LOGS_NEXT, 0, PEER_PARENT);
+	b->session = session;
+	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
+}
+
+void
+ipc_logs_close(struct worker *w, int64_t session)
+{
+	struct body_logs_next	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_LOGS_CLOSE, 0, PEER_PARENT);
+	b->session = session;
+	worker_send(w, &m);
+	msg_clear(&m);
+}
+
 /* ------------------------------------------------------------ scheduler */
 
 uint32_t

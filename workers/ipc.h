@@ -49,6 +49,14 @@ uint32_t ipc_project_owner(struct worker *, const char *token,
 uint32_t ipc_history(struct worker *, const char *token,
 	    struct body_history_req *q, ipc_cb, void *);
 uint32_t ipc_cstats(struct worker *, const char *token, ipc_cb, void *);
+/* A workspace's logs, a chunk at a time (MSG_LOG_CHUNK): the first
+ * answers ipc_logs_open (q's contents move into the request), each
+ * next one ipc_logs_next with the chunk's session, until one is done;
+ * ipc_logs_close gives a session up. */
+uint32_t ipc_logs_open(struct worker *, const char *token,
+	    struct body_logs_req *q, ipc_cb, void *);
+uint32_t ipc_logs_next(struct worker *, int64_t session, ipc_cb, void *);
+void	 ipc_logs_close(struct worker *, int64_t session);
 /* The scheduler's, for berth itself. */
 uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);

@@ -103,6 +103,8 @@ static const struct route {
 	    "workspace_health", ROUTE_TOKEN },
 	{ "/api/workspaces/:id/stats", EVHTTP_REQ_GET, api_ws_stats,
 	    "workspace_stats", ROUTE_TOKEN },
+	{ "/api/workspaces/:id/logs", EVHTTP_REQ_GET, api_ws_logs,
+	    "workspace_logs", ROUTE_TOKEN },
 	{ "/api/projects", EVHTTP_REQ_GET, api_projects_list,
 	    "project_list", ROUTE_TOKEN },
 	{ "/api/projects/:id/owner", EVHTTP_REQ_PUT, api_project_owner,

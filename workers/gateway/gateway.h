@@ -80,6 +80,9 @@ void	 api_error(struct evhttp_request *, const struct ipc_error *);
 json_t	*read_body(struct evhttp_request *);
 json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 
+/* logs.c: GET /api/workspaces/{id}/logs */
+route_handler	api_ws_logs;
+
 /* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */
 route_handler	api_projects_list, api_project_owner;
 
