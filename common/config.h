@@ -115,6 +115,8 @@ struct berth_config {
 	long	 metrics_retention_interval_s;
 	char	*metrics_scrape_token;	/* secret; "" anyone may scrape */
 	int	 metrics_user_labels;	/* user label on series */
+	/* [logs] */
+	long	 logs_ring_kb;		/* BERTH_LOGS_RING_KB */
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_check_interval_ms;

@@ -137,6 +137,10 @@ const struct config_key config_static_keys[] = {
 	    "BERTH_METRICS_RETENTION_INTERVAL_S", metrics_retention_interval_s,
 	    "3600", 1, 86400, 1,
 	    "time between removals of old samples, in seconds"),
+	INT("logs", "ring_kb", "BERTH_LOGS_RING_KB", logs_ring_kb, "1024", 16,
+	    1048576, 1,
+	    "recent log lines the logstreamer keeps per followed workspace, "
+	    "for clients that resume (Last-Event-ID), in KiB"),
 	STR("metrics", "scrape_token", "BERTH_METRICS_SCRAPE_TOKEN",
 	    metrics_scrape_token, NULL, 1, 1,
 	    "bearer token /api/metrics asks for, 16 characters or more; "

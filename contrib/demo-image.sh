@@ -31,7 +31,8 @@ cat > "$root/bin/workspace" <<'EOS'
 # DEMO_LOG_INTERVAL seconds, and busybox httpd in the foreground.
 # For the log tests: DEMO_LOG_ECHO is written once (echo -e: "\0377"
 # is a byte), DEMO_LOG_STDERR once to stderr, and DEMO_LOG_BURST_LINES
-# lines of DEMO_LOG_BURST_WIDTH (default 100) bytes as fast as they go.
+# lines of DEMO_LOG_BURST_WIDTH (default 100) bytes as fast as they go
+# (after DEMO_START_DELAY).
 PORT=${PORT:-8080}
 echo "demo workspace starting (delay ${DEMO_START_DELAY:-0}s, port $PORT)"
 if [ -n "${DEMO_LOG_ECHO:-}" ]; then
@@ -40,13 +41,13 @@ fi
 if [ -n "${DEMO_LOG_STDERR:-}" ]; then
 	echo "$DEMO_LOG_STDERR" >&2
 fi
+if [ -n "${DEMO_START_DELAY:-}" ]; then
+	sleep "$DEMO_START_DELAY"
+fi
 if [ -n "${DEMO_LOG_BURST_LINES:-}" ]; then
 	line=$(head -c "${DEMO_LOG_BURST_WIDTH:-100}" /dev/zero | tr '\0' x)
 	yes "$line" | head -n "$DEMO_LOG_BURST_LINES"
 	echo "burst done"
-fi
-if [ -n "${DEMO_START_DELAY:-}" ]; then
-	sleep "$DEMO_START_DELAY"
 fi
 if [ -n "${DEMO_LOG_INTERVAL:-}" ]; then
 	( n=0; while :; do n=$((n + 1)); echo "tick $n";

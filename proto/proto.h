@@ -98,6 +98,9 @@ enum msg_type {
 	MSG_LOGS_NEXT,		/* -> berthd: the next chunk of a session */
 	MSG_LOGS_CLOSE,		/* -> berthd: a session is over (notice) */
 	MSG_LOG_CHUNK,		/* reply: lines of a log session */
+	MSG_LOGS_ATTACH,	/* gateway -> berthd: an SSE client's socket */
+	MSG_SSE_CLIENT,		/* berthd -> logstreamer: the same, checked */
+	MSG_LOGS_FOLLOW,	/* logstreamer -> berthd: follow a workspace */
 	MSG_TYPE_MAX
 };
 
@@ -559,6 +562,13 @@ struct body_logs_req {
 	int	 follow;		/* wait for new lines */
 };
 
+/* The logstreamer follows a workspace for its clients (berthd checked
+ * them): every stream, from since_ns on, then what comes. */
+struct body_logs_follow {
+	char	*id;
+	int64_t	 since_ns;
+};
+
 struct body_logs_next {			/* MSG_LOGS_NEXT, MSG_LOGS_CLOSE */
 	int64_t	 session;
 };
@@ -578,6 +588,28 @@ struct body_log_chunk {
 	size_t		 nlines;
 	int		 done;		/* no chunk follows */
 	char		*error;		/* "" unless it ended early */
+};
+
+/* An SSE client of /api/workspaces/{id}/logs/stream: the gateway
+ * sends its socket (MSGF_FD) with the token; berthd checks the owner
+ * and hands the socket to the logstreamer as MSG_SSE_CLIENT.  after:
+ * the client's Last-Event-ID, lines after (after_ns, after_nth) only;
+ * without it, lines from attach_ns on. */
+struct body_logs_attach {
+	struct req_auth	 auth;
+	char	*id;
+	int	 has_after;
+	int64_t	 after_ns;
+	int64_t	 after_nth;
+};
+
+struct body_sse_client {
+	char	*workspace_id;
+	char	*user_id;
+	int	 has_after;
+	int64_t	 after_ns;
+	int64_t	 after_nth;
+	int64_t	 attach_ns;		/* berthd's wall clock */
 };
 
 /* ---------------------------------------------------------------- messages */

@@ -601,6 +601,14 @@ static const struct schema schema_logs_req[] = {
 	SCHEMA_AUTH("logs_req", body_logs_req, logs_req_fields)
 };
 
+static const struct field logs_follow_fields[] = {
+	STR(body_logs_follow, id, 1, MAX_ID),
+	INT(body_logs_follow, since_ns, 1),
+};
+static const struct schema schema_logs_follow[] = {
+	SCHEMA("logs_follow", body_logs_follow, logs_follow_fields)
+};
+
 static const struct field logs_next_fields[] = {
 	INT(body_logs_next, session, 1),
 };
@@ -628,6 +636,29 @@ static const struct field log_chunk_fields[] = {
 };
 static const struct schema schema_log_chunk[] = {
 	SCHEMA("log_chunk", body_log_chunk, log_chunk_fields)
+};
+
+static const struct field logs_attach_fields[] = {
+	AUTH_FIELDS(body_logs_attach),
+	STR(body_logs_attach, id, 1, MAX_ID),
+	BOOL(body_logs_attach, has_after, 1),
+	INT(body_logs_attach, after_ns, 1),
+	INT(body_logs_attach, after_nth, 1),
+};
+static const struct schema schema_logs_attach[] = {
+	SCHEMA_AUTH("logs_attach", body_logs_attach, logs_attach_fields)
+};
+
+static const struct field sse_client_fields[] = {
+	STR(body_sse_client, workspace_id, 1, MAX_ID),
+	STR(body_sse_client, user_id, 1, MAX_ID),
+	BOOL(body_sse_client, has_after, 1),
+	INT(body_sse_client, after_ns, 1),
+	INT(body_sse_client, after_nth, 1),
+	INT(body_sse_client, attach_ns, 1),
+};
+static const struct schema schema_sse_client[] = {
+	SCHEMA("sse_client", body_sse_client, sse_client_fields)
 };
 
 static const struct {
@@ -692,6 +723,9 @@ static const struct {
 	[MSG_LOGS_NEXT] =	{ "logs_next", schema_logs_next },
 	[MSG_LOGS_CLOSE] =	{ "logs_close", schema_logs_next },
 	[MSG_LOG_CHUNK] =	{ "log_chunk", schema_log_chunk },
+	[MSG_LOGS_ATTACH] =	{ "logs_attach", schema_logs_attach },
+	[MSG_SSE_CLIENT] =	{ "sse_client", schema_sse_client },
+	[MSG_LOGS_FOLLOW] =	{ "logs_follow", schema_logs_follow },
 };
 
 static const char *const peer_names[PEER_MAX] = {
@@ -743,5 +777,6 @@ _Static_assert(offsetof(struct body_ws_ref, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_ws_patch, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_history_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_logs_req, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_logs_attach, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_project_owner, auth) == 0,
     "auth first");

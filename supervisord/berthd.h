@@ -318,7 +318,8 @@ struct docker_stream *eng_container_logs(const char *cid,
 
 /* ------------------------------------------------------------ logs.c */
 
-request_fn	 logs_h_open, logs_h_next, logs_h_close;
+request_fn	 logs_h_open, logs_h_follow, logs_h_next, logs_h_close,
+		 logs_h_attach;
 void	 logs_shutdown(void);
 
 /* ------------------------------------------------------------ netguard.c */

@@ -19,10 +19,12 @@
 #include <string.h>
 
 #include "berthd.h"
+#include "chan.h"
 #include "codec.h"
 #include "docker.h"
 #include "log.h"
 #include "logline.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define LOGS_MAX_SESSIONS	256
@@ -317,23 +319,21 @@ sess_new(const struct caller *c)
 	return s;
 }
 
-/* MSG_LOGS_REQ: the workspace's owner (or the admin) only; another
- * user's workspace does not exist. */
-void
-logs_h_open(const struct caller *c, struct msg *m)
+/* A session of ws's logs as q asks, answered by its first chunk. */
+static void
+sess_start(const struct caller *c, struct workspace *ws,
+    const struct body_logs_req *q)
 {
-	struct body_logs_req	*q = m->body;
-	struct workspace	*ws = ws_find(q->id);
-	struct logsess		*s;
-	char			 query[256];
+	struct logsess	*s;
+	char		 query[256];
 
-	if (ws == NULL || (!c->who.admin && strcmp(ws->user, c->who.user) !=
-	    0)) {
-		caller_error(c, "not_found", "no such workspace");
-		return;
-	}
 	if (logs_check(c, q) == -1)
 		return;
+	if (q->follow && (ws->status == WSS_STOPPED || ws->status ==
+	    WSS_ERROR)) {
+		caller_error(c, "gone", "the workspace is over");
+		return;
+	}
 	s = sess_new(c);
 	if (ws->container[0] == '\0') {
 		s->ended = 1;		/* never had a container */
@@ -344,6 +344,42 @@ logs_h_open(const struct caller *c, struct msg *m)
 	s->stream = eng_container_logs(ws->container, query, on_data, on_end,
 	    s);
 	timer_set(s, LOGS_WAIT_MS);
+}
+
+/* MSG_LOGS_REQ: the workspace's owner (or the admin) only; another
+ * user's workspace does not exist. */
+void
+logs_h_open(const struct caller *c, struct msg *m)
+{
+	struct body_logs_req	*q = m->body;
+	struct workspace	*ws = ws_find(q->id);
+
+	if (ws == NULL || (!c->who.admin && strcmp(ws->user, c->who.user) !=
+	    0)) {
+		caller_error(c, "not_found", "no such workspace");
+		return;
+	}
+	sess_start(c, ws, q);
+}
+
+/* MSG_LOGS_FOLLOW: the logstreamer's, for clients berthd admitted
+ * (logs_h_attach); every stream from since_ns, followed. */
+void
+logs_h_follow(const struct caller *c, struct msg *m)
+{
+	struct body_logs_follow	*f = m->body;
+	struct workspace	*ws = ws_find(f->id);
+	struct body_logs_req	 q;
+
+	if (ws == NULL) {
+		caller_error(c, "not_found", "no such workspace");
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.tail = -1;
+	q.since_ns = f->since_ns;
+	q.out = q.err = q.follow = 1;
+	sess_start(c, ws, &q);
 }
 
 /* MSG_LOGS_NEXT: the session's next chunk. */
@@ -377,6 +413,53 @@ logs_h_close(const struct caller *c, struct msg *m)
 
 	if (s != NULL)
 		sess_free(s);
+}
+
+/* MSG_LOGS_ATTACH: an SSE client of the workspace's owner (or the
+ * admin) goes to the logstreamer with its socket; the gateway drops
+ * its copy once answered. */
+void
+logs_h_attach(const struct caller *c, struct msg *m)
+{
+	struct body_logs_attach	*a = m->body;
+	struct workspace	*ws = ws_find(a->id);
+	struct wproc		*ls = wproc_by_peer(PEER_LOGSTREAMER);
+	struct body_sse_client	*b;
+	struct msg		 r;
+
+	if (ws == NULL || (!c->who.admin && strcmp(ws->user, c->who.user) !=
+	    0)) {
+		caller_error(c, "not_found", "no such workspace");
+		return;
+	}
+	if (m->fd < 0 || ls == NULL || ls->chan == NULL || ls->state !=
+	    WS_UP) {
+		caller_error(c, "unavailable", "the log streamer is not "
+		    "running");
+		return;
+	}
+	b = msg_init(&r, MSG_SSE_CLIENT, 0, PEER_PARENT);
+	b->workspace_id = xstrdup(ws->id);
+	b->user_id = xstrdup(ws->user);
+	b->has_after = a->has_after;
+	b->after_ns = a->after_ns;
+	b->after_nth = a->after_nth;
+	b->attach_ns = (int64_t)wall_ms() * 1000000;
+	r.flags = MSGF_FD;
+	r.fd = m->fd;
+	m->fd = -1;
+	m->flags &= ~MSGF_FD;
+	if (chan_send(ls->chan, &r) == -1) {
+		r.fd = -1;	/* closed all the same */
+		msg_clear(&r);
+		caller_error(c, "unavailable", "the log streamer is busy");
+		return;
+	}
+	r.fd = -1;		/* the channel sent and closed it */
+	msg_clear(&r);
+	msg_init(&r, MSG_OK, 0, PEER_PARENT);
+	caller_reply(c, &r);
+	msg_clear(&r);
 }
 
 void

@@ -64,6 +64,11 @@ static const struct request_row rows[] = {
 	    NULL,		{ MSG_CSTATS } },
 	{ MSG_LOGS_REQ,		GATEWAY,	PARENT,		RQ_TOKEN,
 	    logs_h_open,	{ MSG_LOG_CHUNK } },
+	{ MSG_LOGS_ATTACH,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_FD,
+	    logs_h_attach,	{ MSG_OK } },
+	/* the logstreamer follows a workspace its client may read */
+	{ MSG_LOGS_FOLLOW,	LOGSTREAMER,	PARENT,		0,
+	    logs_h_follow,	{ MSG_LOG_CHUNK } },
 	/* log sessions: only the run of the worker that opened one */
 	{ MSG_LOGS_NEXT,	GATEWAY | LOGSTREAMER, PARENT,	0,
 	    logs_h_next,	{ MSG_LOG_CHUNK } },
@@ -80,8 +85,6 @@ static const struct request_row rows[] = {
 	    NULL,		{ MSG_DB_STATUS } },
 	{ MSG_HEALTH_REQ,	GATEWAY,	HEALTHMON,	0,
 	    NULL,		{ MSG_HEALTH_REPORT } },
-	{ MSG_FD_PASS,		GATEWAY,	LOGSTREAMER,	RQ_FD,
-	    NULL,		{ 0 } },
 	/* healthmon */
 	{ MSG_WS_AVAILABLE,	HEALTHMON,	PARENT,		0,
 	    ws_h_available,	{ 0 } },

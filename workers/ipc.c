@@ -47,7 +47,8 @@ answer(struct worker *w, struct msg *reply, void *arg)
 	c.cb(w, NULL, &err, c.arg);
 }
 
-/* Send m (cleared here) and wait up to timeout_ms for a want. */
+/* Send m (cleared here; a descriptor it carries is the channel's to
+ * close) and wait up to timeout_ms for a want. */
 static uint32_t
 call(struct worker *w, struct msg *m, unsigned want, long timeout_ms,
     ipc_cb cb, void *arg)
@@ -60,6 +61,7 @@ call(struct worker *w, struct msg *m, unsigned want, long timeout_ms,
 	c->arg = arg;
 	if ((id = worker_request_for(w, m, timeout_ms, answer, c)) == 0)
 		free(c);
+	m->fd = -1;
 	msg_clear(m);
 	return id;
 }
@@ -239,6 +241,19 @@ ipc_logs_open(struct worker *w, const char *token, struct body_logs_req *q,
 }
 
 uint32_t
+ipc_logs_follow(struct worker *w, const char *id, int64_t since_ns, ipc_cb cb,
+    void *arg)
+{
+	struct body_logs_follow	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_LOGS_FOLLOW, 0, PEER_PARENT);
+	b->id = xstrdup(id);
+	b->since_ns = since_ns;
+	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
+}
+
+uint32_t
 ipc_logs_next(struct worker *w, int64_t session, ipc_cb cb, void *arg)
 {
 	struct body_logs_next	*b;
@@ -247,6 +262,24 @@ ipc_logs_next(struct worker *w, int64_t session, ipc_cb cb, void *arg)
 	b = msg_init(&m, MSG_LOGS_NEXT, 0, PEER_PARENT);
 	b->session = session;
 	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
+}
+
+uint32_t
+ipc_logs_attach(struct worker *w, const char *token, const char *id,
+    const int64_t *after, int fd, ipc_cb cb, void *arg)
+{
+	struct body_logs_attach	*b;
+	struct msg		 m;
+
+	b = start(&m, MSG_LOGS_ATTACH, PEER_PARENT, token);
+	b->id = xstrdup(id);
+	if ((b->has_after = after != NULL)) {
+		b->after_ns = after[0];
+		b->after_nth = after[1];
+	}
+	m.flags = MSGF_FD;
+	m.fd = fd;
+	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
 }
 
 void

@@ -56,7 +56,15 @@ uint32_t ipc_cstats(struct worker *, const char *token, ipc_cb, void *);
 uint32_t ipc_logs_open(struct worker *, const char *token,
 	    struct body_logs_req *q, ipc_cb, void *);
 uint32_t ipc_logs_next(struct worker *, int64_t session, ipc_cb, void *);
+/* The logstreamer's: every stream of workspace id from since_ns on,
+ * followed; then ipc_logs_next as above. */
+uint32_t ipc_logs_follow(struct worker *, const char *id, int64_t since_ns,
+	    ipc_cb, void *);
 void	 ipc_logs_close(struct worker *, int64_t session);
+/* An SSE client's socket fd (sent, then closed here) for the
+ * logstreamer; after: {ns, nth} of its Last-Event-ID, or NULL. */
+uint32_t ipc_logs_attach(struct worker *, const char *token, const char *id,
+	    const int64_t *after, int fd, ipc_cb, void *);
 /* The scheduler's, for berth itself. */
 uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);

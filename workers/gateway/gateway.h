@@ -50,6 +50,10 @@ void	conns_dispatched(struct evhttp_request *);
 void	conns_closecb(struct evhttp_request *,
 	    void (*)(struct evhttp_connection *, void *), void *);
 
+/* The request's socket was handed to another process (a copy): free
+ * the connection without shutting the socket down. */
+void	conns_handoff(struct evhttp_request *);
+
 /* api.c: handlers of the workspace API, and what other API files use */
 struct msg;
 typedef void route_handler(struct worker *, struct evhttp_request *,
@@ -80,8 +84,8 @@ void	 api_error(struct evhttp_request *, const struct ipc_error *);
 json_t	*read_body(struct evhttp_request *);
 json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 
-/* logs.c: GET /api/workspaces/{id}/logs */
-route_handler	api_ws_logs;
+/* logs.c: GET /api/workspaces/{id}/logs and /logs/stream */
+route_handler	api_ws_logs, api_ws_logs_stream;
 
 /* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */
 route_handler	api_projects_list, api_project_owner;

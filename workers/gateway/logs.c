@@ -9,8 +9,10 @@
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,4 +289,123 @@ api_ws_logs(struct worker *w, struct evhttp_request *req, char params[][128])
 		return;
 	}
 	conns_closecb(req, logreq_closed, lr);
+}
+
+/* ------------------------------------------------------------ the stream */
+
+struct attach {
+	struct worker		*w;
+	struct evhttp_request	*req;
+	uint32_t		 id;
+};
+
+static void
+attach_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct attach	*a = arg;
+
+	worker_cancel(a->w, a->id);
+	free(a);
+}
+
+/* berthd checked the owner and gave the socket to the logstreamer:
+ * the gateway is out of the data path. */
+static void
+attach_done(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	struct attach	*a = arg;
+
+	conns_closecb(a->req, NULL, NULL);
+	if (err != NULL)
+		api_error(a->req, err);
+	else {
+		httpstats_end(a->req, 200);
+		conns_handoff(a->req);
+	}
+	free(a);
+}
+
+/* "NS-NTH", as the stream's ids are written; -1 if not that. */
+static int
+parse_cursor(const char *s, int64_t *c)
+{
+	int64_t	v[2] = { 0, 0 };
+	int	i, n;
+
+	for (i = 0; i < 2; i++) {
+		for (n = 0; *s >= '0' && *s <= '9' && n < 19; s++, n++)
+			v[i] = v[i] * 10 + *s - '0';
+		if (n == 0 || *s != (i == 0 ? '-' : '\0'))
+			return -1;
+		s++;
+	}
+	c[0] = v[0];
+	c[1] = v[1];
+	return 0;
+}
+
+/* The client's resume point: Last-Event-ID, else ?lastEventId= (a
+ * first connection); 0 none, 1 one, -1 after answering 400. */
+static int
+stream_cursor(struct evhttp_request *req, int64_t *c)
+{
+	const char		*v, *qs;
+	struct evkeyvalq	 kv;
+	struct evkeyval		*p;
+	int			 rc = 0;
+
+	v = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Last-Event-ID");
+	qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	TAILQ_INIT(&kv);
+	if (qs != NULL && evhttp_parse_query_str(qs, &kv) == -1)
+		rc = -1;
+	TAILQ_FOREACH(p, &kv, next)
+		if (strcmp(p->key, "lastEventId") != 0)
+			rc = -1;
+		else if (v == NULL || v[0] == '\0')
+			v = p->value;
+	if (rc == 0 && v != NULL && v[0] != '\0')
+		rc = parse_cursor(v, c) == 0 ? 1 : -1;
+	if (rc == -1)
+		http_error(req, 400, "bad_request", "the only parameter is "
+		    "lastEventId, an id of this stream");
+	evhttp_clear_headers(&kv);
+	return rc;
+}
+
+void
+api_ws_logs_stream(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct attach		*a;
+	const char		*tok;
+	int64_t			 cur[2];
+	int			 has, fd;
+
+	if ((tok = api_token(req)) == NULL)
+		return;
+	if (!ws_valid_id(params[0], 0)) {
+		http_error(req, 404, "not_found", "no such workspace");
+		return;
+	}
+	if ((has = stream_cursor(req, cur)) == -1)
+		return;
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+		http_error(req, 503, "unavailable", "out of descriptors");
+		return;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->w = w;
+	a->req = req;
+	if ((a->id = ipc_logs_attach(w, tok, params[0], has ? cur : NULL, fd,
+	    attach_done, a)) == 0) {
+		http_error(req, 503, "unavailable", "cannot reach berthd");
+		free(a);
+		return;
+	}
+	conns_closecb(req, attach_closed, a);
 }
