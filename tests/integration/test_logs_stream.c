@@ -282,20 +282,21 @@ Test(logs_stream, not_yours_404)
 
 /* 30 MB of lines after both clients connect: the one that does not
  * read is cut with "event: overflow"; the other gets every line. */
-Test(logs_stream, slow_client_cut_others_served, .disabled = true)
+Test(logs_stream, slow_client_cut_others_served)
 {
 	struct sse	 slow, fast;
 	char		*id;
 	int		 i, lines = 0;
-	const char	*p;
+	size_t		 len;
 
 	id = create("\"DEMO_START_DELAY\":\"3\",\"DEMO_LOG_BURST_LINES\":"
 	    "\"30000\",\"DEMO_LOG_BURST_WIDTH\":\"1000\"");
 	sse_connect(&slow, id, ALICE, NULL);
 	sse_connect(&fast, id, ALICE, NULL);
 	sse_until(&fast, "burst done", 60000);
-	for (p = fast.buf; (p = strstr(p, "\ndata: {")) != NULL; p++)
-		lines++;
+	for (len = 0; len + 8 < fast.len; len++)	/* strstr is O(n) */
+		lines += fast.buf[len] == '\n' &&
+		    memcmp(fast.buf + len + 1, "data: {", 7) == 0;
 	cr_expect_geq(lines, 30001, "%d lines", lines);
 	for (i = 0; i < 600 && !slow.eof; i++)
 		sse_read(&slow, 100);
