@@ -117,6 +117,8 @@ struct berth_config {
 	int	 metrics_user_labels;	/* user label on series */
 	/* [logs] */
 	long	 logs_ring_kb;		/* BERTH_LOGS_RING_KB */
+	long	 logs_max_streams;	/* SSE clients, everyone */
+	long	 logs_max_streams_per_user;
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_check_interval_ms;

@@ -605,7 +605,7 @@ struct body_logs_attach {
 
 struct body_sse_client {
 	char	*workspace_id;
-	char	*user_id;
+	char	*user_id;		/* the caller, for the caps */
 	int	 has_after;
 	int64_t	 after_ns;
 	int64_t	 after_nth;

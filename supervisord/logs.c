@@ -440,7 +440,7 @@ logs_h_attach(const struct caller *c, struct msg *m)
 	}
 	b = msg_init(&r, MSG_SSE_CLIENT, 0, PEER_PARENT);
 	b->workspace_id = xstrdup(ws->id);
-	b->user_id = xstrdup(ws->user);
+	b->user_id = xstrdup(c->who.user);	/* the caller: its caps */
 	b->has_after = a->has_after;
 	b->after_ns = a->after_ns;
 	b->after_nth = a->after_nth;

@@ -61,19 +61,28 @@ TestSuite(logs_stream, .init = setup, .fini = cleanup, .timeout = 240);
 
 /* ------------------------------------------------------------ helpers */
 
+/* berthd with config and more (a section of its own), then a
+ * workspace of alice's with env. */
 static char *
-create(const char *env)
+create_with(const char *more, const char *env)
 {
-	char	 body[512];
+	char	 body[512], conf[2048];
 	json_t	*j;
 	char	*id;
 
-	harness_start(&run, config, NULL, (uid_t)-1);
+	snprintf(conf, sizeof(conf), "%s%s", config, more);
+	harness_start(&run, conf, NULL, (uid_t)-1);
 	snprintf(body, sizeof(body), "{\"type\":\"demo\",\"env\":{%s}}", env);
 	j = harness_call(&run, "POST", "/api/workspaces", ALICE, body, 201);
 	id = strdup(harness_jstr(j, "id"));
 	json_decref(j);
 	return id;
+}
+
+static char *
+create(const char *env)
+{
+	return create_with("", env);
 }
 
 /* A client of the stream: what it has read so far. */
@@ -305,5 +314,48 @@ Test(logs_stream, slow_client_cut_others_served)
 	sse_until(&fast, "\"line\":\"demo workspace listening", 10000);
 	sse_close(&slow);
 	sse_close(&fast);
+	free(id);
+}
+
+/* Past a user's cap: 200, a long retry: and the end at once (an
+ * EventSource would give up for good on any other status). */
+Test(logs_stream, cap_per_user_answers_retry)
+{
+	struct sse	 a, b;
+	char		*id;
+
+	id = create_with("[logs]\nmax_streams_per_user = 1\n", "");
+	sse_connect(&a, id, ALICE, NULL);
+	sse_until(&a, "retry: 2000\n", 10000);
+	sse_connect(&b, id, ALICE, NULL);
+	sse_until(&b, "retry: 10000\n", 10000);
+	cr_expect(strncmp(b.buf, "HTTP/1.1 200 ", 13) == 0, "%s", b.buf);
+	while (sse_read(&b, 5000))
+		;
+	cr_expect(b.eof, "the refused stream ends at once");
+	cr_expect(!a.eof);
+	sse_close(&a);
+	sse_close(&b);
+	free(id);
+}
+
+/* Deleting the workspace ends its streams with an event. */
+Test(logs_stream, deleted_workspace_ends_the_stream)
+{
+	struct sse	 s;
+	char		*id, path[128];
+	json_t		*j;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.2\"");
+	sse_connect(&s, id, ALICE, NULL);
+	sse_until(&s, "\"line\":\"tick ", 15000);
+	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
+	j = harness_call(&run, "DELETE", path, ALICE, NULL, 200);
+	json_decref(j);
+	sse_until(&s, "event: end\n", 30000);
+	while (sse_read(&s, 5000))
+		;
+	cr_expect(s.eof, "the stream ends after event: end");
+	sse_close(&s);
 	free(id);
 }

@@ -59,6 +59,7 @@ struct client {
 	TAILQ_ENTRY(client)	 entry;
 	struct feed		*feed;
 	struct bufferevent	*bev;
+	char			*user;		/* whose stream: the caps */
 	int64_t			 ns, nth;	/* lines after this only */
 	int			 closing;	/* ends once written */
 };
@@ -107,6 +108,7 @@ client_free(struct client *c)
 	f->nclients--;
 	nclients--;
 	bufferevent_free(c->bev);
+	free(c->user);
 	free(c);
 	if (f->nclients == 0)
 		feed_release(f);
@@ -322,6 +324,59 @@ client_replay(struct client *c, int has_after)
 		    ring_at(&f->ring, i)->len);
 }
 
+/* Streams user has open. */
+static long
+user_streams(const char *user)
+{
+	struct feed	*f;
+	struct client	*c;
+	long		 n = 0;
+
+	TAILQ_FOREACH(f, &feeds, entry)
+		TAILQ_FOREACH(c, &f->clients, entry)
+			n += strcmp(c->user, user) == 0;
+	return n;
+}
+
+/* Past a cap: 200 with a long retry: and the end at once (an
+ * EventSource gives up for good on any other answer).  The socket
+ * goes with its bufferevent once the bytes are out. */
+static void
+refuse_write(struct bufferevent *bev, void *arg)
+{
+	bufferevent_free(bev);
+}
+
+static void
+refuse_event(struct bufferevent *bev, short what, void *arg)
+{
+	bufferevent_free(bev);
+}
+
+static int
+over_cap(struct worker *w, const struct body_sse_client *b, int fd)
+{
+	static const char	 busy[] = "retry: 10000\n"
+				    "event: busy\ndata: {}\n\n";
+	struct bufferevent	*bev;
+
+	if ((long)nclients < w->cfg.logs_max_streams &&
+	    user_streams(b->user_id) < w->cfg.logs_max_streams_per_user)
+		return 0;
+	log_info("log stream of %s refused: %s cap", b->user_id,
+	    (long)nclients >= w->cfg.logs_max_streams ? "the" : "a user's");
+	if ((bev = bufferevent_socket_new(w->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("%s: bufferevent_socket_new failed", __func__);
+	evutil_make_socket_nonblocking(fd);
+	bufferevent_setcb(bev, NULL, refuse_write, refuse_event, NULL);
+	bufferevent_enable(bev, EV_WRITE);
+	evbuffer_add(bufferevent_get_output(bev), sse_head,
+	    sizeof(sse_head) - 1);
+	evbuffer_add(bufferevent_get_output(bev), busy, sizeof(busy) - 1);
+	return 1;
+}
+
 void
 stream_attach(struct worker *w, const struct body_sse_client *b, int fd)
 {
@@ -329,7 +384,10 @@ stream_attach(struct worker *w, const struct body_sse_client *b, int fd)
 	struct client	*c;
 	int64_t		 since;
 
+	if (over_cap(w, b, fd))
+		return;
 	c = xcalloc(1, sizeof(*c));
+	c->user = xstrdup(b->user_id);
 	if ((c->bev = bufferevent_socket_new(w->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("%s: bufferevent_socket_new failed", __func__);
