@@ -79,7 +79,7 @@ static const struct request_row rows[] = {
 	    h_status,		{ MSG_STATUS } },
 	{ MSG_PROM_REQ,		GATEWAY,	PARENT,		0,
 	    metrics_h_prom,	{ MSG_PROM } },
-	{ MSG_PROM_REQ,		GATEWAY,	STATSWRITER,	0,
+	{ MSG_PROM_REQ,		GATEWAY,	STATSWRITER | LOGSTREAMER, 0,
 	    NULL,		{ MSG_PROM } },
 	{ MSG_DB_STATUS_REQ,	GATEWAY | HEALTHMON, STATSWRITER, 0,
 	    NULL,		{ MSG_DB_STATUS } },

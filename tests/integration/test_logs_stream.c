@@ -213,7 +213,7 @@ expect_consecutive(const int *t, int n, int from)
 Test(logs_stream, lines_after_connect_and_headers)
 {
 	struct sse	 s;
-	char		*id, last[64];
+	char		*id, last[64], *metrics;
 	int		 t[16], n;
 
 	id = create("\"DEMO_LOG_INTERVAL\":\"0.2\"");
@@ -231,6 +231,10 @@ Test(logs_stream, lines_after_connect_and_headers)
 		sse_read(&s, 1000);
 	expect_consecutive(t, n, t[0]);
 	cr_expect(strstr(s.buf, "\"stream\":\"stdout\"") != NULL);
+	cr_assert_eq(harness_http(&run, "GET", "/api/metrics", &metrics), 200);
+	cr_expect(strstr(metrics, "\nberth_sse_clients 1\n") != NULL,
+	    "berth_sse_clients is not 1");
+	free(metrics);
 	sse_close(&s);
 	free(id);
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "stream.h"
 #include "worker.h"
+#include "xmalloc.h"
 
 static const int logstreamer_syscalls[] = {
 	/* client connections handed over by berthd */
@@ -43,11 +44,38 @@ logstreamer_start(struct worker *w)
 	log_debug("logstreamer ready");
 }
 
+/* berth_sse_clients for /api/metrics (the gateway asks). */
+static void
+answer_prom(struct worker *w, const struct msg *req)
+{
+	struct body_prom	*b;
+	struct msg		 r;
+
+	b = msg_init(&r, MSG_PROM, req->id, req->peer);
+	b->items = xcalloc(1, sizeof(*b->items));
+	b->nitems = 1;
+	b->items[0].name = xstrdup("berth_sse_clients");
+	b->items[0].k1 = xstrdup("");
+	b->items[0].v1 = xstrdup("");
+	b->items[0].k2 = xstrdup("");
+	b->items[0].v2 = xstrdup("");
+	b->items[0].k3 = xstrdup("");
+	b->items[0].v3 = xstrdup("");
+	b->items[0].value = (double)stream_clients();
+	r.flags = MSGF_REPLY;
+	worker_send(w, &r);
+	msg_clear(&r);
+}
+
 /* Descriptors come from berthd only (the router forwards none from a
  * worker to this one any more). */
 static int
 logstreamer_dispatch(struct worker *w, struct msg *m)
 {
+	if (m->type == MSG_PROM_REQ) {
+		answer_prom(w, m);
+		return 0;
+	}
 	if (m->type != MSG_SSE_CLIENT || m->peer != PEER_PARENT ||
 	    m->fd < 0)
 		return -1;

@@ -5,6 +5,8 @@
 #ifndef BERTH_STREAM_H
 #define BERTH_STREAM_H
 
+#include <stddef.h>
+
 struct worker;
 struct body_sse_client;
 
