@@ -101,6 +101,9 @@ enum msg_type {
 	MSG_LOGS_ATTACH,	/* gateway -> berthd: an SSE client's socket */
 	MSG_SSE_CLIENT,		/* berthd -> logstreamer: the same, checked */
 	MSG_LOGS_FOLLOW,	/* logstreamer -> berthd: follow a workspace */
+	MSG_LOGS_TICKET,	/* gateway -> berthd: a ticket for ?ticket= */
+	MSG_TICKET,		/* reply to MSG_LOGS_TICKET */
+	MSG_LOGS_ATTACH_TICKET,	/* gateway -> berthd: MSG_LOGS_ATTACH by ticket */
 	MSG_TYPE_MAX
 };
 
@@ -597,6 +600,22 @@ struct body_log_chunk {
  * without it, lines from attach_ns on. */
 struct body_logs_attach {
 	struct req_auth	 auth;
+	char	*id;
+	int	 has_after;
+	int64_t	 after_ns;
+	int64_t	 after_nth;
+};
+
+/* A ticket: who may open one workspace's stream without a header (a
+ * browser's EventSource sends none), for a short while. */
+struct body_ticket {
+	char	*ticket;		/* 32 hex digits */
+	int64_t	 expires_ms;		/* wall clock */
+};
+
+/* MSG_LOGS_ATTACH_TICKET: the identity is the ticket's, in berthd. */
+struct body_logs_attach_ticket {
+	char	*ticket;
 	char	*id;
 	int	 has_after;
 	int64_t	 after_ns;

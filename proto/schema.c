@@ -649,6 +649,26 @@ static const struct schema schema_logs_attach[] = {
 	SCHEMA_AUTH("logs_attach", body_logs_attach, logs_attach_fields)
 };
 
+static const struct field ticket_fields[] = {
+	STR(body_ticket, ticket, 1, MAX_WORD),
+	INT(body_ticket, expires_ms, 1),
+};
+static const struct schema schema_ticket[] = {
+	SCHEMA("ticket", body_ticket, ticket_fields)
+};
+
+static const struct field logs_attach_ticket_fields[] = {
+	STR(body_logs_attach_ticket, ticket, 1, MAX_WORD),
+	STR(body_logs_attach_ticket, id, 1, MAX_ID),
+	BOOL(body_logs_attach_ticket, has_after, 1),
+	INT(body_logs_attach_ticket, after_ns, 1),
+	INT(body_logs_attach_ticket, after_nth, 1),
+};
+static const struct schema schema_logs_attach_ticket[] = {
+	SCHEMA("logs_attach_ticket", body_logs_attach_ticket,
+	    logs_attach_ticket_fields)
+};
+
 static const struct field sse_client_fields[] = {
 	STR(body_sse_client, workspace_id, 1, MAX_ID),
 	STR(body_sse_client, user_id, 1, MAX_ID),
@@ -726,6 +746,10 @@ static const struct {
 	[MSG_LOGS_ATTACH] =	{ "logs_attach", schema_logs_attach },
 	[MSG_SSE_CLIENT] =	{ "sse_client", schema_sse_client },
 	[MSG_LOGS_FOLLOW] =	{ "logs_follow", schema_logs_follow },
+	[MSG_LOGS_TICKET] =	{ "logs_ticket", schema_ws_ref },
+	[MSG_TICKET] =		{ "ticket", schema_ticket },
+	[MSG_LOGS_ATTACH_TICKET] = { "logs_attach_ticket",
+				    schema_logs_attach_ticket },
 };
 
 static const char *const peer_names[PEER_MAX] = {

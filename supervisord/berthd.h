@@ -319,7 +319,13 @@ struct docker_stream *eng_container_logs(const char *cid,
 /* ------------------------------------------------------------ logs.c */
 
 request_fn	 logs_h_open, logs_h_follow, logs_h_next, logs_h_close,
-		 logs_h_attach;
+		 logs_h_attach, logs_h_attach_ticket;
+
+/* ------------------------------------------------------------ tickets.c */
+
+request_fn	 logs_h_ticket;
+/* The identity of a live ticket for workspace id; -1 if none. */
+int	 ticket_ident(const char *ticket, const char *id, struct ident *);
 void	 logs_shutdown(void);
 
 /* ------------------------------------------------------------ netguard.c */

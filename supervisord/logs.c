@@ -415,20 +415,18 @@ logs_h_close(const struct caller *c, struct msg *m)
 		sess_free(s);
 }
 
-/* MSG_LOGS_ATTACH: an SSE client of the workspace's owner (or the
- * admin) goes to the logstreamer with its socket; the gateway drops
- * its copy once answered. */
-void
-logs_h_attach(const struct caller *c, struct msg *m)
+/* An SSE client of who's goes to the logstreamer with its socket
+ * (taken from m); the gateway drops its copy once answered. */
+static void
+attach(const struct caller *c, const struct ident *who, const char *id,
+    const struct body_logs_attach_ticket *a, struct msg *m)
 {
-	struct body_logs_attach	*a = m->body;
-	struct workspace	*ws = ws_find(a->id);
+	struct workspace	*ws = ws_find(id);
 	struct wproc		*ls = wproc_by_peer(PEER_LOGSTREAMER);
 	struct body_sse_client	*b;
 	struct msg		 r;
 
-	if (ws == NULL || (!c->who.admin && strcmp(ws->user, c->who.user) !=
-	    0)) {
+	if (ws == NULL || (!who->admin && strcmp(ws->user, who->user) != 0)) {
 		caller_error(c, "not_found", "no such workspace");
 		return;
 	}
@@ -440,7 +438,7 @@ logs_h_attach(const struct caller *c, struct msg *m)
 	}
 	b = msg_init(&r, MSG_SSE_CLIENT, 0, PEER_PARENT);
 	b->workspace_id = xstrdup(ws->id);
-	b->user_id = xstrdup(c->who.user);	/* the caller: its caps */
+	b->user_id = xstrdup(who->user);	/* the caller: its caps */
 	b->has_after = a->has_after;
 	b->after_ns = a->after_ns;
 	b->after_nth = a->after_nth;
@@ -460,6 +458,35 @@ logs_h_attach(const struct caller *c, struct msg *m)
 	msg_init(&r, MSG_OK, 0, PEER_PARENT);
 	caller_reply(c, &r);
 	msg_clear(&r);
+}
+
+/* MSG_LOGS_ATTACH: the token's owner's workspace (or the admin's). */
+void
+logs_h_attach(const struct caller *c, struct msg *m)
+{
+	struct body_logs_attach		*a = m->body;
+	struct body_logs_attach_ticket	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.has_after = a->has_after;
+	t.after_ns = a->after_ns;
+	t.after_nth = a->after_nth;
+	attach(c, &c->who, a->id, &t, m);
+}
+
+/* MSG_LOGS_ATTACH_TICKET: who asked for the ticket, for its workspace
+ * only; an unknown or expired ticket is answered as a bad token. */
+void
+logs_h_attach_ticket(const struct caller *c, struct msg *m)
+{
+	struct body_logs_attach_ticket	*a = m->body;
+	struct ident			 who;
+
+	if (ticket_ident(a->ticket, a->id, &who) == -1) {
+		caller_error(c, "unauthorized", "invalid or expired ticket");
+		return;
+	}
+	attach(c, &who, a->id, a, m);
 }
 
 void

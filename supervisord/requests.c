@@ -66,6 +66,11 @@ static const struct request_row rows[] = {
 	    logs_h_open,	{ MSG_LOG_CHUNK } },
 	{ MSG_LOGS_ATTACH,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_FD,
 	    logs_h_attach,	{ MSG_OK } },
+	{ MSG_LOGS_TICKET,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    logs_h_ticket,	{ MSG_TICKET } },
+	/* the identity is the ticket's, kept by berthd (tickets.c) */
+	{ MSG_LOGS_ATTACH_TICKET, GATEWAY,	PARENT,		RQ_FD,
+	    logs_h_attach_ticket, { MSG_OK } },
 	/* the logstreamer follows a workspace its client may read */
 	{ MSG_LOGS_FOLLOW,	LOGSTREAMER,	PARENT,		0,
 	    logs_h_follow,	{ MSG_LOG_CHUNK } },

@@ -282,6 +282,33 @@ ipc_logs_attach(struct worker *w, const char *token, const char *id,
 	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
 }
 
+uint32_t
+ipc_logs_attach_ticket(struct worker *w, const char *ticket, const char *id,
+    const int64_t *after, int fd, ipc_cb cb, void *arg)
+{
+	struct body_logs_attach_ticket	*b;
+	struct msg			 m;
+
+	b = msg_init(&m, MSG_LOGS_ATTACH_TICKET, 0, PEER_PARENT);
+	b->ticket = xstrdup(ticket);
+	b->id = xstrdup(id);
+	if ((b->has_after = after != NULL)) {
+		b->after_ns = after[0];
+		b->after_nth = after[1];
+	}
+	m.flags = MSGF_FD;
+	m.fd = fd;
+	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_logs_ticket(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_LOGS_TICKET, MSG_TICKET,
+	    w->cfg.request_timeout_ms, token, id, cb, arg);
+}
+
 void
 ipc_logs_close(struct worker *w, int64_t session)
 {

@@ -65,6 +65,11 @@ void	 ipc_logs_close(struct worker *, int64_t session);
  * logstreamer; after: {ns, nth} of its Last-Event-ID, or NULL. */
 uint32_t ipc_logs_attach(struct worker *, const char *token, const char *id,
 	    const int64_t *after, int fd, ipc_cb, void *);
+/* The same with a ticket of ipc_logs_ticket's (MSG_TICKET) instead. */
+uint32_t ipc_logs_attach_ticket(struct worker *, const char *ticket,
+	    const char *id, const int64_t *after, int fd, ipc_cb, void *);
+uint32_t ipc_logs_ticket(struct worker *, const char *token, const char *id,
+	    ipc_cb, void *);
 /* The scheduler's, for berth itself. */
 uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);

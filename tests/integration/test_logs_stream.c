@@ -109,8 +109,10 @@ sse_connect(struct sse *s, const char *id, const char *token,
 	sin.sin_port = htons((uint16_t)run.port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(connect(s->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	n = snprintf(req, sizeof(req), "GET /api/workspaces/%s/logs/stream "
-	    "HTTP/1.1\r\nHost: x\r\n", id);
+	/* id may end with a query ("ID?ticket=..."): it follows the path */
+	n = snprintf(req, sizeof(req), "GET /api/workspaces/%.*s/logs/stream"
+	    "%s HTTP/1.1\r\nHost: x\r\n", (int)strcspn(id, "?"), id,
+	    id + strcspn(id, "?"));
 	if (token != NULL)
 		n += snprintf(req + n, sizeof(req) - n, "Authorization: Bearer "
 		    "%s\r\n", token);
@@ -361,5 +363,51 @@ Test(logs_stream, deleted_workspace_ends_the_stream)
 		;
 	cr_expect(s.eof, "the stream ends after event: end");
 	sse_close(&s);
+	free(id);
+}
+
+/* A ticket opens the stream without a header (EventSource), for its
+ * workspace and its holder only. */
+Test(logs_stream, ticket_for_eventsource)
+{
+	struct sse	 s;
+	char		*id, path[256], *out = NULL;
+	json_t		*j;
+	const char	*tk;
+	int		 code;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.2\"");
+	snprintf(path, sizeof(path), "/api/workspaces/%s/logs/ticket", id);
+	code = harness_request(&run, "POST", path, BOB, NULL, &out);
+	cr_expect_eq(code, 404, "bob's ticket for alice's workspace: %d",
+	    code);
+	free(out);
+	j = harness_call(&run, "POST", path, ALICE, NULL, 200);
+	tk = harness_jstr(j, "ticket");
+	cr_assert_eq(strlen(tk), 32, "%s", tk);
+	cr_expect_neq(harness_jstr(j, "expiresAt")[0], '\0');
+
+	snprintf(path, sizeof(path), "%s?ticket=%s", id, tk);
+	sse_connect(&s, path, NULL, NULL);
+	sse_until(&s, "\"line\":\"tick ", 15000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 200 ", 13) == 0, "%s", s.buf);
+	sse_close(&s);
+
+	snprintf(path, sizeof(path), "00000000-0000-4000-8000-000000000000"
+	    "?ticket=%s", tk);
+	sse_connect(&s, path, NULL, NULL);
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 401 ", 13) == 0,
+	    "another workspace with the ticket: %s", s.buf);
+	sse_close(&s);
+
+	snprintf(path, sizeof(path), "%s?ticket=%s", id,
+	    "0123456789abcdef0123456789abcdef");
+	sse_connect(&s, path, NULL, NULL);
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 401 ", 13) == 0,
+	    "a made-up ticket: %s", s.buf);
+	sse_close(&s);
+	json_decref(j);
 	free(id);
 }

@@ -109,8 +109,12 @@ static const struct route {
 	    "workspace_stats", ROUTE_TOKEN },
 	{ "/api/workspaces/:id/logs", EVHTTP_REQ_GET, api_ws_logs,
 	    "workspace_logs", ROUTE_TOKEN },
+	/* a token, or ?ticket= (a browser's EventSource sends no header):
+	 * the handler requires one of them */
 	{ "/api/workspaces/:id/logs/stream", EVHTTP_REQ_GET,
-	    api_ws_logs_stream, "workspace_logs_stream", ROUTE_TOKEN },
+	    api_ws_logs_stream, "workspace_logs_stream", ROUTE_OPTIONAL },
+	{ "/api/workspaces/:id/logs/ticket", EVHTTP_REQ_POST,
+	    api_ws_logs_ticket, "workspace_logs_ticket", ROUTE_TOKEN },
 	{ "/api/projects", EVHTTP_REQ_GET, api_projects_list,
 	    "project_list", ROUTE_TOKEN },
 	{ "/api/projects/:id/owner", EVHTTP_REQ_PUT, api_project_owner,

@@ -85,7 +85,7 @@ json_t	*read_body(struct evhttp_request *);
 json_t	*time_json(int64_t wall_ms);		/* null when 0 */
 
 /* logs.c: GET /api/workspaces/{id}/logs and /logs/stream */
-route_handler	api_ws_logs, api_ws_logs_stream;
+route_handler	api_ws_logs, api_ws_logs_stream, api_ws_logs_ticket;
 
 /* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */
 route_handler	api_projects_list, api_project_owner;

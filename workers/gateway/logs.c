@@ -346,9 +346,10 @@ parse_cursor(const char *s, int64_t *c)
 }
 
 /* The client's resume point: Last-Event-ID, else ?lastEventId= (a
- * first connection); 0 none, 1 one, -1 after answering 400. */
+ * first connection); 0 none, 1 one, -1 after answering 400.  A
+ * ?ticket= goes into ticket (33 bytes, "" when none). */
 static int
-stream_cursor(struct evhttp_request *req, int64_t *c)
+stream_cursor(struct evhttp_request *req, int64_t *c, char *ticket)
 {
 	const char		*v, *qs;
 	struct evkeyvalq	 kv;
@@ -361,16 +362,19 @@ stream_cursor(struct evhttp_request *req, int64_t *c)
 	TAILQ_INIT(&kv);
 	if (qs != NULL && evhttp_parse_query_str(qs, &kv) == -1)
 		rc = -1;
+	ticket[0] = '\0';
 	TAILQ_FOREACH(p, &kv, next)
-		if (strcmp(p->key, "lastEventId") != 0)
+		if (strcmp(p->key, "ticket") == 0 && strlen(p->value) == 32)
+			memcpy(ticket, p->value, 33);
+		else if (strcmp(p->key, "lastEventId") != 0)
 			rc = -1;
 		else if (v == NULL || v[0] == '\0')
 			v = p->value;
 	if (rc == 0 && v != NULL && v[0] != '\0')
 		rc = parse_cursor(v, c) == 0 ? 1 : -1;
 	if (rc == -1)
-		http_error(req, 400, "bad_request", "the only parameter is "
-		    "lastEventId, an id of this stream");
+		http_error(req, 400, "bad_request", "the parameters are "
+		    "lastEventId, an id of this stream, and ticket");
 	evhttp_clear_headers(&kv);
 	return rc;
 }
@@ -381,18 +385,19 @@ api_ws_logs_stream(struct worker *w, struct evhttp_request *req,
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct attach		*a;
-	const char		*tok;
+	const char		*tok = NULL;
 	int64_t			 cur[2];
 	int			 has, fd;
+	char			 ticket[33];
 
-	if ((tok = api_token(req)) == NULL)
+	if ((has = stream_cursor(req, cur, ticket)) == -1)
 		return;
+	if (ticket[0] == '\0' && (tok = api_token(req)) == NULL)
+		return;			/* neither: 401 */
 	if (!ws_valid_id(params[0], 0)) {
 		http_error(req, 404, "not_found", "no such workspace");
 		return;
 	}
-	if ((has = stream_cursor(req, cur)) == -1)
-		return;
 	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
 	if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
 		http_error(req, 503, "unavailable", "out of descriptors");
@@ -401,11 +406,47 @@ api_ws_logs_stream(struct worker *w, struct evhttp_request *req,
 	a = xcalloc(1, sizeof(*a));
 	a->w = w;
 	a->req = req;
-	if ((a->id = ipc_logs_attach(w, tok, params[0], has ? cur : NULL, fd,
-	    attach_done, a)) == 0) {
+	if (tok != NULL)
+		a->id = ipc_logs_attach(w, tok, params[0], has ? cur : NULL,
+		    fd, attach_done, a);
+	else
+		a->id = ipc_logs_attach_ticket(w, ticket, params[0],
+		    has ? cur : NULL, fd, attach_done, a);
+	if (a->id == 0) {
 		http_error(req, 503, "unavailable", "cannot reach berthd");
 		free(a);
 		return;
 	}
 	conns_closecb(req, attach_closed, a);
+}
+
+/* ------------------------------------------------------------ tickets */
+
+static void
+done_ticket(struct worker *w, struct evhttp_request *req, struct msg *reply,
+    void *arg)
+{
+	struct body_ticket	*b = reply->body;
+
+	http_reply_json(req, 200, json_pack("{s:s,s:o}", "ticket", b->ticket,
+	    "expiresAt", time_json(b->expires_ms)));
+}
+
+/* POST /api/workspaces/{id}/logs/ticket: for ?ticket= on the stream,
+ * where a browser's EventSource cannot send the token. */
+void
+api_ws_logs_ticket(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	const char	*tok;
+	struct call	*c;
+
+	if ((tok = api_token(req)) == NULL)
+		return;
+	if (!ws_valid_id(params[0], 0)) {
+		http_error(req, 404, "not_found", "no such workspace");
+		return;
+	}
+	c = api_call_new(w, req, done_ticket, NULL, NULL);
+	api_call_sent(c, ipc_logs_ticket(w, tok, params[0], api_ipc_done, c));
 }
