@@ -264,6 +264,20 @@ ipc_logs_next(struct worker *w, int64_t session, ipc_cb cb, void *arg)
 	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
 }
 
+/* The cursor and the socket of an attach, then the call. */
+static uint32_t
+attach_call(struct worker *w, struct msg *m, int *has, int64_t *ns,
+    int64_t *nth, const int64_t *after, int fd, ipc_cb cb, void *arg)
+{
+	if ((*has = after != NULL)) {
+		*ns = after[0];
+		*nth = after[1];
+	}
+	m->flags = MSGF_FD;
+	m->fd = fd;
+	return call(w, m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+}
+
 uint32_t
 ipc_logs_attach(struct worker *w, const char *token, const char *id,
     const int64_t *after, int fd, ipc_cb cb, void *arg)
@@ -273,13 +287,8 @@ ipc_logs_attach(struct worker *w, const char *token, const char *id,
 
 	b = start(&m, MSG_LOGS_ATTACH, PEER_PARENT, token);
 	b->id = xstrdup(id);
-	if ((b->has_after = after != NULL)) {
-		b->after_ns = after[0];
-		b->after_nth = after[1];
-	}
-	m.flags = MSGF_FD;
-	m.fd = fd;
-	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+	return attach_call(w, &m, &b->has_after, &b->after_ns, &b->after_nth,
+	    after, fd, cb, arg);
 }
 
 uint32_t
@@ -292,13 +301,8 @@ ipc_logs_attach_ticket(struct worker *w, const char *ticket, const char *id,
 	b = msg_init(&m, MSG_LOGS_ATTACH_TICKET, 0, PEER_PARENT);
 	b->ticket = xstrdup(ticket);
 	b->id = xstrdup(id);
-	if ((b->has_after = after != NULL)) {
-		b->after_ns = after[0];
-		b->after_nth = after[1];
-	}
-	m.flags = MSGF_FD;
-	m.fd = fd;
-	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+	return attach_call(w, &m, &b->has_after, &b->after_ns, &b->after_nth,
+	    after, fd, cb, arg);
 }
 
 uint32_t
