@@ -136,6 +136,10 @@ struct berth_config {
 	char	*metrics_scrape_token;	/* secret; "" anyone may scrape */
 	int	 metrics_user_labels;	/* user label on series */
 	char	*events_persist;	/* "errors" or "all" */
+	/* [logs] */
+	long	 logs_ring_kb;		/* BERTH_LOGS_RING_KB */
+	long	 logs_max_streams;	/* SSE clients, everyone */
+	long	 logs_max_streams_per_user;
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_heartbeat_interval_s; /* types' heartbeat_path */

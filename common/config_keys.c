@@ -137,6 +137,17 @@ const struct config_key config_static_keys[] = {
 	    "BERTH_METRICS_RETENTION_INTERVAL_S", metrics_retention_interval_s,
 	    "3600", 1, 86400, 1,
 	    "fallback time between removals of old samples, in seconds"),
+	INT("logs", "ring_kb", "BERTH_LOGS_RING_KB", logs_ring_kb, "1024", 16,
+	    1048576, 1,
+	    "recent log lines the logstreamer keeps per followed workspace, "
+	    "for clients that resume (Last-Event-ID), in KiB"),
+	INT("logs", "max_streams", "BERTH_LOGS_MAX_STREAMS", logs_max_streams,
+	    "10000", 1, 1000000, 1,
+	    "log streams (SSE clients) open at once, every user together; "
+	    "more are answered with retry: and an end"),
+	INT("logs", "max_streams_per_user", "BERTH_LOGS_MAX_STREAMS_PER_USER",
+	    logs_max_streams_per_user, "100", 1, 1000000, 1,
+	    "log streams one user (token) may have open at once"),
 	STR("metrics", "scrape_token", "BERTH_METRICS_SCRAPE_TOKEN",
 	    metrics_scrape_token, NULL, 1, 1,
 	    "bearer token /api/metrics asks for, 16 characters or more; "

@@ -12,9 +12,6 @@ uint64_t	 now_ms(void);		/* monotonic milliseconds */
 uint64_t	 wall_ms(void);		/* milliseconds since the epoch */
 /* "2026-12-05T08:30:00.000Z" of a wall clock time, in buf. */
 char		*iso8601_ms(uint64_t wall_ms, char *buf, size_t len);
-/* An RFC 3339 time ("2026-12-05T08:30:00Z", "...+01:00") as wall
- * clock milliseconds; -1 if it is not one. */
-int		 rfc3339_ms(const char *, int64_t *);
 int		 set_nonblock(int fd);
 int		 set_cloexec(int fd, int on);
 void		 close_from(int lowfd);	/* close every fd >= lowfd */

@@ -3,7 +3,8 @@
 # `docker import` from Debian's busybox-static (no registry needed).
 # busybox httpd answers /healthz on port 8080 and stands in for
 # code-server.  DEMO_START_DELAY (seconds) delays the start, so tests
-# can check startup timing.  Usage: sh contrib/demo-image.sh [tag]
+# can check startup timing; the DEMO_LOG_* variables make it log (see
+# bin/workspace below).  Usage: sh contrib/demo-image.sh [tag]
 set -eu
 TAG=${1:-berth/demo-workspace:latest}
 BUSYBOX=/bin/busybox
@@ -28,10 +29,25 @@ cat > "$root/bin/workspace" <<'EOS'
 #!/bin/sh
 # The demo workspace: optional start delay, a line of log per
 # DEMO_LOG_INTERVAL seconds, and busybox httpd in the foreground.
+# For the log tests: DEMO_LOG_ECHO is written once (echo -e: "\0377"
+# is a byte), DEMO_LOG_STDERR once to stderr, and DEMO_LOG_BURST_LINES
+# lines of DEMO_LOG_BURST_WIDTH (default 100) bytes as fast as they go
+# (after DEMO_START_DELAY).
 PORT=${PORT:-8080}
 echo "demo workspace starting (delay ${DEMO_START_DELAY:-0}s, port $PORT)"
+if [ -n "${DEMO_LOG_ECHO:-}" ]; then
+	echo -e "$DEMO_LOG_ECHO"
+fi
+if [ -n "${DEMO_LOG_STDERR:-}" ]; then
+	echo "$DEMO_LOG_STDERR" >&2
+fi
 if [ -n "${DEMO_START_DELAY:-}" ]; then
 	sleep "$DEMO_START_DELAY"
+fi
+if [ -n "${DEMO_LOG_BURST_LINES:-}" ]; then
+	line=$(head -c "${DEMO_LOG_BURST_WIDTH:-100}" /dev/zero | tr '\0' x)
+	yes "$line" | head -n "$DEMO_LOG_BURST_LINES"
+	echo "burst done"
 fi
 if [ -n "${DEMO_LOG_INTERVAL:-}" ]; then
 	( n=0; while :; do n=$((n + 1)); echo "tick $n";

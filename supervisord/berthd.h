@@ -360,6 +360,23 @@ void	 eng_volume_list(const char *label, eng_cb, void *);
 void	 eng_network_inspect(const char *name, eng_cb, void *);
 void	 eng_network_create(const char *name, struct json_t *options,
 	    struct json_t *labels, eng_cb, void *);
+struct docker_stream;
+typedef void (*eng_data_cb)(const char *buf, size_t len, void *arg);
+typedef void (*eng_end_cb)(long status, const char *err, void *arg);
+struct docker_stream *eng_container_logs(const char *cid,
+	    const char *query, eng_data_cb, eng_end_cb, void *);
+
+/* ------------------------------------------------------------ logs.c */
+
+request_fn	 logs_h_open, logs_h_follow, logs_h_next, logs_h_close,
+		 logs_h_attach, logs_h_attach_ticket;
+
+/* ------------------------------------------------------------ tickets.c */
+
+request_fn	 logs_h_ticket;
+/* The identity of a live ticket for workspace id; -1 if none. */
+int	 ticket_ident(const char *ticket, const char *id, struct ident *);
+void	 logs_shutdown(void);
 
 /* ------------------------------------------------------------ netguard.c */
 

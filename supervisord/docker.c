@@ -57,6 +57,7 @@ struct docker_stream {
 	int			 queued;
 	int			 cancelled;	/* free it, no more callbacks */
 	int			 ending;	/* in its final callback */
+	int			 paused;	/* a stream not read for now */
 	char			 errmsg[512];
 	TAILQ_ENTRY(docker_stream) entry;
 	TAILQ_ENTRY(docker_stream) todo_entry;
@@ -297,7 +298,7 @@ read_cb(struct bufferevent *bev, void *arg)
 	ssize_t			 n = 0;
 
 	while (evbuffer_get_length(in) > 0 && req->resp.st != H1_DONE &&
-	    !req->cancelled && req->fail == NULL && !dying) {
+	    !req->cancelled && req->fail == NULL && !dying && !req->paused) {
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
 		if ((n = http1_feed(&req->resp, v.iov_base, v.iov_len,
@@ -397,7 +398,8 @@ docker_start(struct docker_stream *req)
 		fatalx("bufferevent_socket_new failed");
 	bufferevent_setcb(req->bev, read_cb, NULL, event_cb, req);
 	if (bufferevent_write_buffer(req->bev, req->out) == -1 ||
-	    bufferevent_enable(req->bev, EV_READ | EV_WRITE) == -1)
+	    bufferevent_enable(req->bev, req->paused ? EV_WRITE :
+	    EV_READ | EV_WRITE) == -1)
 		fatalx("bufferevent: cannot queue the request");
 	evbuffer_free(req->out);
 	req->out = NULL;
@@ -544,6 +546,31 @@ docker_stream_cancel(struct docker_stream *s)
 	}
 	/* Its own data_cb: read_cb frees it once that returns. */
 	s->cancelled = 1;
+}
+
+/*
+ * Stop reading a stream (its data_cb is not called, the engine's socket
+ * fills and the engine waits) or read it again: what was read already
+ * is handed on first, from the loop.  Flow control for a reader slower
+ * than the engine; a call from its own data_cb takes effect when it
+ * returns.
+ */
+void
+docker_stream_pause(struct docker_stream *s, int pause)
+{
+	if (s == NULL || s->ending || s->cancelled || s->paused == pause)
+		return;
+	s->paused = pause;
+	if (s->bev == NULL)
+		return;
+	if (pause) {
+		bufferevent_disable(s->bev, EV_READ);
+		return;
+	}
+	bufferevent_enable(s->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(s->bev)) > 0)
+		bufferevent_trigger(s->bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
 /* Percent-escape all but RFC 3986's unreserved characters. */

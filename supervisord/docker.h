@@ -48,6 +48,8 @@ void	docker_call(const char *method, const char *path, json_t *body,
 struct docker_stream *docker_stream(const char *path, docker_data_cb,
 	    docker_end_cb, void *arg);
 void	docker_stream_cancel(struct docker_stream *);	/* no callback */
+/* pause 1: stop reading it (the engine waits); 0: read again. */
+void	docker_stream_pause(struct docker_stream *, int pause);
 
 /* Percent-escape s for a query string (allocated). */
 char	*docker_escape(const char *s);

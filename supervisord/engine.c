@@ -581,6 +581,7 @@ engine_stop(void)
 		event_free(retry_ev);
 	retry_ev = NULL;
 	netguard_stop();
+	logs_shutdown();
 	docker_shutdown();
 	events = NULL;
 	free(evbuf);

@@ -251,3 +251,23 @@ eng_network_create(const char *name, json_t *options, json_t *labels,
 	    "Name", name, "Driver", "bridge", "CheckDuplicate", 1,
 	    "Options", options, "Labels", labels), 0, cb, arg);
 }
+
+/* The logs of container cid as a stream (timestamps always on: lines
+ * are told apart and resumed by them).  query holds the rest of the
+ * query string, made by the caller from numbers only.  NULL when the
+ * id is refused (end_cb has run). */
+struct docker_stream *
+eng_container_logs(const char *cid, const char *query, docker_data_cb data,
+    docker_end_cb end, void *arg)
+{
+	char	path[512];
+
+	if (!valid_ref(cid) || strspn(query, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789=&.-") != strlen(query)) {
+		end(0, "bad container id or query", arg);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "/containers/%s/logs?timestamps=1&%s",
+	    cid, query);
+	return docker_stream(path, data, end, arg);
+}

@@ -70,19 +70,35 @@ static const struct request_row rows[] = {
 	    NULL,		{ MSG_HISTORY } },
 	{ MSG_CSTATS_REQ,	GATEWAY,	STATSWRITER, RQ_TOKEN | RQ_ADMIN,
 	    NULL,		{ MSG_CSTATS } },
+	{ MSG_LOGS_REQ,		GATEWAY,	PARENT,		RQ_TOKEN,
+	    logs_h_open,	{ MSG_LOG_CHUNK } },
+	{ MSG_LOGS_ATTACH,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_FD,
+	    logs_h_attach,	{ MSG_OK } },
+	{ MSG_LOGS_TICKET,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    logs_h_ticket,	{ MSG_TICKET } },
+	/* the identity is the ticket's, kept by berthd (tickets.c) */
+	{ MSG_LOGS_ATTACH_TICKET, GATEWAY,	PARENT,		RQ_FD,
+	    logs_h_attach_ticket, { MSG_OK } },
+	/* the logstreamer follows a workspace its client may read */
+	{ MSG_LOGS_FOLLOW,	LOGSTREAMER,	PARENT,		0,
+	    logs_h_follow,	{ MSG_LOG_CHUNK } },
+	/* log sessions: only the run of the worker that opened one */
+	{ MSG_LOGS_NEXT,	GATEWAY | LOGSTREAMER, PARENT,	0,
+	    logs_h_next,	{ MSG_LOG_CHUNK } },
+	{ MSG_LOGS_CLOSE,	GATEWAY | LOGSTREAMER, PARENT,	0,
+	    logs_h_close,	{ 0 } },
 	/* the gateway, anonymous parts of the API */
 	{ MSG_STATUS_REQ,	GATEWAY | HEALTHMON, PARENT,	0,
 	    h_status,		{ MSG_STATUS } },
 	{ MSG_PROM_REQ,		GATEWAY,	PARENT,		0,
 	    metrics_h_prom,	{ MSG_PROM } },
-	{ MSG_PROM_REQ,		GATEWAY,	STATSWRITER | SCHEDULER, 0,
+	{ MSG_PROM_REQ,		GATEWAY,	STATSWRITER | SCHEDULER |
+	    LOGSTREAMER, 0,
 	    NULL,		{ MSG_PROM } },
 	{ MSG_DB_STATUS_REQ,	GATEWAY | HEALTHMON, STATSWRITER, 0,
 	    NULL,		{ MSG_DB_STATUS } },
 	{ MSG_HEALTH_REQ,	GATEWAY,	HEALTHMON,	0,
 	    NULL,		{ MSG_HEALTH_REPORT } },
-	{ MSG_FD_PASS,		GATEWAY,	LOGSTREAMER,	RQ_FD,
-	    NULL,		{ 0 } },
 	/* healthmon */
 	{ MSG_WS_AVAILABLE,	HEALTHMON,	PARENT,		0,
 	    ws_h_available,	{ 0 } },

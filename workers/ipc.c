@@ -47,7 +47,8 @@ answer(struct worker *w, struct msg *reply, void *arg)
 	c.cb(w, NULL, &err, c.arg);
 }
 
-/* Send m (cleared here) and wait up to timeout_ms for a want. */
+/* Send m (cleared here; a descriptor it carries is the channel's to
+ * close) and wait up to timeout_ms for a want. */
 static uint32_t
 call(struct worker *w, struct msg *m, unsigned want, long timeout_ms,
     ipc_cb cb, void *arg)
@@ -60,6 +61,7 @@ call(struct worker *w, struct msg *m, unsigned want, long timeout_ms,
 	c->arg = arg;
 	if ((id = worker_request_for(w, m, timeout_ms, answer, c)) == 0)
 		free(c);
+	m->fd = -1;
 	msg_clear(m);
 	return id;
 }
@@ -243,6 +245,115 @@ ipc_cstats(struct worker *w, const char *token, ipc_cb cb, void *arg)
 
 	start(&m, MSG_CSTATS_REQ, PEER_STATSWRITER, token);
 	return call(w, &m, MSG_CSTATS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+/* ------------------------------------------------------------ logs */
+
+/* berthd answers a log request within 2 s, with lines or without. */
+static long
+logs_timeout(const struct worker *w)
+{
+	return w->cfg.request_timeout_ms > 10000 ? w->cfg.request_timeout_ms :
+	    10000;
+}
+
+uint32_t
+ipc_logs_open(struct worker *w, const char *token, struct body_logs_req *q,
+    ipc_cb cb, void *arg)
+{
+	struct body_logs_req	*mb;
+	struct msg		 m;
+
+	mb = start(&m, MSG_LOGS_REQ, PEER_PARENT, token);
+	q->auth = mb->auth;
+	*mb = *q;
+	memset(q, 0, sizeof(*q));
+	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
+}
+
+uint32_t
+ipc_logs_follow(struct worker *w, const char *id, int64_t since_ns, ipc_cb cb,
+    void *arg)
+{
+	struct body_logs_follow	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_LOGS_FOLLOW, 0, PEER_PARENT);
+	b->id = xstrdup(id);
+	b->since_ns = since_ns;
+	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
+}
+
+uint32_t
+ipc_logs_next(struct worker *w, int64_t session, ipc_cb cb, void *arg)
+{
+	struct body_logs_next	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_LOGS_NEXT, 0, PEER_PARENT);
+	b->session = session;
+	return call(w, &m, MSG_LOG_CHUNK, logs_timeout(w), cb, arg);
+}
+
+/* The cursor and the socket of an attach, then the call. */
+static uint32_t
+attach_call(struct worker *w, struct msg *m, int *has, int64_t *ns,
+    int64_t *nth, const int64_t *after, int fd, ipc_cb cb, void *arg)
+{
+	if ((*has = after != NULL)) {
+		*ns = after[0];
+		*nth = after[1];
+	}
+	m->flags = MSGF_FD;
+	m->fd = fd;
+	return call(w, m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_logs_attach(struct worker *w, const char *token, const char *id,
+    const int64_t *after, int fd, ipc_cb cb, void *arg)
+{
+	struct body_logs_attach	*b;
+	struct msg		 m;
+
+	b = start(&m, MSG_LOGS_ATTACH, PEER_PARENT, token);
+	b->id = xstrdup(id);
+	return attach_call(w, &m, &b->has_after, &b->after_ns, &b->after_nth,
+	    after, fd, cb, arg);
+}
+
+uint32_t
+ipc_logs_attach_ticket(struct worker *w, const char *ticket, const char *id,
+    const int64_t *after, int fd, ipc_cb cb, void *arg)
+{
+	struct body_logs_attach_ticket	*b;
+	struct msg			 m;
+
+	b = msg_init(&m, MSG_LOGS_ATTACH_TICKET, 0, PEER_PARENT);
+	b->ticket = xstrdup(ticket);
+	b->id = xstrdup(id);
+	return attach_call(w, &m, &b->has_after, &b->after_ns, &b->after_nth,
+	    after, fd, cb, arg);
+}
+
+uint32_t
+ipc_logs_ticket(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ws_ref(w, MSG_LOGS_TICKET, MSG_TICKET,
+	    w->cfg.request_timeout_ms, token, id, cb, arg);
+}
+
+void
+ipc_logs_close(struct worker *w, int64_t session)
+{
+	struct body_logs_next	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_LOGS_CLOSE, 0, PEER_PARENT);
+	b->session = session;
+	worker_send(w, &m);
+	msg_clear(&m);
 }
 
 /* ------------------------------------------------------------ scheduler */

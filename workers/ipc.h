@@ -65,6 +65,27 @@ uint32_t ipc_jobs(struct worker *, const char *token, const char *name,
 uint32_t ipc_job_run(struct worker *, const char *token, const char *name,
 	    ipc_cb, void *);
 uint32_t ipc_cleanup(struct worker *, const char *token, ipc_cb, void *);
+/* A workspace's logs, a chunk at a time (MSG_LOG_CHUNK): the first
+ * answers ipc_logs_open (q's contents move into the request), each
+ * next one ipc_logs_next with the chunk's session, until one is done;
+ * ipc_logs_close gives a session up. */
+uint32_t ipc_logs_open(struct worker *, const char *token,
+	    struct body_logs_req *q, ipc_cb, void *);
+uint32_t ipc_logs_next(struct worker *, int64_t session, ipc_cb, void *);
+/* The logstreamer's: every stream of workspace id from since_ns on,
+ * followed; then ipc_logs_next as above. */
+uint32_t ipc_logs_follow(struct worker *, const char *id, int64_t since_ns,
+	    ipc_cb, void *);
+void	 ipc_logs_close(struct worker *, int64_t session);
+/* An SSE client's socket fd (sent, then closed here) for the
+ * logstreamer; after: {ns, nth} of its Last-Event-ID, or NULL. */
+uint32_t ipc_logs_attach(struct worker *, const char *token, const char *id,
+	    const int64_t *after, int fd, ipc_cb, void *);
+/* The same with a ticket of ipc_logs_ticket's (MSG_TICKET) instead. */
+uint32_t ipc_logs_attach_ticket(struct worker *, const char *ticket,
+	    const char *id, const int64_t *after, int fd, ipc_cb, void *);
+uint32_t ipc_logs_ticket(struct worker *, const char *token, const char *id,
+	    ipc_cb, void *);
 /* The scheduler's, for berth itself. */
 /* A finished run into job_runs (b's strings are copied). */
 uint32_t ipc_job_record(struct worker *, const struct body_job_run *b,

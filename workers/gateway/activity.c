@@ -7,9 +7,11 @@
 #include <event2/http.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "gateway.h"
 #include "ipc.h"
+#include "rfc3339.h"
 #include "util.h"
 #include "worker.h"
 #include "wscheck.h"
@@ -79,17 +81,18 @@ api_ws_keepalive(struct worker *w, struct evhttp_request *req,
 {
 	const char	*tok;
 	json_t		*o, *v;
-	int64_t		 until;
+	int64_t		 ns;
 
 	if ((tok = checked(req, params[0])) == NULL ||
 	    (o = read_body(req)) == NULL)
 		return;
 	v = json_object_get(o, "until");
-	if (!json_is_string(v) || rfc3339_ms(json_string_value(v), &until) ==
-	    -1)
+	if (!json_is_string(v) || rfc3339_ns(json_string_value(v),
+	    strlen(json_string_value(v)), &ns) == -1)
 		http_error(req, 422, "invalid",
 		    "until must be an RFC 3339 time (2026-12-05T18:00:00Z)");
 	else
-		send_activity(w, req, tok, params[0], "keepalive", 0, until);
+		send_activity(w, req, tok, params[0], "keepalive", 0,
+		    ns / 1000000);
 	json_decref(o);
 }

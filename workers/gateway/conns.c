@@ -445,6 +445,27 @@ conns_closecb(struct evhttp_request *req,
 		    cb, arg);
 }
 
+/*
+ * The client's socket went to another process (a copy, MSG_LOGS_ATTACH):
+ * let go of it without a word on it.  evhttp_connection_free would shut
+ * the socket down (SHUT_WR: the client would see the end), so the
+ * descriptor is first taken off the loop and then made /dev/null (fd
+ * 0, dup2 only from 0 in the allowlist); evhttp's shutdown and close
+ * then reach that.
+ */
+void
+conns_handoff(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent	*bev = evhttp_connection_get_bufferevent(evcon);
+	int			 fd = bufferevent_getfd(bev);
+
+	bufferevent_disable(bev, EV_READ | EV_WRITE);
+	if (fd >= 0 && dup2(0, fd) == -1)
+		fatal("%s: dup2", __func__);
+	evhttp_connection_free(evcon);
+}
+
 /* Before evhttp_free: connections not adopted yet are evhttp's to free;
  * their adoption must not run. */
 void

@@ -16,6 +16,7 @@
 
 #include "gateway.h"
 #include "ipc.h"
+#include "rfc3339.h"
 #include "util.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -43,13 +44,12 @@ valid_severity(const char *s)
 static int
 parse_since(const char *s, int64_t *ms)
 {
-	size_t	n = strspn(s, "0123456789");
+	int64_t	ns;
 
-	if (n > 0 && n <= 12 && s[n] == '\0') {
-		*ms = (int64_t)strtoll(s, NULL, 10) * 1000;
-		return 0;
-	}
-	return rfc3339_ms(s, ms);
+	if (unix_ns(s, &ns) == -1 && rfc3339_ns(s, strlen(s), &ns) == -1)
+		return -1;
+	*ms = ns / 1000000;
+	return 0;
 }
 
 static int

@@ -29,6 +29,10 @@ static const int gateway_syscalls[] = {
 };
 static const struct sandbox_arg_rule gateway_rules[] = {
 	SANDBOX_ARG(SCMP_SYS(ioctl), 1, FIONREAD),	/* evbuffer_read */
+	/* /dev/null over an SSE client's socket once it is handed over
+	 * (conns_handoff): only from descriptor 0 */
+	SANDBOX_ARG(SCMP_SYS(dup2), 0, 0),
+	SANDBOX_ARG(SCMP_SYS(dup3), 0, 0),
 };
 const struct sandbox_policy gateway_policy = {
 	"gateway", gateway_syscalls, SANDBOX_NELEM(gateway_syscalls),
@@ -111,6 +115,14 @@ static const struct route {
 	    "workspace_extend", ROUTE_TOKEN },
 	{ "/api/workspaces/:id/keepalive", EVHTTP_REQ_POST, api_ws_keepalive,
 	    "workspace_keepalive", ROUTE_TOKEN },
+	{ "/api/workspaces/:id/logs", EVHTTP_REQ_GET, api_ws_logs,
+	    "workspace_logs", ROUTE_TOKEN },
+	/* a token, or ?ticket= (a browser's EventSource sends no header):
+	 * the handler requires one of them */
+	{ "/api/workspaces/:id/logs/stream", EVHTTP_REQ_GET,
+	    api_ws_logs_stream, "workspace_logs_stream", ROUTE_OPTIONAL },
+	{ "/api/workspaces/:id/logs/ticket", EVHTTP_REQ_POST,
+	    api_ws_logs_ticket, "workspace_logs_ticket", ROUTE_TOKEN },
 	{ "/api/projects", EVHTTP_REQ_GET, api_projects_list,
 	    "project_list", ROUTE_TOKEN },
 	{ "/api/projects/:id/owner", EVHTTP_REQ_PUT, api_project_owner,

@@ -49,6 +49,10 @@ void	conns_dispatched(struct evhttp_request *);
 void	conns_closecb(struct evhttp_request *,
 	    void (*)(struct evhttp_connection *, void *), void *);
 
+/* The request's socket was handed to another process (a copy): free
+ * the connection without shutting the socket down. */
+void	conns_handoff(struct evhttp_request *);
+
 /* api.c: handlers of the workspace API, and what other API files use */
 struct msg;
 typedef void route_handler(struct worker *, struct evhttp_request *,
@@ -91,6 +95,9 @@ json_t	*read_body(struct evhttp_request *);
 void	 api_done_workspace(struct worker *, struct evhttp_request *,
 	    struct msg *, void *);
 json_t	*time_json(int64_t wall_ms);		/* null when 0 */
+
+/* logs.c: GET /api/workspaces/{id}/logs and /logs/stream */
+route_handler	api_ws_logs, api_ws_logs_stream, api_ws_logs_ticket;
 
 /* projects.c: GET /api/projects, PUT /api/projects/{id}/owner */
 route_handler	api_projects_list, api_project_owner, api_project_delete;

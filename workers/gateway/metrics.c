@@ -138,8 +138,8 @@ struct mreq {
 	struct evhttp_request	*req;
 	int			 json;
 	int			 outstanding;
-	uint32_t		 ids[4];	/* berthd, statswriter, healthmon,
-						 * scheduler */
+	uint32_t		 ids[5];	/* berthd, statswriter, healthmon,
+						 * scheduler, logstreamer */
 	int64_t			 sw_page;
 	struct prom_list	 l;
 };
@@ -254,7 +254,7 @@ mreq_free(struct mreq *m)
 {
 	size_t	i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(m->ids) / sizeof(m->ids[0]); i++)
 		if (m->ids[i] != 0)
 			worker_cancel(m->w, m->ids[i]);
 	if (!m->json)
@@ -275,7 +275,7 @@ mreq_closed(struct evhttp_connection *conn, void *arg)
 }
 
 /* What the gateway knows itself: HTTP, features, and the families of
- * parts berth does not have yet (no SSE clients, no alerts). */
+ * parts berth does not have yet (no alerts). */
 static void
 add_own(struct prom_list *l)
 {
@@ -285,8 +285,6 @@ add_own(struct prom_list *l)
 
 	httpstats_prom(l);
 	conns_prom(l);
-	prom_add(l, "berth_sse_clients", 0, NULL, NULL, NULL, NULL, NULL,
-	    NULL);
 	for (i = 0; i < 4; i++)
 		prom_add(l, "berth_alerts_active", 0, "severity", sev[i], NULL,
 		    NULL, NULL, NULL);
@@ -347,16 +345,27 @@ got_statswriter(struct worker *w, struct msg *reply, void *arg)
 		finish(m);
 }
 
+/* A worker's own families: ids[slot] is its call. */
 static void
-got_scheduler(struct worker *w, struct msg *reply, void *arg)
+got_worker(struct mreq *m, struct msg *reply, int slot)
 {
-	struct mreq	*m = arg;
-
-	m->ids[3] = 0;
+	m->ids[slot] = 0;
 	if (reply != NULL && reply->type == MSG_PROM)
 		copy_items(m, reply->body);
 	if (--m->outstanding == 0)
 		finish(m);
+}
+
+static void
+got_scheduler(struct worker *w, struct msg *reply, void *arg)
+{
+	got_worker(arg, reply, 3);
+}
+
+static void
+got_logstreamer(struct worker *w, struct msg *reply, void *arg)
+{
+	got_worker(arg, reply, 4);
 }
 
 static void
@@ -420,7 +429,7 @@ metrics_start(struct worker *w, struct evhttp_request *req, int json)
 	m->w = w;
 	m->req = req;
 	m->json = json;
-	m->outstanding = 4;
+	m->outstanding = 5;
 	if (!json)
 		snap.refreshing = 1;
 	conns_closecb(req, mreq_closed, m);
@@ -433,7 +442,10 @@ metrics_start(struct worker *w, struct evhttp_request *req, int json)
 	if ((m->ids[3] = ask(m, MSG_PROM_REQ, PEER_SCHEDULER, got_scheduler,
 	    0)) == 0)
 		m->outstanding--;
-	ask_statswriter(m);	/* may finish, with the other two failed */
+	if ((m->ids[4] = ask(m, MSG_PROM_REQ, PEER_LOGSTREAMER,
+	    got_logstreamer, 0)) == 0)
+		m->outstanding--;
+	ask_statswriter(m);	/* may finish, with the others failed */
 }
 
 /* Prometheus scrapes it, with [metrics] scrape_token when one is set

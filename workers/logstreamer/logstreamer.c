@@ -1,20 +1,24 @@
 /*
- * The log streamer worker: keeps log relay buffers and fans them out to
- * Server-Sent Events clients whose connections the gateway hands over
- * (later issues fill these in).  Chrooted; it writes only to descriptors
- * it was given.
+ * The log streamer worker: Server-Sent Events clients of
+ * /api/workspaces/{id}/logs/stream, whose sockets berthd hands over
+ * (MSG_SSE_CLIENT, after it checked who may read the workspace),
+ * fanned out from one engine follow per workspace (stream.c).
+ * Chrooted; it writes only to descriptors it was given.
  */
 #include <sys/ioctl.h>
 
+#include <jansson.h>
 #include <seccomp.h>
 #include <unistd.h>
 
 #include "codec.h"
 #include "log.h"
+#include "stream.h"
 #include "worker.h"
+#include "xmalloc.h"
 
 static const int logstreamer_syscalls[] = {
-	/* client connections handed over by the gateway */
+	/* client connections handed over by berthd */
 	SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getpeername),
 };
 static const struct sandbox_arg_rule logstreamer_rules[] = {
@@ -26,24 +30,70 @@ const struct sandbox_policy logstreamer_policy = {
 	logstreamer_rules, SANDBOX_NELEM(logstreamer_rules)
 };
 
+/* Before confinement: jansson seeds its hashes from /dev/urandom. */
+static void
+logstreamer_init(struct worker *w)
+{
+	json_object_seed(0);
+}
+
 static void
 logstreamer_start(struct worker *w)
 {
+	stream_init(w);
 	log_debug("logstreamer ready");
 }
 
-/* Descriptors arrive with MSG_FD_PASS; until SSE exists, refuse them. */
+/* berth_sse_clients for /api/metrics (the gateway asks). */
+static void
+answer_prom(struct worker *w, const struct msg *req)
+{
+	struct body_prom	*b;
+	struct msg		 r;
+
+	b = msg_init(&r, MSG_PROM, req->id, req->peer);
+	b->items = xcalloc(1, sizeof(*b->items));
+	b->nitems = 1;
+	b->items[0].name = xstrdup("berth_sse_clients");
+	b->items[0].k1 = xstrdup("");
+	b->items[0].v1 = xstrdup("");
+	b->items[0].k2 = xstrdup("");
+	b->items[0].v2 = xstrdup("");
+	b->items[0].k3 = xstrdup("");
+	b->items[0].v3 = xstrdup("");
+	b->items[0].value = (double)stream_clients();
+	r.flags = MSGF_REPLY;
+	worker_send(w, &r);
+	msg_clear(&r);
+}
+
+/* Descriptors come from berthd only (the router forwards none from a
+ * worker to this one any more). */
 static int
 logstreamer_dispatch(struct worker *w, struct msg *m)
 {
-	if (m->type != MSG_FD_PASS)
+	if (m->type == MSG_PROM_REQ) {
+		answer_prom(w, m);
+		return 0;
+	}
+	if (m->type != MSG_SSE_CLIENT || m->peer != PEER_PARENT ||
+	    m->fd < 0)
 		return -1;
-	log_warnx("descriptor for \"%s\" refused: no handler yet",
-	    ((struct body_fd_pass *)m->body)->purpose);
+	stream_attach(w, m->body, m->fd);
+	m->fd = -1;
 	return 0;
 }
 
+static void
+logstreamer_drain(struct worker *w)
+{
+	stream_shutdown();
+	worker_exit(w);
+}
+
 const struct worker_ops logstreamer_ops = {
+	.init = logstreamer_init,
 	.start = logstreamer_start,
 	.dispatch = logstreamer_dispatch,
+	.drain = logstreamer_drain,
 };

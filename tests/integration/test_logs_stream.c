@@ -1,0 +1,413 @@
+/*
+ * The SSE stream of a workspace's logs on the real engine and a real
+ * berthd: headers, lines written after connecting, exact resume by
+ * Last-Event-ID (from the logstreamer's ring while the workspace is
+ * followed, from the engine when nobody follows it), another user's
+ * workspace 404, and a client that does not read cut with "event:
+ * overflow" while another one gets every line.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ADMIN	"ls-admin-token-0123456789"
+#define ALICE	"ls-alice-token-0123456789"
+#define BOB	"ls-bob-token-0123456789ab"
+#define IMAGE	"berth/demo-workspace:logs"
+
+static const char config[] =
+    "[docker]\nstop_timeout_s = 1\n"
+    "[auth]\nadmin_token = " ADMIN "\n"
+    "[token.alice]\ntoken = " ALICE "\nuser = ls-alice\n"
+    "[token.bob]\ntoken = " BOB "\nuser = ls-bob\n"
+    "[type.demo]\nimage = " IMAGE "\nport = 8080\n"
+    "cpus = 0.5\nmemory_mb = 64\nmemory_reservation_mb = 32\n"
+    "log_max_size_mb = 256\nlog_max_files = 1\n"
+    "volume_path = /workspace\n";
+
+static struct berthd_run run;
+
+static void
+cleanup(void)
+{
+	harness_cleanup(&run);
+	sh(NULL, "docker ps -aq --filter label=berth.user=ls-alice "
+	    "--filter label=berth.managed=true | xargs -r docker rm -f "
+	    ">/dev/null 2>&1");
+	sh(NULL, "docker volume ls -q --filter label=berth.user=ls-alice | "
+	    "xargs -r docker volume rm >/dev/null 2>&1");
+}
+
+static void
+setup(void)
+{
+	harness_require_engine();
+	cr_assert_eq(sh(NULL, "sh %s/contrib/demo-image.sh %s >/dev/null",
+	    BERTH_SRCDIR, IMAGE), 0, "cannot build %s", IMAGE);
+	cleanup();
+}
+
+TestSuite(logs_stream, .init = setup, .fini = cleanup, .timeout = 240);
+
+/* ------------------------------------------------------------ helpers */
+
+/* berthd with config and more (a section of its own), then a
+ * workspace of alice's with env. */
+static char *
+create_with(const char *more, const char *env)
+{
+	char	 body[512], conf[2048];
+	json_t	*j;
+	char	*id;
+
+	snprintf(conf, sizeof(conf), "%s%s", config, more);
+	harness_start(&run, conf, NULL, (uid_t)-1);
+	snprintf(body, sizeof(body), "{\"type\":\"demo\",\"env\":{%s}}", env);
+	j = harness_call(&run, "POST", "/api/workspaces", ALICE, body, 201);
+	id = strdup(harness_jstr(j, "id"));
+	json_decref(j);
+	return id;
+}
+
+static char *
+create(const char *env)
+{
+	return create_with("", env);
+}
+
+/* A client of the stream: what it has read so far. */
+struct sse {
+	int	 fd;
+	char	*buf;
+	size_t	 len, cap;
+	size_t	 scanned;	/* sse_until looked up to here */
+	int	 eof;
+};
+
+static void
+sse_connect(struct sse *s, const char *id, const char *token,
+    const char *last)
+{
+	struct sockaddr_in	sin;
+	char			req[1024];
+	int			n;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)run.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(s->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	/* id may end with a query ("ID?ticket=..."): it follows the path */
+	n = snprintf(req, sizeof(req), "GET /api/workspaces/%.*s/logs/stream"
+	    "%s HTTP/1.1\r\nHost: x\r\n", (int)strcspn(id, "?"), id,
+	    id + strcspn(id, "?"));
+	if (token != NULL)
+		n += snprintf(req + n, sizeof(req) - n, "Authorization: Bearer "
+		    "%s\r\n", token);
+	if (last != NULL)
+		n += snprintf(req + n, sizeof(req) - n, "Last-Event-ID: %s\r\n",
+		    last);
+	snprintf(req + n, sizeof(req) - n, "\r\n");
+	cr_assert_eq(write(s->fd, req, strlen(req)), (ssize_t)strlen(req));
+}
+
+/* Read for up to ms; 0 when nothing more came. */
+static int
+sse_read(struct sse *s, int ms)
+{
+	struct pollfd	pfd = { s->fd, POLLIN, 0 };
+	ssize_t		n;
+
+	if (s->eof || poll(&pfd, 1, ms) <= 0)
+		return 0;
+	if (s->len + 65536 + 1 > s->cap) {
+		s->cap = (s->len + 65536 + 1) * 2;
+		s->buf = realloc(s->buf, s->cap);
+	}
+	if ((n = read(s->fd, s->buf + s->len, 65536)) <= 0) {
+		s->eof = 1;
+		return 0;
+	}
+	s->len += (size_t)n;
+	s->buf[s->len] = '\0';
+	return 1;
+}
+
+/* Read until needle is in what was read (or fail). */
+static const char *
+sse_until(struct sse *s, const char *needle, int ms)
+{
+	const char	*p;
+	int		 waited = 0;
+	size_t		 from;
+
+	/* Only the new bytes (and a needle's worth before): a stream of
+	 * many MB is not searched again at every read. */
+	s->scanned = 0;
+	for (;;) {
+		from = s->scanned > strlen(needle) ? s->scanned -
+		    strlen(needle) : 0;
+		p = s->buf != NULL ? strstr(s->buf + from, needle) : NULL;
+		s->scanned = s->len;
+		if (p != NULL)
+			break;
+		cr_assert(!s->eof, "the stream ended before \"%s\": %.300s",
+		    needle, s->buf != NULL ? s->buf : "");
+		cr_assert_lt(waited, ms, "no \"%s\" in %d ms: %.300s", needle,
+		    ms, s->buf != NULL ? s->buf : "");
+		if (!sse_read(s, 200))
+			waited += 200;
+	}
+	return p;
+}
+
+static void
+sse_close(struct sse *s)
+{
+	close(s->fd);
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The tick numbers of the events read, in order; their count. */
+static int
+ticks(const struct sse *s, int *out, int max, char *last_id, size_t idlen)
+{
+	const char	*p = s->buf, *id;
+	int		 n = 0;
+
+	while (p != NULL && (p = strstr(p, "\"line\":\"tick ")) != NULL &&
+	    n < max) {
+		out[n++] = atoi(p + 13);
+		for (id = p; id > s->buf && strncmp(id, "id: ", 4) != 0; id--)
+			;
+		snprintf(last_id, idlen, "%.*s", (int)strcspn(id + 4, "\n"),
+		    id + 4);
+		p += 13;
+	}
+	return n;
+}
+
+static void
+expect_consecutive(const int *t, int n, int from)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		cr_assert_eq(t[i], from + i, "tick %d where %d was due: a %s",
+		    t[i], from + i, t[i] > from + i ? "gap" : "duplicate");
+}
+
+/* ------------------------------------------------------------ tests */
+
+Test(logs_stream, lines_after_connect_and_headers)
+{
+	struct sse	 s;
+	char		*id, last[64], *metrics;
+	int		 t[16], n;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.2\"");
+	sse_connect(&s, id, ALICE, NULL);
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 200 ", 13) == 0, "%s", s.buf);
+	cr_expect(strstr(s.buf, "Content-Type: text/event-stream\r\n") !=
+	    NULL);
+	cr_expect(strstr(s.buf, "Cache-Control: no-cache, no-transform\r\n")
+	    != NULL);
+	cr_expect(strstr(s.buf, "X-Accel-Buffering: no\r\n") != NULL);
+	cr_expect(strstr(s.buf, "\r\n\r\nretry: ") != NULL);
+	sse_until(&s, "\"line\":\"tick ", 15000);
+	while ((n = ticks(&s, t, 16, last, sizeof(last))) < 4)
+		sse_read(&s, 1000);
+	expect_consecutive(t, n, t[0]);
+	cr_expect(strstr(s.buf, "\"stream\":\"stdout\"") != NULL);
+	cr_assert_eq(harness_http(&run, "GET", "/api/metrics", &metrics), 200);
+	cr_expect(strstr(metrics, "\nberth_sse_clients 1\n") != NULL,
+	    "berth_sse_clients is not 1");
+	free(metrics);
+	sse_close(&s);
+	free(id);
+}
+
+/* Resume by Last-Event-ID: the next line exactly, whether the ring
+ * has it (another client keeps the workspace followed) or the engine
+ * (nobody followed it meanwhile). */
+Test(logs_stream, resume_exactly)
+{
+	struct sse	 a, keep, b;
+	char		*id, last[64];
+	int		 t[64], n, m, k;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.1\"");
+	for (k = 0; k < 2; k++) {
+		if (k == 0)
+			sse_connect(&keep, id, ALICE, NULL);
+		sse_connect(&a, id, ALICE, NULL);
+		sse_until(&a, "\"line\":\"tick ", 15000);
+		while ((n = ticks(&a, t, 64, last, sizeof(last))) < 3)
+			sse_read(&a, 1000);
+		sse_close(&a);
+		m = t[n - 1];
+		if (k == 1)
+			sse_close(&keep);	/* nobody follows */
+		sleep_ms(1500);			/* lines go by */
+		sse_connect(&b, id, ALICE, last);
+		sse_until(&b, "\"line\":\"tick ", 15000);
+		while ((n = ticks(&b, t, 64, last, sizeof(last))) < 20)
+			sse_read(&b, 1000);
+		cr_expect(strstr(b.buf, "event: lost") == NULL);
+		expect_consecutive(t, n, m + 1);
+		sse_close(&b);
+	}
+	free(id);
+}
+
+Test(logs_stream, not_yours_404)
+{
+	struct sse	 s;
+	char		*id;
+
+	id = create("");
+	sse_connect(&s, id, BOB, NULL);
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 404 ", 13) == 0, "%s", s.buf);
+	sse_close(&s);
+	sse_connect(&s, id, NULL, NULL);
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 401 ", 13) == 0, "%s", s.buf);
+	sse_close(&s);
+	sse_connect(&s, id, ALICE, "not-an-id");
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 400 ", 13) == 0, "%s", s.buf);
+	sse_close(&s);
+	free(id);
+}
+
+/* 30 MB of lines after both clients connect: the one that does not
+ * read is cut with "event: overflow"; the other gets every line. */
+Test(logs_stream, slow_client_cut_others_served)
+{
+	struct sse	 slow, fast;
+	char		*id;
+	int		 i, lines = 0;
+	size_t		 len;
+
+	id = create("\"DEMO_START_DELAY\":\"3\",\"DEMO_LOG_BURST_LINES\":"
+	    "\"30000\",\"DEMO_LOG_BURST_WIDTH\":\"1000\"");
+	sse_connect(&slow, id, ALICE, NULL);
+	sse_connect(&fast, id, ALICE, NULL);
+	sse_until(&fast, "burst done", 60000);
+	for (len = 0; len + 8 < fast.len; len++)	/* strstr is O(n) */
+		lines += fast.buf[len] == '\n' &&
+		    memcmp(fast.buf + len + 1, "data: {", 7) == 0;
+	cr_expect_geq(lines, 30001, "%d lines", lines);
+	for (i = 0; i < 600 && !slow.eof; i++)
+		sse_read(&slow, 100);
+	cr_expect(strstr(slow.buf, "event: overflow\n") != NULL,
+	    "no overflow event");
+	sse_until(&fast, "\"line\":\"demo workspace listening", 10000);
+	sse_close(&slow);
+	sse_close(&fast);
+	free(id);
+}
+
+/* Past a user's cap: 200, a long retry: and the end at once (an
+ * EventSource would give up for good on any other status). */
+Test(logs_stream, cap_per_user_answers_retry)
+{
+	struct sse	 a, b;
+	char		*id;
+
+	id = create_with("[logs]\nmax_streams_per_user = 1\n", "");
+	sse_connect(&a, id, ALICE, NULL);
+	sse_until(&a, "retry: 2000\n", 10000);
+	sse_connect(&b, id, ALICE, NULL);
+	sse_until(&b, "retry: 10000\n", 10000);
+	cr_expect(strncmp(b.buf, "HTTP/1.1 200 ", 13) == 0, "%s", b.buf);
+	while (sse_read(&b, 5000))
+		;
+	cr_expect(b.eof, "the refused stream ends at once");
+	cr_expect(!a.eof);
+	sse_close(&a);
+	sse_close(&b);
+	free(id);
+}
+
+/* Deleting the workspace ends its streams with an event. */
+Test(logs_stream, deleted_workspace_ends_the_stream)
+{
+	struct sse	 s;
+	char		*id, path[128];
+	json_t		*j;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.2\"");
+	sse_connect(&s, id, ALICE, NULL);
+	sse_until(&s, "\"line\":\"tick ", 15000);
+	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
+	j = harness_call(&run, "DELETE", path, ALICE, NULL, 200);
+	json_decref(j);
+	sse_until(&s, "event: end\n", 30000);
+	while (sse_read(&s, 5000))
+		;
+	cr_expect(s.eof, "the stream ends after event: end");
+	sse_close(&s);
+	free(id);
+}
+
+/* A ticket opens the stream without a header (EventSource), for its
+ * workspace and its holder only. */
+Test(logs_stream, ticket_for_eventsource)
+{
+	struct sse	 s;
+	char		*id, path[256], *out = NULL;
+	json_t		*j;
+	const char	*tk;
+	int		 code;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.2\"");
+	snprintf(path, sizeof(path), "/api/workspaces/%s/logs/ticket", id);
+	code = harness_request(&run, "POST", path, BOB, NULL, &out);
+	cr_expect_eq(code, 404, "bob's ticket for alice's workspace: %d",
+	    code);
+	free(out);
+	j = harness_call(&run, "POST", path, ALICE, NULL, 200);
+	tk = harness_jstr(j, "ticket");
+	cr_assert_eq(strlen(tk), 32, "%s", tk);
+	cr_expect_neq(harness_jstr(j, "expiresAt")[0], '\0');
+
+	snprintf(path, sizeof(path), "%s?ticket=%s", id, tk);
+	sse_connect(&s, path, NULL, NULL);
+	sse_until(&s, "\"line\":\"tick ", 15000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 200 ", 13) == 0, "%s", s.buf);
+	sse_close(&s);
+
+	snprintf(path, sizeof(path), "00000000-0000-4000-8000-000000000000"
+	    "?ticket=%s", tk);
+	sse_connect(&s, path, NULL, NULL);
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 401 ", 13) == 0,
+	    "another workspace with the ticket: %s", s.buf);
+	sse_close(&s);
+
+	snprintf(path, sizeof(path), "%s?ticket=%s", id,
+	    "0123456789abcdef0123456789abcdef");
+	sse_connect(&s, path, NULL, NULL);
+	sse_until(&s, "\r\n\r\n", 10000);
+	cr_expect(strncmp(s.buf, "HTTP/1.1 401 ", 13) == 0,
+	    "a made-up ticket: %s", s.buf);
+	sse_close(&s);
+	json_decref(j);
+	free(id);
+}

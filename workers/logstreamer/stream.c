@@ -1,0 +1,454 @@
+/*
+ * Feeds and clients.  A feed follows one workspace: a log session in
+ * berthd with follow set, one chunk asked at a time (a feed that falls
+ * behind leaves the engine's socket unread: berthd pauses it).  Each
+ * line is framed once (ring.c), kept in the feed's ring and written to
+ * every client whose cursor it passes.  A client whose unsent bytes
+ * would pass CLIENT_MAX gets "event: overflow" and its answer ends
+ * normally (it reconnects with Last-Event-ID and resumes); it never
+ * holds the others up.  The engine ends a follow when the container
+ * stops: the feed opens a new session from the last line's timestamp
+ * and skips what it has seen (the cursor is (ns, nth)), so a restart
+ * brings neither a duplicate nor a gap.  A workspace that is over ends
+ * its clients with "event: end".  The last client gone, the feed goes.
+ */
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "ipc.h"
+#include "log.h"
+#include "ring.h"
+#include "stream.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+#ifndef TAILQ_FOREACH_SAFE	/* BSD's; glibc's sys/queue.h lacks it */
+#define TAILQ_FOREACH_SAFE(v, head, field, t)				\
+	for ((v) = TAILQ_FIRST(head);					\
+	    (v) != NULL && ((t) = TAILQ_NEXT(v, field), 1); (v) = (t))
+#endif
+
+#define CLIENT_MAX		(1024 * 1024)	/* unsent bytes a client: 4 chunks */
+#define HEARTBEAT_S		15
+#define REOPEN_MS		1000
+#define RETRY_MS		2000		/* the clients' retry: */
+
+static const char sse_head[] =
+    "HTTP/1.1 200 OK\r\n"
+    "Content-Type: text/event-stream\r\n"
+    "Cache-Control: no-cache, no-transform\r\n"
+    "X-Accel-Buffering: no\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "retry: 2000\n\n";
+
+struct feed;
+
+struct client {
+	TAILQ_ENTRY(client)	 entry;
+	struct feed		*feed;
+	struct bufferevent	*bev;
+	char			*user;		/* whose stream: the caps */
+	int64_t			 ns, nth;	/* lines after this only */
+	int			 closing;	/* ends once written */
+};
+TAILQ_HEAD(client_list, client);
+
+struct feed {
+	TAILQ_ENTRY(feed)	 entry;
+	char			*id;
+	struct ring		 ring;
+	struct client_list	 clients;
+	size_t			 nclients;
+	int64_t			 since_ns;	/* the ring holds from here */
+	int64_t			 session;
+	uint32_t		 req;		/* in flight */
+	int			 seen;		/* last_* are set */
+	int64_t			 last_ns, last_nth;
+	struct event		*reopen;
+};
+TAILQ_HEAD(feed_list, feed);
+
+static struct worker	*sw;
+static struct feed_list	 feeds = TAILQ_HEAD_INITIALIZER(feeds);
+static size_t		 nclients;
+static struct event	*heartbeat;
+
+static void	feed_open(struct feed *);
+static void	feed_chunk(struct worker *, struct msg *,
+		    const struct ipc_error *, void *);
+
+size_t
+stream_clients(void)
+{
+	return nclients;
+}
+
+/* ------------------------------------------------------------ clients */
+
+static void	feed_release(struct feed *);
+
+static void
+client_free(struct client *c)
+{
+	struct feed	*f = c->feed;
+
+	TAILQ_REMOVE(&f->clients, c, entry);
+	f->nclients--;
+	nclients--;
+	bufferevent_free(c->bev);
+	free(c->user);
+	free(c);
+	if (f->nclients == 0)
+		feed_release(f);
+}
+
+/* The client's unsent bytes stay under CLIENT_MAX; past it, the
+ * overflow event, and the answer ends. */
+static void
+client_write(struct client *c, const char *ev, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	static const char over[] = "event: overflow\ndata: {}\n\n";
+
+	if (c->closing)
+		return;
+	if (evbuffer_get_length(out) + len > CLIENT_MAX) {
+		evbuffer_add(out, over, sizeof(over) - 1);
+		c->closing = 1;
+		return;
+	}
+	evbuffer_add(out, ev, len);
+}
+
+static void
+client_end(struct client *c, const char *event)
+{
+	if (!c->closing)
+		evbuffer_add(bufferevent_get_output(c->bev), event,
+		    strlen(event));
+	c->closing = 1;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_free(c);
+}
+
+/* Clients send nothing after their request: what comes is dropped,
+ * the end of it (or an error) ends the client. */
+static void
+client_read(struct bufferevent *bev, void *arg)
+{
+	evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
+}
+
+static void
+client_written(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->closing)
+		client_free(c);
+}
+
+static void
+client_event(struct bufferevent *bev, short what, void *arg)
+{
+	client_free(arg);
+}
+
+/* ------------------------------------------------------------ feeds */
+
+static struct feed *
+feed_find(const char *id)
+{
+	struct feed	*f;
+
+	TAILQ_FOREACH(f, &feeds, entry)
+		if (strcmp(f->id, id) == 0)
+			return f;
+	return NULL;
+}
+
+static void
+reopen_event(evutil_socket_t fd, short ev, void *arg)
+{
+	feed_open(arg);
+}
+
+static struct feed *
+feed_new(const char *id, int64_t since_ns)
+{
+	struct feed	*f = xcalloc(1, sizeof(*f));
+
+	f->id = xstrdup(id);
+	ring_init(&f->ring, (size_t)sw->cfg.logs_ring_kb * 1024);
+	TAILQ_INIT(&f->clients);
+	f->since_ns = since_ns;
+	if ((f->reopen = evtimer_new(sw->base, reopen_event, f)) == NULL)
+		fatalx("%s: evtimer_new failed", __func__);
+	TAILQ_INSERT_TAIL(&feeds, f, entry);
+	feed_open(f);
+	return f;
+}
+
+/* Nobody follows it: the session and the ring go. */
+static void
+feed_release(struct feed *f)
+{
+	if (f->req != 0)
+		worker_cancel(sw, f->req);
+	if (f->session != 0)
+		ipc_logs_close(sw, f->session);
+	TAILQ_REMOVE(&feeds, f, entry);
+	event_free(f->reopen);
+	ring_free(&f->ring);
+	free(f->id);
+	free(f);
+}
+
+/* A new session: from the last line seen, or from since_ns. */
+static void
+feed_open(struct feed *f)
+{
+	f->session = 0;
+	if ((f->req = ipc_logs_follow(sw, f->id, f->seen ? f->last_ns :
+	    f->since_ns, feed_chunk, f)) == 0)
+		log_warnx("%s: cannot reach berthd", __func__);
+}
+
+static void
+feed_later(struct feed *f, long ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	f->session = 0;
+	evtimer_add(f->reopen, &tv);
+}
+
+/* The workspace is over: every client ends. */
+static void
+feed_end(struct feed *f, const char *reason)
+{
+	struct client	*c, *t;
+	char		 ev[256];
+
+	snprintf(ev, sizeof(ev), "event: end\ndata: {\"reason\":\"%s\"}\n\n",
+	    reason);
+	f->session = 0;
+	TAILQ_FOREACH_SAFE(c, &f->clients, entry, t)
+		client_end(c, ev);	/* the last frees f */
+}
+
+static void
+feed_line(struct feed *f, const struct log_item *it)
+{
+	const struct ring_line	*l;
+	struct client		*c, *t;
+
+	if (f->seen && !cursor_after(it->ns, it->nth, f->last_ns,
+	    f->last_nth))
+		return;			/* seen before a reopen */
+	f->seen = 1;
+	f->last_ns = it->ns;
+	f->last_nth = it->nth;
+	if ((l = ring_push(&f->ring, it)) == NULL)
+		return;
+	TAILQ_FOREACH_SAFE(c, &f->clients, entry, t)
+		if (cursor_after(it->ns, it->nth, c->ns, c->nth))
+			client_write(c, l->event, l->len);
+}
+
+static void
+feed_chunk(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	struct feed		*f = arg;
+	struct body_log_chunk	*b;
+	size_t			 i;
+
+	f->req = 0;
+	if (err != NULL) {
+		if (strcmp(err->code, "not_found") == 0 ||
+		    strcmp(err->code, "gone") == 0)
+			feed_end(f, strcmp(err->code, "gone") == 0 ?
+			    "stopped" : "deleted");
+		else {
+			log_warnx("logs of %s: %s", f->id, err->message);
+			feed_later(f, REOPEN_MS * 2);
+		}
+		return;
+	}
+	b = reply->body;
+	f->session = b->session;
+	for (i = 0; i < b->nlines; i++)
+		feed_line(f, &b->lines[i]);
+	if (b->done)
+		feed_later(f, REOPEN_MS);	/* the container stopped */
+	else if ((f->req = ipc_logs_next(w, f->session, feed_chunk, f)) == 0)
+		feed_later(f, REOPEN_MS);
+}
+
+/* ------------------------------------------------------------ attach */
+
+/* A resuming client: the ring's lines after its cursor, or, when some
+ * were pushed out (or came before the feed), an event saying from when
+ * lines are missing. */
+static void
+client_replay(struct client *c, int has_after)
+{
+	struct feed	*f = c->feed;
+	char		 ev[160];
+	size_t		 i;
+	int		 lost;
+
+	i = ring_after(&f->ring, c->ns, c->nth, &lost);
+	if (has_after && (lost || c->ns < f->since_ns)) {
+		snprintf(ev, sizeof(ev), "event: lost\ndata: {\"after\":\"%"
+		    PRId64 "-%" PRId64 "\",\"until\":\"%" PRId64 "-%" PRId64
+		    "\"}\n\n", c->ns, c->nth, lost ? f->ring.gone_ns :
+		    f->since_ns, lost ? f->ring.gone_nth : (int64_t)-1);
+		client_write(c, ev, strlen(ev));
+	}
+	for (; i < f->ring.n; i++)
+		client_write(c, ring_at(&f->ring, i)->event,
+		    ring_at(&f->ring, i)->len);
+}
+
+/* Streams user has open. */
+static long
+user_streams(const char *user)
+{
+	struct feed	*f;
+	struct client	*c;
+	long		 n = 0;
+
+	TAILQ_FOREACH(f, &feeds, entry)
+		TAILQ_FOREACH(c, &f->clients, entry)
+			n += strcmp(c->user, user) == 0;
+	return n;
+}
+
+/* Past a cap: 200 with a long retry: and the end at once (an
+ * EventSource gives up for good on any other answer).  The socket
+ * goes with its bufferevent once the bytes are out. */
+static void
+refuse_write(struct bufferevent *bev, void *arg)
+{
+	bufferevent_free(bev);
+}
+
+static void
+refuse_event(struct bufferevent *bev, short what, void *arg)
+{
+	bufferevent_free(bev);
+}
+
+static int
+over_cap(struct worker *w, const struct body_sse_client *b, int fd)
+{
+	static const char	 busy[] = "retry: 10000\n"
+				    "event: busy\ndata: {}\n\n";
+	struct bufferevent	*bev;
+
+	if ((long)nclients < w->cfg.logs_max_streams &&
+	    user_streams(b->user_id) < w->cfg.logs_max_streams_per_user)
+		return 0;
+	log_info("log stream of %s refused: %s cap", b->user_id,
+	    (long)nclients >= w->cfg.logs_max_streams ? "the" : "a user's");
+	if ((bev = bufferevent_socket_new(w->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("%s: bufferevent_socket_new failed", __func__);
+	evutil_make_socket_nonblocking(fd);
+	bufferevent_setcb(bev, NULL, refuse_write, refuse_event, NULL);
+	bufferevent_enable(bev, EV_WRITE);
+	evbuffer_add(bufferevent_get_output(bev), sse_head,
+	    sizeof(sse_head) - 1);
+	evbuffer_add(bufferevent_get_output(bev), busy, sizeof(busy) - 1);
+	return 1;
+}
+
+void
+stream_attach(struct worker *w, const struct body_sse_client *b, int fd)
+{
+	struct feed	*f;
+	struct client	*c;
+	int64_t		 since;
+
+	if (over_cap(w, b, fd))
+		return;
+	c = xcalloc(1, sizeof(*c));
+	c->user = xstrdup(b->user_id);
+	if ((c->bev = bufferevent_socket_new(w->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("%s: bufferevent_socket_new failed", __func__);
+	evutil_make_socket_nonblocking(fd);
+	c->ns = b->has_after ? b->after_ns : b->attach_ns - 1;
+	c->nth = b->has_after ? b->after_nth : INT64_MAX;
+	since = b->has_after ? b->after_ns : b->attach_ns;
+	if ((f = feed_find(b->workspace_id)) == NULL)
+		f = feed_new(b->workspace_id, since);
+	c->feed = f;
+	TAILQ_INSERT_TAIL(&f->clients, c, entry);
+	f->nclients++;
+	nclients++;
+	bufferevent_setcb(c->bev, client_read, client_written, client_event,
+	    c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	evbuffer_add(bufferevent_get_output(c->bev), sse_head,
+	    sizeof(sse_head) - 1);
+	client_replay(c, b->has_after);
+	log_debug("SSE client of %s (%zu)", f->id, f->nclients);
+}
+
+/* ------------------------------------------------------------ loop */
+
+/* A comment every HEARTBEAT_S: proxies keep the connection, clients
+ * see it is alive, and a dead one is found by the write. */
+static void
+heartbeat_event(evutil_socket_t fd, short ev, void *arg)
+{
+	static const char	 hb[] = ": keepalive\n\n";
+	struct feed		*f, *ft;
+	struct client		*c, *t;
+
+	TAILQ_FOREACH_SAFE(f, &feeds, entry, ft)
+		TAILQ_FOREACH_SAFE(c, &f->clients, entry, t)
+			client_write(c, hb, sizeof(hb) - 1);
+}
+
+void
+stream_init(struct worker *w)
+{
+	struct timeval	tv = { HEARTBEAT_S, 0 };
+
+	sw = w;
+	if ((heartbeat = event_new(w->base, -1, EV_PERSIST, heartbeat_event,
+	    NULL)) == NULL)
+		fatalx("%s: event_new failed", __func__);
+	evtimer_add(heartbeat, &tv);
+}
+
+void
+stream_shutdown(void)
+{
+	struct feed	*f;
+
+	while ((f = TAILQ_FIRST(&feeds)) != NULL) {
+		while (f->nclients > 1)
+			client_free(TAILQ_FIRST(&f->clients));
+		client_free(TAILQ_FIRST(&f->clients));	/* frees f */
+	}
+	if (heartbeat != NULL)
+		event_free(heartbeat);
+	heartbeat = NULL;
+}
