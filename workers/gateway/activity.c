@@ -44,14 +44,18 @@ checked(struct evhttp_request *req, const char *wsid)
 	return tok;
 }
 
+static uint32_t
+ipc_heartbeat(struct worker *w, const char *token, const char *id,
+    ipc_cb cb, void *arg)
+{
+	return ipc_ws_activity(w, token, id, "heartbeat", 0, 0, cb, arg);
+}
+
 void
 api_ws_heartbeat(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	const char *tok;
-
-	if ((tok = checked(req, params[0])) != NULL)
-		send_activity(w, req, tok, params[0], "heartbeat", 0, 0);
+	api_ws_call(w, req, ipc_heartbeat, params[0], api_done_workspace);
 }
 
 void

@@ -508,11 +508,8 @@ api_ws_create(struct worker *w, struct evhttp_request *req,
 	json_decref(o);
 }
 
-typedef uint32_t (*ws_call)(struct worker *, const char *, const char *,
-    ipc_cb, void *);
-
-static void
-ws_ref_call(struct worker *w, struct evhttp_request *req, ws_call fn,
+void
+api_ws_call(struct worker *w, struct evhttp_request *req, api_ws_fn fn,
     const char *wsid, api_done_cb done)
 {
 	const char	*tok;
@@ -543,28 +540,28 @@ api_ws_list(struct worker *w, struct evhttp_request *req, char params[][128])
 void
 api_ws_get(struct worker *w, struct evhttp_request *req, char params[][128])
 {
-	ws_ref_call(w, req, ipc_ws_get, params[0], api_done_workspace);
+	api_ws_call(w, req, ipc_ws_get, params[0], api_done_workspace);
 }
 
 void
 api_ws_delete(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	ws_ref_call(w, req, ipc_ws_delete, params[0], api_done_workspace);
+	api_ws_call(w, req, ipc_ws_delete, params[0], api_done_workspace);
 }
 
 void
 api_ws_health(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	ws_ref_call(w, req, ipc_ws_health, params[0], done_health);
+	api_ws_call(w, req, ipc_ws_health, params[0], done_health);
 }
 
 void
 api_ws_stats(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	ws_ref_call(w, req, ipc_ws_stats, params[0], done_stats);
+	api_ws_call(w, req, ipc_ws_stats, params[0], done_stats);
 }
 
 void

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipc.h"
+
 struct evhttp_request;
 
 #define ROUTE_MAX_PARAMS	4
@@ -77,6 +79,13 @@ const char *api_bearer(const char *header);
 /* Called with the answer (errors are answered for it). */
 typedef void (*api_done_cb)(struct worker *, struct evhttp_request *,
     struct msg *, void *arg);
+/* A typed call about one workspace (token, id): ipc_ws_get and alike. */
+typedef uint32_t (*api_ws_fn)(struct worker *, const char *token,
+    const char *id, ipc_cb, void *);
+/* Check the token and the id's shape (404), then call fn for the
+ * request, answered by done. */
+void	 api_ws_call(struct worker *, struct evhttp_request *, api_ws_fn,
+	    const char *wsid, api_done_cb done);
 /* An API request waiting for an answer: made with api_call_new, its
  * typed call (ipc.h) made with api_ipc_done and the call as arguments,
  * and the id that returns given to api_call_sent.  done_gone (optional)

@@ -438,15 +438,5 @@ void
 api_ws_logs_ticket(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
-	const char	*tok;
-	struct call	*c;
-
-	if ((tok = api_token(req)) == NULL)
-		return;
-	if (!ws_valid_id(params[0], 0)) {
-		http_error(req, 404, "not_found", "no such workspace");
-		return;
-	}
-	c = api_call_new(w, req, done_ticket, NULL, NULL);
-	api_call_sent(c, ipc_logs_ticket(w, tok, params[0], api_ipc_done, c));
+	api_ws_call(w, req, ipc_logs_ticket, params[0], done_ticket);
 }
