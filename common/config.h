@@ -10,9 +10,10 @@
 #include <stddef.h>
 
 /* Sections with a name: [type.NAME], [tier.NAME], [token.NAME],
- * [job.NAME]. */
+ * [job.NAME], [alert.NAME]. */
 #define CONFIG_MAX_TYPES	16
 #define CONFIG_MAX_JOBS		16
+#define CONFIG_MAX_ALERTS	32
 #define CONFIG_MAX_TIERS	8
 #define CONFIG_MAX_TOKENS	64
 #define CONFIG_NAME_MAX		32	/* [a-z0-9-], first a letter */
@@ -82,6 +83,21 @@ struct job_cfg {
 	long	 timeout_s;		/* a run longer than this fails */
 	long	 age_min;		/* what is older counts (orphans) */
 	long	 grace_min;		/* orphaned-volumes: after this long */
+};
+
+/* An alert rule (issue 14): fires when metric op threshold has held
+ * for for_s; resolves when the value is back past resolve (the
+ * threshold when empty).  A metric named workspace_* is evaluated for
+ * each running workspace. */
+struct alert_cfg {
+	char	*name;
+	int	 enabled;
+	char	*metric;		/* one of config_alert_metrics() */
+	char	*op;			/* >=, >, <=, < */
+	double	 threshold;
+	char	*resolve;		/* "" the threshold, else a number */
+	long	 for_s;			/* pending this long before firing */
+	char	*severity;		/* info, warning, error, critical */
 };
 
 /* A bearer token of the HTTP API. */
@@ -170,6 +186,8 @@ struct berth_config {
 	size_t		 ntokens;
 	struct job_cfg	 jobs[CONFIG_MAX_JOBS];
 	size_t		 njobs;
+	struct alert_cfg alerts[CONFIG_MAX_ALERTS];
+	size_t		 nalerts;
 };
 
 /* Error lines collected while loading or checking. */
@@ -234,6 +252,8 @@ const struct tier	*config_tier(const struct berth_config *,
 			    const char *name);
 const struct job_cfg	*config_job(const struct berth_config *,
 			    const char *name);
+/* The metrics an alert rule may watch, NULL-terminated. */
+const char *const	*config_alert_metrics(void);
 /* The scheduler's jobs, NULL-terminated, in the order they are listed. */
 const char *const	*config_job_names(void);
 int			 config_type_allows_tier(const struct ws_type *,

@@ -37,6 +37,9 @@
 #define JOB(type, f, env, def, min, max, help)				\
 	{ "job", #f, "BERTH_JOB_<NAME>_" env, type,			\
 	    offsetof(struct job_cfg, f), def, min, max, 0, 1, help }
+#define ALERT(type, f, env, def, min, max, help)			\
+	{ "alert", #f, "BERTH_ALERT_<NAME>_" env, type,			\
+	    offsetof(struct alert_cfg, f), def, min, max, 0, 1, help }
 #define TOKEN(f, env, def, help)					\
 	{ "token", #f, "BERTH_TOKEN_<NAME>_" env, CT_STRING,		\
 	    offsetof(struct api_token, f), def, 0, 0, 1, 1, help }
@@ -160,6 +163,23 @@ static const struct config_key job_keys[] = {
 	    "orphaned-volumes: time after its project is deleted, in minutes"),
 };
 
+static const struct config_key alert_keys[] = {
+	ALERT(CT_BOOL, enabled, "ENABLED", "true", 0, 0,
+	    "evaluate this rule"),
+	ALERT(CT_STRING, metric, "METRIC", "active_sessions", 0, 0,
+	    "what it watches: a seed 001 metric or workspace_memory_percent, "
+	    "workspace_oom, workspace_unhealthy (per workspace)"),
+	ALERT(CT_STRING, op, "OP", ">=", 0, 0, ">=, >, <= or <"),
+	ALERT(CT_DOUBLE, threshold, "THRESHOLD", "1", -1e15, 1e15,
+	    "the value that makes it pending, then firing"),
+	ALERT(CT_STRING, resolve, "RESOLVE", NULL, 0, 0,
+	    "the value back past which it resolves; empty: the threshold"),
+	ALERT(CT_INT, for_s, "FOR_S", "0", 0, 86400,
+	    "how long the condition holds before it fires, in seconds"),
+	ALERT(CT_STRING, severity, "SEVERITY", "warning", 0, 0,
+	    "info, warning, error or critical"),
+};
+
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define CFG(f)		offsetof(struct berth_config, f)
 
@@ -189,6 +209,9 @@ static const struct kind kinds[] = {
 	{ "job", "BERTH_JOB_", job_keys, NELEM(job_keys),
 	    sizeof(struct job_cfg), CFG(jobs), CFG(njobs),
 	    CONFIG_MAX_JOBS, "jobs" },
+	{ "alert", "BERTH_ALERT_", alert_keys, NELEM(alert_keys),
+	    sizeof(struct alert_cfg), CFG(alerts), CFG(nalerts),
+	    CONFIG_MAX_ALERTS, "alerts" },
 };
 #define NKINDS	NELEM(kinds)
 
@@ -197,6 +220,7 @@ _Static_assert(offsetof(struct ws_type, name) == 0, "name first");
 _Static_assert(offsetof(struct tier, name) == 0, "name first");
 _Static_assert(offsetof(struct api_token, name) == 0, "name first");
 _Static_assert(offsetof(struct job_cfg, name) == 0, "name first");
+_Static_assert(offsetof(struct alert_cfg, name) == 0, "name first");
 
 /* The built-in sections (seed 003), set as if by config_set(). */
 static const char *const builtins[][2] = {
@@ -229,7 +253,46 @@ static const char *const builtins[][2] = {
 	{ "job.orphaned-volumes.schedule",		"0 2 * * *" },
 	{ "job.error-workspaces.schedule",		"*/30 * * * *" },
 	{ "job.retention.schedule",			"0 * * * *" },
+	/* alert rules: seed 001's thresholds, and per workspace */
+	{ "alert.critical-sessions.metric",		"critical_sessions" },
+	{ "alert.critical-sessions.threshold",		"5" },
+	{ "alert.critical-sessions.severity",		"error" },
+	{ "alert.active-sessions.metric",		"active_sessions" },
+	{ "alert.active-sessions.threshold",		"50" },
+	{ "alert.active-sessions.resolve",		"45" },
+	{ "alert.memory-usage.metric",			"memory_usage_percent" },
+	{ "alert.memory-usage.threshold",		"90" },
+	{ "alert.memory-usage.resolve",			"85" },
+	{ "alert.memory-usage.severity",		"critical" },
+	{ "alert.memory-usage.for_s",			"120" },
+	{ "alert.cpu-usage.metric",			"cpu_usage_percent" },
+	{ "alert.cpu-usage.threshold",			"85" },
+	{ "alert.cpu-usage.resolve",			"80" },
+	{ "alert.cpu-usage.for_s",			"300" },
+	{ "alert.workspace-memory.metric",		"workspace_memory_percent" },
+	{ "alert.workspace-memory.threshold",		"90" },
+	{ "alert.workspace-memory.resolve",		"85" },
+	{ "alert.workspace-memory.for_s",		"120" },
+	{ "alert.workspace-oom.metric",			"workspace_oom" },
+	{ "alert.workspace-oom.severity",		"error" },
+	{ "alert.workspace-unhealthy.metric",		"workspace_unhealthy" },
+	{ "alert.workspace-unhealthy.for_s",		"300" },
+	{ "alert.workspace-unhealthy.severity",		"error" },
 };
+
+static const char *const alert_metrics[] = {
+	"active_sessions", "healthy_sessions", "warning_sessions",
+	"critical_sessions", "total_alerts", "critical_alerts",
+	"orphaned_machines_cleaned", "cpu_usage_percent",
+	"memory_usage_percent", "workspace_memory_percent", "workspace_oom",
+	"workspace_unhealthy", NULL
+};
+
+const char *const *
+config_alert_metrics(void)
+{
+	return alert_metrics;
+}
 
 static const char *const job_names[] = {
 	"expired-sessions", "monitoring", "orphaned-machines",
@@ -536,6 +599,41 @@ check_job_string(size_t off, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* An alert rule's metric, operator, resolve value and severity. */
+static int
+check_alert_string(size_t off, const char *v, char *err, size_t errlen)
+{
+	const char *const	*m;
+	char			*end;
+
+	if (off == offsetof(struct alert_cfg, metric)) {
+		for (m = alert_metrics; *m != NULL; m++)
+			if (strcmp(*m, v) == 0)
+				return 0;
+		snprintf(err, errlen, "no such metric (see --help-config)");
+		return -1;
+	}
+	if (off == offsetof(struct alert_cfg, op) && strcmp(v, ">=") != 0 &&
+	    strcmp(v, ">") != 0 && strcmp(v, "<=") != 0 && strcmp(v, "<") != 0) {
+		snprintf(err, errlen, "not >=, >, <= or <");
+		return -1;
+	}
+	if (off == offsetof(struct alert_cfg, resolve) && v[0] != '\0') {
+		(void)strtod(v, &end);
+		if (*end != '\0' || strlen(v) > 32) {
+			snprintf(err, errlen, "not a number");
+			return -1;
+		}
+	}
+	if (off == offsetof(struct alert_cfg, severity) &&
+	    strcmp(v, "info") != 0 && strcmp(v, "warning") != 0 &&
+	    strcmp(v, "error") != 0 && strcmp(v, "critical") != 0) {
+		snprintf(err, errlen, "not info, warning, error or critical");
+		return -1;
+	}
+	return 0;
+}
+
 /* Format checks of a named key's string, after the control chars. */
 int
 config_named_check_string(const struct config_key *k, const char *v,
@@ -547,6 +645,8 @@ config_named_check_string(const struct config_key *k, const char *v,
 		return check_token_string(k->offset, v, err, errlen);
 	if (strcmp(k->section, "job") == 0)
 		return check_job_string(k->offset, v, err, errlen);
+	if (strcmp(k->section, "alert") == 0)
+		return check_alert_string(k->offset, v, err, errlen);
 	return 0;
 }
 

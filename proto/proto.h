@@ -130,6 +130,18 @@ enum msg_type {
 	MSG_LOGS_TICKET,	/* gateway -> berthd: a ticket for ?ticket= */
 	MSG_TICKET,		/* reply to MSG_LOGS_TICKET */
 	MSG_LOGS_ATTACH_TICKET,	/* gateway -> berthd: MSG_LOGS_ATTACH by ticket */
+	MSG_MONITOR_RUN,	/* scheduler -> berthd: the metrics or
+				 * monitoring job */
+	MSG_MONITOR_DONE,	/* reply: what it recorded and found */
+	MSG_MPOINTS_REQ,	/* gateway -> berthd: recorded metric points */
+	MSG_MPOINTS,		/* reply to MSG_MPOINTS_REQ */
+	MSG_MPOINT_REC,		/* berthd -> statswriter: points for
+				 * system_metrics (also a spool record) */
+	MSG_ALERTS_REQ,		/* gateway -> berthd: alerts */
+	MSG_ALERTS,		/* reply to MSG_ALERTS_REQ, MSG_ALERT_RESOLVE */
+	MSG_ALERT_RESOLVE,	/* gateway -> berthd: resolve one by hand */
+	MSG_ALERT_REC,		/* berthd -> statswriter: an alert for
+				 * system_alerts (also a spool record) */
 	MSG_TYPE_MAX
 };
 
@@ -553,9 +565,67 @@ struct body_events {			/* MSG_EVENTS, newest first */
 	size_t			 nitems;
 };
 
-/* Workspaces in use now (MSG_WS_SEEN). */
+/* A run of the metrics or monitoring job (MSG_MONITOR_RUN). */
+struct body_monitor_run {
+	char	*what;			/* "metrics" or "monitoring" */
+};
+struct body_monitor_done {
+	int64_t	 points;		/* metric points recorded */
+	int64_t	 firing;		/* alerts firing after the evaluation */
+	int64_t	 pending;
+	int64_t	 changed;		/* alerts that changed state */
+};
+
+/* Recorded metric points (seed 001), newest first. */
+struct body_mpoints_req {
+	struct req_auth	 auth;
+	char	*name;			/* "" every name */
+	int64_t	 limit;			/* 1-1000 */
+};
+/* MSG_MPOINTS and MSG_MPOINT_REC are a body_sysmetrics (times on
+ * berthd's clock). */
+
+/* Alerts (MSG_ALERTS_REQ): active ones, or every one kept. */
+struct body_alerts_req {
+	struct req_auth	 auth;
+	int		 all;
+};
+struct body_alert_resolve {
+	struct req_auth	 auth;
+	int64_t	 id;
+	char	*resolution;		/* why, as the admin wrote it */
+};
+struct alert_item {
+	int64_t	 id;
+	char	*rule;			/* [alert.NAME] */
+	char	*severity;
+	char	*state;			/* pending, firing, resolved */
+	char	*message;
+	char	*metric;
+	double	 value;			/* the last value evaluated */
+	double	 threshold;
+	char	*workspace_id;		/* "" for a rule of the system */
+	char	*user_id;
+	int64_t	 since_ms;		/* pending since */
+	int64_t	 fired_ms;		/* 0: never fired */
+	int64_t	 resolved_ms;		/* 0: not resolved */
+	char	*resolved_by;		/* "auto" or the user who did */
+	char	*resolution;
+	int64_t	 boot_ms;		/* berthd's start: part of the key */
+};
+struct body_alerts {			/* MSG_ALERTS, MSG_ALERT_REC (one) */
+	struct alert_item	*items;
+	size_t			 nitems;
+};
+
+/* What the statswriter and healthmon saw of workspaces (MSG_WS_SEEN):
+ * in use (traffic, a heartbeat), and the working set against the
+ * limit.  No authority: it can only delay an inactivity stop or raise
+ * an alert. */
 struct seen_item {
 	char	*workspace_id;
+	int	 active;		/* in use now */
+	double	 mem_percent;		/* working set / limit; -1 unknown */
 };
 struct body_ws_seen {
 	struct seen_item	*items;

@@ -529,8 +529,78 @@ static const struct schema schema_events[] = {
 	SCHEMA("events", body_events, events_fields)
 };
 
+static const struct field monitor_run_fields[] = {
+	STR(body_monitor_run, what, 1, MAX_WORD),
+};
+static const struct schema schema_monitor_run[] = {
+	SCHEMA("monitor_run", body_monitor_run, monitor_run_fields)
+};
+static const struct field monitor_done_fields[] = {
+	INT(body_monitor_done, points, 1),
+	INT(body_monitor_done, firing, 1),
+	INT(body_monitor_done, pending, 1),
+	INT(body_monitor_done, changed, 1),
+};
+static const struct schema schema_monitor_done[] = {
+	SCHEMA("monitor_done", body_monitor_done, monitor_done_fields)
+};
+
+static const struct field mpoints_req_fields[] = {
+	AUTH_FIELDS(body_mpoints_req),
+	STR(body_mpoints_req, name, 1, MAX_KEY),
+	INT(body_mpoints_req, limit, 1),
+};
+static const struct schema schema_mpoints_req[] = {
+	SCHEMA_AUTH("mpoints_req", body_mpoints_req, mpoints_req_fields)
+};
+
+static const struct field alerts_req_fields[] = {
+	AUTH_FIELDS(body_alerts_req),
+	BOOL(body_alerts_req, all, 1),
+};
+static const struct schema schema_alerts_req[] = {
+	SCHEMA_AUTH("alerts_req", body_alerts_req, alerts_req_fields)
+};
+static const struct field alert_resolve_fields[] = {
+	AUTH_FIELDS(body_alert_resolve),
+	INT(body_alert_resolve, id, 1),
+	STR(body_alert_resolve, resolution, 1, MAX_TEXT),
+};
+static const struct schema schema_alert_resolve[] = {
+	SCHEMA_AUTH("alert_resolve", body_alert_resolve, alert_resolve_fields)
+};
+static const struct field alert_item_fields[] = {
+	INT(alert_item, id, 1),
+	STR(alert_item, rule, 1, MAX_NAME),
+	STR(alert_item, severity, 1, MAX_WORD),
+	STR(alert_item, state, 1, MAX_WORD),
+	STR(alert_item, message, 1, MAX_TEXT),
+	STR(alert_item, metric, 1, MAX_WORD),
+	DOUBLE(alert_item, value, 1),
+	DOUBLE(alert_item, threshold, 1),
+	STR(alert_item, workspace_id, 1, MAX_ID),
+	STR(alert_item, user_id, 1, MAX_ID),
+	INT(alert_item, since_ms, 1),
+	INT(alert_item, fired_ms, 1),
+	INT(alert_item, resolved_ms, 1),
+	STR(alert_item, resolved_by, 1, MAX_ID),
+	STR(alert_item, resolution, 1, MAX_TEXT),
+	INT(alert_item, boot_ms, 1),
+};
+static const struct schema schema_alert_item[] = {
+	SCHEMA("alert_item", alert_item, alert_item_fields)
+};
+static const struct field alerts_fields[] = {
+	ARRAY(body_alerts, items, 1, MAX_ITEMS, schema_alert_item, nitems),
+};
+static const struct schema schema_alerts[] = {
+	SCHEMA("alerts", body_alerts, alerts_fields)
+};
+
 static const struct field seen_item_fields[] = {
 	STR(seen_item, workspace_id, 1, MAX_ID),
+	BOOL(seen_item, active, 1),
+	DOUBLE(seen_item, mem_percent, 1),
 };
 static const struct schema schema_seen_item[] = {
 	SCHEMA("seen_item", seen_item, seen_item_fields)
@@ -919,6 +989,15 @@ static const struct {
 	[MSG_EVENTS_REQ] =	{ "events_req", schema_events_req },
 	[MSG_EVENTS] =		{ "events", schema_events },
 	[MSG_EVENT_REC] =	{ "event_rec", schema_event_item },
+	[MSG_MONITOR_RUN] =	{ "monitor_run", schema_monitor_run },
+	[MSG_MONITOR_DONE] =	{ "monitor_done", schema_monitor_done },
+	[MSG_MPOINTS_REQ] =	{ "mpoints_req", schema_mpoints_req },
+	[MSG_MPOINTS] =		{ "mpoints", schema_sysmetrics },
+	[MSG_MPOINT_REC] =	{ "mpoint_rec", schema_sysmetrics },
+	[MSG_ALERTS_REQ] =	{ "alerts_req", schema_alerts_req },
+	[MSG_ALERTS] =		{ "alerts", schema_alerts },
+	[MSG_ALERT_RESOLVE] =	{ "alert_resolve", schema_alert_resolve },
+	[MSG_ALERT_REC] =	{ "alert_rec", schema_alerts },
 	[MSG_CONTAINERS_REQ] =	{ "containers_req", schema_empty },
 	[MSG_CONTAINERS] =	{ "containers", schema_containers },
 	[MSG_VOLUMES_REQ] =	{ "volumes_req", schema_empty },

@@ -205,8 +205,10 @@ ws_h_activity(const struct caller *c, struct msg *m)
 }
 
 /* MSG_WS_SEEN: the statswriter saw traffic above the type's
- * activity_bytes_min.  A worker may only say "in use" this way, which
- * can delay an inactivity stop but never end or touch a workspace. */
+ * activity_bytes_min (or healthmon a newer heartbeat), and the
+ * statswriter how full its memory is.  A worker may only say "in use"
+ * this way, which can delay an inactivity stop but never end or touch
+ * a workspace; the memory feeds the alert rules. */
 void
 ws_h_seen(const struct caller *c, struct msg *m)
 {
@@ -218,6 +220,11 @@ ws_h_seen(const struct caller *c, struct msg *m)
 	for (i = 0; i < b->nitems; i++) {
 		ws = ws_find(b->items[i].workspace_id);
 		if (ws == NULL || ws->status != WSS_RUNNING)
+			continue;
+		if (b->items[i].mem_percent >= 0 &&
+		    b->items[i].mem_percent <= 1000)
+			ws->mem_percent = b->items[i].mem_percent;
+		if (!b->items[i].active)
 			continue;
 		ws->activity_ms = now;
 		ws->warned = 0;

@@ -149,7 +149,7 @@ client_drop(struct chan *c)
 	chan_free(c);
 }
 
-static void
+void
 admin_error(struct chan *c, uint32_t id, const char *code, const char *msg)
 {
 	struct body_error	*e;
@@ -264,6 +264,23 @@ admin_jobs(struct chan *c, struct msg *m)
 	}
 }
 
+/* berthctl events, alerts, resolve: berthd's own handlers, as the
+ * admin; each answers before it returns, while c is alive. */
+static void
+admin_local(struct chan *c, struct msg *m, request_fn *fn)
+{
+	struct caller	cl;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.peer = PEER_PARENT;
+	cl.id = m->id;
+	cl.type = m->type;
+	cl.admin = c;
+	cl.who.admin = 1;
+	snprintf(cl.who.user, sizeof(cl.who.user), "berthctl");
+	fn(&cl, m);
+}
+
 static void
 admin_clock(struct chan *c, struct msg *m)
 {
@@ -308,6 +325,15 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 		break;
 	case MSG_CLOCK_REQ:
 		admin_clock(c, m);
+		break;
+	case MSG_EVENTS_REQ:
+		admin_local(c, m, events_h_list);
+		break;
+	case MSG_ALERTS_REQ:
+		admin_local(c, m, alerts_h_list);
+		break;
+	case MSG_ALERT_RESOLVE:
+		admin_local(c, m, alerts_h_resolve);
 		break;
 	default:
 		admin_error(c, m->id, "bad_request", "unknown admin request");

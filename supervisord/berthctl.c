@@ -4,7 +4,9 @@
  *   berthctl [-s socket] restart WORKER
  *   berthctl [-s socket] db [psql arguments]
  *   berthctl [-s socket] jobs [--json] | run-job NAME [--json] |
- *       cleanup [--json] | clock +SECONDS (berthctl_jobs.c)
+ *       cleanup [--json] | clock +SECONDS (berthctl_jobs.c) |
+ *       events [-f] [--json] | alerts [--all] [--json] |
+ *       resolve ID -m TEXT [--json] (berthctl_alerts.c)
  * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
  * under the state directory.
  */
@@ -39,6 +41,9 @@ usage(void)
 	    "       berthctl [-s socket] jobs [--json]\n"
 	    "       berthctl [-s socket] run-job NAME [--json]\n"
 	    "       berthctl [-s socket] cleanup [--json]\n"
+	    "       berthctl [-s socket] events [-f] [--json]\n"
+	    "       berthctl [-s socket] alerts [--all] [--json]\n"
+	    "       berthctl [-s socket] resolve ID -m TEXT [--json]\n"
 	    "       berthctl [-s socket] clock +SECONDS\n");
 	exit(2);
 }
@@ -254,7 +259,7 @@ main(int argc, char *argv[])
 		path = DEFAULT_SOCKET;
 	if (strcmp(argv[0], "status") != 0 &&
 	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0 &&
-	    !ctl_jobs_command(argv[0]))
+	    !ctl_jobs_command(argv[0]) && !ctl_alerts_command(argv[0]))
 		usage();
 	fd = connect_admin(path);
 	if (strcmp(argv[0], "db") == 0)
@@ -263,6 +268,8 @@ main(int argc, char *argv[])
 		r = cmd_status(fd, argc, argv);
 	else if (strcmp(argv[0], "restart") == 0)
 		r = cmd_restart(fd, argc, argv);
+	else if (ctl_alerts_command(argv[0]))
+		r = ctl_alerts(fd, argc, argv);
 	else
 		r = ctl_jobs(fd, argc, argv);
 	close(fd);

@@ -14,4 +14,8 @@ void	call_for(int fd, struct msg *m, struct msg *reply, long timeout_ms);
 int	ctl_jobs_command(const char *cmd);
 int	ctl_jobs(int fd, int argc, char **argv);
 
+/* berthctl_alerts.c: events, alerts, resolve */
+int	ctl_alerts_command(const char *cmd);
+int	ctl_alerts(int fd, int argc, char **argv);
+
 #endif

@@ -112,6 +112,9 @@ struct caller {
 	uint32_t	 id;
 	uint16_t	 type;
 	struct ident	 who;
+	/* berthctl's client on the admin socket: only for handlers that
+	 * answer before they return (admin.c) */
+	struct chan	*admin;
 };
 
 typedef void request_fn(const struct caller *, struct msg *);
@@ -192,6 +195,8 @@ int	 caller_alive(const struct caller *);
 
 int	 admin_listen(const char *path, uid_t uid, gid_t gid);
 void	 admin_start(int fd);
+void	 admin_error(struct chan *, uint32_t id, const char *code,
+	    const char *msg);
 void	 admin_stop(void);
 
 /* ------------------------------------------------------------ sdnotify.c */
@@ -236,6 +241,7 @@ struct workspace {
 	int64_t			 activity_ms;	/* last activity (test clock) */
 	int64_t			 hold_ms;	/* extend, keepalive: not before */
 	int			 warned;	/* the idle warning was given */
+	double			 mem_percent;	/* working set / limit; -1 */
 };
 
 struct workspace *ws_new(const char *id);
@@ -280,6 +286,34 @@ void	 event_emit(const char *type, const char *severity,
 	    __attribute__((format(printf, 4, 5)));
 int	 event_severity_valid(const char *);
 request_fn	 events_h_list;		/* MSG_EVENTS_REQ */
+
+/* ------------------------------------------------------------ monitor.c */
+
+void	 monitor_start(void);		/* the host reader, a baseline */
+void	 monitor_stop(void);
+void	 monitor_cleaned(void);		/* an orphaned container removed */
+/* A workspace_* metric of ws for the alert rules; -1 if unknown. */
+int	 monitor_ws_value(const struct workspace *, const char *metric,
+	    double *);
+request_fn	 monitor_h_run;		/* MSG_MONITOR_RUN */
+request_fn	 monitor_h_points;	/* MSG_MPOINTS_REQ */
+
+/* ------------------------------------------------------------ alerts.c */
+
+/* Evaluate every rule on a snapshot: value(metric) of the system, and
+ * monitor_ws_value() for each running workspace.  Counts for the
+ * reply. */
+void	 alerts_evaluate(double (*value)(const char *, void *), void *arg,
+	    struct body_monitor_done *);
+/* The workspace rules on ws now, whatever its state (an OOM kill
+ * often ends the workspace before the next snapshot). */
+void	 alerts_workspace_now(struct workspace *);
+void	 alerts_counts(int64_t *active, int64_t *critical);
+/* Firing alerts by severity (info, warning, error, critical). */
+void	 alerts_by_severity(int64_t out[4]);
+void	 alerts_boot(void);		/* close the rows of earlier runs */
+request_fn	 alerts_h_list;		/* MSG_ALERTS_REQ */
+request_fn	 alerts_h_resolve;	/* MSG_ALERT_RESOLVE */
 
 /* ------------------------------------------------------------ dbprep.c */
 

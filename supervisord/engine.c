@@ -71,9 +71,10 @@ on_event(json_t *ev)
 	    NULL)
 		return;
 	log_debug("event %s for workspace %s", action, ws->id);
-	if (strcmp(action, "oom") == 0)
+	if (strcmp(action, "oom") == 0) {
 		ws->oom = 1;
-	else if (strcmp(action, "die") == 0)
+		alerts_workspace_now(ws);	/* it may be gone by the next */
+	} else if (strcmp(action, "die") == 0)
 		container_died(ws);
 	else if (strcmp(action, "destroy") == 0 &&
 	    ws->status != WSS_STOPPED && !ws->stop_requested) {
@@ -297,6 +298,8 @@ orphan_removed(const struct docker_reply *r, void *arg)
 		caller_error(&o->c, "engine_error", "cannot remove the "
 		    "container (HTTP %ld)", r->status);
 	} else {
+		if (r->status == 204)
+			monitor_cleaned();
 		msg_init(&m, MSG_OK, 0, PEER_PARENT);
 		caller_reply(&o->c, &m);
 		msg_clear(&m);

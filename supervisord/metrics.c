@@ -256,6 +256,21 @@ add_overhead(struct prom_list *l)
 }
 
 /* The gateway's MSG_PROM_REQ: everything in one page (about 80). */
+/* Firing alerts by severity (alerts.c). */
+static void
+add_alerts(struct prom_list *l)
+{
+	static const char *const sev[] = { "info", "warning", "error",
+	    "critical" };
+	int64_t	n[4];
+	size_t	i;
+
+	alerts_by_severity(n);
+	for (i = 0; i < 4; i++)
+		prom_add(l, "berth_alerts_active", (double)n[i], "severity",
+		    sev[i], NULL, NULL, NULL, NULL);
+}
+
 void
 metrics_h_prom(const struct caller *c, struct msg *req)
 {
@@ -266,6 +281,7 @@ metrics_h_prom(const struct caller *c, struct msg *req)
 	add_startup(&l);
 	add_counters(&l);
 	add_overhead(&l);
+	add_alerts(&l);
 	prom_page(&l, msg_init(&r, MSG_PROM, 0, PEER_PARENT), 0, 1000);
 	prom_free(&l);
 	caller_reply(c, &r);

@@ -590,9 +590,12 @@ parent_main(const char *config_path, int foreground, int debug)
 	projects_load();
 	engine_start();
 	metrics_start();
+	monitor_start();
+	alerts_boot();
 	activity_start();
 	event_base_dispatch(env->base);
 	activity_stop();
+	monitor_stop();
 	metrics_stop();
 	engine_stop();
 	roster_free();

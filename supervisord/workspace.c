@@ -46,6 +46,7 @@ ws_new(const char *id)
 	}
 	strcpy(ws->health, "none");
 	ws->activity_ms = jobstate_now_ms();	/* created or adopted */
+	ws->mem_percent = -1;
 	ws->next = workspaces;
 	workspaces = ws;
 	return ws;

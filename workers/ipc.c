@@ -460,6 +460,57 @@ ipc_ws_settle(struct worker *w, const char *id, const char *reason,
 	return call(w, &m, MSG_WORKSPACE, w->cfg.request_timeout_ms, cb, arg);
 }
 
+/* The metrics or monitoring job: berthd's snapshot and alert rules. */
+uint32_t
+ipc_monitor(struct worker *w, const char *what, ipc_cb cb, void *arg)
+{
+	struct body_monitor_run	*p;
+	struct msg		 m;
+
+	p = msg_init(&m, MSG_MONITOR_RUN, 0, PEER_PARENT);
+	p->what = xstrdup(what);
+	return call(w, &m, MSG_MONITOR_DONE, w->cfg.request_timeout_ms, cb,
+	    arg);
+}
+
+uint32_t
+ipc_mpoints(struct worker *w, const char *token, const char *name,
+    int64_t limit, ipc_cb cb, void *arg)
+{
+	struct body_mpoints_req	*p;
+	struct msg		 m;
+
+	p = start(&m, MSG_MPOINTS_REQ, PEER_PARENT, token);
+	p->name = xstrdup(name);
+	p->limit = limit;
+	return call(w, &m, MSG_MPOINTS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_alerts(struct worker *w, const char *token, int all, ipc_cb cb,
+    void *arg)
+{
+	struct body_alerts_req	*p;
+	struct msg		 m;
+
+	p = start(&m, MSG_ALERTS_REQ, PEER_PARENT, token);
+	p->all = all;
+	return call(w, &m, MSG_ALERTS, w->cfg.request_timeout_ms, cb, arg);
+}
+
+uint32_t
+ipc_alert_resolve(struct worker *w, const char *token, int64_t id,
+    const char *resolution, ipc_cb cb, void *arg)
+{
+	struct body_alert_resolve	*p;
+	struct msg			 m;
+
+	p = start(&m, MSG_ALERT_RESOLVE, PEER_PARENT, token);
+	p->id = id;
+	p->resolution = xstrdup(resolution);
+	return call(w, &m, MSG_ALERTS, w->cfg.request_timeout_ms, cb, arg);
+}
+
 /* Retention can take a while on a big table. */
 uint32_t
 ipc_retention(struct worker *w, ipc_cb cb, void *arg)

@@ -95,6 +95,15 @@ uint32_t ipc_ws_stop(struct worker *, const char *id, const char *reason,
 uint32_t ipc_containers(struct worker *, ipc_cb, void *);
 uint32_t ipc_ws_all(struct worker *, ipc_cb, void *);
 uint32_t ipc_retention(struct worker *, ipc_cb, void *);
+/* The metrics or monitoring job's snapshot (MSG_MONITOR_DONE). */
+uint32_t ipc_monitor(struct worker *, const char *what, ipc_cb, void *);
+/* Seed 001's points, alerts, and resolving one (the gateway's). */
+uint32_t ipc_mpoints(struct worker *, const char *token, const char *name,
+	    int64_t limit, ipc_cb, void *);
+uint32_t ipc_alerts(struct worker *, const char *token, int all, ipc_cb,
+	    void *);
+uint32_t ipc_alert_resolve(struct worker *, const char *token, int64_t id,
+	    const char *resolution, ipc_cb, void *);
 /* A workspace in error: berthd recovers it or removes its container. */
 uint32_t ipc_ws_settle(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);

@@ -443,6 +443,57 @@ harness_jstr(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
+json_t *
+harness_job(struct berthd_run *r, const char *admin, const char *name)
+{
+	json_t	*all, *j;
+	size_t	 i;
+
+	all = harness_call(r, "GET", "/api/monitoring/jobs", admin, NULL, 200);
+	json_array_foreach(json_object_get(all, "jobs"), i, j) {
+		if (strcmp(harness_jstr(j, "name"), name) == 0) {
+			json_incref(j);
+			json_decref(all);
+			return j;
+		}
+	}
+	cr_assert_fail("job %s not listed", name);
+	return NULL;
+}
+
+json_t *
+harness_run_job(struct berthd_run *r, const char *admin, const char *name,
+    long n)
+{
+	char	 path[128];
+	json_t	*j;
+	int	 waited;
+
+	snprintf(path, sizeof(path), "/api/monitoring/jobs/%s/run", name);
+	json_decref(harness_call(r, "POST", path, admin, NULL, 202));
+	for (waited = 0; waited < 30000; waited += 100) {
+		j = harness_job(r, admin, name);
+		if (json_integer_value(json_object_get(json_object_get(j,
+		    "totals"), "runs")) >= n && !json_is_true(
+		    json_object_get(j, "running")))
+			return j;
+		json_decref(j);
+		sleep_ms(100);
+	}
+	cr_assert_fail("job %s: run %ld never ended", name, n);
+	return NULL;
+}
+
+void
+harness_clock(struct berthd_run *r, long s)
+{
+	char	*out;
+
+	cr_assert_eq(sh(&out, "%s/berthctl -s %s clock %+ld 2>&1",
+	    BERTH_BUILDDIR, r->sock, s), 0, "berthctl clock: %s", out);
+	free(out);
+}
+
 /* ------------------------------------------------------------ admin */
 
 static int

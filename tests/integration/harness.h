@@ -68,6 +68,14 @@ json_t	*harness_call(struct berthd_run *, const char *method,
 	    int expect);
 /* A string member of o, "" when absent. */
 const char *harness_jstr(json_t *o, const char *key);
+/* The scheduler's job name as GET /api/monitoring/jobs shows it to
+ * the admin token (json_decref it). */
+json_t	*harness_job(struct berthd_run *, const char *admin, const char *name);
+/* Run the job now and wait until its nth run is over: the job. */
+json_t	*harness_run_job(struct berthd_run *, const char *admin,
+	    const char *name, long n);
+/* Move berthd's test clock by s seconds (BERTH_TEST_CLOCK=1). */
+void	 harness_clock(struct berthd_run *, long s);
 /* Start berthd again on the same state directory and configuration. */
 void	 harness_restart(struct berthd_run *, const char *const *env);
 /* Run a shell command; returns its exit status, output in *out. */

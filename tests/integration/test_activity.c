@@ -136,11 +136,7 @@ running(void)
 static void
 clock_move(long s)
 {
-	char	*out;
-
-	cr_assert_eq(sh(&out, "%s/berthctl -s %s clock %+ld 2>&1",
-	    BERTH_BUILDDIR, run.sock, s), 0, "berthctl clock: %s", out);
-	free(out);
+	harness_clock(&run, s);
 }
 
 /* Seconds from a to b, two RFC 3339 times of the API (whole seconds

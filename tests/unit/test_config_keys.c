@@ -247,9 +247,10 @@ Test(config_keys, foreach_lists_every_key)
 	config_init(&cfg);
 	config_keys(&n);
 	config_foreach(&cfg, collect, &kv);
-	/* 2 types of 29 keys, 3 tiers of 4, 10 jobs of 7 */
-	cr_assert_eq(kv.n, n + 2 * 33 + 3 * 4 + 10 * 7);
-	cr_assert_eq(kv.named, 2 * 33 + 3 * 4 + 10 * 7);
+	/* 2 types of 33 keys, 3 tiers of 4, 10 jobs of 7, 7 alert rules
+	 * of 7 */
+	cr_assert_eq(kv.n, n + 2 * 33 + 3 * 4 + 10 * 7 + 7 * 7);
+	cr_assert_eq(kv.named, 2 * 33 + 3 * 4 + 10 * 7 + 7 * 7);
 	cr_assert_str_eq(kv.lines[0], "server.http_listen=127.0.0.1:8080");
 	cr_assert(kv_has(&kv, "docker.network=bridge"));
 	cr_assert(kv_has(&kv, "type.vscode.image=codercom/code-server:latest"));

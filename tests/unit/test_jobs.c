@@ -74,7 +74,8 @@ Test(jobs, every_job_of_the_issue_with_the_seeds_defaults)
 	/* built ones act; the others are listed and never run */
 	cr_expect_not_null(jobs_find(&js, "orphaned-containers")->fn);
 	cr_expect_not_null(jobs_find(&js, "session-timeouts")->fn);
-	cr_expect_null(jobs_find(&js, "monitoring")->fn);
+	cr_expect_not_null(jobs_find(&js, "monitoring")->fn);
+	cr_expect_not_null(jobs_find(&js, "metrics")->fn);
 	cr_expect_null(jobs_find(&js, "nonesuch"));
 }
 

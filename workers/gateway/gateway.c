@@ -141,6 +141,14 @@ static const struct route {
 	    "job_run", ROUTE_TOKEN },
 	{ "/api/monitoring/cleanup", EVHTTP_REQ_POST, api_cleanup,
 	    "cleanup", ROUTE_TOKEN },
+	{ "/api/monitoring/monitor", EVHTTP_REQ_POST, api_monitor,
+	    "monitor", ROUTE_TOKEN },
+	{ "/api/monitoring/metrics", EVHTTP_REQ_GET, api_mpoints,
+	    "monitoring_metrics", ROUTE_TOKEN },
+	{ "/api/monitoring/alerts", EVHTTP_REQ_GET, api_alerts, "alerts",
+	    ROUTE_TOKEN },
+	{ "/api/monitoring/alerts/:id/resolve", EVHTTP_REQ_POST,
+	    api_alert_resolve, "alert_resolve", ROUTE_TOKEN },
 };
 
 static void

@@ -112,7 +112,10 @@ route_handler	api_ws_logs, api_ws_logs_stream, api_ws_logs_ticket;
 route_handler	api_projects_list, api_project_owner, api_project_delete;
 
 /* jobs.c: the scheduler's jobs and cleanup (admin token) */
-route_handler	api_jobs_list, api_job_run, api_cleanup;
+route_handler	api_jobs_list, api_job_run, api_cleanup, api_monitor;
+
+/* alerts.c: seed 001's metric points and the alerts */
+route_handler	api_mpoints, api_alerts, api_alert_resolve;
 
 /* httpstats.c: requests by route, method and code, latency, features */
 void	httpstats_begin(const struct evhttp_request *, const char *route,

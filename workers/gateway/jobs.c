@@ -142,6 +142,19 @@ api_job_run(struct worker *w, struct evhttp_request *req, char params[][128])
 	api_call_sent(c, ipc_job_run(w, tok, params[0], api_ipc_done, c));
 }
 
+/* POST /api/monitoring/monitor: the monitoring job, now. */
+void
+api_monitor(struct worker *w, struct evhttp_request *req, char params[][128])
+{
+	const char	*tok;
+	struct call	*c;
+
+	if ((tok = api_token(req)) == NULL)
+		return;
+	c = api_call_new(w, req, done_run, NULL, NULL);
+	api_call_sent(c, ipc_job_run(w, tok, "monitoring", api_ipc_done, c));
+}
+
 void
 api_cleanup(struct worker *w, struct evhttp_request *req, char params[][128])
 {

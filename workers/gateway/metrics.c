@@ -274,20 +274,12 @@ mreq_closed(struct evhttp_connection *conn, void *arg)
 	mreq_free(m);
 }
 
-/* What the gateway knows itself: HTTP, features, and the families of
- * parts berth does not have yet (no alerts). */
+/* What the gateway knows itself: HTTP and features. */
 static void
 add_own(struct prom_list *l)
 {
-	static const char *const sev[] = { "info", "warning", "error",
-	    "critical" };
-	size_t	i;
-
 	httpstats_prom(l);
 	conns_prom(l);
-	for (i = 0; i < 4; i++)
-		prom_add(l, "berth_alerts_active", 0, "severity", sev[i], NULL,
-		    NULL, NULL, NULL);
 }
 
 static void

@@ -83,6 +83,8 @@ seen(struct beat *b, int64_t ms)
 		s = msg_init(&m, MSG_WS_SEEN, 0, PEER_PARENT);
 		s->items = xcalloc(1, sizeof(*s->items));
 		s->items[0].workspace_id = xstrdup(b->wsid);
+		s->items[0].active = 1;
+		s->items[0].mem_percent = -1;
 		s->nitems = 1;
 		worker_send(b->set->w, &m);
 		msg_clear(&m);

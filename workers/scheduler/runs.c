@@ -13,7 +13,8 @@
  * statswriter's, now), error-workspaces (recovered when the container
  * runs again, its container removed when it does not),
  * inactive-containers (no activity for age_min: stopped with reason
- * inactivity).  The others are listed as not built.
+ * inactivity), metrics and monitoring (berthd records seed 001's
+ * snapshot and evaluates the alert rules on it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +390,37 @@ retention(struct run *r)
 	ask(r, ipc_retention, retention_done);
 }
 
+/* ------------------------------------------------------------ monitoring */
+
+static void
+monitored(struct worker *w, struct msg *reply, const struct ipc_error *err,
+    void *arg)
+{
+	struct run			*r = arg;
+	struct body_monitor_done	*b;
+
+	if (err != NULL)
+		run_error(r, "%s", err->message);
+	else {
+		b = reply->body;
+		r->checked = b->points;
+		r->acted = b->changed;
+	}
+	run_release(r);
+}
+
+/* berthd records the snapshot (metrics) and evaluates the alert rules
+ * on it (both jobs: the rules' for_s is measured on every snapshot). */
+static void
+monitor(struct run *r)
+{
+	run_hold(r);
+	if (ipc_monitor(r->s->w, r->name, monitored, r) == 0) {
+		run_error(r, "cannot ask berthd");
+		run_release(r);
+	}
+}
+
 /* ------------------------------------------------------------ table */
 
 static const struct {
@@ -404,6 +436,8 @@ static const struct {
 	{ "retention",			retention,		"removed" },
 	{ "error-workspaces",		error_workspaces,	"settled" },
 	{ "inactive-containers",	inactive_containers,	"stopped" },
+	{ "metrics",			monitor,		"changed" },
+	{ "monitoring",			monitor,		"changed" },
 };
 
 job_fn *

@@ -782,6 +782,89 @@ db_event(struct db *db, const struct event_item *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Rows left active by runs of berthd before boot: resolved. */
+static int
+alerts_close(struct db *db, const struct alert_item *a, char *err,
+    size_t errlen)
+{
+	char		 t[24];
+	const char	*p[1];
+	PGresult	*res;
+
+	snprintf(t, sizeof(t), "%lld", (long long)a->boot_ms);
+	p[0] = t;
+	res = PQexecParams(db->conn, "UPDATE system_alerts SET status = "
+	    "'resolved', resolved_at = to_timestamp($1::bigint / 1000.0), "
+	    "resolved_by = 'berthd', resolution = 'berthd restarted' WHERE "
+	    "status = 'active' AND created_at < to_timestamp($1::bigint / "
+	    "1000.0)", 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(err, errlen, "alerts: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+db_alert(struct db *db, const struct body_alerts *b, char *err,
+    size_t errlen)
+{
+	const struct alert_item	*a;
+	char			 n[5][32], key[64];
+	const char		*p[13];
+	PGresult		*res;
+
+	if (b->nitems != 1) {
+		db_seterr(err, errlen, "alert: one item expected");
+		return -1;
+	}
+	a = &b->items[0];
+	if (strcmp(a->rule, "*") == 0)
+		return alerts_close(db, a, err, errlen);
+	snprintf(n[0], sizeof(n[0]), "%lld", (long long)a->since_ms);
+	snprintf(n[1], sizeof(n[1]), "%lld", (long long)a->resolved_ms);
+	snprintf(n[2], sizeof(n[2]), "%lld", (long long)a->fired_ms);
+	snprintf(n[3], sizeof(n[3]), "%.17g", a->value);
+	snprintf(n[4], sizeof(n[4]), "%.17g", a->threshold);
+	snprintf(key, sizeof(key), "berthd:%lld:%lld", (long long)a->boot_ms,
+	    (long long)a->id);
+	p[0] = n[0];
+	p[1] = a->rule;
+	p[2] = a->severity;
+	p[3] = a->message;
+	p[4] = strcmp(a->state, "resolved") == 0 ? "resolved" : "active";
+	p[5] = n[1];
+	p[6] = key;
+	p[7] = a->workspace_id;
+	p[8] = a->user_id;
+	p[9] = a->resolved_by;
+	p[10] = a->resolution;
+	p[11] = a->metric;
+	p[12] = n[3];
+	res = PQexecParams(db->conn, "INSERT INTO system_alerts (created_at, "
+	    "name, severity, message, status, resolved_at, key, labels, "
+	    "resolved_by, resolution, details) VALUES (to_timestamp("
+	    "$1::bigint / 1000.0), $2, $3, $4, $5, CASE WHEN $5 = 'resolved' "
+	    "THEN to_timestamp($6::bigint / 1000.0) END, $7, "
+	    "jsonb_strip_nulls(jsonb_build_object('workspace', NULLIF($8, ''), "
+	    "'user', NULLIF($9, ''))), NULLIF($10, ''), NULLIF($11, ''), "
+	    "jsonb_build_object('metric', $12::text, 'value', $13::float8)) "
+	    "ON CONFLICT (key) DO UPDATE SET status = EXCLUDED.status, "
+	    "resolved_at = EXCLUDED.resolved_at, resolved_by = "
+	    "EXCLUDED.resolved_by, resolution = EXCLUDED.resolution, "
+	    "message = EXCLUDED.message, details = EXCLUDED.details",
+	    13, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(err, errlen, "alert: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 db_job_run(struct db *db, const struct body_job_run *b, char *err,
     size_t errlen)

@@ -51,6 +51,10 @@ int		 db_write_metrics_naive(struct db *, const struct metric_item *,
  * count. */
 int		 db_event(struct db *, const struct event_item *, char *err,
 		    size_t errlen);
+/* An alert's row of system_alerts as it is now (by its key); the item
+ * of rule "*" closes the rows left active by earlier runs. */
+int		 db_alert(struct db *, const struct body_alerts *, char *err,
+		    size_t errlen);
 int		 db_job_run(struct db *, const struct body_job_run *,
 		    char *err, size_t errlen);
 int		 db_lifecycle(struct db *, const struct body_lifecycle *,

@@ -58,6 +58,7 @@ struct member {
 	int64_t		 last_ts;	/* wall clock */
 	int64_t		 activity_bytes_min; /* the type's, 0: off */
 	int		 active;	/* traffic above it this cycle */
+	double		 mem_percent;	/* working set / limit; -1 unknown */
 	uint64_t	 win_bytes;	/* traffic since win_ts */
 	int64_t		 win_ts;	/* start of the minute measured */
 };
@@ -261,6 +262,7 @@ sampler_roster(struct sampler *sp, const struct body_roster *b)
 		it = &b->items[i];
 		mb = &sp->roster[sp->nroster++];
 		memset(mb, 0, sizeof(*mb));
+		mb->mem_percent = -1;
 		/* A container already sampled keeps its latest sample. */
 		for (j = 0; j < nold; j++)
 			if (strcmp(old[j].cid, it->container_id) == 0)
@@ -309,25 +311,44 @@ traffic(struct member *mb, const struct cg_sample *cur, int64_t ts)
 	mb->win_ts = ts;
 }
 
-/* Tell berthd which workspaces were in use this cycle. */
+/* Tell berthd which workspaces were in use this cycle and how full
+ * their memory is (for its alert rules). */
 static void
 send_seen(struct sampler *sp)
 {
 	struct body_ws_seen	*b;
+	struct seen_item	*it;
 	struct msg		 m;
 	size_t			 i;
 
 	b = msg_init(&m, MSG_WS_SEEN, 0, PEER_PARENT);
 	b->items = xcalloc(sp->nroster + 1, sizeof(*b->items));
 	for (i = 0; i < sp->nroster; i++) {
-		if (sp->roster[i].active)
-			b->items[b->nitems++].workspace_id =
-			    xstrdup(sp->roster[i].wsid);
+		if (!sp->roster[i].active && sp->roster[i].mem_percent < 0)
+			continue;
+		it = &b->items[b->nitems++];
+		it->workspace_id = xstrdup(sp->roster[i].wsid);
+		it->active = sp->roster[i].active;
+		it->mem_percent = sp->roster[i].mem_percent;
 		sp->roster[i].active = 0;
 	}
 	if (b->nitems > 0)
 		worker_send(sp->w, &m);
 	msg_clear(&m);
+}
+
+/* The working set (usage less inactive file pages, as docker stats
+ * counts it) against the limit; -1 without a limit. */
+static double
+mem_percent(const struct cg_sample *cur)
+{
+	uint64_t	ws = cur->mem_usage;
+
+	if (cur->mem_limit == 0 || cur->mem_limit >= (uint64_t)1 << 62)
+		return -1;
+	if (cur->mem_inactive_file < ws)
+		ws -= cur->mem_inactive_file;
+	return (double)ws * 100.0 / (double)cur->mem_limit;
 }
 
 /* What the container used since its previous sample, for the business
@@ -339,6 +360,7 @@ account(struct sampler *sp, struct member *mb, const struct cg_sample *cur,
 	double	cpu_s, dt_s;
 
 	traffic(mb, cur, ts);
+	mb->mem_percent = mem_percent(cur);
 	if (mb->have_last && cur->cpu_usage_ns >= mb->last.cpu_usage_ns &&
 	    ts > mb->last_ts) {
 		cpu_s = (double)(cur->cpu_usage_ns - mb->last.cpu_usage_ns) /

@@ -140,16 +140,19 @@ lifecycle(struct worker *w, struct msg *m)
 	msg_clear(&r);
 }
 
-/* An event to keep: answered once it is written or spooled. */
+/* A record of berthd's to keep: answered once it is written or
+ * spooled. */
 static void
-event_rec(struct worker *w, struct msg *m)
+record(struct worker *w, struct msg *m)
 {
 	struct stats	*st = w->priv;
 	struct msg	 r;
 	char		 err[512];
 
-	if (store_event(st->store, m->body, err, sizeof(err)) == -2) {
-		log_warnx("event not recorded yet: %s", err);
+	if (store_record(st->store, m->type, m->body, err, sizeof(err)) ==
+	    -2) {
+		log_warnx("%s not recorded yet: %s", msg_type_name(m->type),
+		    err);
 		return;
 	}
 	msg_init(&r, MSG_OK, m->id, m->peer);
@@ -172,7 +175,9 @@ from_parent(struct worker *w, struct msg *m)
 		lifecycle(w, m);
 		return 0;
 	case MSG_EVENT_REC:
-		event_rec(w, m);
+	case MSG_ALERT_REC:
+	case MSG_MPOINT_REC:
+		record(w, m);
 		return 0;
 	case MSG_ROSTER:
 		sampler_roster(st->sampler, m->body);

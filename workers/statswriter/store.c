@@ -261,36 +261,47 @@ store_fact(struct store *s, const struct body_lifecycle *b, char *err,
 	return -2;
 }
 
-/* 0 written, 1 refused for good, -1 the database is gone. */
+/* One of berthd's records (an event, an alert, seed 001's points):
+ * 0 written, 1 refused for good, -1 the database is gone. */
 static int
-write_event(struct store *s, const struct event_item *e, char *err,
+write_record(struct store *s, unsigned type, const void *body, char *err,
     size_t errlen)
 {
-	if (db_event(s->db, e, err, errlen) == 0) {
+	const struct body_sysmetrics	*p = body;
+	int				 rc;
+
+	if (type == MSG_EVENT_REC)
+		rc = db_event(s->db, body, err, errlen);
+	else if (type == MSG_ALERT_REC)
+		rc = db_alert(s->db, body, err, errlen);
+	else
+		rc = db_write_sysmetrics(s->db, p->rows, p->nrows, err,
+		    errlen);
+	if (rc == 0) {
 		s->written++;
 		return 0;
 	}
-	if (write_failed(s, "write event", err) == -1)
+	if (write_failed(s, msg_type_name(type), err) == -1)
 		return -1;
 	s->dropped++;
 	return 1;
 }
 
 int
-store_event(struct store *s, const struct event_item *e, char *err,
+store_record(struct store *s, unsigned type, const void *body, char *err,
     size_t errlen)
 {
 	if (s->state == ST_DISABLED)
 		return 0;
 	if (writable(s)) {
 		s->queued = 1;
-		if (write_event(s, e, err, errlen) >= 0) {
+		if (write_record(s, type, body, err, errlen) >= 0) {
 			s->queued = 0;
 			return 0;
 		}
 		s->queued = 0;
 	}
-	if (spool_msg(s, MSG_EVENT_REC, (void *)e, 0) == 0)
+	if (spool_msg(s, type, (void *)body, 0) == 0)
 		return 0;
 	snprintf(err, errlen, "spool: %s", strerror(errno));
 	return -2;
@@ -395,8 +406,10 @@ replay_one(struct store *s, const char *buf, size_t len)
 		    ((struct body_metrics *)m.body)->nrows);
 	else if (m.type == MSG_JOB_RUN)
 		rc = write_job_run(s, m.body) == -1 ? -1 : 0;
-	else if (m.type == MSG_EVENT_REC)
-		rc = write_event(s, m.body, err, sizeof(err)) == -1 ? -1 : 0;
+	else if (m.type == MSG_EVENT_REC || m.type == MSG_ALERT_REC ||
+	    m.type == MSG_MPOINT_REC)
+		rc = write_record(s, m.type, m.body, err, sizeof(err)) == -1 ?
+		    -1 : 0;
 	else if (m.type == MSG_SYSMETRICS)
 		rc = write_sysmetrics(s,
 		    ((struct body_sysmetrics *)m.body)->rows,

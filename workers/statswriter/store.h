@@ -45,8 +45,10 @@ void		 store_prepared(struct store *, const char *hostaddr,
  * without a database, kept in memory); -1 refused for good (bad data,
  * err says why); -2 not durable (the spool cannot take it): leave it
  * unanswered so that berthd sends it again. */
-/* An event for system_events, as store_fact. */
-int		 store_event(struct store *, const struct event_item *,
+/* A record of berthd's for system_events (MSG_EVENT_REC),
+ * system_alerts (MSG_ALERT_REC) or system_metrics (MSG_MPOINT_REC), as
+ * store_fact. */
+int		 store_record(struct store *, unsigned type, const void *body,
 		    char *err, size_t errlen);
 int		 store_fact(struct store *, const struct body_lifecycle *,
 		    char *err, size_t errlen);
