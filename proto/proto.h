@@ -233,6 +233,9 @@ struct workspace_info {
 	int64_t	 memory_reservation_mb;
 	int64_t	 last_activity_ms;	/* wall clock (berthd's test clock) */
 	int64_t	 autostop_ms;		/* 0: no autostop */
+	char	*session_health;	/* seed 001: healthy warning critical,
+					 * "" when not running */
+	double	 mem_percent;		/* working set / limit; -1 unknown */
 };
 
 /*

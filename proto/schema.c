@@ -165,6 +165,8 @@ static const struct field workspace_fields[] = {
 	INT(workspace_info, memory_reservation_mb, 1),
 	INT(workspace_info, last_activity_ms, 1),
 	INT(workspace_info, autostop_ms, 1),
+	STR(workspace_info, session_health, 1, MAX_WORD),
+	DOUBLE(workspace_info, mem_percent, 1),
 };
 static const struct schema schema_workspace[] = {
 	SCHEMA("workspace", workspace_info, workspace_fields)

@@ -292,6 +292,9 @@ request_fn	 events_h_list;		/* MSG_EVENTS_REQ */
 void	 monitor_start(void);		/* the host reader, a baseline */
 void	 monitor_stop(void);
 void	 monitor_cleaned(void);		/* an orphaned container removed */
+/* Seed 001's health of a session: healthy, warning, critical; "" when
+ * it is not running or starting. */
+const char *monitor_session_health(const struct workspace *);
 /* A workspace_* metric of ws for the alert rules; -1 if unknown. */
 int	 monitor_ws_value(const struct workspace *, const char *metric,
 	    double *);

@@ -108,26 +108,34 @@ add(struct snapshot *s, const char *name, const char *tags, double v)
 /* Seed 001's session health: critical when the engine found it
  * unhealthy or it ran out of memory, warning while it starts, else
  * healthy. */
+const char *
+monitor_session_health(const struct workspace *ws)
+{
+	if (ws->status != WSS_RUNNING && ws->status != WSS_STARTING)
+		return "";
+	if (ws->oom || strcmp(ws->health, "unhealthy") == 0)
+		return "critical";
+	if (ws->status == WSS_STARTING || strcmp(ws->health, "starting") == 0)
+		return "warning";
+	return "healthy";
+}
+
 static void
 sessions(struct snapshot *s)
 {
 	const struct berth_config	*cfg = &env->cfg;
 	struct workspace		*ws;
 	double				 n[3] = { 0, 0, 0 }, tier[CONFIG_MAX_TIERS];
+	const char			*h;
 	char				 name[64];
 	size_t				 i;
 
 	memset(tier, 0, sizeof(tier));
 	for (ws = ws_first(); ws != NULL; ws = ws->next) {
-		if (ws->status != WSS_RUNNING && ws->status != WSS_STARTING)
+		if ((h = monitor_session_health(ws))[0] == '\0')
 			continue;
-		if (ws->oom || strcmp(ws->health, "unhealthy") == 0)
-			n[2]++;
-		else if (ws->status == WSS_STARTING ||
-		    strcmp(ws->health, "starting") == 0)
-			n[1]++;
-		else
-			n[0]++;
+		n[strcmp(h, "critical") == 0 ? 2 : strcmp(h, "warning") == 0 ?
+		    1 : 0]++;
 		for (i = 0; i < cfg->ntiers; i++)
 			if (ws->tier != NULL && strcmp(ws->tier,
 			    cfg->tiers[i].name) == 0)

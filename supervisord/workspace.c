@@ -157,6 +157,8 @@ ws_info(const struct workspace *ws, struct workspace_info *wi)
 	wi->memory_reservation_mb = ws->memory_reservation_mb;
 	wi->last_activity_ms = ws->activity_ms;
 	wi->autostop_ms = activity_autostop(ws);
+	wi->session_health = xstrdup(monitor_session_health(ws));
+	wi->mem_percent = ws->mem_percent;
 }
 
 /* ------------------------------------------------------------ facts */

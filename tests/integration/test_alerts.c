@@ -9,8 +9,9 @@
  * and the admin see; the admin resolves one by hand (who and why kept,
  * 409 again, 404 unknown, 422 bad body, 403 for a user); firing alerts
  * are exported as berth_alerts_active{severity} and written to
- * system_alerts; berthctl lists alerts and events; bad parameters are
- * 400.
+ * system_alerts; GET /api/monitoring/sessions shows a user only its
+ * own sessions, with seed 001's health and the memory; berthctl lists
+ * alerts and events; bad parameters are 400.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -277,6 +278,22 @@ Test(alerts, a_workspace_alert_is_its_users_and_the_admin_resolves_it)
 	cr_expect_not_null(a);
 	json_decref(a);
 	cr_expect_null(alert_of(BOB, "workspace-memory"));
+	/* and the session, with its memory, is alice's too */
+	j = call("GET", "/api/monitoring/sessions", ALICE, 200);
+	cr_expect_eq(json_integer_value(json_object_get(j, "count")), 1);
+	a = json_array_get(json_object_get(j, "sessions"), 0);
+	cr_expect_str_eq(harness_jstr(a, "id"), id);
+	cr_expect_str_eq(harness_jstr(a, "health"), "healthy");
+	cr_expect_gt(json_real_value(json_object_get(json_object_get(a,
+	    "resources"), "memoryPercent")), 40.0);
+	cr_expect(json_is_string(json_object_get(a, "autostopAt")) ||
+	    json_is_null(json_object_get(a, "autostopAt")));
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j,
+	    "summary"), "healthy")), 1);
+	json_decref(j);
+	j = call("GET", "/api/monitoring/sessions", BOB, 200);
+	cr_expect_eq(json_integer_value(json_object_get(j, "count")), 0);
+	json_decref(j);
 
 	/* resolving: the admin's, with a reason */
 	snprintf(path, sizeof(path), "/api/monitoring/alerts/%ld/resolve",

@@ -374,11 +374,12 @@ Test(scheduler, a_run_missed_while_down_runs_once_at_start)
 
 	harness_prepare(&run, config);
 	/* berthd's memory: orphaned-machines (hourly) last fired two hours
-	 * ago, session-timeouts a minute ago */
+	 * ago, session-timeouts (every ten minutes) at its latest fire time,
+	 * so that none of its fires was missed */
 	snprintf(path, sizeof(path), "%s/scheduler.state", run.dir);
 	cr_assert_not_null(f = fopen(path, "w"));
 	fprintf(f, "orphaned-machines %lld\nsession-timeouts %lld\n",
-	    (long long)now - 7200, (long long)now - 60);
+	    (long long)now - 7200, (long long)(now - now % 600));
 	fclose(f);
 	harness_exec(&run, NULL, (uid_t)-1);
 	cr_assert_eq(harness_wait_ready(&run, 30000), 0);

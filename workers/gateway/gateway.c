@@ -147,6 +147,8 @@ static const struct route {
 	    "monitoring_metrics", ROUTE_TOKEN },
 	{ "/api/monitoring/alerts", EVHTTP_REQ_GET, api_alerts, "alerts",
 	    ROUTE_TOKEN },
+	{ "/api/monitoring/sessions", EVHTTP_REQ_GET, api_sessions,
+	    "sessions", ROUTE_TOKEN },
 	{ "/api/monitoring/alerts/:id/resolve", EVHTTP_REQ_POST,
 	    api_alert_resolve, "alert_resolve", ROUTE_TOKEN },
 };

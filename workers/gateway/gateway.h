@@ -116,6 +116,8 @@ route_handler	api_jobs_list, api_job_run, api_cleanup, api_monitor;
 
 /* alerts.c: seed 001's metric points and the alerts */
 route_handler	api_mpoints, api_alerts, api_alert_resolve;
+/* sessions.c: GET /api/monitoring/sessions */
+route_handler	api_sessions;
 
 /* httpstats.c: requests by route, method and code, latency, features */
 void	httpstats_begin(const struct evhttp_request *, const char *route,
