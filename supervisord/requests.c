@@ -60,6 +60,8 @@ static const struct request_row rows[] = {
 	    ws_h_seen,		{ 0 } },
 	{ MSG_EVENTS_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
 	    events_h_list,	{ MSG_EVENTS } },
+	{ MSG_EVENTS_REQ,	GATEWAY,	STATSWRITER,	RQ_TOKEN,
+	    NULL,		{ MSG_EVENTS } },
 	{ MSG_MPOINTS_REQ,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_ADMIN,
 	    monitor_h_points,	{ MSG_MPOINTS } },
 	{ MSG_ALERTS_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,

@@ -188,13 +188,13 @@ ipc_ws_activity(struct worker *w, const char *token, const char *id,
 }
 
 uint32_t
-ipc_events(struct worker *w, const char *token,
+ipc_events(struct worker *w, unsigned to, const char *token,
     const struct body_events_req *q, ipc_cb cb, void *arg)
 {
 	struct body_events_req	*p;
 	struct msg		 m;
 
-	p = start(&m, MSG_EVENTS_REQ, PEER_PARENT, token);
+	p = start(&m, MSG_EVENTS_REQ, to, token);
 	p->type = xstrdup(q->type != NULL ? q->type : "");
 	p->severity = xstrdup(q->severity != NULL ? q->severity : "");
 	p->since_ms = q->since_ms;

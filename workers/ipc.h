@@ -47,8 +47,9 @@ uint32_t ipc_ws_patch(struct worker *, const char *token, const char *id,
 uint32_t ipc_ws_activity(struct worker *, const char *token, const char *id,
 	    const char *action, int64_t minutes, int64_t until_ms, ipc_cb,
 	    void *);
-/* Recent events matching q (its auth is filled here). */
-uint32_t ipc_events(struct worker *, const char *token,
+/* Recent events matching q (its auth is filled here), from berthd's
+ * memory (to PEER_PARENT) or the database (PEER_STATSWRITER). */
+uint32_t ipc_events(struct worker *, unsigned to, const char *token,
 	    const struct body_events_req *q, ipc_cb, void *);
 uint32_t ipc_projects(struct worker *, const char *token, ipc_cb, void *);
 uint32_t ipc_project_delete(struct worker *, const char *token,

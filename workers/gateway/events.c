@@ -1,8 +1,12 @@
 /*
- * GET /api/monitoring/events?type=&severity=&since=&limit= (issue 14,
- * point 1): berthd's recent events, newest first.  The gateway checks
- * the parameters (400 when bad); berthd decides which events the
- * token may see (a user token: its own workspaces').
+ * GET /api/monitoring/events?type=&severity=&since=&limit=&source=
+ * (issue 14, point 1): berthd's recent events, newest first, from its
+ * memory (source=memory, the default) or from system_events
+ * (source=database: what was persisted, also before berthd's last
+ * start; 503 without a database).  The gateway checks the parameters
+ * (400 when bad); berthd decides which events the token may see (a
+ * user token: its own workspaces'), and stamps that on the request the
+ * statswriter answers.
  */
 #include <sys/queue.h>
 
@@ -53,11 +57,16 @@ parse_since(const char *s, int64_t *ms)
 }
 
 static int
-events_param(struct body_events_req *q, const char *key, const char *v)
+events_param(struct body_events_req *q, const char *key, const char *v,
+    unsigned *to)
 {
 	size_t	n;
 
-	if (strcmp(key, "type") == 0 && valid_type(v))
+	if (strcmp(key, "source") == 0 && strcmp(v, "memory") == 0)
+		*to = PEER_PARENT;
+	else if (strcmp(key, "source") == 0 && strcmp(v, "database") == 0)
+		*to = PEER_STATSWRITER;
+	else if (strcmp(key, "type") == 0 && valid_type(v))
 		q->type = xstrdup(v);
 	else if (strcmp(key, "severity") == 0 && valid_severity(v))
 		q->severity = xstrdup(v);
@@ -75,9 +84,10 @@ events_param(struct body_events_req *q, const char *key, const char *v)
 	return 0;
 }
 
-/* The query into q; -1 after answering 400. */
+/* The query into q and where to ask; -1 after answering 400. */
 static int
-events_params(struct evhttp_request *req, struct body_events_req *q)
+events_params(struct evhttp_request *req, struct body_events_req *q,
+    unsigned *to)
 {
 	struct evkeyvalq	 kv;
 	struct evkeyval		*p;
@@ -97,12 +107,13 @@ events_params(struct evhttp_request *req, struct body_events_req *q)
 		    "severity") == 0)
 			rc = -1;
 		else
-			rc = events_param(q, p->key, p->value);
+			rc = events_param(q, p->key, p->value, to);
 		if (rc == -1) {
 			http_error(req, 400, "bad_request", "bad parameter "
 			    "%.32s: type is 1 to 48 of [a-z0-9._-], severity "
 			    "info, warning, error or critical, since an RFC "
-			    "3339 time or Unix seconds, limit 1 to %d",
+			    "3339 time or Unix seconds, limit 1 to %d, source "
+			    "memory or database",
 			    p->key, EVENTS_LIMIT_MAX);
 			break;
 		}
@@ -142,7 +153,7 @@ events_done(struct worker *w, struct evhttp_request *req, struct msg *m,
 	for (i = 0; i < b->nitems; i++)
 		json_array_append_new(a, event_json(&b->items[i]));
 	http_reply_json(req, 200, json_pack("{s:o,s:I,s:s}", "events", a,
-	    "count", (json_int_t)b->nitems, "source", "memory"));
+	    "count", (json_int_t)b->nitems, "source", (const char *)arg));
 }
 
 void
@@ -151,14 +162,16 @@ api_events(struct worker *w, struct evhttp_request *req, char params[][128])
 	struct body_events_req	 q;
 	struct call		*c;
 	const char		*tok;
+	unsigned		 to = PEER_PARENT;
 
 	if ((tok = api_token(req)) == NULL)
 		return;
 	memset(&q, 0, sizeof(q));
 	q.limit = EVENTS_LIMIT_DEFAULT;
-	if (events_params(req, &q) == 0) {
-		c = api_call_new(w, req, events_done, NULL, NULL);
-		api_call_sent(c, ipc_events(w, tok, &q, api_ipc_done, c));
+	if (events_params(req, &q, &to) == 0) {
+		c = api_call_new(w, req, events_done, to == PEER_PARENT ?
+		    "memory" : "database", NULL);
+		api_call_sent(c, ipc_events(w, to, tok, &q, api_ipc_done, c));
 	}
 	free(q.type);
 	free(q.severity);

@@ -142,6 +142,38 @@ answer_history(struct worker *w, struct store *s, struct msg *req)
 	reply(w, &r, req);
 }
 
+/* ------------------------------------------------------------ events */
+
+/* The events berthd persisted, from the database only: without one the
+ * answer is 503 (berthd's memory is the other source). */
+void
+answer_events(struct worker *w, struct store *s, struct msg *req)
+{
+	struct body_events_req	*q = req->body;
+	struct db		*db = store_db(s);
+	struct msg		 r;
+	char			 err[512];
+
+	if (q->limit < 1 || q->limit > 1000 || q->since_ms < 0) {
+		worker_reply_error(w, req, "bad_request", "bad events query");
+		return;
+	}
+	if (db == NULL) {
+		worker_reply_error(w, req, "unavailable", "the database is not "
+		    "connected");
+		return;
+	}
+	msg_init(&r, MSG_EVENTS, 0, 0);
+	if (db_events(db, q, r.body, err, sizeof(err)) == -1) {
+		store_db_failed(s, err);
+		msg_clear(&r);
+		worker_reply_error(w, req, "unavailable", "the database is not "
+		    "connected");
+		return;
+	}
+	reply(w, &r, req);
+}
+
 /* ------------------------------------------------------------ stats */
 
 static void

@@ -16,5 +16,6 @@ void	answer_prom(struct worker *, struct store *, struct sampler *,
 void	answer_status(struct worker *, struct store *, struct msg *);
 void	answer_history(struct worker *, struct store *, struct msg *);
 void	answer_cstats(struct worker *, struct store *, struct msg *);
+void	answer_events(struct worker *, struct store *, struct msg *);
 
 #endif

@@ -167,6 +167,57 @@ db_history(struct db *db, const struct history_query *q, metric_row_cb cb,
 	return 0;
 }
 
+/* ------------------------------------------------------------- events */
+
+/* system_events newest first; a user ($4 not 't') only the events of
+ * its own workspaces. */
+static const char events_sql[] =
+    "SELECT (extract(epoch FROM ts) * 1000)::bigint, type, severity, "
+    "message, coalesce(details->>'workspaceId', ''), "
+    "coalesce(details->>'userId', ''), coalesce((details->>'count')::bigint, "
+    "1), id FROM system_events WHERE ($1 = '' OR type = $1) AND "
+    "($2 = '' OR severity = $2) AND ts >= to_timestamp($3::bigint / 1000.0) "
+    "AND ($4 = 't' OR details->>'userId' = $5) "
+    "ORDER BY ts DESC, id DESC LIMIT $6::int";
+
+int
+db_events(struct db *db, const struct body_events_req *q,
+    struct body_events *b, char *err, size_t errlen)
+{
+	char			 since[24], limit[24], msg[512];
+	const char		*p[6];
+	struct event_item	*e;
+	PGresult		*res;
+	int			 i;
+
+	snprintf(since, sizeof(since), "%lld", (long long)q->since_ms);
+	snprintf(limit, sizeof(limit), "%lld", (long long)q->limit);
+	p[0] = q->type;
+	p[1] = q->severity;
+	p[2] = since;
+	p[3] = q->auth.admin ? "t" : "f";
+	p[4] = q->auth.caller;
+	p[5] = limit;
+	if ((res = db_query(db, events_sql, 6, p, msg, sizeof msg)) == NULL) {
+		db_seterr(err, errlen, "events: %s", msg);
+		return -1;
+	}
+	b->items = xcalloc((size_t)PQntuples(res) + 1, sizeof(*b->items));
+	for (i = 0; i < PQntuples(res); i++) {
+		e = &b->items[b->nitems++];
+		e->time_ms = e->last_ms = col_int(res, i, 0, 0);
+		e->type = xstrdup(PQgetvalue(res, i, 1));
+		e->severity = xstrdup(PQgetvalue(res, i, 2));
+		e->message = xstrdup(PQgetvalue(res, i, 3));
+		e->workspace_id = xstrdup(PQgetvalue(res, i, 4));
+		e->user_id = xstrdup(PQgetvalue(res, i, 5));
+		e->count = col_int(res, i, 6, 1);
+		e->id = col_int(res, i, 7, 0);
+	}
+	PQclear(res);
+	return 0;
+}
+
 /* ---------------------------------------------------- container stats */
 
 /* Four columns from c on: count, avg, p50, p95. */

@@ -98,6 +98,10 @@ int	db_retention(struct db *, int64_t cutoff_ms, long *metrics_deleted,
  * -1 (err set) on a bad query or a database error. */
 int	db_history(struct db *, const struct history_query *, metric_row_cb,
 	    void *arg, char *err, size_t errlen);
+/* db_query.c: system_events as MSG_EVENTS_REQ asks (its auth stamped
+ * by berthd: a user sees its own workspaces' events); -1 (err set). */
+int	db_events(struct db *, const struct body_events_req *,
+	    struct body_events *, char *err, size_t errlen);
 /* db_query.c: every number computed in SQL, in one read-only snapshot;
  * -1 (err set, *cs empty) on failure. */
 int	db_container_stats(struct db *, struct cstats *, char *err,

@@ -208,6 +208,9 @@ from_gateway(struct worker *w, struct msg *m)
 	case MSG_CSTATS_REQ:
 		answer_cstats(w, st->store, m);
 		return 0;
+	case MSG_EVENTS_REQ:
+		answer_events(w, st->store, m);
+		return 0;
 	case MSG_PROM_REQ:
 		answer_prom(w, st->store, st->sampler, m);
 		return 0;
