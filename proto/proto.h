@@ -130,6 +130,8 @@ enum msg_type {
 	MSG_LOGS_TICKET,	/* gateway -> berthd: a ticket for ?ticket= */
 	MSG_TICKET,		/* reply to MSG_LOGS_TICKET */
 	MSG_LOGS_ATTACH_TICKET,	/* gateway -> berthd: MSG_LOGS_ATTACH by ticket */
+	MSG_LOGS_STATE,		/* berthd -> logstreamer: a container's
+				 * lifecycle (notice) */
 	MSG_TYPE_MAX
 };
 
@@ -795,6 +797,17 @@ struct body_logs_attach_ticket {
 	int	 has_after;
 	int64_t	 after_ns;
 	int64_t	 after_nth;
+};
+
+/* MSG_LOGS_STATE: the engine started, stopped or restarted a
+ * workspace's container, or removed it.  final: no start can follow
+ * (berth stopped it, or it is removed): the streams end once the
+ * engine's last lines are out. */
+struct body_logs_state {
+	char	*workspace_id;
+	char	*state;			/* started stopped restarted removed */
+	int	 final;
+	int64_t	 at_ns;			/* wall clock */
 };
 
 struct body_sse_client {

@@ -226,6 +226,7 @@ struct workspace {
 	int			 by_admin;	/* started by the admin */
 	struct caller		*waiter;	/* a delete waiting for it */
 	int			 oom;		/* the engine reported OOM */
+	int			 died;		/* a die, no start since */
 	uint64_t		 created_ms;	/* wall clock */
 	uint64_t		 started_ms;
 	uint64_t		 stopped_ms;
@@ -377,6 +378,9 @@ request_fn	 logs_h_ticket;
 /* The identity of a live ticket for workspace id; -1 if none. */
 int	 ticket_ident(const char *ticket, const char *id, struct ident *);
 void	 logs_shutdown(void);
+/* Tell the logstreamer ws's container is started, stopped, restarted
+ * or removed; final: no start can follow. */
+void	 logs_state(const struct workspace *, const char *state, int final);
 
 /* ------------------------------------------------------------ netguard.c */
 
@@ -412,6 +416,8 @@ void	 container_health(struct workspace *, ws_reply_cb, void *);
 void	 container_engine_stats(struct workspace *, ws_reply_cb, void *);
 void	 container_stopped(struct workspace *, const char *reason);
 void	 container_died(struct workspace *);
+/* The engine started its container (berth did, or a restart). */
+void	 container_started(struct workspace *);
 void	 container_adopt(struct json_t *summary);
 void	 container_settle_error(struct workspace *, ws_done_cb, void *);
 

@@ -411,3 +411,96 @@ Test(logs_stream, ticket_for_eventsource)
 	json_decref(j);
 	free(id);
 }
+
+/* The lines of the events read, as "T LINE" (the engine's own
+ * `docker logs -t` form); their count. */
+static size_t
+sse_lines(const struct sse *s, char ***out)
+{
+	const char	*p = s->buf;
+	json_t		*j;
+	size_t		 n = 0;
+	char		*l;
+
+	*out = NULL;
+	while ((p = strstr(p, "\ndata: {")) != NULL) {
+		p += 7;
+		j = json_loadb(p, strcspn(p, "\n"), 0, NULL);
+		if (j != NULL && json_object_get(j, "line") != NULL) {
+			l = malloc(strlen(harness_jstr(j, "t")) +
+			    strlen(harness_jstr(j, "line")) + 2);
+			sprintf(l, "%s %s", harness_jstr(j, "t"),
+			    harness_jstr(j, "line"));
+			*out = realloc(*out, (n + 1) * sizeof(**out));
+			(*out)[n++] = l;
+		}
+		json_decref(j);
+	}
+	return n;
+}
+
+/* The client's lines are the engine's, from its first to its last:
+ * every one once, in order. */
+static void
+expect_engine_lines(const char *container, char **got, size_t n)
+{
+	char	*all, *p, *nl;
+	size_t	 i = 0;
+
+	cr_assert_gt(n, 0);
+	cr_assert_eq(sh(&all, "docker logs -t %s 2>/dev/null", container), 0);
+	cr_assert((p = strstr(all, got[0])) != NULL, "the engine has no "
+	    "\"%s\"", got[0]);
+	for (; i < n && *p != '\0'; p = nl + 1, i++) {
+		nl = p + strcspn(p, "\n");
+		cr_assert_eq((size_t)(nl - p), strlen(got[i]), "line %zu: "
+		    "\"%s\" where the engine has \"%.*s\"", i, got[i],
+		    (int)(nl - p), p);
+		cr_assert(strncmp(p, got[i], strlen(got[i])) == 0, "line %zu: "
+		    "\"%s\" where the engine has \"%.*s\"", i, got[i],
+		    (int)(nl - p), p);
+		if (*nl == '\0')
+			break;
+	}
+	cr_assert_eq(i + (i < n), n, "%zu of %zu lines matched", i, n);
+	free(all);
+}
+
+/* docker restart behind berth's back while a client follows: the
+ * client sees the state events, stays connected and gets every line
+ * of both runs of the container exactly once; the workspace runs. */
+Test(logs_stream, restart_followed_without_gap_or_duplicate)
+{
+	struct sse	 s;
+	char		*id, path[128], cid[80], **got;
+	json_t		*j;
+	size_t		 i, n;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.05\"");
+	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
+	j = harness_call(&run, "GET", path, ALICE, NULL, 200);
+	snprintf(cid, sizeof(cid), "%s", harness_jstr(j, "containerId"));
+	json_decref(j);
+	sse_connect(&s, id, ALICE, NULL);
+	sse_until(&s, "\"line\":\"tick 20\"", 15000);
+	cr_assert_eq(sh(NULL, "docker restart -t 1 %s >/dev/null", cid), 0);
+	sse_until(&s, "event: state\ndata: {\"state\":\"stopped\"", 30000);
+	sse_until(&s, "event: state\ndata: {\"state\":\"restarted\"", 30000);
+	/* the second run's ticks: "tick 30" after its start line */
+	sse_until(&s, "\"line\":\"demo workspace listening", 30000);
+	s.scanned = 0;
+	while (strstr(strstr(s.buf, "event: state\ndata: {\"state\":"
+	    "\"restarted\""), "\"line\":\"tick 30\"") == NULL)
+		cr_assert(sse_read(&s, 10000), "no tick 30 after the restart");
+	cr_expect(strstr(s.buf, "event: end") == NULL);
+	n = sse_lines(&s, &got);
+	expect_engine_lines(cid, got, n);
+	for (i = 0; i < n; i++)
+		free(got[i]);
+	free(got);
+	j = harness_call(&run, "GET", path, ALICE, NULL, 200);
+	cr_expect_str_eq(harness_jstr(j, "status"), "running");
+	json_decref(j);
+	sse_close(&s);
+	free(id);
+}
