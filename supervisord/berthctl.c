@@ -5,6 +5,8 @@
  *   berthctl [-s socket] db [psql arguments]
  *   berthctl [-s socket] jobs [--json] | run-job NAME [--json] |
  *       cleanup [--json] | clock +SECONDS (berthctl_jobs.c)
+ *   berthctl [-s socket] logs [-f] [--since TIME] [--tail N] WORKSPACE
+ *       (berthctl_logs.c)
  * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
  * under the state directory.
  */
@@ -39,7 +41,9 @@ usage(void)
 	    "       berthctl [-s socket] jobs [--json]\n"
 	    "       berthctl [-s socket] run-job NAME [--json]\n"
 	    "       berthctl [-s socket] cleanup [--json]\n"
-	    "       berthctl [-s socket] clock +SECONDS\n");
+	    "       berthctl [-s socket] clock +SECONDS\n"
+	    "       berthctl [-s socket] logs [-f] [--since TIME] [--tail N] "
+	    "WORKSPACE\n");
 	exit(2);
 }
 
@@ -254,7 +258,7 @@ main(int argc, char *argv[])
 		path = DEFAULT_SOCKET;
 	if (strcmp(argv[0], "status") != 0 &&
 	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0 &&
-	    !ctl_jobs_command(argv[0]))
+	    !ctl_jobs_command(argv[0]) && !ctl_logs_command(argv[0]))
 		usage();
 	fd = connect_admin(path);
 	if (strcmp(argv[0], "db") == 0)
@@ -263,6 +267,8 @@ main(int argc, char *argv[])
 		r = cmd_status(fd, argc, argv);
 	else if (strcmp(argv[0], "restart") == 0)
 		r = cmd_restart(fd, argc, argv);
+	else if (ctl_logs_command(argv[0]))
+		r = ctl_logs(fd, argc, argv);
 	else
 		r = ctl_jobs(fd, argc, argv);
 	close(fd);

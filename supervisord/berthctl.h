@@ -14,4 +14,8 @@ void	call_for(int fd, struct msg *m, struct msg *reply, long timeout_ms);
 int	ctl_jobs_command(const char *cmd);
 int	ctl_jobs(int fd, int argc, char **argv);
 
+/* berthctl_logs.c: logs [-f] [--since TIME] [--tail N] WORKSPACE */
+int	ctl_logs_command(const char *cmd);
+int	ctl_logs(int fd, int argc, char **argv);
+
 #endif

@@ -112,6 +112,7 @@ struct caller {
 	uint32_t	 id;
 	uint16_t	 type;
 	struct ident	 who;
+	struct chan	*admin;		/* berthctl's connection, else NULL */
 };
 
 typedef void request_fn(const struct caller *, struct msg *);
@@ -191,6 +192,10 @@ int	 caller_alive(const struct caller *);
 /* ------------------------------------------------------------ admin.c */
 
 int	 admin_listen(const char *path, uid_t uid, gid_t gid);
+/* Answer berthctl's request id on c with m, or an error. */
+void	 admin_reply(struct chan *c, uint32_t id, struct msg *m);
+void	 admin_error(struct chan *c, uint32_t id, const char *code,
+	    const char *msg);
 void	 admin_start(int fd);
 void	 admin_stop(void);
 
@@ -378,6 +383,8 @@ request_fn	 logs_h_ticket;
 /* The identity of a live ticket for workspace id; -1 if none. */
 int	 ticket_ident(const char *ticket, const char *id, struct ident *);
 void	 logs_shutdown(void);
+/* berthctl's connection c is closed: its log sessions go. */
+void	 logs_admin_gone(const struct chan *c);
 /* Tell the logstreamer ws's container is started, stopped, restarted
  * or removed; final: no start can follow. */
 void	 logs_state(const struct workspace *, const char *state, int final);

@@ -8,7 +8,7 @@
  * A waiting request is answered within LOGS_WAIT_MS, with what there
  * is (maybe nothing: a follow that is quiet); a session nobody asks
  * for LOGS_IDLE_MS is closed.  Only the run of the worker that opened
- * a session may use it.
+ * a session may use it (or berthctl's connection: berthctl logs).
  */
 #include <sys/queue.h>
 
@@ -41,6 +41,7 @@ struct logsess {
 	int64_t			 id;
 	uint8_t			 peer;
 	uint32_t		 gen;
+	struct chan		*admin;		/* berthctl's, else NULL */
 	struct caller		 waiter;
 	int			 waiting;	/* waiter wants a chunk */
 	int			 sent;		/* chunks answered */
@@ -250,7 +251,8 @@ sess_find(const struct caller *c, int64_t id)
 	struct logsess	*s;
 
 	TAILQ_FOREACH(s, &sessions, entry)
-		if (s->id == id && s->peer == c->peer && s->gen == c->gen)
+		if (s->id == id && s->peer == c->peer && s->gen == c->gen &&
+		    s->admin == c->admin)
 			return s;
 	return NULL;
 }
@@ -308,6 +310,7 @@ sess_new(const struct caller *c)
 	s->id = ++next_id;
 	s->peer = c->peer;
 	s->gen = c->gen;
+	s->admin = c->admin;
 	s->waiter = *c;
 	s->waiting = 1;
 	logline_init(&s->la, on_line, s);
@@ -496,4 +499,16 @@ logs_shutdown(void)
 
 	while ((s = TAILQ_FIRST(&sessions)) != NULL)
 		sess_free(s);
+}
+
+void
+logs_admin_gone(const struct chan *c)
+{
+	struct logsess	*s, *t;
+
+	for (s = TAILQ_FIRST(&sessions); s != NULL; s = t) {
+		t = TAILQ_NEXT(s, entry);
+		if (s->admin == c)
+			sess_free(s);
+	}
 }

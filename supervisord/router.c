@@ -80,7 +80,7 @@ caller_wproc(const struct caller *c)
 int
 caller_alive(const struct caller *c)
 {
-	return caller_wproc(c) != NULL;
+	return c->admin != NULL || caller_wproc(c) != NULL;
 }
 
 void
@@ -89,6 +89,10 @@ caller_reply(const struct caller *c, struct msg *m)
 	const struct request_row	*row;
 	struct wproc			*wp;
 
+	if (c->admin != NULL) {
+		admin_reply(c->admin, c->id, m);
+		return;
+	}
 	if ((wp = caller_wproc(c)) == NULL) {
 		log_debug("answer to %s %u dropped: it restarted",
 		    peer_name(c->peer), c->id);
@@ -117,7 +121,10 @@ caller_error(const struct caller *c, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	utf8_vformat(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	send_error(caller_wproc(c), c->id, PEER_PARENT, code, text);
+	if (c->admin != NULL)
+		admin_error(c->admin, c->id, code, text);
+	else
+		send_error(caller_wproc(c), c->id, PEER_PARENT, code, text);
 }
 
 /* ------------------------------------------------------------ status */
