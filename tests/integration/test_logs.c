@@ -3,7 +3,8 @@
  * GET /api/workspaces/{id}/logs with tail, since, until, stream,
  * timestamps and format; bad parameters 400 (and nothing asked of
  * berthd); another user's workspace 404, the admin's view; lines the
- * engine split put back together, a line past 64 KiB cut; and 100 MB
+ * engine split put back together, a line past 64 KiB cut, a tail that
+ * begins inside a split line marked; berthctl logs; and 100 MB
  * of logs answered with flat memory in berthd and the gateway.
  */
 #include <criterion/criterion.h>
@@ -276,6 +277,19 @@ Test(logs, long_lines_joined_and_cut)
 		cr_assert_eq(out[i], 'x');
 	cr_expect_str_eq(out + 40001, "burst done\n"
 	    "demo workspace listening on 8080\n");
+	free(out);
+
+	/* a tail that begins inside the split line: its end is marked;
+	 * one that begins with it is the whole line */
+	cr_assert_eq(logs(a, ALICE, "tail=4", &out), 200);
+	cr_expect(strncmp(out, "[line begun before the tail] xxx", 32) == 0,
+	    "%.40s", out);
+	cr_expect_eq(strcspn(out, "\n"), 29 + 40000 - 16384, "%zu bytes",
+	    strcspn(out, "\n"));
+	free(out);
+	cr_assert_eq(logs(a, ALICE, "tail=5", &out), 200);
+	cr_expect_eq(strcspn(out, "\n"), 40000, "%zu bytes",
+	    strcspn(out, "\n"));
 	free(out);
 
 	cr_assert_eq(logs(b, ALICE, "tail=10000", &out), 200);
