@@ -3,9 +3,11 @@
  * berthd: headers, lines written after connecting, exact resume by
  * Last-Event-ID (from the logstreamer's ring while the workspace is
  * followed, from the engine when nobody follows it), another user's
- * workspace 404, and a client that does not read cut with "event:
- * overflow" while another one gets every line.
+ * workspace 404, a client that does not read cut with "event:
+ * overflow" while another one gets every line, a docker restart
+ * followed, and 1000 clients on one workspace.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -502,5 +504,55 @@ Test(logs_stream, restart_followed_without_gap_or_duplicate)
 	cr_expect_str_eq(harness_jstr(j, "status"), "running");
 	json_decref(j);
 	sse_close(&s);
+	free(id);
+}
+
+/* 1000 clients on one workspace (one engine follow): each gets the
+ * lines from its connection on, consecutive. */
+#define MANY	1000
+Test(logs_stream, thousand_clients_one_workspace)
+{
+	static struct sse	 s[MANY];
+	struct rlimit		 rl;
+	char			*id, last[64], *metrics;
+	int			 t[64], i, n, done, round;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_gt(rl.rlim_cur, MANY + 64, "RLIMIT_NOFILE %lu",
+	    (unsigned long)rl.rlim_cur);
+	id = create_with("[server]\nhttp_max_connections = 4000\n"
+	    "http_max_connections_per_client = 4000\n"
+	    "[logs]\nmax_streams_per_user = 4000\n",
+	    "\"DEMO_LOG_INTERVAL\":\"0.1\"");
+	for (i = 0; i < MANY; i++)
+		sse_connect(&s[i], id, ALICE, NULL);
+	for (round = 0, done = 0; done < MANY && round < 300; round++) {
+		for (i = 0, done = 0; i < MANY; i++) {
+			while (sse_read(&s[i], 0))
+				;
+			done += ticks(&s[i], t, 64, last, sizeof(last)) >= 5;
+		}
+		if (done < MANY)
+			sleep_ms(100);
+	}
+	for (i = 0, n = 0; i < MANY && done < MANY; i++)
+		if (s[i].buf == NULL || strncmp(s[i].buf, "HTTP/1.1 200 ", 13))
+			if (n++ < 3)
+				cr_log_error("client %d: %.200s", i, s[i].buf ?
+				    s[i].buf : "(nothing)");
+	cr_assert_eq(done, MANY, "%d of %d clients got 5 lines, %d no 200",
+	    done, MANY, n);
+	cr_assert_eq(harness_http(&run, "GET", "/api/metrics", &metrics), 200);
+	cr_expect(strstr(metrics, "\nberth_sse_clients 1000\n") != NULL,
+	    "berth_sse_clients is not 1000");
+	free(metrics);
+	for (i = 0; i < MANY; i++) {
+		cr_expect(strncmp(s[i].buf, "HTTP/1.1 200 ", 13) == 0);
+		n = ticks(&s[i], t, 64, last, sizeof(last));
+		expect_consecutive(t, n, t[0]);
+		sse_close(&s[i]);
+	}
 	free(id);
 }
