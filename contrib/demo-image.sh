@@ -28,7 +28,9 @@ echo "root:x:0:" > "$root/etc/group"
 cat > "$root/bin/workspace" <<'EOS'
 #!/bin/sh
 # The demo workspace: optional start delay, a line of log per
-# DEMO_LOG_INTERVAL seconds, and busybox httpd in the foreground.
+# DEMO_LOG_INTERVAL seconds (DEMO_LOG_PER_TICK lines each time, default
+# 1: busybox's sleep is a process, so a few hundred a second is all one
+# line a tick gives), and busybox httpd in the foreground.
 # For the log tests: DEMO_LOG_ECHO is written once (echo -e: "\0377"
 # is a byte), DEMO_LOG_STDERR once to stderr, and DEMO_LOG_BURST_LINES
 # lines of DEMO_LOG_BURST_WIDTH (default 100) bytes as fast as they go
@@ -50,8 +52,9 @@ if [ -n "${DEMO_LOG_BURST_LINES:-}" ]; then
 	echo "burst done"
 fi
 if [ -n "${DEMO_LOG_INTERVAL:-}" ]; then
-	( n=0; while :; do n=$((n + 1)); echo "tick $n";
-	  sleep "$DEMO_LOG_INTERVAL"; done ) &
+	( n=0; k=${DEMO_LOG_PER_TICK:-1}; while :; do i=0
+	  while [ $i -lt "$k" ]; do n=$((n + 1)); i=$((i + 1));
+	  echo "tick $n"; done; sleep "$DEMO_LOG_INTERVAL"; done ) &
 fi
 if [ -n "${DEMO_ALLOC_MB:-}" ]; then
 	# Allocate DEMO_ALLOC_MB MiB (for OOM tests): past the memory

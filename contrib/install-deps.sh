@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what berth needs on Debian 12 (as root): build tools, the
 # libraries, Criterion and clang for the tests, Docker Engine, the
-# PostgreSQL 15 server, busybox-static for the demo image, Prometheus
+# PostgreSQL 15 server, busybox-static for the demo image, chromium,
+# node and playwright-core for the browser test, Prometheus
 # and Alertmanager for promtool, amtool and the scrape test; tzdata (the
 # zones of cron schedules and their tests); iptables
 # (berthd's DOCKER-USER rule) and iproute2 (the containment test's
@@ -20,7 +21,14 @@ apt-get install -y -q --no-install-recommends \
 	libseccomp-dev libjansson-dev libinih-dev uuid-dev zlib1g-dev \
 	libcriterion-dev clang libclang-rt-14-dev \
 	docker.io postgresql-15 busybox-static prometheus openssl \
-	prometheus-alertmanager iptables iproute2 tzdata
+	prometheus-alertmanager iptables iproute2 tzdata \
+	chromium nodejs npm
+# The browser test (tests/integration/test_browser): playwright-core
+# drives Debian's chromium; from the npm registry into tests/browser
+# only (its package.json), no browser download.
+(cd "$(dirname "$0")/../tests/browser" &&
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund \
+    --no-package-lock)
 # prometheus and prometheus-alertmanager are installed for promtool,
 # amtool and the scrape test; their own services are not wanted.
 systemctl disable --now prometheus prometheus-alertmanager \

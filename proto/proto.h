@@ -142,6 +142,8 @@ enum msg_type {
 	MSG_ALERT_RESOLVE,	/* gateway -> berthd: resolve one by hand */
 	MSG_ALERT_REC,		/* berthd -> statswriter: an alert for
 				 * system_alerts (also a spool record) */
+	MSG_LOGS_STATE,		/* berthd -> logstreamer: a container's
+				 * lifecycle (notice) */
 	MSG_TYPE_MAX
 };
 
@@ -868,6 +870,17 @@ struct body_logs_attach_ticket {
 	int	 has_after;
 	int64_t	 after_ns;
 	int64_t	 after_nth;
+};
+
+/* MSG_LOGS_STATE: the engine started, stopped or restarted a
+ * workspace's container, or removed it.  final: no start can follow
+ * (berth stopped it, or it is removed): the streams end once the
+ * engine's last lines are out. */
+struct body_logs_state {
+	char	*workspace_id;
+	char	*state;			/* started stopped restarted removed */
+	int	 final;
+	int64_t	 at_ns;			/* wall clock */
 };
 
 struct body_sse_client {

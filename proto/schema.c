@@ -928,6 +928,16 @@ static const struct schema schema_logs_attach_ticket[] = {
 	    logs_attach_ticket_fields)
 };
 
+static const struct field logs_state_fields[] = {
+	STR(body_logs_state, workspace_id, 1, MAX_ID),
+	STR(body_logs_state, state, 1, 16),
+	BOOL(body_logs_state, final, 1),
+	INT(body_logs_state, at_ns, 1),
+};
+static const struct schema schema_logs_state[] = {
+	SCHEMA("logs_state", body_logs_state, logs_state_fields)
+};
+
 static const struct field sse_client_fields[] = {
 	STR(body_sse_client, workspace_id, 1, MAX_ID),
 	STR(body_sse_client, user_id, 1, MAX_ID),
@@ -1038,6 +1048,7 @@ static const struct {
 	[MSG_TICKET] =		{ "ticket", schema_ticket },
 	[MSG_LOGS_ATTACH_TICKET] = { "logs_attach_ticket",
 				    schema_logs_attach_ticket },
+	[MSG_LOGS_STATE] =	{ "logs_state", schema_logs_state },
 };
 
 static const char *const peer_names[PEER_MAX] = {

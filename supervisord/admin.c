@@ -143,6 +143,7 @@ client_drop(struct chan *c)
 {
 	size_t	i;
 
+	logs_admin_gone(c);
 	for (i = 0; i < ADMIN_MAX_CLIENTS; i++)
 		if (clients[i] == c)
 			clients[i] = NULL;
@@ -161,6 +162,37 @@ admin_error(struct chan *c, uint32_t id, const char *code, const char *msg)
 	e->message = xstrdup(msg);
 	chan_send(c, &r);
 	msg_clear(&r);
+}
+
+void
+admin_reply(struct chan *c, uint32_t id, struct msg *m)
+{
+	m->id = id;
+	m->peer = PEER_PARENT;
+	m->flags |= MSGF_REPLY;
+	chan_send(c, m);
+}
+
+/* berthctl logs: a log session as the admin's, answered on c (which
+ * ends its sessions when it closes). */
+static void
+admin_logs(struct chan *c, struct msg *m)
+{
+	struct caller	k;
+
+	memset(&k, 0, sizeof(k));
+	k.peer = PEER_PARENT;
+	k.id = m->id;
+	k.type = m->type;
+	k.admin = c;
+	k.who.admin = 1;
+	snprintf(k.who.user, sizeof(k.who.user), "berthctl");
+	if (m->type == MSG_LOGS_REQ)
+		logs_h_open(&k, m);
+	else if (m->type == MSG_LOGS_NEXT)
+		logs_h_next(&k, m);
+	else
+		logs_h_close(&k, m);
 }
 
 static void
@@ -334,6 +366,10 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 		break;
 	case MSG_ALERT_RESOLVE:
 		admin_local(c, m, alerts_h_resolve);
+	case MSG_LOGS_REQ:
+	case MSG_LOGS_NEXT:
+	case MSG_LOGS_CLOSE:
+		admin_logs(c, m);
 		break;
 	default:
 		admin_error(c, m->id, "bad_request", "unknown admin request");

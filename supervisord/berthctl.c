@@ -4,9 +4,11 @@
  *   berthctl [-s socket] restart WORKER
  *   berthctl [-s socket] db [psql arguments]
  *   berthctl [-s socket] jobs [--json] | run-job NAME [--json] |
- *       cleanup [--json] | clock +SECONDS (berthctl_jobs.c) |
- *       events [-f] [--json] | alerts [--all] [--json] |
+ *       cleanup [--json] | clock +SECONDS (berthctl_jobs.c)
+ *   berthctl [-s socket] events [-f] [--json] | alerts [--all] [--json] |
  *       resolve ID -m TEXT [--json] (berthctl_alerts.c)
+ *   berthctl [-s socket] logs [-f] [--since TIME] [--tail N] WORKSPACE
+ *       (berthctl_logs.c)
  * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
  * under the state directory.
  */
@@ -44,7 +46,9 @@ usage(void)
 	    "       berthctl [-s socket] events [-f] [--json]\n"
 	    "       berthctl [-s socket] alerts [--all] [--json]\n"
 	    "       berthctl [-s socket] resolve ID -m TEXT [--json]\n"
-	    "       berthctl [-s socket] clock +SECONDS\n");
+	    "       berthctl [-s socket] clock +SECONDS\n"
+	    "       berthctl [-s socket] logs [-f] [--since TIME] [--tail N] "
+	    "WORKSPACE\n");
 	exit(2);
 }
 
@@ -259,7 +263,8 @@ main(int argc, char *argv[])
 		path = DEFAULT_SOCKET;
 	if (strcmp(argv[0], "status") != 0 &&
 	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0 &&
-	    !ctl_jobs_command(argv[0]) && !ctl_alerts_command(argv[0]))
+	    !ctl_jobs_command(argv[0]) && !ctl_alerts_command(argv[0]) &&
+	    !ctl_logs_command(argv[0]))
 		usage();
 	fd = connect_admin(path);
 	if (strcmp(argv[0], "db") == 0)
@@ -270,6 +275,8 @@ main(int argc, char *argv[])
 		r = cmd_restart(fd, argc, argv);
 	else if (ctl_alerts_command(argv[0]))
 		r = ctl_alerts(fd, argc, argv);
+	else if (ctl_logs_command(argv[0]))
+		r = ctl_logs(fd, argc, argv);
 	else
 		r = ctl_jobs(fd, argc, argv);
 	close(fd);

@@ -17,5 +17,8 @@ int	ctl_jobs(int fd, int argc, char **argv);
 /* berthctl_alerts.c: events, alerts, resolve */
 int	ctl_alerts_command(const char *cmd);
 int	ctl_alerts(int fd, int argc, char **argv);
+/* berthctl_logs.c: logs [-f] [--since TIME] [--tail N] WORKSPACE */
+int	ctl_logs_command(const char *cmd);
+int	ctl_logs(int fd, int argc, char **argv);
 
 #endif

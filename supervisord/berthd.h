@@ -112,9 +112,7 @@ struct caller {
 	uint32_t	 id;
 	uint16_t	 type;
 	struct ident	 who;
-	/* berthctl's client on the admin socket: only for handlers that
-	 * answer before they return (admin.c) */
-	struct chan	*admin;
+	struct chan	*admin;		/* berthctl's connection, else NULL */
 };
 
 typedef void request_fn(const struct caller *, struct msg *);
@@ -194,9 +192,11 @@ int	 caller_alive(const struct caller *);
 /* ------------------------------------------------------------ admin.c */
 
 int	 admin_listen(const char *path, uid_t uid, gid_t gid);
-void	 admin_start(int fd);
-void	 admin_error(struct chan *, uint32_t id, const char *code,
+/* Answer berthctl's request id on c with m, or an error. */
+void	 admin_reply(struct chan *c, uint32_t id, struct msg *m);
+void	 admin_error(struct chan *c, uint32_t id, const char *code,
 	    const char *msg);
+void	 admin_start(int fd);
 void	 admin_stop(void);
 
 /* ------------------------------------------------------------ sdnotify.c */
@@ -231,6 +231,7 @@ struct workspace {
 	int			 by_admin;	/* started by the admin */
 	struct caller		*waiter;	/* a delete waiting for it */
 	int			 oom;		/* the engine reported OOM */
+	int			 died;		/* a die, no start since */
 	uint64_t		 created_ms;	/* wall clock */
 	uint64_t		 started_ms;
 	uint64_t		 stopped_ms;
@@ -414,6 +415,11 @@ request_fn	 logs_h_ticket;
 /* The identity of a live ticket for workspace id; -1 if none. */
 int	 ticket_ident(const char *ticket, const char *id, struct ident *);
 void	 logs_shutdown(void);
+/* berthctl's connection c is closed: its log sessions go. */
+void	 logs_admin_gone(const struct chan *c);
+/* Tell the logstreamer ws's container is started, stopped, restarted
+ * or removed; final: no start can follow. */
+void	 logs_state(const struct workspace *, const char *state, int final);
 
 /* ------------------------------------------------------------ netguard.c */
 
@@ -449,6 +455,8 @@ void	 container_health(struct workspace *, ws_reply_cb, void *);
 void	 container_engine_stats(struct workspace *, ws_reply_cb, void *);
 void	 container_stopped(struct workspace *, const char *reason);
 void	 container_died(struct workspace *);
+/* The engine started its container (berth did, or a restart). */
+void	 container_started(struct workspace *);
 void	 container_adopt(struct json_t *summary);
 void	 container_settle_error(struct workspace *, ws_done_cb, void *);
 

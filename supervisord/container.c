@@ -592,15 +592,33 @@ container_engine_stats(struct workspace *ws, ws_reply_cb cb, void *arg)
 	    query_new(cb, arg));
 }
 
+/* ws's container, inspected as c, runs (again): so does ws. */
+static void
+running_again(struct workspace *ws, json_t *c, const char *what,
+    const char *why)
+{
+	apply_inspect(ws, c);
+	ws->status = WSS_RUNNING;
+	ws->stop_reason[0] = '\0';
+	ws->stopped_ms = 0;
+	ws->stop_requested = 0;
+	ws->oom = 0;
+	log_info("workspace %s %s: its container %.12s runs (%s)", ws->id,
+	    what, ws->container, why);
+	roster_changed();
+}
+
 /* ------------------------------------------------------------ exits */
 
+/* A start since the die (j->ws->died cleared): a restart, which
+ * container_started settles. */
 static void
 died_inspected(const struct docker_reply *r, void *arg)
 {
 	struct job	*j = arg;
 	json_t		*st = json_object_get(r->json, "State");
 
-	if (job_ws(j) != NULL && j->ws->status != WSS_STOPPED) {
+	if (job_ws(j) != NULL && j->ws->died && j->ws->status != WSS_STOPPED) {
 		if (j->ws->oom || json_is_true(json_object_get(st,
 		    "OOMKilled")))
 			container_stopped(j->ws, "resource_limit");
@@ -621,6 +639,41 @@ container_died(struct workspace *ws)
 	/* Nobody asked: an OOM kill or an error.  OOMKilled settles it. */
 	eng_container_inspect(ws->container, died_inspected,
 	    job_new(ws, NULL, NULL));
+}
+
+static void
+restart_inspected(const struct docker_reply *r, void *arg)
+{
+	struct job	*j = arg;
+
+	if (r->status == 200 && job_ws(j) != NULL && !j->ws->died &&
+	    !j->ws->stop_requested && json_is_true(json_object_get(
+	    json_object_get(r->json, "State"), "Running"))) {
+		if (j->ws->status == WSS_STOPPED)
+			event_emit("workspace.restarted", "warning", j->ws,
+			    "workspace %s: its container restarted behind "
+			    "berth's back", j->ws->id);
+		running_again(j->ws, r->json, "restarted", "by the engine");
+		logs_state(j->ws, "restarted", 0);
+	}
+	job_end(j, NULL, NULL);
+}
+
+/* The engine started ws's container: berth's own start, or a restart
+ * after a die berth did not ask for (docker restart): the workspace
+ * runs again, whatever the die made of it meanwhile, and its streams
+ * are told once it does (their follow would find it stopped before). */
+void
+container_started(struct workspace *ws)
+{
+	if (!ws->died) {
+		logs_state(ws, "started", 0);
+		return;
+	}
+	ws->died = 0;
+	if (!ws->stop_requested)
+		eng_container_inspect(ws->container, restart_inspected,
+		    job_new(ws, NULL, NULL));
 }
 
 /* ------------------------------------------------------------ errors */
@@ -653,15 +706,7 @@ leftover_inspected(const struct docker_reply *r, void *arg)
 	if (s == NULL || strcmp(s, "running") != 0)
 		return eng_container_remove(j->ws->container,
 		    leftover_removed, j);
-	apply_inspect(j->ws, r->json);
-	j->ws->status = WSS_RUNNING;
-	j->ws->stop_reason[0] = '\0';
-	j->ws->stopped_ms = 0;
-	j->ws->stop_requested = 0;
-	j->ws->oom = 0;
-	log_info("workspace %s in error recovered: its container %.12s runs "
-	    "(error-workspaces)", j->wsid, j->ws->container);
-	roster_changed();
+	running_again(j->ws, r->json, "in error recovered", "error-workspaces");
 	job_end(j, NULL, NULL);
 }
 

@@ -2,7 +2,7 @@
  * berthd's connection to the Docker Engine: the check at start
  * (/_ping, /version, API 1.41 or newer), reconnection with backoff,
  * adoption of managed containers by their labels, and the event stream
- * (die, oom, health_status, destroy) that keeps the registry true.
+ * (start, die, oom, health_status, destroy) that keeps the registry true.
  */
 #include <math.h>
 #include <stdio.h>
@@ -59,6 +59,17 @@ jstr(json_t *o, const char *key)
 /* ------------------------------------------------------------ events */
 
 static void
+container_destroyed(struct workspace *ws)
+{
+	logs_state(ws, "removed", 1);
+	if (ws->status == WSS_STOPPED || ws->stop_requested)
+		return;
+	event_emit("workspace.lost", "warning", ws, "workspace %s: "
+	    "container removed behind berth's back", ws->id);
+	container_stopped(ws, "error");
+}
+
+static void
 on_event(json_t *ev)
 {
 	const char		*action = json_string_value(json_object_get(ev,
@@ -74,14 +85,15 @@ on_event(json_t *ev)
 	if (strcmp(action, "oom") == 0) {
 		ws->oom = 1;
 		alerts_workspace_now(ws);	/* it may be gone by the next */
-	} else if (strcmp(action, "die") == 0)
+	} else if (strcmp(action, "die") == 0) {
+		ws->died = 1;
+		logs_state(ws, "stopped", ws->stop_requested);
 		container_died(ws);
-	else if (strcmp(action, "destroy") == 0 &&
-	    ws->status != WSS_STOPPED && !ws->stop_requested) {
-		event_emit("workspace.lost", "warning", ws, "workspace %s: "
-		    "container removed behind berth's back", ws->id);
-		container_stopped(ws, "error");
-	} else if (strncmp(action, "health_status: ", 15) == 0) {
+	} else if (strcmp(action, "start") == 0)
+		container_started(ws);
+	else if (strcmp(action, "destroy") == 0)
+		container_destroyed(ws);
+	else if (strncmp(action, "health_status: ", 15) == 0) {
 		snprintf(ws->health, sizeof(ws->health), "%s", action + 15);
 		/* healthmon's probe is normally first and more exact;
 		 * without it the engine's check is the first answer. */
@@ -150,7 +162,7 @@ follow_events(void)
 	 * is also an exec_* event, which the engine need not send. */
 	filter = docker_escape("{\"type\":[\"container\"],"
 	    "\"label\":[\"berth.managed=true\"],\"event\":[\"die\","
-	    "\"oom\",\"destroy\",\"health_status\"]}");
+	    "\"start\",\"oom\",\"destroy\",\"health_status\"]}");
 	snprintf(path, sizeof(path), "/events?filters=%s", filter);
 	free(filter);
 	events = docker_stream(path, events_data, events_end, NULL);

@@ -231,3 +231,15 @@ logline_finish(struct logline_asm *a)
 		if (a->part[i].busy && !a->part[i].dropping)
 			emit(a, i, &a->part[i], 0);
 }
+
+int
+logline_tail_partial(const char *first, const char *whole)
+{
+	size_t	a = strlen(first), b = strlen(whole);
+
+	if (a < b)
+		return 1;
+	/* Both cut at LOGLINE_MAX: only the text tells them apart (a
+	 * line that repeats itself cannot be told). */
+	return a == b && strcmp(first, whole) != 0;
+}

@@ -18,6 +18,7 @@
 #define LOGLINE_MAX	(64 * 1024)	/* bytes, the marker included */
 #define LOGLINE_MARKER	" [line cut at 64 KiB]"
 #define LOGLINE_TSLEN	40		/* room for RFC 3339 with ns */
+#define LOGLINE_BEGUN	"[line begun before the tail] "
 
 struct logline {
 	int		 stream;	/* 1 stdout, 2 stderr */
@@ -63,5 +64,9 @@ void	logline_free(struct logline_asm *);
  * for each invalid byte and NUL, cut on a character boundary before
  * LOGLINE_MAX with the marker (*cut set).  The length written. */
 size_t	logline_clean(char *dst, const char *src, size_t len, int *cut);
+/* A tail may begin inside a line the engine split (its pieces share
+ * one timestamp): 1 when first, a tail's first line, is not the whole
+ * line the engine has at that timestamp but its end. */
+int	logline_tail_partial(const char *first, const char *whole);
 
 #endif

@@ -8,7 +8,7 @@
  * A waiting request is answered within LOGS_WAIT_MS, with what there
  * is (maybe nothing: a follow that is quiet); a session nobody asks
  * for LOGS_IDLE_MS is closed.  Only the run of the worker that opened
- * a session may use it.
+ * a session may use it (or berthctl's connection: berthctl logs).
  */
 #include <sys/queue.h>
 
@@ -41,6 +41,7 @@ struct logsess {
 	int64_t			 id;
 	uint8_t			 peer;
 	uint32_t		 gen;
+	struct chan		*admin;		/* berthctl's, else NULL */
 	struct caller		 waiter;
 	int			 waiting;	/* waiter wants a chunk */
 	int			 sent;		/* chunks answered */
@@ -53,6 +54,12 @@ struct logsess {
 	char			 error[256];
 	struct event		*timer;		/* wait bound, idle bound */
 	struct event		*flush;
+	char			 container[72];
+	int			 tailcheck;	/* a tail: check its first line */
+	int			 checking;	/* the check runs: nothing sent */
+	struct docker_stream	*probe;		/* that line's timestamp */
+	struct logline_asm	 pla;
+	char			*whole;		/* the line there, whole */
 };
 TAILQ_HEAD(logsess_list, logsess);
 
@@ -89,7 +96,10 @@ sess_free(struct logsess *s)
 	TAILQ_REMOVE(&sessions, s, entry);
 	nsessions--;
 	docker_stream_cancel(s->stream);
+	docker_stream_cancel(s->probe);
 	logline_free(&s->la);
+	logline_free(&s->pla);
+	free(s->whole);
 	items_drop(s, s->nitems);
 	free(s->items);
 	event_free(s->timer);
@@ -111,6 +121,8 @@ chunk_lines(const struct logsess *s)
 {
 	size_t	n, bytes = 0;
 
+	if (s->checking)
+		return 0;
 	for (n = 0; n < s->nitems && n < LOGS_MSG_LINES; n++) {
 		bytes += strlen(s->items[n].line) + 64;
 		if (bytes > LOGS_MSG_BYTES)
@@ -156,7 +168,7 @@ flush_event(evutil_socket_t fd, short ev, void *arg)
 {
 	struct logsess	*s = arg;
 
-	if (!s->waiting || (s->nitems == 0 && !s->ended))
+	if (!s->waiting || s->checking || (s->nitems == 0 && !s->ended))
 		return;
 	if (s->unreachable && s->sent == 0 && s->nitems == 0) {
 		/* Nothing said yet: the caller answers 503. */
@@ -182,6 +194,71 @@ timer_event(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
+/* ------------------------------------------------------------ tail check */
+
+static void
+probe_line(const struct logline *l, void *arg)
+{
+	struct logsess	*s = arg;
+
+	if (s->whole == NULL && s->nitems > 0 && l->ns == s->items[0].ns)
+		s->whole = xstrdup(l->text);
+}
+
+static void
+probe_data(const char *buf, size_t len, void *arg)
+{
+	struct logsess	*s = arg;
+
+	logline_feed(&s->pla, buf, len);	/* malformed: no check */
+}
+
+/* The first line is the end of a longer one: marked, not passed off
+ * as a whole line. */
+static void
+probe_end(long status, const char *err, void *arg)
+{
+	struct logsess	*s = arg;
+	char		*m;
+
+	s->probe = NULL;
+	logline_finish(&s->pla);
+	if (s->whole != NULL && s->sent == 0 && s->nitems > 0 &&
+	    logline_tail_partial(s->items[0].line, s->whole)) {
+		xasprintf(&m, "%s%s", LOGLINE_BEGUN, s->items[0].line);
+		s->bytes += strlen(LOGLINE_BEGUN);
+		free(s->items[0].line);
+		s->items[0].line = m;
+	}
+	s->checking = 0;
+	if (!sess_full(s) && !s->ended)
+		docker_stream_pause(s->stream, 0);
+	if (s->waiting)
+		event_active(s->flush, EV_TIMEOUT, 0);
+}
+
+/* A tail's first line l may begin before the tail (the engine counts
+ * a split line's pieces as entries): the engine's lines at its
+ * timestamp, on its stream, tell (since and until are inclusive). */
+static void
+tail_check(struct logsess *s, const struct logline *l)
+{
+	char	q[160];
+
+	if (l->ns <= 0 || s->container[0] == '\0')
+		return;
+	snprintf(q, sizeof(q), "stdout=%d&stderr=%d&follow=0&tail=all&since=%"
+	    PRId64 ".%09" PRId64 "&until=%" PRId64 ".%09" PRId64,
+	    l->stream == 1, l->stream == 2, l->ns / 1000000000,
+	    l->ns % 1000000000, l->ns / 1000000000, l->ns % 1000000000);
+	logline_init(&s->pla, probe_line, s);
+	s->checking = 1;
+	s->probe = eng_container_logs(s->container, q, probe_data, probe_end,
+	    s);
+}
+
+/* ------------------------------------------------------------ lines */
+
 static void
 on_line(const struct logline *l, void *arg)
 {
@@ -199,7 +276,11 @@ on_line(const struct logline *l, void *arg)
 	it->stream = l->stream;
 	it->line = xstrdup(l->text);
 	s->bytes += l->len + sizeof(*it);
-	if (sess_full(s))
+	if (s->tailcheck) {
+		s->tailcheck = 0;
+		tail_check(s, l);
+	}
+	if (sess_full(s) || s->checking)
 		docker_stream_pause(s->stream, 1);
 	if (s->waiting)
 		event_active(s->flush, EV_TIMEOUT, 0);
@@ -250,7 +331,8 @@ sess_find(const struct caller *c, int64_t id)
 	struct logsess	*s;
 
 	TAILQ_FOREACH(s, &sessions, entry)
-		if (s->id == id && s->peer == c->peer && s->gen == c->gen)
+		if (s->id == id && s->peer == c->peer && s->gen == c->gen &&
+		    s->admin == c->admin)
 			return s;
 	return NULL;
 }
@@ -308,6 +390,7 @@ sess_new(const struct caller *c)
 	s->id = ++next_id;
 	s->peer = c->peer;
 	s->gen = c->gen;
+	s->admin = c->admin;
 	s->waiter = *c;
 	s->waiting = 1;
 	logline_init(&s->la, on_line, s);
@@ -341,6 +424,8 @@ sess_start(const struct caller *c, struct workspace *ws,
 		return;
 	}
 	logs_query(q, query, sizeof(query));
+	snprintf(s->container, sizeof(s->container), "%s", ws->container);
+	s->tailcheck = q->tail > 0 && q->since_ns == 0;
 	s->stream = eng_container_logs(ws->container, query, on_data, on_end,
 	    s);
 	timer_set(s, LOGS_WAIT_MS);
@@ -496,4 +581,16 @@ logs_shutdown(void)
 
 	while ((s = TAILQ_FIRST(&sessions)) != NULL)
 		sess_free(s);
+}
+
+void
+logs_admin_gone(const struct chan *c)
+{
+	struct logsess	*s, *t;
+
+	for (s = TAILQ_FIRST(&sessions); s != NULL; s = t) {
+		t = TAILQ_NEXT(s, entry);
+		if (s->admin == c)
+			sess_free(s);
+	}
 }

@@ -90,10 +90,7 @@ caller_reply(const struct caller *c, struct msg *m)
 	struct wproc			*wp;
 
 	if (c->admin != NULL) {
-		m->id = c->id;
-		m->peer = PEER_PARENT;
-		m->flags |= MSGF_REPLY;
-		chan_send(c->admin, m);
+		admin_reply(c->admin, c->id, m);
 		return;
 	}
 	if ((wp = caller_wproc(c)) == NULL) {

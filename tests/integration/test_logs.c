@@ -3,7 +3,8 @@
  * GET /api/workspaces/{id}/logs with tail, since, until, stream,
  * timestamps and format; bad parameters 400 (and nothing asked of
  * berthd); another user's workspace 404, the admin's view; lines the
- * engine split put back together, a line past 64 KiB cut; and 100 MB
+ * engine split put back together, a line past 64 KiB cut, a tail that
+ * begins inside a split line marked; berthctl logs; and 100 MB
  * of logs answered with flat memory in berthd and the gateway.
  */
 #include <criterion/criterion.h>
@@ -278,6 +279,19 @@ Test(logs, long_lines_joined_and_cut)
 	    "demo workspace listening on 8080\n");
 	free(out);
 
+	/* a tail that begins inside the split line: its end is marked;
+	 * one that begins with it is the whole line */
+	cr_assert_eq(logs(a, ALICE, "tail=4", &out), 200);
+	cr_expect(strncmp(out, "[line begun before the tail] xxx", 32) == 0,
+	    "%.40s", out);
+	cr_expect_eq(strcspn(out, "\n"), 29 + 40000 - 16384, "%zu bytes",
+	    strcspn(out, "\n"));
+	free(out);
+	cr_assert_eq(logs(a, ALICE, "tail=5", &out), 200);
+	cr_expect_eq(strcspn(out, "\n"), 40000, "%zu bytes",
+	    strcspn(out, "\n"));
+	free(out);
+
 	cr_assert_eq(logs(b, ALICE, "tail=10000", &out), 200);
 	nl = strchr(out, '\n');
 	cr_assert_not_null(nl);
@@ -322,5 +336,70 @@ Test(logs, hundred_mb_flat_memory)
 	g1 = proc_field(gw, "VmHWM:");
 	cr_expect_lt(b1 - b0, 24 * 1024, "berthd grew %ld kB", b1 - b0);
 	cr_expect_lt(g1 - g0, 24 * 1024, "the gateway grew %ld kB", g1 - g0);
+	free(id);
+}
+
+/* berthctl logs over the admin socket: --tail, stderr's lines on
+ * stderr, --since, -f following until the workspace is deleted, an
+ * unknown workspace and a bad --tail refused. */
+Test(logs, berthctl_logs)
+{
+	char	*id, *out, *rc, path[256], ctl[512];
+	json_t	*j;
+	int	 i;
+
+	start();
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.1\",\"DEMO_LOG_STDERR\":"
+	    "\"on stderr\"");
+	wait_logs(id, "tick 5");
+	snprintf(ctl, sizeof(ctl), "%s/berthctl -s %s logs", BERTH_BUILDDIR,
+	    run.sock);
+	cr_assert_eq(sh(&out, "%s --tail 3 %s 2>/dev/null", ctl, id), 0);
+	cr_expect_eq(count_lines(out), 2, "3 lines: %s", out);
+	cr_expect(strncmp(out, "tick ", 5) == 0, "%s", out);
+	free(out);
+	cr_assert_eq(sh(&out, "%s %s 2>&1 >/dev/null", ctl, id), 0);
+	cr_expect_str_eq(out, "on stderr");
+	free(out);
+	cr_assert_eq(sh(&out, "%s --since %s %s 2>/dev/null", ctl,
+	    "2000-01-01T00:00:00Z",
+	    id), 0);
+	cr_expect(strstr(out, "demo workspace starting") != NULL, "%s", out);
+	free(out);
+	cr_assert_eq(sh(&out, "%s --since $(date +%%s) %s 2>/dev/null", ctl,
+	    id), 0);
+	cr_expect(strstr(out, "demo workspace starting") == NULL, "%s", out);
+	free(out);
+
+	/* -f: new lines until the workspace is deleted, then it ends */
+	sh(NULL, "(%s -f --tail 0 %s >%s/f.out 2>&1; echo $? >%s/f.rc) "
+	    ">/dev/null 2>&1 &", ctl, id, run.dir, run.dir);
+	snprintf(path, sizeof(path), "%s/f.out", run.dir);
+	for (i = 0; i < 100 && ((out = read_file(path)) == NULL ||
+	    strstr(out, "tick ") == NULL); i++) {
+		free(out);
+		sleep_ms(200);
+	}
+	cr_assert(out != NULL && strstr(out, "tick ") != NULL,
+	    "berthctl logs -f printed no tick");
+	free(out);
+	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
+	j = harness_call(&run, "DELETE", path, ALICE, NULL, 200);
+	json_decref(j);
+	snprintf(path, sizeof(path), "%s/f.rc", run.dir);
+	for (i = 0; i < 150 && (rc = read_file(path)) == NULL; i++)
+		sleep_ms(200);
+	cr_assert_not_null(rc, "berthctl logs -f did not end with the "
+	    "workspace");
+	cr_expect_eq(atoi(rc), 0, "berthctl logs -f ended with %s", rc);
+	free(rc);
+
+	cr_expect_neq(sh(&out, "%s 00000000-0000-4000-8000-000000000000 2>&1",
+	    ctl), 0);
+	cr_expect(strstr(out, "not_found") != NULL, "%s", out);
+	free(out);
+	cr_expect_neq(sh(&out, "%s --tail -3 %s 2>&1", ctl, id), 0);
+	cr_expect(strstr(out, "--tail") != NULL, "%s", out);
+	free(out);
 	free(id);
 }

@@ -3,9 +3,11 @@
  * berthd: headers, lines written after connecting, exact resume by
  * Last-Event-ID (from the logstreamer's ring while the workspace is
  * followed, from the engine when nobody follows it), another user's
- * workspace 404, and a client that does not read cut with "event:
- * overflow" while another one gets every line.
+ * workspace 404, a client that does not read cut with "event:
+ * overflow" while another one gets every line, a docker restart
+ * followed, and 1000 clients on one workspace.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -409,5 +411,148 @@ Test(logs_stream, ticket_for_eventsource)
 	    "a made-up ticket: %s", s.buf);
 	sse_close(&s);
 	json_decref(j);
+	free(id);
+}
+
+/* The lines of the events read, as "T LINE" (the engine's own
+ * `docker logs -t` form); their count. */
+static size_t
+sse_lines(const struct sse *s, char ***out)
+{
+	const char	*p = s->buf;
+	json_t		*j;
+	size_t		 n = 0;
+	char		*l;
+
+	*out = NULL;
+	while ((p = strstr(p, "\ndata: {")) != NULL) {
+		p += 7;
+		j = json_loadb(p, strcspn(p, "\n"), 0, NULL);
+		if (j != NULL && json_object_get(j, "line") != NULL) {
+			l = malloc(strlen(harness_jstr(j, "t")) +
+			    strlen(harness_jstr(j, "line")) + 2);
+			sprintf(l, "%s %s", harness_jstr(j, "t"),
+			    harness_jstr(j, "line"));
+			*out = realloc(*out, (n + 1) * sizeof(**out));
+			(*out)[n++] = l;
+		}
+		json_decref(j);
+	}
+	return n;
+}
+
+/* The client's lines are the engine's, from its first to its last:
+ * every one once, in order. */
+static void
+expect_engine_lines(const char *container, char **got, size_t n)
+{
+	char	*all, *p, *nl;
+	size_t	 i = 0;
+
+	cr_assert_gt(n, 0);
+	cr_assert_eq(sh(&all, "docker logs -t %s 2>/dev/null", container), 0);
+	cr_assert((p = strstr(all, got[0])) != NULL, "the engine has no "
+	    "\"%s\"", got[0]);
+	for (; i < n && *p != '\0'; p = nl + 1, i++) {
+		nl = p + strcspn(p, "\n");
+		cr_assert_eq((size_t)(nl - p), strlen(got[i]), "line %zu: "
+		    "\"%s\" where the engine has \"%.*s\"", i, got[i],
+		    (int)(nl - p), p);
+		cr_assert(strncmp(p, got[i], strlen(got[i])) == 0, "line %zu: "
+		    "\"%s\" where the engine has \"%.*s\"", i, got[i],
+		    (int)(nl - p), p);
+		if (*nl == '\0')
+			break;
+	}
+	cr_assert_eq(i + (i < n), n, "%zu of %zu lines matched", i, n);
+	free(all);
+}
+
+/* docker restart behind berth's back while a client follows: the
+ * client sees the state events, stays connected and gets every line
+ * of both runs of the container exactly once; the workspace runs. */
+Test(logs_stream, restart_followed_without_gap_or_duplicate)
+{
+	struct sse	 s;
+	char		*id, path[128], cid[80], **got;
+	json_t		*j;
+	size_t		 i, n;
+
+	id = create("\"DEMO_LOG_INTERVAL\":\"0.05\"");
+	snprintf(path, sizeof(path), "/api/workspaces/%s", id);
+	j = harness_call(&run, "GET", path, ALICE, NULL, 200);
+	snprintf(cid, sizeof(cid), "%s", harness_jstr(j, "containerId"));
+	json_decref(j);
+	sse_connect(&s, id, ALICE, NULL);
+	sse_until(&s, "\"line\":\"tick 20\"", 15000);
+	cr_assert_eq(sh(NULL, "docker restart -t 1 %s >/dev/null", cid), 0);
+	sse_until(&s, "event: state\ndata: {\"state\":\"stopped\"", 30000);
+	sse_until(&s, "event: state\ndata: {\"state\":\"restarted\"", 30000);
+	/* the second run's ticks: "tick 30" after its start line */
+	sse_until(&s, "\"line\":\"demo workspace listening", 30000);
+	s.scanned = 0;
+	while (strstr(strstr(s.buf, "event: state\ndata: {\"state\":"
+	    "\"restarted\""), "\"line\":\"tick 30\"") == NULL)
+		cr_assert(sse_read(&s, 10000), "no tick 30 after the restart");
+	cr_expect(strstr(s.buf, "event: end") == NULL);
+	n = sse_lines(&s, &got);
+	expect_engine_lines(cid, got, n);
+	for (i = 0; i < n; i++)
+		free(got[i]);
+	free(got);
+	j = harness_call(&run, "GET", path, ALICE, NULL, 200);
+	cr_expect_str_eq(harness_jstr(j, "status"), "running");
+	json_decref(j);
+	sse_close(&s);
+	free(id);
+}
+
+/* 1000 clients on one workspace (one engine follow): each gets the
+ * lines from its connection on, consecutive. */
+#define MANY	1000
+Test(logs_stream, thousand_clients_one_workspace, .timeout = 600)
+{
+	static struct sse	 s[MANY];
+	struct rlimit		 rl;
+	char			*id, last[64], *metrics;
+	int			 t[64], i, n, done, round;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_gt(rl.rlim_cur, MANY + 64, "RLIMIT_NOFILE %lu",
+	    (unsigned long)rl.rlim_cur);
+	id = create_with("[server]\nhttp_max_connections = 4000\n"
+	    "http_max_connections_per_client = 4000\n"
+	    "[logs]\nmax_streams_per_user = 4000\n",
+	    "\"DEMO_LOG_INTERVAL\":\"0.1\"");
+	for (i = 0; i < MANY; i++)
+		sse_connect(&s[i], id, ALICE, NULL);
+	for (round = 0, done = 0; done < MANY && round < 1200; round++) {
+		for (i = 0, done = 0; i < MANY; i++) {
+			while (sse_read(&s[i], 0))
+				;
+			done += ticks(&s[i], t, 64, last, sizeof(last)) >= 3;
+		}
+		if (done < MANY)
+			sleep_ms(100);
+	}
+	for (i = 0, n = 0; i < MANY && done < MANY; i++)
+		if (s[i].buf == NULL || strncmp(s[i].buf, "HTTP/1.1 200 ", 13))
+			if (n++ < 3)
+				cr_log_error("client %d: %.200s", i, s[i].buf ?
+				    s[i].buf : "(nothing)");
+	cr_assert_eq(done, MANY, "%d of %d clients got 3 lines, %d no 200",
+	    done, MANY, n);
+	cr_assert_eq(harness_http(&run, "GET", "/api/metrics", &metrics), 200);
+	cr_expect(strstr(metrics, "\nberth_sse_clients 1000\n") != NULL,
+	    "berth_sse_clients is not 1000");
+	free(metrics);
+	for (i = 0; i < MANY; i++) {
+		cr_expect(strncmp(s[i].buf, "HTTP/1.1 200 ", 13) == 0);
+		n = ticks(&s[i], t, 64, last, sizeof(last));
+		expect_consecutive(t, n, t[0]);
+		sse_close(&s[i]);
+	}
 	free(id);
 }

@@ -264,3 +264,63 @@ Test(logline, unix_seconds)
 	cr_expect_eq(unix_ns("123456789012", &ns), -1);
 	cr_expect_eq(unix_ns("", &ns), -1);
 }
+
+/* The first line of the pieces of a split line from piece `from` on
+ * (as a tail that begins there gets it): npieces of 16384 bytes of
+ * letter 'a' + i, and the last with a newline. */
+static char *
+pieces_from(int from, int npieces, size_t last)
+{
+	struct logline_asm	 a;
+	struct got		 g = { 0 };
+	char			*p, *f, *line;
+	size_t			 n, hl = strlen(TS1) + 1;
+	int			 i;
+
+	p = malloc(hl + 16384 + 1);
+	f = malloc(hl + 16384 + 9);
+	logline_init(&a, on_line, &g);
+	for (i = from; i < npieces; i++) {
+		n = i == npieces - 1 ? last : 16384;
+		memcpy(p, TS1 " ", hl);
+		memset(p + hl, 'a' + i, n);
+		if (i == npieces - 1)
+			p[hl + n++] = '\n';
+		cr_assert_eq(logline_feed(&a, f, frame(f, 1, p, hl + n)), 0);
+	}
+	logline_finish(&a);
+	logline_free(&a);
+	cr_assert_eq(g.n, 1);
+	line = g.text[0];
+	free(p);
+	free(f);
+	return line;
+}
+
+/* A tail that begins inside a split line: its first line is told
+ * from the whole line at that timestamp; a whole line is not. */
+Test(logline, tail_begun_inside_a_split_line)
+{
+	char	*whole, *tail1, *tail2;
+
+	whole = pieces_from(0, 3, 7232);
+	tail1 = pieces_from(1, 3, 7232);
+	tail2 = pieces_from(2, 3, 7232);
+	cr_assert_eq(strlen(whole), 40000);
+	cr_expect(logline_tail_partial(tail1, whole));
+	cr_expect(logline_tail_partial(tail2, whole));
+	cr_expect(!logline_tail_partial(whole, whole));
+	cr_expect(!logline_tail_partial("after", "after"));
+	free(whole);
+	free(tail1);
+	free(tail2);
+
+	/* past 64 KiB both are cut: the text tells them apart */
+	whole = pieces_from(0, 7, 100);
+	tail1 = pieces_from(1, 7, 100);
+	cr_assert_eq(strlen(whole), strlen(tail1));
+	cr_expect(logline_tail_partial(tail1, whole));
+	cr_expect(!logline_tail_partial(whole, whole));
+	free(whole);
+	free(tail1);
+}

@@ -76,6 +76,10 @@ logstreamer_dispatch(struct worker *w, struct msg *m)
 		answer_prom(w, m);
 		return 0;
 	}
+	if (m->type == MSG_LOGS_STATE && m->peer == PEER_PARENT) {
+		stream_state(m->body);
+		return 0;
+	}
 	if (m->type != MSG_SSE_CLIENT || m->peer != PEER_PARENT ||
 	    m->fd < 0)
 		return -1;

@@ -9,8 +9,11 @@
  * holds the others up.  The engine ends a follow when the container
  * stops: the feed opens a new session from the last line's timestamp
  * and skips what it has seen (the cursor is (ns, nth)), so a restart
- * brings neither a duplicate nor a gap.  A workspace that is over ends
- * its clients with "event: end".  The last client gone, the feed goes.
+ * brings neither a duplicate nor a gap.  berthd tells the container's
+ * lifecycle (MSG_LOGS_STATE): clients get it as "event: state", and a
+ * feed whose container stopped by itself waits for its start (docker
+ * restart) instead of ending.  A workspace that is over ends its
+ * clients with "event: end".  The last client gone, the feed goes.
  */
 #include <sys/queue.h>
 
@@ -77,6 +80,8 @@ struct feed {
 	int			 seen;		/* last_* are set */
 	int64_t			 last_ns, last_nth;
 	struct event		*reopen;
+	int			 stopped;	/* a start may follow */
+	int			 kicked;	/* started with req in flight */
 };
 TAILQ_HEAD(feed_list, feed);
 
@@ -226,12 +231,16 @@ feed_open(struct feed *f)
 		log_warnx("%s: cannot reach berthd", __func__);
 }
 
+/* Reopen in ms (again: the sooner wins). */
 static void
 feed_later(struct feed *f, long ms)
 {
 	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval	left;
 
 	f->session = 0;
+	if (evtimer_pending(f->reopen, &left) && ms > 0)
+		return;
 	evtimer_add(f->reopen, &tv);
 }
 
@@ -277,6 +286,14 @@ feed_chunk(struct worker *w, struct msg *reply, const struct ipc_error *err,
 	size_t			 i;
 
 	f->req = 0;
+	if (err != NULL && strcmp(err->code, "gone") == 0 &&
+	    (f->stopped || f->kicked)) {
+		/* stopped: a start reopens it; kicked: it is started */
+		if (f->kicked)
+			feed_later(f, 0);
+		f->kicked = 0;
+		return;
+	}
 	if (err != NULL) {
 		if (strcmp(err->code, "not_found") == 0 ||
 		    strcmp(err->code, "gone") == 0)
@@ -290,12 +307,48 @@ feed_chunk(struct worker *w, struct msg *reply, const struct ipc_error *err,
 	}
 	b = reply->body;
 	f->session = b->session;
+	f->kicked = 0;
 	for (i = 0; i < b->nlines; i++)
 		feed_line(f, &b->lines[i]);
 	if (b->done)
 		feed_later(f, REOPEN_MS);	/* the container stopped */
 	else if ((f->req = ipc_logs_next(w, f->session, feed_chunk, f)) == 0)
 		feed_later(f, REOPEN_MS);
+}
+
+/* ------------------------------------------------------------ states */
+
+/* MSG_LOGS_STATE: the clients see it; a container that stopped by
+ * itself may start again (docker restart), and its feed waits for it,
+ * then follows from the last line it has. */
+void
+stream_state(const struct body_logs_state *b)
+{
+	struct feed	*f;
+	struct client	*c, *t;
+	char		 ev[160], when[32];
+	time_t		 sec = (time_t)(b->at_ns / 1000000000);
+	struct tm	 tm;
+
+	if ((f = feed_find(b->workspace_id)) == NULL)
+		return;
+	gmtime_r(&sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ev, sizeof(ev), "event: state\ndata: {\"state\":\"%s\","
+	    "\"t\":\"%s.%03dZ\"}\n\n", b->state, when,
+	    (int)(b->at_ns / 1000000 % 1000));
+	TAILQ_FOREACH_SAFE(c, &f->clients, entry, t)
+		client_write(c, ev, strlen(ev));
+	if (strcmp(b->state, "stopped") == 0) {
+		f->stopped = !b->final;
+		return;
+	}
+	/* started or removed: follow it now, or learn that it is over */
+	f->stopped = 0;
+	if (f->req != 0)
+		f->kicked = 1;
+	else if (f->session == 0)
+		feed_later(f, 0);
 }
 
 /* ------------------------------------------------------------ attach */
