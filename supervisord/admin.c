@@ -366,6 +366,7 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 		break;
 	case MSG_ALERT_RESOLVE:
 		admin_local(c, m, alerts_h_resolve);
+		break;
 	case MSG_LOGS_REQ:
 	case MSG_LOGS_NEXT:
 	case MSG_LOGS_CLOSE:
