@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gateway/jsonw.h"
+#include "util.h"
 
 /* What j wrote, as a string (freed by the caller). */
 static char *
@@ -35,7 +36,7 @@ same(struct jw *j, json_t *ref)
 	char	*want, *got;
 
 	cr_assert_not_null(ref);
-	want = json_dumps(ref, JSON_COMPACT);
+	want = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
 	got = written(j);
 	cr_assert_str_eq(got, want);
 	free(want);
@@ -139,5 +140,36 @@ Test(jsonw, not_utf8_or_not_finite_fails)
 	jw_start(&j, evbuffer_new());
 	jw_real(&j, NULL, NAN);
 	cr_assert_eq(jw_finish(&j), -1);
+	evbuffer_free(j.out);
+}
+
+/* Times as iso8601_ms writes them: leap days, ends of years, 9999. */
+Test(jsonw, times_as_iso8601_ms)
+{
+	static const int64_t at[] = { 1, 999, 86399999, 86400000,
+	    951782400000, 951868799999, 978307199999, 1735689599123,
+	    4107542400000, 253402300799999, 253402300800000 };
+	struct jw	 j;
+	char		 buf[40];
+	int64_t		 ms;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		jw_start(&j, evbuffer_new());
+		jw_time(&j, NULL, at[i]);
+		same(&j, json_string(iso8601_ms((uint64_t)at[i], buf,
+		    sizeof(buf))));
+	}
+	for (ms = 7; ms < INT64_C(253402300800000); ms += 9876543217) {
+		jw_start(&j, evbuffer_new());
+		jw_time(&j, NULL, ms);
+		same(&j, json_string(iso8601_ms((uint64_t)ms, buf,
+		    sizeof(buf))));
+	}
+	jw_start(&j, evbuffer_new());
+	jw_time(&j, NULL, 0);
+	jw_time(&j, NULL, -5);
+	cr_assert_eq(jw_finish(&j), 0);
+	cr_assert_eq(evbuffer_get_length(j.out), 9);	/* null,null */
 	evbuffer_free(j.out);
 }

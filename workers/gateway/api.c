@@ -173,17 +173,6 @@ time_json(int64_t ms)
 	return json_string(iso8601_ms((uint64_t)ms, buf, sizeof(buf)));
 }
 
-static void
-time_w(struct jw *j, const char *key, int64_t ms)
-{
-	char buf[40];
-
-	if (ms <= 0)
-		jw_null(j, key);
-	else
-		jw_str(j, key, iso8601_ms((uint64_t)ms, buf, sizeof(buf)));
-}
-
 /* A workspace as the API shows it: doc/design.md, the workspace object. */
 static void
 workspace_w(struct jw *j, const struct workspace_info *wi)
@@ -206,11 +195,11 @@ workspace_w(struct jw *j, const struct workspace_info *wi)
 	jw_int(j, "memorySwap", wi->memory_swap_mb);
 	jw_int(j, "memoryReservation", wi->memory_reservation_mb);
 	jw_close(j, '}');
-	time_w(j, "createdAt", wi->created_ms);
-	time_w(j, "startedAt", wi->started_ms);
-	time_w(j, "stoppedAt", wi->stopped_ms);
-	time_w(j, "lastActivityAt", wi->last_activity_ms);
-	time_w(j, "autostopAt", wi->autostop_ms);
+	jw_time(j, "createdAt", wi->created_ms);
+	jw_time(j, "startedAt", wi->started_ms);
+	jw_time(j, "stoppedAt", wi->stopped_ms);
+	jw_time(j, "lastActivityAt", wi->last_activity_ms);
+	jw_time(j, "autostopAt", wi->autostop_ms);
 	jw_close(j, '}');
 }
 

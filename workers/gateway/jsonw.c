@@ -12,6 +12,7 @@
 
 #include "jsonw.h"
 #include "utf8.h"
+#include "util.h"
 
 static void
 flush(struct jw *j)
@@ -166,6 +167,54 @@ jw_real(struct jw *j, const char *k, double v)
 	}
 	n = strlen(num);
 	put(j, num, n);
+}
+
+/* Two digits of v at p. */
+static void
+digits2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* As iso8601_ms (common/util.c) writes it, without gmtime and
+ * strftime: days to a civil date (H. Hinnant's civil_from_days). */
+void
+jw_time(struct jw *j, const char *k, int64_t ms)
+{
+	char		t[32];
+	int64_t		days = ms / 86400000, z, era, doe, yoe, y, doy, mp;
+	unsigned	sec = (unsigned)(ms % 86400000 / 1000), d, m;
+
+	if (ms <= 0 || ms >= INT64_C(253402300800000)) {   /* year 10000 */
+		if (ms <= 0)
+			jw_null(j, k);
+		else
+			jw_str(j, k, iso8601_ms((uint64_t)ms, t, sizeof(t)));
+		return;
+	}
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	y += m <= 2;
+	memcpy(t, "\"0000-00-00T00:00:00.000Z\"", 27);
+	digits2(t + 1, (unsigned)(y / 100));
+	digits2(t + 3, (unsigned)(y % 100));
+	digits2(t + 6, m);
+	digits2(t + 9, d);
+	digits2(t + 12, sec / 3600);
+	digits2(t + 15, sec / 60 % 60);
+	digits2(t + 18, sec % 60);
+	t[21] = (char)('0' + ms % 1000 / 100);
+	digits2(t + 22, (unsigned)(ms % 100));
+	key(j, k);
+	put(j, t, 26);
 }
 
 void

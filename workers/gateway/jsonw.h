@@ -28,6 +28,8 @@ void	jw_str(struct jw *, const char *key, const char *s);	/* NULL: null */
 void	jw_nstr(struct jw *, const char *key, const char *s);	/* "": null */
 void	jw_int(struct jw *, const char *key, int64_t);
 void	jw_real(struct jw *, const char *key, double);
+/* An ISO-8601 UTC time with milliseconds, null for 0 or less. */
+void	jw_time(struct jw *, const char *key, int64_t wall_ms);
 void	jw_bool(struct jw *, const char *key, int);
 void	jw_null(struct jw *, const char *key);
 /* Flush; 0, or -1 when a string was not UTF-8 or a real not finite
