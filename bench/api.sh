@@ -375,7 +375,8 @@ report() {
 	}
 	END {
 		print "| request | side | 1 conn p50 us | 1 conn p99 us |" \
-		    " 32 conns req/s | CPU us/request (1 conn) | not 2xx or timed out |"
+		    " 32 conns req/s | CPU us/request (1 conn) |" \
+		    " not 2xx or timed out |"
 		print "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 		for (i = 1; i <= m; i++) {
 			k = order[i]
