@@ -35,6 +35,22 @@ prom_add(struct prom_list *l, const char *name, double value,
 	it->value = value;
 }
 
+/* Move b's items to the end of l: b keeps empty slots (all NULL). */
+void
+prom_take(struct prom_list *l, struct body_prom *b)
+{
+	size_t	i;
+
+	if (l->n + b->nitems > l->cap) {
+		l->cap = l->n + b->nitems + 64;
+		l->items = xreallocarray(l->items, l->cap, sizeof(*l->items));
+	}
+	for (i = 0; i < b->nitems; i++) {
+		l->items[l->n++] = b->items[i];
+		memset(&b->items[i], 0, sizeof(b->items[i]));
+	}
+}
+
 static void
 item_free(struct prom_item *it)
 {

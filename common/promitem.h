@@ -22,6 +22,8 @@ void	prom_add(struct prom_list *, const char *name, double value,
  * list); b->more when there are more. */
 void	prom_page(struct prom_list *, struct body_prom *b, size_t page,
 	    size_t per);
+/* Move the items of a decoded body into the list, without copying. */
+void	prom_take(struct prom_list *, struct body_prom *b);
 void	prom_free(struct prom_list *);
 
 #endif

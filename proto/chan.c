@@ -41,6 +41,7 @@
 #include "chan.h"
 #include "chan_int.h"
 #include "codec.h"
+#include "codec_int.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -144,20 +145,13 @@ int
 frame_build(const struct msg *m, char **data, size_t *len, char *err,
     size_t errlen)
 {
-	char	*buf;
-	size_t	 n;
-
 	if ((m->flags & MSGF_FD) && m->fd < 0) {
 		snprintf(err, errlen, "MSGF_FD without a descriptor");
 		return -1;
 	}
-	if (msg_encode(m, &buf, &n, err, errlen) == -1)
+	if (msg_encode_room(m, FRAME_HDR, data, len, err, errlen) == -1)
 		return -1;
-	*data = xmalloc(FRAME_HDR + n);
-	put_be32(*data, (uint32_t)n);
-	memcpy(*data + FRAME_HDR, buf, n);
-	free(buf);
-	*len = FRAME_HDR + n;
+	put_be32(*data, (uint32_t)(*len - FRAME_HDR));
 	return 0;
 }
 

@@ -36,14 +36,31 @@ struct rbuf {
 	size_t			 left;
 };
 
+/* Append s to buf[0..n), cut to fit len with its NUL; the new length.
+ * Paths are made for every field decoded: no printf here. */
+static size_t
+put(char *buf, size_t len, size_t n, const char *s)
+{
+	size_t	k = strlen(s);
+
+	if (n + k >= len)
+		k = len - 1 - n;
+	memcpy(buf + n, s, k);
+	buf[n + k] = '\0';
+	return n + k;
+}
+
 /* The name of field f for messages: "key" or "entries[3].key". */
 const char *
 field_path(char *buf, size_t len, const char *path, const struct field *f)
 {
-	if (*path == '\0')
-		snprintf(buf, len, "%s", f->name);
-	else
-		snprintf(buf, len, "%s.%s", path, f->name);
+	size_t	n = 0;
+
+	if (*path != '\0') {
+		n = put(buf, len, 0, path);
+		n = put(buf, len, n, ".");
+	}
+	put(buf, len, n, f->name);
 	return buf;
 }
 
@@ -52,8 +69,17 @@ field_path(char *buf, size_t len, const char *path, const struct field *f)
 const char *
 elem_path(char *buf, size_t len, const char *name, size_t i)
 {
-	if (snprintf(buf, len, "%s[%zu]", name, i) < 0)
-		buf[0] = '\0';
+	char	num[24], *p = num + sizeof(num);
+	size_t	n;
+
+	*--p = '\0';
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	*--p = '[';
+	n = put(buf, len, 0, name);
+	put(buf, len, n, p);
 	return buf;
 }
 

@@ -20,6 +20,10 @@
 #define COUNT_CPTR(base, f)	((const size_t *)((const char *)(base) + \
 				    (f)->count_offset))
 
+/* msg_encode leaving room bytes free before the message (chan.c puts
+ * the frame's length there); *len counts them. */
+int		 msg_encode_room(const struct msg *m, size_t room, char **buf,
+		    size_t *len, char *err, size_t errlen);
 /* "key" or "entries[3].key", for error messages. */
 const char	*field_path(char *buf, size_t len, const char *path,
 		    const struct field *f);

@@ -21,6 +21,7 @@ struct wbuf {
 	char	*data;
 	size_t	 len;
 	size_t	 size;
+	size_t	 room;		/* bytes reserved before the message */
 	int	 overflow;
 };
 
@@ -32,7 +33,7 @@ wbuf_write(void *data, const char *buf, size_t len)
 	struct wbuf	*w = data;
 	size_t		 size;
 
-	if (w->overflow || len > PROTO_MAX_MSG - w->len) {
+	if (w->overflow || len > PROTO_MAX_MSG + w->room - w->len) {
 		w->overflow = 1;
 		return 0;
 	}
@@ -212,14 +213,25 @@ int
 msg_encode(const struct msg *m, char **buf, size_t *len, char *err,
     size_t errlen)
 {
+	return msg_encode_room(m, 0, buf, len, err, errlen);
+}
+
+/* msg_encode with room bytes left free before the message (a frame's
+ * length), so that the frame is written once; *len counts them. */
+int
+msg_encode_room(const struct msg *m, size_t room, char **buf, size_t *len,
+    char *err, size_t errlen)
+{
 	const struct schema	*s = msg_schema(m->type);
-	struct wbuf		 w = { NULL, 0, 0, 0 };
+	struct wbuf		 w = { NULL, room, 0, room, 0 };
 	msgpack_packer		 pk;
 
 	*buf = NULL;
 	*len = 0;
 	if (encode_check(m, s, err, errlen) == -1)
 		return -1;
+	w.size = 512;
+	w.data = xmalloc(w.size);
 	msgpack_packer_init(&pk, &w, wbuf_write);
 	msgpack_pack_array(&pk, 6);
 	msgpack_pack_uint8(&pk, PROTO_VERSION);

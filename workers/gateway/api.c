@@ -14,6 +14,7 @@
 #include "codec.h"
 #include "ipc.h"
 #include "gateway.h"
+#include "jsonw.h"
 #include "log.h"
 #include "util.h"
 #include "worker.h"
@@ -172,46 +173,59 @@ time_json(int64_t ms)
 	return json_string(iso8601_ms((uint64_t)ms, buf, sizeof(buf)));
 }
 
-static json_t *
-nonempty(const char *s)
+/* A workspace as the API shows it: doc/design.md, the workspace object. */
+static void
+workspace_w(struct jw *j, const struct workspace_info *wi)
 {
-	return s[0] != '\0' ? json_string(s) : json_null();
+	jw_open(j, NULL, '{');
+	jw_str(j, "id", wi->id);
+	jw_str(j, "status", wi->status);
+	jw_str(j, "health", wi->health);
+	jw_nstr(j, "containerId", wi->container_id);
+	jw_str(j, "type", wi->type);
+	jw_str(j, "tier", wi->tier);
+	jw_str(j, "userId", wi->user_id);
+	jw_nstr(j, "projectId", wi->project_id);
+	jw_nstr(j, "s3Bucket", wi->s3_bucket);
+	jw_nstr(j, "url", wi->url);
+	jw_nstr(j, "shutdownReason", wi->stop_reason);
+	jw_open(j, "resources", '{');
+	jw_real(j, "cpus", wi->cpus);
+	jw_int(j, "memory", wi->memory_mb);
+	jw_int(j, "memorySwap", wi->memory_swap_mb);
+	jw_int(j, "memoryReservation", wi->memory_reservation_mb);
+	jw_close(j, '}');
+	jw_time(j, "createdAt", wi->created_ms);
+	jw_time(j, "startedAt", wi->started_ms);
+	jw_time(j, "stoppedAt", wi->stopped_ms);
+	jw_time(j, "lastActivityAt", wi->last_activity_ms);
+	jw_time(j, "autostopAt", wi->autostop_ms);
+	jw_close(j, '}');
 }
 
-static json_t *
-workspace_json(const struct workspace_info *wi)
+static void
+reply_workspace(struct evhttp_request *req, int code,
+    const struct workspace_info *wi)
 {
-	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:o,"
-	    "s:{s:f,s:I,s:I,s:I},s:o,s:o,s:o,s:o,s:o}",
-	    "id", wi->id, "status", wi->status, "health", wi->health,
-	    "containerId", nonempty(wi->container_id), "type", wi->type,
-	    "tier", wi->tier, "userId", wi->user_id,
-	    "projectId", nonempty(wi->project_id),
-	    "s3Bucket", nonempty(wi->s3_bucket), "url", nonempty(wi->url),
-	    "shutdownReason", nonempty(wi->stop_reason),
-	    "resources", "cpus", wi->cpus, "memory",
-	    (json_int_t)wi->memory_mb, "memorySwap",
-	    (json_int_t)wi->memory_swap_mb, "memoryReservation",
-	    (json_int_t)wi->memory_reservation_mb,
-	    "createdAt", time_json(wi->created_ms),
-	    "startedAt", time_json(wi->started_ms),
-	    "stoppedAt", time_json(wi->stopped_ms),
-	    "lastActivityAt", time_json(wi->last_activity_ms),
-	    "autostopAt", time_json(wi->autostop_ms));
+	struct jw	j;
+
+	jw_start(&j, evbuffer_new());
+	workspace_w(&j, wi);
+	http_reply_jw(req, code, &j);
 }
 
 static void
 done_created(struct worker *w, struct evhttp_request *req, struct msg *m,
     void *arg)
 {
-	http_reply_json(req, 201, workspace_json(m->body));
+	reply_workspace(req, 201, m->body);
 }
 
 void
 api_done_workspace(struct worker *w, struct evhttp_request *req,
     struct msg *m, void *arg)
 {
-	http_reply_json(req, 200, workspace_json(m->body));
+	reply_workspace(req, 200, m->body);
 }
 
 static void
@@ -219,13 +233,18 @@ done_list(struct worker *w, struct evhttp_request *req, struct msg *m,
     void *arg)
 {
 	struct body_ws_items	*b = m->body;
-	json_t			*a = json_array();
+	struct jw		 j;
 	size_t			 i;
 
+	jw_start(&j, evbuffer_new());
+	jw_open(&j, NULL, '{');
+	jw_open(&j, "workspaces", '[');
 	for (i = 0; i < b->nitems; i++)
-		json_array_append_new(a, workspace_json(&b->items[i]));
-	http_reply_json(req, 200, json_pack("{s:o,s:I}", "workspaces", a,
-	    "count", (json_int_t)b->nitems));
+		workspace_w(&j, &b->items[i]);
+	jw_close(&j, ']');
+	jw_int(&j, "count", (int64_t)b->nitems);
+	jw_close(&j, '}');
+	http_reply_jw(req, 200, &j);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "ipc.h"
 
 struct evhttp_request;
+struct jw;
 
 #define ROUTE_MAX_PARAMS	4
 
@@ -21,6 +22,7 @@ struct worker;
 void	 http_reply_json(struct evhttp_request *, int code, json_t *body);
 /* text is JSON already. */
 void	 http_reply_raw(struct evhttp_request *, int code, const char *text);
+void	 http_reply_jw(struct evhttp_request *, int code, struct jw *);
 void	 http_error(struct evhttp_request *, int code, const char *errcode,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int	 route_match(const char *pattern, const char *path,

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "gateway.h"
+#include "jsonw.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -39,10 +40,23 @@ reason(int code)
 
 /* Every answer closes its connection: one request per connection, so
  * that conns.c's deadline and caps hold per request. */
+static void
+send_json(struct evhttp_request *req, int code, struct evbuffer *buf)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+
+	evbuffer_add(buf, "\n", 1);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Connection", "close");
+	httpstats_end(req, code);
+	evhttp_send_reply(req, code, reason(code), buf);
+}
+
 void
 http_reply_raw(struct evhttp_request *req, int code, const char *text)
 {
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct evbuffer		*buf = evbuffer_new();
 
 	/* json_pack gives NULL for a string that is not UTF-8, and so
@@ -56,14 +70,20 @@ http_reply_raw(struct evhttp_request *req, int code, const char *text)
 			code = 500;
 	}
 	evbuffer_add(buf, text, strlen(text));
-	evbuffer_add(buf, "\n", 1);
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(h, "Connection", "close");
-	httpstats_end(req, code);
-	evhttp_send_reply(req, code, reason(code), buf);
+	send_json(req, code, buf);
 	evbuffer_free(buf);
+}
+
+/* The answer a struct jw wrote (into a buffer of its own, freed here);
+ * one that could not be encoded is answered as http_reply_raw's. */
+void
+http_reply_jw(struct evhttp_request *req, int code, struct jw *j)
+{
+	if (jw_finish(j) == -1)
+		http_reply_raw(req, code, NULL);
+	else
+		send_json(req, code, j->out);
+	evbuffer_free(j->out);
 }
 
 /* Takes the reference to body. */

@@ -148,16 +148,73 @@ static void	ask_statswriter(struct mreq *);
 
 /* ------------------------------------------------------------ text */
 
+/* A line of the exposition, written into one buffer and added whole. */
+struct line {
+	char	buf[1024];
+	size_t	len;
+};
+
 static void
-escape(struct evbuffer *b, const char *v)
+lput(struct evbuffer *b, struct line *l, const char *p, size_t n)
 {
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"')
-			evbuffer_add_printf(b, "\\%c", *v);
-		else if (*v == '\n')
-			evbuffer_add(b, "\\n", 2);
-		else
-			evbuffer_add(b, v, 1);
+	if (l->len + n > sizeof(l->buf)) {
+		evbuffer_add(b, l->buf, l->len);
+		l->len = 0;
+		if (n > sizeof(l->buf)) {
+			evbuffer_add(b, p, n);
+			return;
+		}
+	}
+	memcpy(l->buf + l->len, p, n);
+	l->len += n;
+}
+
+static void
+lstr(struct evbuffer *b, struct line *l, const char *s)
+{
+	lput(b, l, s, strlen(s));
+}
+
+static void
+escape(struct evbuffer *b, struct line *l, const char *v)
+{
+	size_t	n;
+
+	while (*v != '\0') {
+		n = strcspn(v, "\\\"\n");
+		lput(b, l, v, n);
+		if (v[n] == '\0')
+			break;
+		lput(b, l, v[n] == '\n' ? "\\n" : v[n] == '"' ? "\\\"" :
+		    "\\\\", 2);
+		v += n + 1;
+	}
+}
+
+/* The value as %.17g writes it, integers without printf. */
+static void
+value(struct evbuffer *b, struct line *l, double v)
+{
+	char		num[40], *p = num + sizeof(num);
+	uint64_t	u;
+
+	if (isnan(v))
+		lstr(b, l, " NaN\n");
+	else if (isinf(v))
+		lstr(b, l, v > 0 ? " +Inf\n" : " -Inf\n");
+	else if (v == floor(v) && fabs(v) < 1e15 && !(v == 0 && signbit(v))) {
+		u = (uint64_t)fabs(v);
+		*--p = '\n';
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (v < 0)
+			*--p = '-';
+		*--p = ' ';
+		lput(b, l, p, (size_t)(num + sizeof(num) - p));
+	} else {
+		snprintf(num, sizeof(num), " %.17g\n", v);
+		lstr(b, l, num);
 	}
 }
 
@@ -167,24 +224,24 @@ sample_line(struct evbuffer *b, const struct prom_item *it, int users)
 {
 	const char	*k[3] = { it->k1, it->k2, it->k3 };
 	const char	*v[3] = { it->v1, it->v2, it->v3 };
+	struct line	 l;
 	int		 i, n = 0;
 
-	evbuffer_add_printf(b, "%s", it->name);
+	l.len = 0;
+	lstr(b, &l, it->name);
 	for (i = 0; i < 3 && k[i][0] != '\0'; i++) {
 		if (!users && strcmp(k[i], "user") == 0)
 			continue;
-		evbuffer_add_printf(b, "%s%s=\"", n++ == 0 ? "{" : ",", k[i]);
-		escape(b, v[i]);
-		evbuffer_add(b, "\"", 1);
+		lput(b, &l, n++ == 0 ? "{" : ",", 1);
+		lstr(b, &l, k[i]);
+		lput(b, &l, "=\"", 2);
+		escape(b, &l, v[i]);
+		lput(b, &l, "\"", 1);
 	}
 	if (n > 0)
-		evbuffer_add(b, "}", 1);
-	if (isnan(it->value))
-		evbuffer_add_printf(b, " NaN\n");
-	else if (isinf(it->value))
-		evbuffer_add_printf(b, " %sInf\n", it->value > 0 ? "+" : "-");
-	else
-		evbuffer_add_printf(b, " %.17g\n", it->value);
+		lput(b, &l, "}", 1);
+	value(b, &l, it->value);
+	evbuffer_add(b, l.buf, l.len);
 }
 
 /* name is the family's, or the family's with a histogram suffix. */
@@ -200,6 +257,24 @@ of_family(const struct family *f, const char *name)
 	return strcmp(f->type, "histogram") == 0 && (strcmp(name + n,
 	    "_bucket") == 0 || strcmp(name + n, "_sum") == 0 ||
 	    strcmp(name + n, "_count") == 0);
+}
+
+/* The family of each item (NFAMILIES: none), looked up once per run of
+ * items of one name: sources send a family's series together. */
+static void
+families_of(const struct prom_list *pl, size_t *fam)
+{
+	size_t	i, f = NFAMILIES;
+
+	for (i = 0; i < pl->n; i++) {
+		if (i == 0 || strcmp(pl->items[i].name,
+		    pl->items[i - 1].name) != 0)
+			for (f = 0; f < NFAMILIES; f++)
+				if (of_family(&families[f],
+				    pl->items[i].name))
+					break;
+		fam[i] = f;
+	}
 }
 
 /* The last exposition, answered while fresh or being refreshed. */
@@ -225,21 +300,34 @@ send_text(struct evhttp_request *req, struct evbuffer *text)
 	evbuffer_free(b);
 }
 
+/* Every family with its HELP and TYPE, its items in the order they
+ * came: items sorted by family (counting sort) and written once. */
 static void
 reply_text(struct mreq *m)
 {
 	struct evbuffer	*b = evbuffer_new();
-	size_t		 i, j;
+	size_t		 start[NFAMILIES + 3], *fam, *order, i, f;
 
-	for (i = 0; i < NFAMILIES; i++) {
+	fam = xcalloc(m->l.n + 1, sizeof(*fam));
+	order = xcalloc(m->l.n + 1, sizeof(*order));
+	families_of(&m->l, fam);
+	memset(start, 0, sizeof(start));
+	for (i = 0; i < m->l.n; i++)
+		start[fam[i] + 2]++;
+	for (f = 1; f < NFAMILIES + 3; f++)
+		start[f] += start[f - 1];
+	for (i = 0; i < m->l.n; i++)
+		order[start[fam[i] + 1]++] = i;
+	for (f = 0; f < NFAMILIES; f++) {
 		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n",
-		    families[i].name, families[i].help, families[i].name,
-		    families[i].type);
-		for (j = 0; j < m->l.n; j++)
-			if (of_family(&families[i], m->l.items[j].name))
-				sample_line(b, &m->l.items[j],
-				    m->w->cfg.metrics_user_labels);
+		    families[f].name, families[f].help, families[f].name,
+		    families[f].type);
+		for (i = start[f]; i < start[f + 1]; i++)
+			sample_line(b, &m->l.items[order[i]],
+			    m->w->cfg.metrics_user_labels);
 	}
+	free(fam);
+	free(order);
 	if (snap.text != NULL)
 		evbuffer_free(snap.text);
 	snap.text = b;
@@ -294,27 +382,13 @@ finish(struct mreq *m)
 }
 
 static void
-copy_items(struct mreq *m, const struct body_prom *b)
-{
-	const struct prom_item	*it;
-	size_t			 i;
-
-	for (i = 0; i < b->nitems; i++) {
-		it = &b->items[i];
-		prom_add(&m->l, it->name, it->value, it->k1[0] ? it->k1 : NULL,
-		    it->v1, it->k2[0] ? it->k2 : NULL, it->v2,
-		    it->k3[0] ? it->k3 : NULL, it->v3);
-	}
-}
-
-static void
 got_berthd(struct worker *w, struct msg *reply, void *arg)
 {
 	struct mreq	*m = arg;
 
 	m->ids[0] = 0;
 	if (reply != NULL && reply->type == MSG_PROM)
-		copy_items(m, reply->body);
+		prom_take(&m->l, reply->body);
 	if (--m->outstanding == 0)
 		finish(m);
 }
@@ -326,7 +400,7 @@ got_statswriter(struct worker *w, struct msg *reply, void *arg)
 
 	m->ids[1] = 0;
 	if (reply != NULL && reply->type == MSG_PROM) {
-		copy_items(m, reply->body);
+		prom_take(&m->l, reply->body);
 		if (((struct body_prom *)reply->body)->more) {
 			m->sw_page++;
 			ask_statswriter(m);
@@ -343,7 +417,7 @@ got_worker(struct mreq *m, struct msg *reply, int slot)
 {
 	m->ids[slot] = 0;
 	if (reply != NULL && reply->type == MSG_PROM)
-		copy_items(m, reply->body);
+		prom_take(&m->l, reply->body);
 	if (--m->outstanding == 0)
 		finish(m);
 }

@@ -34,23 +34,36 @@ reply(struct worker *w, struct msg *r, const struct msg *req)
 	msg_clear(r);
 }
 
-/* Samples for /api/metrics, in pages of at most 1000. */
+/*
+ * Samples for /api/metrics, in pages of at most 1000.  Page 0 builds
+ * the list; the pages after it are cut from that same list (one
+ * scrape asks for them in turn), built again only when it is gone or
+ * that page was given already.  The list goes when its last page does.
+ */
 void
 answer_prom(struct worker *w, struct store *s, struct sampler *sp,
     struct msg *req)
 {
+	static struct prom_list	 l;
 	struct body_prom_req	*q = req->body;
-	struct prom_list	 l = { NULL, 0, 0 };
+	struct body_prom	*b;
 	struct msg		 r;
+	size_t			 first;
 
 	if (q->page < 0 || q->page > 100) {
 		worker_reply_error(w, req, "bad_request", "bad page");
 		return;
 	}
-	store_prom(s, &l);
-	sampler_prom(sp, &l);
-	prom_page(&l, msg_init(&r, MSG_PROM, 0, 0), (size_t)q->page, PAGE_MAX);
-	prom_free(&l);
+	first = (size_t)q->page * PAGE_MAX;
+	if (q->page == 0 || first >= l.n || l.items[first].name == NULL) {
+		prom_free(&l);
+		store_prom(s, &l);
+		sampler_prom(sp, &l);
+	}
+	b = msg_init(&r, MSG_PROM, 0, 0);
+	prom_page(&l, b, (size_t)q->page, PAGE_MAX);
+	if (!b->more)
+		prom_free(&l);
 	reply(w, &r, req);
 }
 
