@@ -140,6 +140,7 @@ struct berth_config {
 	long	 logs_ring_kb;		/* BERTH_LOGS_RING_KB */
 	long	 logs_max_streams;	/* SSE clients, everyone */
 	long	 logs_max_streams_per_user;
+	char	*volumes_backup_dir;	/* BERTH_VOLUMES_BACKUP_DIR */
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_heartbeat_interval_s; /* types' heartbeat_path */

@@ -148,6 +148,10 @@ const struct config_key config_static_keys[] = {
 	INT("logs", "max_streams_per_user", "BERTH_LOGS_MAX_STREAMS_PER_USER",
 	    logs_max_streams_per_user, "100", 1, 1000000, 1,
 	    "log streams one user (token) may have open at once"),
+	STR("volumes", "backup_dir", "BERTH_VOLUMES_BACKUP_DIR",
+	    volumes_backup_dir, NULL, 0, 1,
+	    "directory of project volume backups (absolute; default "
+	    "<state_dir>/backups)"),
 	STR("metrics", "scrape_token", "BERTH_METRICS_SCRAPE_TOKEN",
 	    metrics_scrape_token, NULL, 1, 1,
 	    "bearer token /api/metrics asks for, 16 characters or more; "

@@ -10,6 +10,7 @@
 #include "backoff.h"
 #include "config.h"
 #include "proto.h"
+#include "wscheck.h"
 
 struct event;
 struct event_base;
@@ -148,6 +149,9 @@ int	 ident_allows_tier(const struct ident *, const char *tier);
 request_fn	 project_h_list, project_h_owner, project_h_delete;
 /* When project id was deleted (berthd's test clock), 0 if it was not. */
 int64_t	 project_deleted_ms(const char *id);
+/* The owner of a project the caller may touch (its owner or the
+ * admin), or NULL after answering 404. */
+const char *project_owned(const struct caller *, const char *id);
 /* May who start a workspace of owner on project id?  0 (the project is
  * now owner's if it was nobody's), or -1 with an API error code
  * ("not_found", "conflict") and message. */
@@ -281,6 +285,40 @@ void	 event_emit(const char *type, const char *severity,
 int	 event_severity_valid(const char *);
 request_fn	 events_h_list;		/* MSG_EVENTS_REQ */
 
+/* ------------------------------------------------------------ volumes.c */
+
+struct vol_backup {
+	struct vol_backup	*next;
+	char			 id[40];	/* uuid */
+	char			 project[WS_ID_MAX + 1];
+	char			 owner[WS_ID_MAX + 1];
+	char			 volume[96];
+	char			 status[12];	/* running, done, failed */
+	char			 compression[8];
+	char			 consistency[8];
+	char			 file[64];	/* in backup_dir */
+	char			 sha256[65];
+	char			 error[256];
+	int64_t			 bytes, stored_bytes, entries;
+	int64_t			 started_ms, finished_ms;
+};
+
+void	 volumes_load(void);		/* manifests of backup_dir */
+void	 volumes_clean_helpers(void);	/* the engine is first listed */
+request_fn	 vol_h_backup, vol_h_backups, vol_h_size;
+
+/* ------------------------------------------------------------ backup.c */
+
+/* err NULL: the archive and its sha256 are in place. */
+typedef void (*backup_done_cb)(struct vol_backup *, const char *err,
+    void *arg);
+/* images: tried in turn until one is on the host. */
+void	 backup_run(struct vol_backup *, int dirfd,
+	    const char *const *images, size_t nimages, const char *pause_cid,
+	    backup_done_cb, void *);
+struct json_t	*backup_helper_spec(const struct vol_backup *,
+		    const char *image, int read_only);
+
 /* ------------------------------------------------------------ dbprep.c */
 
 /* --check-config's database checks (print) or start's warnings: the
@@ -365,6 +403,10 @@ typedef void (*eng_data_cb)(const char *buf, size_t len, void *arg);
 typedef void (*eng_end_cb)(long status, const char *err, void *arg);
 struct docker_stream *eng_container_logs(const char *cid,
 	    const char *query, eng_data_cb, eng_end_cb, void *);
+void	 eng_container_pause(const char *cid, int pause, eng_cb, void *);
+struct docker_stream *eng_container_archive(const char *cid,
+	    const char *path, eng_data_cb, eng_end_cb, void *);
+void	 eng_system_df(eng_cb, void *);
 
 /* ------------------------------------------------------------ logs.c */
 

@@ -410,3 +410,16 @@ project_h_delete(const struct caller *c, struct msg *m)
 	changed(p);
 	reply_project(c, p);
 }
+
+const char *
+project_owned(const struct caller *c, const char *id)
+{
+	struct project *p = find(id);
+
+	if (p == NULL || p->deleted_ms > 0 || (!c->who.admin &&
+	    strcmp(p->owner, c->who.user) != 0)) {
+		caller_error(c, "not_found", "no such project");
+		return NULL;
+	}
+	return p->owner;
+}

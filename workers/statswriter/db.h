@@ -51,6 +51,9 @@ int		 db_write_metrics_naive(struct db *, const struct metric_item *,
  * count. */
 int		 db_event(struct db *, const struct event_item *, char *err,
 		    size_t errlen);
+/* A backup's row in volume_backups (by its backup_id). */
+int		 db_backup(struct db *, const struct backup_item *, char *err,
+		    size_t errlen);
 int		 db_job_run(struct db *, const struct body_job_run *,
 		    char *err, size_t errlen);
 int		 db_lifecycle(struct db *, const struct body_lifecycle *,

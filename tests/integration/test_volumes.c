@@ -1,0 +1,206 @@
+/*
+ * Project volume backups against the real engine and a real berthd:
+ * a backup streamed from a never-started helper container round-trips
+ * the volume's content (zstd and gzip), its manifest and sha256 say
+ * what the file holds, no helper is left behind, another user's
+ * project or backup is not found, bad values are 422, and the volume's
+ * size is measured.
+ */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ADMIN	"it-vol-admin-0123456789ab"
+#define ALICE	"it-vol-alice-0123456789ab"
+#define BOB	"it-vol-bob-0123456789abcd"
+#define VOL	"berth-project-itvp1"
+#define IMAGE	"berth/demo-workspace:latest"
+
+static const char config[] =
+    "[auth]\nadmin_token = " ADMIN "\n"
+    "[token.alice]\ntoken = " ALICE "\nuser = it-vol-alice\n"
+    "[token.bob]\ntoken = " BOB "\nuser = it-vol-bob\n"
+    "[type.demo]\nimage = " IMAGE "\nport = 8080\n"
+    "volume_path = /workspace\n";
+
+static struct berthd_run run;
+
+static void
+cleanup(void)
+{
+	harness_cleanup(&run);
+	sh(NULL, "docker ps -aq --filter label=berth.helper=volume | xargs -r "
+	    "docker rm -f >/dev/null 2>&1");
+	sh(NULL, "docker volume rm -f " VOL " >/dev/null 2>&1");
+}
+
+/* alice's project volume, made as berthd makes it, with content. */
+static void
+setup(void)
+{
+	harness_require_engine();
+	cleanup();
+	cr_assert_eq(sh(NULL, "docker volume create --label berth.managed=true "
+	    "--label berth.project=itvp1 --label berth.owner=it-vol-alice "
+	    VOL " >/dev/null"), 0);
+	cr_assert_eq(sh(NULL, "docker run --rm --network none -v " VOL ":/d "
+	    IMAGE " sh -c 'echo hello > /d/a.txt && mkdir -p /d/sub/deep && "
+	    "seq 1 100000 > /d/sub/deep/numbers && ln -s a.txt /d/link'"), 0);
+	harness_start(&run, config, NULL, (uid_t)-1);
+}
+
+TestSuite(volumes, .init = setup, .fini = cleanup, .timeout = 180);
+
+static json_t *
+wait_backup(const char *bid)
+{
+	char	 path[192];
+	json_t	*b;
+	int	 i;
+
+	snprintf(path, sizeof(path), "/api/projects/itvp1/backups/%s", bid);
+	for (i = 0; i < 600; i++) {
+		b = harness_call(&run, "GET", path, ALICE, NULL, 200);
+		if (strcmp(harness_jstr(b, "status"), "running") != 0)
+			return b;
+		json_decref(b);
+		usleep(100 * 1000);
+	}
+	cr_assert_fail("backup %s still running", bid);
+	return NULL;
+}
+
+static json_t *
+backup(const char *body)
+{
+	json_t	*b, *done;
+
+	b = harness_call(&run, "POST", "/api/projects/itvp1/backup", ALICE,
+	    body, 202);
+	cr_assert_str_eq(harness_jstr(b, "status"), "running");
+	done = wait_backup(harness_jstr(b, "backupId"));
+	json_decref(b);
+	cr_assert_str_eq(harness_jstr(done, "status"), "done", "error: %s",
+	    harness_jstr(done, "error"));
+	return done;
+}
+
+/* The archive's listing by the tools of the host, and its sha256. */
+static void
+check_file(json_t *b, const char *unpack)
+{
+	char	*out = NULL, file[256];
+
+	snprintf(file, sizeof(file), "%s/backups/%s", run.dir,
+	    harness_jstr(b, "file"));
+	cr_assert_eq(sh(&out, "sha256sum %s | cut -c1-64", file), 0);
+	cr_expect(strncmp(out, harness_jstr(b, "sha256"), 64) == 0);
+	free(out);
+	cr_assert_eq(sh(&out, "%s < %s | tar -xOf - volume/a.txt", unpack,
+	    file), 0);
+	cr_expect_str_eq(out, "hello");
+	free(out);
+	cr_assert_eq(sh(&out, "%s < %s | tar -xOf - volume/sub/deep/numbers "
+	    "| tail -1", unpack, file), 0);
+	cr_expect_str_eq(out, "100000");
+	free(out);
+	cr_assert_eq(sh(&out, "%s < %s | tar -tvf - volume/link", unpack,
+	    file), 0);
+	cr_expect(strstr(out, "-> a.txt") != NULL, "%s", out);
+	free(out);
+}
+
+Test(volumes, a_backup_round_trips_the_volumes_content)
+{
+	char	*out = NULL, path[256];
+	json_t	*b, *m;
+
+	b = backup("{}");
+	cr_expect_str_eq(harness_jstr(b, "compression"), "zstd");
+	/* volume/, a.txt, sub/, sub/deep/, numbers, link */
+	cr_expect_eq(json_integer_value(json_object_get(b, "entries")), 6);
+	cr_expect(json_integer_value(json_object_get(b, "bytes")) > 588895);
+	check_file(b, "zstd -dc");
+	/* the manifest beside it */
+	snprintf(path, sizeof(path), "%s/backups/%s.json", run.dir,
+	    harness_jstr(b, "backupId"));
+	m = json_load_file(path, 0, NULL);
+	cr_assert_not_null(m);
+	cr_expect_str_eq(harness_jstr(m, "sha256"), harness_jstr(b, "sha256"));
+	cr_expect_str_eq(harness_jstr(m, "volume"), VOL);
+	cr_expect_str_eq(harness_jstr(json_object_get(m, "labels"),
+	    "berth.owner"), "it-vol-alice");
+	cr_expect(harness_jstr(m, "berthVersion")[0] != '\0');
+	json_decref(m);
+	json_decref(b);
+	/* gzip, and the listing shows both */
+	b = backup("{\"compression\":\"gzip\",\"consistency\":\"pause\"}");
+	check_file(b, "gzip -dc");
+	json_decref(b);
+	b = harness_call(&run, "GET", "/api/projects/itvp1/backups", ALICE,
+	    NULL, 200);
+	cr_expect_eq(json_integer_value(json_object_get(b, "count")), 2);
+	json_decref(b);
+	/* no helper container left */
+	cr_assert_eq(sh(&out, "docker ps -aq --filter "
+	    "label=berth.helper=volume"), 0);
+	cr_expect_str_eq(out, "");
+	free(out);
+}
+
+Test(volumes, another_users_project_or_backup_is_not_found)
+{
+	char	 path[192];
+	json_t	*b;
+
+	b = backup("{\"compression\":\"none\"}");
+	snprintf(path, sizeof(path), "/api/projects/itvp1/backups/%s",
+	    harness_jstr(b, "backupId"));
+	json_decref(harness_call(&run, "GET", path, BOB, NULL, 404));
+	json_decref(harness_call(&run, "GET", path, ADMIN, NULL, 200));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/backup",
+	    BOB, "{}", 404));
+	json_decref(harness_call(&run, "GET", "/api/projects/itvp1/backups",
+	    BOB, NULL, 404));
+	json_decref(harness_call(&run, "GET", "/api/projects/itvp1/"
+	    "volume-size", BOB, NULL, 404));
+	json_decref(harness_call(&run, "POST", "/api/projects/nope/backup",
+	    ALICE, "{}", 404));
+	json_decref(harness_call(&run, "GET", "/api/projects/itvp1/backups/"
+	    "00000000-0000-0000-0000-000000000000", ALICE, NULL, 404));
+	json_decref(b);
+}
+
+Test(volumes, bad_values_are_422_and_nothing_is_made)
+{
+	json_t *b;
+
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/backup",
+	    ALICE, "{\"compression\":\"lzma\"}", 422));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/backup",
+	    ALICE, "{\"consistency\":1}", 422));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/backup",
+	    ALICE, "{\"other\":\"x\"}", 422));
+	b = harness_call(&run, "GET", "/api/projects/itvp1/backups", ALICE,
+	    NULL, 200);
+	cr_expect_eq(json_integer_value(json_object_get(b, "count")), 0);
+	json_decref(b);
+}
+
+Test(volumes, the_volume_size_is_measured)
+{
+	json_t *s;
+
+	s = harness_call(&run, "GET", "/api/projects/itvp1/volume-size",
+	    ALICE, NULL, 200);
+	cr_expect(json_integer_value(json_object_get(s, "sizeBytes")) >=
+	    588895);
+	cr_expect(json_is_real(json_object_get(s, "sizeMB")));
+	cr_expect(json_is_string(json_object_get(s, "measuredAt")));
+	json_decref(s);
+}
