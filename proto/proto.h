@@ -135,6 +135,7 @@ enum msg_type {
 	MSG_VOL_BACKUPS,	/* reply: backup records */
 	MSG_VOL_SIZE_REQ,	/* gateway -> berthd: a project volume's size */
 	MSG_VOL_SIZE,		/* reply to MSG_VOL_SIZE_REQ */
+	MSG_VOL_RESTORE,	/* gateway -> berthd: restore a backup */
 	MSG_VOL_REC,		/* berthd -> statswriter: a backup's row, for
 				 * volume_backups (also a spool record) */
 	MSG_TYPE_MAX

@@ -1011,6 +1011,7 @@ static const struct {
 	[MSG_VOL_BACKUPS] =	{ "vol_backups", schema_vol_backups },
 	[MSG_VOL_SIZE_REQ] =	{ "vol_size_req", schema_vol_req },
 	[MSG_VOL_SIZE] =	{ "vol_size", schema_vol_size },
+	[MSG_VOL_RESTORE] =	{ "vol_restore", schema_vol_req },
 	[MSG_VOL_REC] =		{ "vol_rec", schema_vol_backups },
 };
 

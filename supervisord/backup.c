@@ -304,6 +304,8 @@ created(const struct docker_reply *r, void *arg)
 		return;
 	}
 	snprintf(j->helper, sizeof(j->helper), "%s", id);
+	snprintf(j->rec->image, sizeof(j->rec->image), "%s",
+	    j->images[j->image]);
 	if (j->paused[0] != '\0')
 		eng_container_pause(j->paused, 1, paused_cb, j);
 	else

@@ -152,6 +152,8 @@ int64_t	 project_deleted_ms(const char *id);
 /* The owner of a project the caller may touch (its owner or the
  * admin), or NULL after answering 404. */
 const char *project_owned(const struct caller *, const char *id);
+/* A workspace of the project is starting, running or stopping. */
+int	 project_busy(const char *id);
 /* May who start a workspace of owner on project id?  0 (the project is
  * now owner's if it was nobody's), or -1 with an API error code
  * ("not_found", "conflict") and message. */
@@ -299,13 +301,23 @@ struct vol_backup {
 	char			 file[64];	/* in backup_dir */
 	char			 sha256[65];
 	char			 error[256];
+	char			 image[256];	/* the helper's, that worked */
 	int64_t			 bytes, stored_bytes, entries;
 	int64_t			 started_ms, finished_ms;
 };
 
 void	 volumes_load(void);		/* manifests of backup_dir */
 void	 volumes_clean_helpers(void);	/* the engine is first listed */
-request_fn	 vol_h_backup, vol_h_backups, vol_h_size;
+request_fn	 vol_h_backup, vol_h_backups, vol_h_size, vol_h_restore;
+void	 vol_reply_backup(const struct caller *, const struct vol_backup *);
+
+/* ------------------------------------------------------------ restore.c */
+
+/* Check b's file and restore it into its project's volume; the caller
+ * is answered with the record, or the error. */
+void	 restore_start(const struct caller *, struct vol_backup *b,
+	    int dirfd, const char *image);
+int	 restore_busy(const char *project);	/* a restore is under way */
 
 /* ------------------------------------------------------------ backup.c */
 

@@ -371,8 +371,8 @@ project_deleted_ms(const char *id)
 }
 
 /* A workspace of the project starting, running or stopping. */
-static int
-project_in_use(const char *id)
+int
+project_busy(const char *id)
 {
 	struct workspace *ws;
 
@@ -398,7 +398,7 @@ project_h_delete(const struct caller *c, struct msg *m)
 		caller_error(c, "not_found", "no such project");
 		return;
 	}
-	if (project_in_use(p->id)) {
+	if (project_busy(p->id)) {
 		caller_error(c, "conflict", "a workspace of the project runs: "
 		    "stop it first");
 		return;

@@ -70,6 +70,8 @@ static const struct request_row rows[] = {
 	    vol_h_backup,	{ MSG_VOL_BACKUPS } },
 	{ MSG_VOL_BACKUPS_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
 	    vol_h_backups,	{ MSG_VOL_BACKUPS } },
+	{ MSG_VOL_RESTORE,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    vol_h_restore,	{ MSG_VOL_BACKUPS } },
 	{ MSG_VOL_SIZE_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
 	    vol_h_size,		{ MSG_VOL_SIZE } },
 	{ MSG_HISTORY_REQ,	GATEWAY,	STATSWRITER, RQ_TOKEN | RQ_ADMIN,

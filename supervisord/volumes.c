@@ -67,7 +67,7 @@ static json_t *
 manifest(const struct vol_backup *b)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s,"
-	    "s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}",
+	    "s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s}",
 	    "id", b->id, "projectId", b->project, "owner", b->owner,
 	    "volume", b->volume, "labels", "berth.managed", "true",
 	    "berth.project", b->project, "berth.owner", b->owner,
@@ -79,7 +79,7 @@ manifest(const struct vol_backup *b)
 	    "entries", (json_int_t)b->entries,
 	    "startedMs", (json_int_t)b->started_ms,
 	    "finishedMs", (json_int_t)b->finished_ms,
-	    "berthVersion", PACKAGE_VERSION);
+	    "berthVersion", PACKAGE_VERSION, "helperImage", b->image);
 }
 
 static void
@@ -136,6 +136,7 @@ from_manifest(json_t *o)
 	copy_str(b->file, sizeof(b->file), o, "file");
 	copy_str(b->sha256, sizeof(b->sha256), o, "sha256");
 	copy_str(b->error, sizeof(b->error), o, "error");
+	copy_str(b->image, sizeof(b->image), o, "helperImage");
 	b->bytes = get_int(o, "bytes");
 	b->stored_bytes = get_int(o, "storedBytes");
 	b->entries = get_int(o, "entries");
@@ -253,8 +254,8 @@ record(const struct vol_backup *b)
 	msg_clear(&m);
 }
 
-static void
-reply_one(const struct caller *c, const struct vol_backup *b)
+void
+vol_reply_backup(const struct caller *c, const struct vol_backup *b)
 {
 	struct body_vol_backups	*r;
 	struct msg		 m;
@@ -403,7 +404,7 @@ vol_h_backup(const struct caller *c, struct msg *m)
 	    c->who.user);
 	save(b);
 	record(b);
-	reply_one(c, b);
+	vol_reply_backup(c, b);
 	backup_run(b, dfd, images, nimages, ws != NULL ? ws->container : NULL,
 	    backup_done, NULL);
 }
@@ -431,6 +432,41 @@ vol_h_backups(const struct caller *c, struct msg *m)
 	else
 		caller_reply(c, &rm);
 	msg_clear(&rm);
+}
+
+/* POST /api/projects/{id}/restore {backupId}: a finished backup of the
+ * same project, no workspace of it running, no other restore of it. */
+void
+vol_h_restore(const struct caller *c, struct msg *m)
+{
+	struct body_vol_req	*q = m->body;
+	struct vol_backup	*b;
+	int			 dfd;
+
+	if (project_owned(c, q->project_id) == NULL)
+		return;
+	for (b = backups; b != NULL; b = b->next)
+		if (strcmp(b->project, q->project_id) == 0 &&
+		    strcmp(b->id, q->backup_id) == 0)
+			break;
+	if (b == NULL) {
+		caller_error(c, "not_found", "no such backup");
+		return;
+	}
+	if (strcmp(b->status, "done") != 0 || b->image[0] == '\0') {
+		caller_error(c, "invalid", "the backup did not finish");
+		return;
+	}
+	if (project_busy(q->project_id) || restore_busy(q->project_id)) {
+		caller_error(c, "conflict", "a workspace of the project runs, "
+		    "or a restore of it is under way: stop it first");
+		return;
+	}
+	if (!engine_up() || (dfd = backup_dir()) == -1) {
+		caller_error(c, "unavailable", "the engine is unavailable");
+		return;
+	}
+	restore_start(c, b, dfd, b->image);
 }
 
 /* ------------------------------------------------------------ size */

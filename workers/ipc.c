@@ -546,6 +546,7 @@ ipc_vol(struct worker *w, unsigned type, const char *token,
 	b->compression = xstrdup(q->compression);
 	b->consistency = xstrdup(q->consistency);
 	return call(w, &m, type == MSG_VOL_SIZE_REQ ? MSG_VOL_SIZE :
-	    MSG_VOL_BACKUPS, (type == MSG_VOL_SIZE_REQ ? 10 : 1) *
+	    MSG_VOL_BACKUPS, (type == MSG_VOL_SIZE_REQ ||
+	    type == MSG_VOL_RESTORE ? 10 : 1) *
 	    w->cfg.request_timeout_ms, cb, arg);
 }

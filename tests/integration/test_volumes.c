@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -203,4 +204,160 @@ Test(volumes, the_volume_size_is_measured)
 	cr_expect(json_is_real(json_object_get(s, "sizeMB")));
 	cr_expect(json_is_string(json_object_get(s, "measuredAt")));
 	json_decref(s);
+}
+
+/* ------------------------------------------------------------ restore */
+
+static char *
+vol_cat(const char *file)
+{
+	char *out = NULL;
+
+	sh(&out, "docker run --rm --network none -v " VOL ":/d " IMAGE
+	    " sh -c 'cat /d/%s 2>&1; ls /d'", file);
+	return out;
+}
+
+Test(volumes, a_restore_brings_the_backup_back_in_place)
+{
+	char	 body[160], *out;
+	json_t	*b, *r;
+
+	b = backup("{}");
+	/* change the volume after the backup */
+	cr_assert_eq(sh(NULL, "docker run --rm --network none -v " VOL ":/d "
+	    IMAGE " sh -c 'rm /d/a.txt && echo junk > /d/junk'"), 0);
+	snprintf(body, sizeof(body), "{\"backupId\":\"%s\"}",
+	    harness_jstr(b, "backupId"));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/restore",
+	    BOB, body, 404));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/restore",
+	    ALICE, "{\"backupId\":\"00000000-0000-0000-0000-000000000000\"}",
+	    404));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/restore",
+	    ALICE, "{\"backupId\":1}", 422));
+	r = harness_call(&run, "POST", "/api/projects/itvp1/restore", ALICE,
+	    body, 200);
+	json_decref(r);
+	out = vol_cat("a.txt");
+	cr_expect(strncmp(out, "hello\n", 6) == 0, "%s", out);
+	cr_expect(strstr(out, "junk") == NULL, "%s", out);
+	cr_expect(strstr(out, "link") != NULL, "%s", out);
+	free(out);
+	cr_assert_eq(sh(&out, "docker volume inspect -f "
+	    "'{{index .Labels \"berth.owner\"}}' " VOL), 0);
+	cr_expect_str_eq(out, "it-vol-alice");
+	free(out);
+	/* no helper, no staging volume left */
+	cr_assert_eq(sh(&out, "docker ps -aq --filter "
+	    "label=berth.helper=volume; docker volume ls -q --filter "
+	    "label=berth.helper=volume"), 0);
+	cr_expect_str_eq(out, "");
+	free(out);
+	json_decref(b);
+}
+
+/* A backup file of berth's name with a manifest that says it is done,
+ * as an attacker who could write the archive would leave it. */
+static void
+plant(const char *id, const char *py)
+{
+	char	*sum = NULL, path[256];
+	FILE	*f;
+
+	cr_assert_eq(sh(NULL, "cd %s/backups && python3 -c \"import tarfile,"
+	    "io\nt=tarfile.open('%s.tar','w')\ndef add(n,**k):\n i=tarfile."
+	    "TarInfo(n)\n [setattr(i,a,v) for a,v in k.items()]\n t.addfile(i,"
+	    "io.BytesIO(b'x'*i.size))\nadd('volume/',type=tarfile.DIRTYPE)\n"
+	    "add('volume/ok',size=1)\n%s\nt.close()\"", run.dir, id, py), 0);
+	cr_assert_eq(sh(&sum, "sha256sum %s/backups/%s.tar | cut -c1-64",
+	    run.dir, id), 0);
+	snprintf(path, sizeof(path), "%s/backups/%s.json", run.dir, id);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "{\"id\":\"%s\",\"projectId\":\"itvp1\",\"owner\":"
+	    "\"it-vol-alice\",\"volume\":\"" VOL "\",\"status\":\"done\","
+	    "\"compression\":\"none\",\"consistency\":\"live\",\"file\":"
+	    "\"%s.tar\",\"sha256\":\"%s\",\"error\":\"\",\"bytes\":10240,"
+	    "\"entries\":3,\"startedMs\":1,\"finishedMs\":2,\"helperImage\":"
+	    "\"" IMAGE "\"}", id, id, sum);
+	fclose(f);
+	free(sum);
+}
+
+static void
+refused(const char *id, const char *entry)
+{
+	char	 body[128];
+	json_t	*e;
+
+	snprintf(body, sizeof(body), "{\"backupId\":\"%s\"}", id);
+	e = harness_call(&run, "POST", "/api/projects/itvp1/restore", ALICE,
+	    body, 422);
+	cr_expect(strstr(json_string_value(json_object_get(json_object_get(e,
+	    "error"), "message")), entry) != NULL, "%s: %s", id,
+	    json_dumps(e, 0));
+	json_decref(e);
+}
+
+Test(volumes, an_evil_archive_is_refused_naming_its_entry_and_nothing_changes)
+{
+	char *out;
+
+	plant("e1", "add('volume/../escape',size=1)");
+	plant("e2", "add('/etc/evil',size=1)");
+	plant("e3", "add('volume/dev',type=tarfile.CHRTYPE,devmajor=1,"
+	    "devminor=3)");
+	plant("e4", "add('volume/suid',size=1,mode=0o4755)");
+	plant("e5", "add('volume/up',type=tarfile.SYMTYPE,"
+	    "linkname='../../etc/shadow')");
+	cr_assert_neq(harness_stop(&run, SIGTERM, 10000), -1);
+	harness_restart(&run, NULL);
+	refused("e1", "volume/../escape");
+	refused("e2", "/etc/evil");
+	refused("e3", "volume/dev");
+	refused("e4", "volume/suid");
+	refused("e5", "volume/up");
+	out = vol_cat("a.txt");
+	cr_expect(strncmp(out, "hello\n", 6) == 0, "%s", out);
+	cr_expect(strstr(out, "ok") == NULL, "%s", out);
+	free(out);
+}
+
+Test(volumes, a_backup_cut_by_a_restart_is_failed_and_its_helper_removed)
+{
+	char	 path[256], *out = NULL;
+	json_t	*b;
+	FILE	*f;
+
+	cr_assert_neq(harness_stop(&run, SIGTERM, 10000), -1);
+	snprintf(path, sizeof(path), "%s/backups/cut.json", run.dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "{\"id\":\"cut\",\"projectId\":\"itvp1\",\"owner\":"
+	    "\"it-vol-alice\",\"volume\":\"" VOL "\",\"status\":\"running\","
+	    "\"compression\":\"zstd\",\"consistency\":\"live\",\"file\":"
+	    "\"cut.tar.zst\",\"sha256\":\"\",\"error\":\"\",\"bytes\":0,"
+	    "\"entries\":0,\"startedMs\":1,\"finishedMs\":0}");
+	fclose(f);
+	cr_assert_eq(sh(NULL, "echo partial > %s/backups/cut.tar.zst && "
+	    "docker create --label berth.helper=volume --label "
+	    "berth.backup=cut -v " VOL ":/volume:ro " IMAGE " true "
+	    ">/dev/null", run.dir), 0);
+	harness_restart(&run, NULL);
+	b = harness_call(&run, "GET", "/api/projects/itvp1/backups/cut",
+	    ALICE, NULL, 200);
+	cr_expect_str_eq(harness_jstr(b, "status"), "failed");
+	cr_expect(strstr(harness_jstr(b, "error"), "berthd stopped") != NULL);
+	json_decref(b);
+	snprintf(path, sizeof(path), "%s/backups/cut.tar.zst", run.dir);
+	cr_expect(access(path, F_OK) == -1, "the partial file is removed");
+	/* the helper goes once berthd has listed the engine */
+	for (int i = 0; i < 100; i++) {
+		free(out);
+		sh(&out, "docker ps -aq --filter label=berth.backup=cut");
+		if (out[0] == '\0')
+			break;
+		usleep(100 * 1000);
+	}
+	cr_expect_str_eq(out, "", "helper left behind");
+	free(out);
 }

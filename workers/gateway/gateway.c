@@ -135,6 +135,8 @@ static const struct route {
 	    "volume_backups", ROUTE_TOKEN },
 	{ "/api/projects/:id/backups/:bid", EVHTTP_REQ_GET,
 	    api_vol_backup_get, "volume_backups", ROUTE_TOKEN },
+	{ "/api/projects/:id/restore", EVHTTP_REQ_POST, api_vol_restore,
+	    "volume_restore", ROUTE_TOKEN },
 	{ "/api/projects/:id/volume-size", EVHTTP_REQ_GET, api_vol_size,
 	    "volume_size", ROUTE_TOKEN },
 	{ "/api/containers/history", EVHTTP_REQ_GET, api_containers_history,

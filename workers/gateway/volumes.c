@@ -1,7 +1,8 @@
 /*
  * The volumes API of a project: POST /api/projects/{id}/backup (202
  * with the backup's record; it runs on in berthd), GET .../backups and
- * .../backups/{backupId}, GET .../volume-size.  The gateway checks the
+ * .../backups/{backupId}, GET .../volume-size, POST .../restore
+ * (answered when the restore is over).  The gateway checks the
  * shape of ids and values; berthd decides whose project it is.
  */
 #include <event2/http.h>
@@ -195,4 +196,28 @@ api_vol_size(struct worker *w, struct evhttp_request *req,
 	}
 	q.project_id = params[0];
 	send_vol(w, req, tok, MSG_VOL_SIZE_REQ, &q, done_size, NULL);
+}
+
+void
+api_vol_restore(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	struct body_vol_req	 q = { .compression = "", .consistency = "" };
+	const char		*tok, *bid;
+	json_t			*o;
+
+	if ((tok = api_token(req)) == NULL || (o = read_body(req)) == NULL)
+		return;
+	bid = json_string_value(json_object_get(o, "backupId"));
+	if (!ws_valid_id(params[0], 0))
+		http_error(req, 404, "not_found", "no such project");
+	else if (json_object_size(o) != 1 || bid == NULL ||
+	    !ws_valid_id(bid, 0))
+		http_error(req, 422, "invalid", "the body is {\"backupId\"}");
+	else {
+		q.project_id = params[0];
+		q.backup_id = (char *)bid;
+		send_vol(w, req, tok, MSG_VOL_RESTORE, &q, done_one, NULL);
+	}
+	json_decref(o);
 }
