@@ -305,6 +305,56 @@ helper_images(const char *project, const char **out, size_t max)
 	return n;
 }
 
+/* Forget b: its archive and manifest go. */
+static void
+drop(struct vol_backup *b)
+{
+	struct vol_backup	**p;
+	char			  name[64];
+
+	for (p = &backups; *p != NULL; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			break;
+		}
+	nbackups--;
+	snprintf(name, sizeof(name), "%s.json", b->id);
+	if ((unlinkat(dirfd_, b->file, 0) == -1 && errno != ENOENT) ||
+	    (unlinkat(dirfd_, name, 0) == -1 && errno != ENOENT))
+		log_warn("backup %s: cannot remove its files", b->id);
+	log_info("backup %s of project %s removed by rotation", b->id,
+	    b->project);
+	free(b);
+}
+
+/* [volumes] keep_last and keep_days, after a backup of project that
+ * worked (the newest is never removed).  Not while a restore of the
+ * project reads one of them. */
+static void
+rotate(const char *project)
+{
+	struct vol_backup	*b, *next;
+	int64_t			 oldest = (int64_t)wall_ms() -
+	    env->cfg.volumes_keep_days * 86400000LL;
+	long			 kept = 0;
+
+	if (restore_busy(project))
+		return;
+	for (b = backups; b != NULL; b = next) {
+		next = b->next;
+		if (strcmp(b->project, project) != 0 ||
+		    strcmp(b->status, "running") == 0)
+			continue;
+		if (strcmp(b->status, "done") == 0 && kept++ == 0)
+			continue;	/* the newest */
+		if ((env->cfg.volumes_keep_last > 0 &&
+		    kept > env->cfg.volumes_keep_last) ||
+		    (env->cfg.volumes_keep_days > 0 &&
+		    b->started_ms < oldest))
+			drop(b);
+	}
+}
+
 static void
 backup_done(struct vol_backup *b, const char *err, void *arg)
 {
@@ -323,6 +373,8 @@ backup_done(struct vol_backup *b, const char *err, void *arg)
 	}
 	save(b);
 	record(b);
+	if (err == NULL)
+		rotate(b->project);
 }
 
 static const char *

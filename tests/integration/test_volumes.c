@@ -23,20 +23,30 @@
 #define IMAGE	"berth/demo-workspace:latest"
 
 static const char config[] =
+    "[volumes]\nkeep_last = 3\n"
     "[auth]\nadmin_token = " ADMIN "\n"
     "[token.alice]\ntoken = " ALICE "\nuser = it-vol-alice\n"
     "[token.bob]\ntoken = " BOB "\nuser = it-vol-bob\n"
     "[type.demo]\nimage = " IMAGE "\nport = 8080\n"
-    "volume_path = /workspace\n";
+    "cpus = 0.5\nmemory_mb = 64\nmemory_reservation_mb = 32\n"
+    "network = shared\n"
+    "health_cmd = wget -q -O /dev/null http://127.0.0.1:{port}/healthz"
+    " || exit 1\n"
+    "health_interval_s = 1\nhealth_timeout_s = 2\nhealth_retries = 3\n"
+    "health_start_period_s = 0\nvolume_path = /workspace\n";
 
 static struct berthd_run run;
 
 static void
 cleanup(void)
 {
+	if (run.dir[0] != '\0')
+		sh(NULL, "umount -l %s/full >/dev/null 2>&1", run.dir);
 	harness_cleanup(&run);
 	sh(NULL, "docker ps -aq --filter label=berth.helper=volume | xargs -r "
 	    "docker rm -f >/dev/null 2>&1");
+	sh(NULL, "docker ps -aq --filter label=berth.user=it-vol-alice | "
+	    "xargs -r docker rm -f >/dev/null 2>&1");
 	sh(NULL, "docker volume rm -f " VOL " >/dev/null 2>&1");
 }
 
@@ -360,4 +370,97 @@ Test(volumes, a_backup_cut_by_a_restart_is_failed_and_its_helper_removed)
 	}
 	cr_expect_str_eq(out, "", "helper left behind");
 	free(out);
+}
+
+Test(volumes, no_restore_while_a_workspace_of_the_project_runs)
+{
+	char	 body[160], path[160];
+	json_t	*b, *ws;
+	int	 i;
+
+	b = backup("{}");
+	ws = harness_call(&run, "POST", "/api/workspaces", ALICE,
+	    "{\"type\":\"demo\",\"projectId\":\"itvp1\"}", 201);
+	snprintf(body, sizeof(body), "{\"backupId\":\"%s\"}",
+	    harness_jstr(b, "backupId"));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/restore",
+	    ALICE, body, 409));
+	json_decref(b);
+	b = NULL;
+	/* a backup of a running project, the workspace paused meanwhile */
+	json_decref(backup("{\"consistency\":\"pause\"}"));
+	snprintf(path, sizeof(path), "/api/workspaces/%s",
+	    harness_jstr(ws, "id"));
+	json_decref(harness_call(&run, "DELETE", path, ALICE, NULL, 200));
+	for (i = 0; i < 300; i++) {
+		json_decref(b);
+		b = harness_call(&run, "GET", path, ALICE, NULL, 200);
+		if (strcmp(harness_jstr(b, "status"), "stopped") == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	json_decref(b);
+	b = harness_call(&run, "POST", "/api/projects/itvp1/restore", ALICE,
+	    body, 200);
+	cr_expect_str_eq(harness_jstr(b, "status"), "done");
+	json_decref(b);
+	json_decref(ws);
+}
+
+Test(volumes, only_the_last_three_backups_are_kept)
+{
+	char	 first[64], path[256];
+	json_t	*b;
+	int	 i;
+
+	b = backup("{\"compression\":\"none\"}");
+	snprintf(first, sizeof(first), "%s", harness_jstr(b, "backupId"));
+	json_decref(b);
+	for (i = 0; i < 3; i++)
+		json_decref(backup("{\"compression\":\"none\"}"));
+	b = harness_call(&run, "GET", "/api/projects/itvp1/backups", ALICE,
+	    NULL, 200);
+	cr_expect_eq(json_integer_value(json_object_get(b, "count")), 3);
+	json_decref(b);
+	snprintf(path, sizeof(path), "/api/projects/itvp1/backups/%s", first);
+	json_decref(harness_call(&run, "GET", path, ALICE, NULL, 404));
+	snprintf(path, sizeof(path), "%s/backups/%s.tar", run.dir, first);
+	cr_expect(access(path, F_OK) == -1, "the oldest archive is removed");
+	snprintf(path, sizeof(path), "%s/backups/%s.json", run.dir, first);
+	cr_expect(access(path, F_OK) == -1, "and its manifest");
+}
+
+Test(volumes, a_full_disk_ends_the_backup_cleanly)
+{
+	char	 dir[192], *out = NULL;
+	json_t	*b, *e;
+	FILE	*f;
+
+	snprintf(dir, sizeof(dir), "%s/full", run.dir);
+	cr_assert_eq(sh(NULL, "mkdir -p %s && mount -t tmpfs -o size=64k,"
+	    "mode=0700 berth-it-full %s", dir, dir), 0);
+	cr_assert_neq(harness_stop(&run, SIGTERM, 10000), -1);
+	cr_assert_not_null(f = fopen(run.conf, "a"));
+	fprintf(f, "\n[volumes]\nbackup_dir = %s\n", dir);
+	fclose(f);
+	harness_restart(&run, NULL);
+	b = harness_call(&run, "POST", "/api/projects/itvp1/backup", ALICE,
+	    "{\"compression\":\"none\"}", 202);
+	e = wait_backup(harness_jstr(b, "backupId"));
+	cr_expect_str_eq(harness_jstr(e, "status"), "failed");
+	cr_expect(strstr(harness_jstr(e, "error"), "No space left") != NULL,
+	    "%s", harness_jstr(e, "error"));
+	json_decref(e);
+	/* only the manifest is left, saying so */
+	cr_assert_eq(sh(&out, "ls %s", dir), 0);
+	cr_expect(strstr(out, ".tar") == NULL, "%s", out);
+	free(out);
+	e = harness_call(&run, "GET", "/api/monitoring/events?type=backup."
+	    "failed", ADMIN, NULL, 200);
+	cr_expect(strstr(json_dumps(e, 0), harness_jstr(b, "backupId")) !=
+	    NULL);
+	json_decref(e);
+	json_decref(b);
+	harness_stop(&run, SIGTERM, 10000);
+	sh(NULL, "umount %s", dir);
 }
