@@ -317,7 +317,8 @@ void	 vol_reply_backup(const struct caller *, const struct vol_backup *);
  * is answered with the record, or the error. */
 void	 restore_start(const struct caller *, struct vol_backup *b,
 	    int dirfd, const char *image);
-int	 restore_busy(const char *project);	/* a restore is under way */
+/* A restore of project (NULL: of any) is under way. */
+int	 restore_busy(const char *project);
 
 /* ------------------------------------------------------------ backup.c */
 

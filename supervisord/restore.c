@@ -55,13 +55,14 @@ struct restore {
 
 static struct restore	*restores;
 
+/* A restore of project runs (NULL: any restore). */
 int
 restore_busy(const char *project)
 {
 	struct restore *r;
 
 	for (r = restores; r != NULL; r = r->next)
-		if (strcmp(r->b->project, project) == 0)
+		if (project == NULL || strcmp(r->b->project, project) == 0)
 			return 1;
 	return 0;
 }

@@ -637,12 +637,15 @@ helpers_listed(const struct docker_reply *r, void *arg)
 	}
 }
 
-/* At the engine's first answer: helpers of backups that did not end. */
+/* At each engine listing: helpers of backups and restores that did not
+ * end (none is in flight then). */
 void
 volumes_clean_helpers(void)
 {
 	struct vol_backup *b;
 
+	if (restore_busy(NULL))
+		return;
 	for (b = backups; b != NULL; b = b->next)
 		if (strcmp(b->status, "running") == 0)
 			return;		/* ours, in flight */

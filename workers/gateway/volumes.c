@@ -5,6 +5,7 @@
  * (answered when the restore is over).  The gateway checks the
  * shape of ids and values; berthd decides whose project it is.
  */
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,7 +115,12 @@ api_vol_backup(struct worker *w, struct evhttp_request *req,
 	const char		*tok;
 	json_t			*o;
 
-	if ((tok = api_token(req)) == NULL || (o = read_body(req)) == NULL)
+	if ((tok = api_token(req)) == NULL)
+		return;
+	/* every field is optional: no body is {} */
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) == 0)
+		o = json_object();
+	else if ((o = read_body(req)) == NULL)
 		return;
 	q.project_id = params[0];
 	q.compression = (char *)json_string_value(json_object_get(o,
