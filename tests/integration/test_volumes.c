@@ -434,6 +434,7 @@ Test(volumes, a_full_disk_ends_the_backup_cleanly)
 {
 	char	 dir[192], *out = NULL;
 	json_t	*b, *e;
+	char	*text;
 	FILE	*f;
 
 	snprintf(dir, sizeof(dir), "%s/full", run.dir);
@@ -457,8 +458,10 @@ Test(volumes, a_full_disk_ends_the_backup_cleanly)
 	free(out);
 	e = harness_call(&run, "GET", "/api/monitoring/events?type=backup."
 	    "failed", ADMIN, NULL, 200);
-	cr_expect(strstr(json_dumps(e, 0), harness_jstr(b, "backupId")) !=
-	    NULL);
+	text = json_dumps(e, 0);
+	cr_expect(strstr(text, harness_jstr(b, "backupId")) != NULL, "%s",
+	    text);
+	free(text);
 	json_decref(e);
 	json_decref(b);
 	harness_stop(&run, SIGTERM, 10000);
