@@ -59,7 +59,8 @@ docker run --rm --network none -v "$vol":/d "$image" sh -c "
 		i=\$((i + 1))
 	done
 	for n in 1 2 3 4; do
-		head -c $((size / 8))M /dev/urandom > /d/large\$n
+		dd if=/dev/urandom of=/d/large\$n bs=1048576 \
+		    count=$((size / 8)) 2>/dev/null
 	done" || die "cannot fill the volume"
 mb=$size
 
