@@ -156,6 +156,9 @@ struct berth_config {
 	long	 logs_ring_kb;		/* BERTH_LOGS_RING_KB */
 	long	 logs_max_streams;	/* SSE clients, everyone */
 	long	 logs_max_streams_per_user;
+	char	*volumes_backup_dir;	/* BERTH_VOLUMES_BACKUP_DIR */
+	long	 volumes_keep_last;	/* BERTH_VOLUMES_KEEP_LAST */
+	long	 volumes_keep_days;	/* BERTH_VOLUMES_KEEP_DAYS */
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_heartbeat_interval_s; /* types' heartbeat_path */

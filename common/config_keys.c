@@ -148,6 +148,18 @@ const struct config_key config_static_keys[] = {
 	INT("logs", "max_streams_per_user", "BERTH_LOGS_MAX_STREAMS_PER_USER",
 	    logs_max_streams_per_user, "100", 1, 1000000, 1,
 	    "log streams one user (token) may have open at once"),
+	STR("volumes", "backup_dir", "BERTH_VOLUMES_BACKUP_DIR",
+	    volumes_backup_dir, NULL, 0, 0,
+	    "directory of project volume backups (absolute; default "
+	    "<state_dir>/backups)"),
+	INT("volumes", "keep_last", "BERTH_VOLUMES_KEEP_LAST",
+	    volumes_keep_last, "0", 0, 100000, 1,
+	    "finished backups kept per project, the newest; older ones are "
+	    "removed after each backup (0: all)"),
+	INT("volumes", "keep_days", "BERTH_VOLUMES_KEEP_DAYS",
+	    volumes_keep_days, "0", 0, 36500, 1,
+	    "backups older than this many days are removed after each "
+	    "backup of their project, the newest excepted (0: never)"),
 	STR("metrics", "scrape_token", "BERTH_METRICS_SCRAPE_TOKEN",
 	    metrics_scrape_token, NULL, 1, 1,
 	    "bearer token /api/metrics asks for, 16 characters or more; "

@@ -144,6 +144,14 @@ enum msg_type {
 				 * system_alerts (also a spool record) */
 	MSG_LOGS_STATE,		/* berthd -> logstreamer: a container's
 				 * lifecycle (notice) */
+	MSG_VOL_BACKUP,		/* gateway -> berthd: back a project's volume up */
+	MSG_VOL_BACKUPS_REQ,	/* gateway -> berthd: a project's backups */
+	MSG_VOL_BACKUPS,	/* reply: backup records */
+	MSG_VOL_SIZE_REQ,	/* gateway -> berthd: a project volume's size */
+	MSG_VOL_SIZE,		/* reply to MSG_VOL_SIZE_REQ */
+	MSG_VOL_RESTORE,	/* gateway -> berthd: restore a backup */
+	MSG_VOL_REC,		/* berthd -> statswriter: a backup's row, for
+				 * volume_backups (also a spool record) */
 	MSG_TYPE_MAX
 };
 
@@ -699,6 +707,44 @@ struct body_project_owner {
 	struct req_auth	 auth;
 	char		*project_id;
 	char		*user_id;	/* the new owner */
+};
+
+/* Project volumes (supervisord/volumes.c). */
+struct body_vol_req {			/* MSG_VOL_BACKUP, _BACKUPS_REQ, _SIZE_REQ */
+	struct req_auth	 auth;
+	char		*project_id;
+	char		*backup_id;	/* "" every backup of the project */
+	char		*compression;	/* zstd, gzip, none; "" zstd */
+	char		*consistency;	/* live, pause, stop; "" live */
+};
+
+struct backup_item {
+	char	*id;
+	char	*project_id;
+	char	*owner;
+	char	*volume;
+	char	*status;		/* running, done, failed */
+	char	*compression;
+	char	*consistency;
+	char	*file;			/* its name in backup_dir */
+	char	*sha256;		/* of the file, hex; "" until done */
+	char	*error;
+	int64_t	 bytes;			/* tar bytes read from the engine */
+	int64_t	 stored_bytes;		/* bytes of the file */
+	int64_t	 entries;
+	int64_t	 started_ms;
+	int64_t	 finished_ms;		/* 0 while running */
+};
+
+struct body_vol_backups {		/* MSG_VOL_BACKUPS, MSG_VOL_REC */
+	struct backup_item	*items;
+	size_t			 nitems;
+};
+
+struct body_vol_size {
+	char	*project_id;
+	int64_t	 size_bytes;		/* what the files hold */
+	int64_t	 measured_ms;
 };
 
 /* The scheduler's memory kept by berthd (a file in the state dir):

@@ -693,6 +693,55 @@ static const struct schema schema_projects[] = {
 	SCHEMA("projects", body_projects, projects_fields)
 };
 
+static const struct field vol_req_fields[] = {
+	AUTH_FIELDS(body_vol_req),
+	STR(body_vol_req, project_id, 1, MAX_ID),
+	STR(body_vol_req, backup_id, 1, MAX_ID),
+	STR(body_vol_req, compression, 1, MAX_WORD),
+	STR(body_vol_req, consistency, 1, MAX_WORD),
+};
+static const struct schema schema_vol_req[] = {
+	SCHEMA_AUTH("vol_req", body_vol_req, vol_req_fields)
+};
+
+static const struct field backup_item_fields[] = {
+	STR(backup_item, id, 1, MAX_ID),
+	STR(backup_item, project_id, 1, MAX_ID),
+	STR(backup_item, owner, 1, MAX_ID),
+	STR(backup_item, volume, 1, MAX_KEY),
+	STR(backup_item, status, 1, MAX_WORD),
+	STR(backup_item, compression, 1, MAX_WORD),
+	STR(backup_item, consistency, 1, MAX_WORD),
+	STR(backup_item, file, 1, MAX_KEY),
+	STR(backup_item, sha256, 1, MAX_KEY),
+	STR(backup_item, error, 1, MAX_TEXT),
+	INT(backup_item, bytes, 1),
+	INT(backup_item, stored_bytes, 1),
+	INT(backup_item, entries, 1),
+	INT(backup_item, started_ms, 1),
+	INT(backup_item, finished_ms, 1),
+};
+static const struct schema schema_backup_item[] = {
+	SCHEMA("backup_item", backup_item, backup_item_fields)
+};
+
+static const struct field vol_backups_fields[] = {
+	ARRAY(body_vol_backups, items, 1, MAX_ITEMS, schema_backup_item,
+	    nitems),
+};
+static const struct schema schema_vol_backups[] = {
+	SCHEMA("vol_backups", body_vol_backups, vol_backups_fields)
+};
+
+static const struct field vol_size_fields[] = {
+	STR(body_vol_size, project_id, 1, MAX_ID),
+	INT(body_vol_size, size_bytes, 1),
+	INT(body_vol_size, measured_ms, 1),
+};
+static const struct schema schema_vol_size[] = {
+	SCHEMA("vol_size", body_vol_size, vol_size_fields)
+};
+
 static const struct field project_owner_fields[] = {
 	AUTH_FIELDS(body_project_owner),
 	STR(body_project_owner, project_id, 1, MAX_ID),
@@ -1049,6 +1098,13 @@ static const struct {
 	[MSG_LOGS_ATTACH_TICKET] = { "logs_attach_ticket",
 				    schema_logs_attach_ticket },
 	[MSG_LOGS_STATE] =	{ "logs_state", schema_logs_state },
+	[MSG_VOL_BACKUP] =	{ "vol_backup", schema_vol_req },
+	[MSG_VOL_BACKUPS_REQ] =	{ "vol_backups_req", schema_vol_req },
+	[MSG_VOL_BACKUPS] =	{ "vol_backups", schema_vol_backups },
+	[MSG_VOL_SIZE_REQ] =	{ "vol_size_req", schema_vol_req },
+	[MSG_VOL_SIZE] =	{ "vol_size", schema_vol_size },
+	[MSG_VOL_RESTORE] =	{ "vol_restore", schema_vol_req },
+	[MSG_VOL_REC] =		{ "vol_rec", schema_vol_backups },
 };
 
 static const char *const peer_names[PEER_MAX] = {
@@ -1104,5 +1160,6 @@ _Static_assert(offsetof(struct body_history_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_job_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_logs_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_logs_attach, auth) == 0, "auth first");
+_Static_assert(offsetof(struct body_vol_req, auth) == 0, "auth first");
 _Static_assert(offsetof(struct body_project_owner, auth) == 0,
     "auth first");

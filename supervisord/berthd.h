@@ -10,6 +10,7 @@
 #include "backoff.h"
 #include "config.h"
 #include "proto.h"
+#include "wscheck.h"
 
 struct event;
 struct event_base;
@@ -149,6 +150,11 @@ int	 ident_allows_tier(const struct ident *, const char *tier);
 request_fn	 project_h_list, project_h_owner, project_h_delete;
 /* When project id was deleted (berthd's test clock), 0 if it was not. */
 int64_t	 project_deleted_ms(const char *id);
+/* The owner of a project the caller may touch (its owner or the
+ * admin), or NULL after answering 404. */
+const char *project_owned(const struct caller *, const char *id);
+/* A workspace of the project is starting, running or stopping. */
+int	 project_busy(const char *id);
 /* May who start a workspace of owner on project id?  0 (the project is
  * now owner's if it was nobody's), or -1 with an API error code
  * ("not_found", "conflict") and message. */
@@ -318,6 +324,50 @@ void	 alerts_by_severity(int64_t out[4]);
 void	 alerts_boot(void);		/* close the rows of earlier runs */
 request_fn	 alerts_h_list;		/* MSG_ALERTS_REQ */
 request_fn	 alerts_h_resolve;	/* MSG_ALERT_RESOLVE */
+/* ------------------------------------------------------------ volumes.c */
+
+struct vol_backup {
+	struct vol_backup	*next;
+	char			 id[40];	/* uuid */
+	char			 project[WS_ID_MAX + 1];
+	char			 owner[WS_ID_MAX + 1];
+	char			 volume[96];
+	char			 status[12];	/* running, done, failed */
+	char			 compression[8];
+	char			 consistency[8];
+	char			 file[64];	/* in backup_dir */
+	char			 sha256[65];
+	char			 error[256];
+	char			 image[256];	/* the helper's, that worked */
+	int64_t			 bytes, stored_bytes, entries;
+	int64_t			 started_ms, finished_ms;
+};
+
+void	 volumes_load(void);		/* manifests of backup_dir */
+void	 volumes_clean_helpers(void);	/* the engine is first listed */
+request_fn	 vol_h_backup, vol_h_backups, vol_h_size, vol_h_restore;
+void	 vol_reply_backup(const struct caller *, const struct vol_backup *);
+
+/* ------------------------------------------------------------ restore.c */
+
+/* Check b's file and restore it into its project's volume; the caller
+ * is answered with the record, or the error. */
+void	 restore_start(const struct caller *, struct vol_backup *b,
+	    int dirfd, const char *image);
+/* A restore of project (NULL: of any) is under way. */
+int	 restore_busy(const char *project);
+
+/* ------------------------------------------------------------ backup.c */
+
+/* err NULL: the archive and its sha256 are in place. */
+typedef void (*backup_done_cb)(struct vol_backup *, const char *err,
+    void *arg);
+/* images: tried in turn until one is on the host. */
+void	 backup_run(struct vol_backup *, int dirfd,
+	    const char *const *images, size_t nimages, const char *pause_cid,
+	    backup_done_cb, void *);
+struct json_t	*backup_helper_spec(const struct vol_backup *,
+		    const char *image, int read_only);
 
 /* ------------------------------------------------------------ dbprep.c */
 
@@ -403,6 +453,10 @@ typedef void (*eng_data_cb)(const char *buf, size_t len, void *arg);
 typedef void (*eng_end_cb)(long status, const char *err, void *arg);
 struct docker_stream *eng_container_logs(const char *cid,
 	    const char *query, eng_data_cb, eng_end_cb, void *);
+void	 eng_container_pause(const char *cid, int pause, eng_cb, void *);
+struct docker_stream *eng_container_archive(const char *cid,
+	    const char *path, eng_data_cb, eng_end_cb, void *);
+void	 eng_system_df(eng_cb, void *);
 
 /* ------------------------------------------------------------ logs.c */
 

@@ -52,6 +52,8 @@ struct docker_stream {
 	docker_cb		 cb;		/* docker_call */
 	docker_data_cb		 data_cb;	/* docker_stream */
 	docker_end_cb		 end_cb;
+	docker_fill_cb		 fill;		/* docker_upload's body */
+	int			 body_done;
 	void			*arg;
 	const char		*fail;		/* why it ends early */
 	int			 queued;
@@ -170,7 +172,8 @@ path_ok(const char *path)
 }
 
 static struct docker_stream *
-req_new(const char *method, const char *path, int versioned, json_t *body)
+req_new(const char *method, const char *path, int versioned, json_t *body,
+    const char *headers)
 {
 	struct docker_stream	*req;
 	char			*s = NULL;
@@ -191,8 +194,9 @@ req_new(const char *method, const char *path, int versioned, json_t *body)
 		return req;
 	}
 	rc = evbuffer_add_printf(req->out, "%s %s%s HTTP/1.1\r\n"
-	    "Host: docker\r\nUser-Agent: berthd\r\nConnection: close\r\n",
-	    method, versioned ? "/v" DOCKER_API_VERSION : "", path);
+	    "Host: docker\r\nUser-Agent: berthd\r\nConnection: close\r\n%s",
+	    method, versioned ? "/v" DOCKER_API_VERSION : "", path,
+	    headers != NULL ? headers : "");
 	if (rc != -1 && s != NULL)
 		rc = evbuffer_add_printf(req->out, "Content-Type: "
 		    "application/json\r\nContent-Length: %zu\r\n\r\n%s",
@@ -320,6 +324,24 @@ read_cb(struct bufferevent *bev, void *arg)
 		finish(req, NULL);
 }
 
+/* An upload's body, a little at a time: more when what was queued
+ * has mostly gone to the engine (flat memory, the engine's pace). */
+static void
+upload_cb(struct bufferevent *bev, void *arg)
+{
+	struct docker_stream	*req = arg;
+	struct evbuffer		*out = bufferevent_get_output(bev);
+	int			 rc = 0;
+
+	while (!req->body_done && evbuffer_get_length(out) < 256 * 1024) {
+		if ((rc = req->fill(out, req->arg)) == -1) {
+			finish(req, "the request body could not be read");
+			return;
+		}
+		req->body_done = rc == 1;
+	}
+}
+
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -396,7 +418,9 @@ docker_start(struct docker_stream *req)
 	if ((req->bev = bufferevent_socket_new(base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("bufferevent_socket_new failed");
-	bufferevent_setcb(req->bev, read_cb, NULL, event_cb, req);
+	bufferevent_setcb(req->bev, read_cb, req->fill != NULL ? upload_cb :
+	    NULL, event_cb, req);
+	bufferevent_setwatermark(req->bev, EV_WRITE, 64 * 1024, 0);
 	if (bufferevent_write_buffer(req->bev, req->out) == -1 ||
 	    bufferevent_enable(req->bev, req->paused ? EV_WRITE :
 	    EV_READ | EV_WRITE) == -1)
@@ -493,7 +517,7 @@ call_start(const char *method, const char *path, json_t *body,
 		cb(&r, arg);
 		return;
 	}
-	req = req_new(method, path, versioned, body);
+	req = req_new(method, path, versioned, body, NULL);
 	json_decref(body);
 	req->cb = cb;
 	req->arg = arg;
@@ -507,6 +531,33 @@ docker_call(const char *method, const char *path, json_t *body,
     long timeout_ms, docker_cb cb, void *arg)
 {
 	call_start(method, path, body, timeout_ms, 1, cb, arg);
+}
+
+void
+docker_upload(const char *path, const char *ctype, uint64_t length,
+    docker_fill_cb fill, long timeout_ms, docker_cb cb, void *arg)
+{
+	struct docker_stream	*req;
+	struct docker_reply	 r;
+	char			 head[256];
+
+	if (base == NULL || dying) {
+		memset(&r, 0, sizeof r);
+		r.raw = "";
+		r.err = "the engine client is not running";
+		cb(&r, arg);
+		return;
+	}
+	snprintf(head, sizeof(head), "Content-Type: %s\r\nContent-Length: "
+	    "%llu\r\n", ctype, (unsigned long long)length);
+	req = req_new("PUT", path, 1, NULL, head);
+	req->fill = fill;
+	req->cb = cb;
+	req->arg = arg;
+	req->timeout_ms = timeout_ms > 0 ? timeout_ms : DOCKER_TIMEOUT_MS;
+	log_debug("docker: PUT %s (%llu bytes)", path,
+	    (unsigned long long)length);
+	todo_push(req);
 }
 
 /*
@@ -525,7 +576,7 @@ docker_stream(const char *path, docker_data_cb data_cb,
 		end_cb(0, "the engine client is not running", arg);
 		return NULL;
 	}
-	req = req_new("GET", path, 1, NULL);
+	req = req_new("GET", path, 1, NULL, NULL);
 	req->data_cb = data_cb;
 	req->end_cb = end_cb;
 	req->arg = arg;

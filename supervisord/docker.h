@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct docker_stream;
@@ -43,6 +44,15 @@ void	docker_shutdown(void);	/* cancels everything; no callbacks */
  * JSON when not NULL (the reference is taken).  timeout_ms 0 = 30 s. */
 void	docker_call(const char *method, const char *path, json_t *body,
 	    long timeout_ms, docker_cb cb, void *arg);
+
+/* An upload's body: append to out; 1 when the body is all in, 0 more
+ * to come, -1 it cannot be read (the request fails). */
+struct evbuffer;
+typedef int (*docker_fill_cb)(struct evbuffer *out, void *arg);
+/* PUT path with a body of length bytes of ctype, asked of fill as the
+ * engine takes it; cb as docker_call's. */
+void	docker_upload(const char *path, const char *ctype, uint64_t length,
+	    docker_fill_cb fill, long timeout_ms, docker_cb cb, void *arg);
 
 /* A long-lived GET (/events, /containers/{id}/logs?follow=1). */
 struct docker_stream *docker_stream(const char *path, docker_data_cb,

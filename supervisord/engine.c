@@ -219,6 +219,7 @@ adopt(void)
 	adopted = 0;
 	eng_volume_list("berth.project", projects_listed, NULL);
 	eng_container_list("berth.managed=true", adopt_listed, NULL);
+	volumes_clean_helpers();
 }
 
 /* ------------------------------------------------------------ listings */

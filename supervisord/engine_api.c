@@ -271,3 +271,36 @@ eng_container_logs(const char *cid, const char *query, docker_data_cb data,
 	    cid, query);
 	return docker_stream(path, data, end, arg);
 }
+
+void
+eng_container_pause(const char *cid, int pause, docker_cb cb, void *arg)
+{
+	container_op("POST", cid, pause ? "/pause" : "/unpause", NULL, 0,
+	    cb, arg);
+}
+
+/* The tar of path (berth's own, fixed) in container cid as a stream;
+ * NULL when the id is refused (end_cb has run). */
+struct docker_stream *
+eng_container_archive(const char *cid, const char *path,
+    docker_data_cb data, docker_end_cb end, void *arg)
+{
+	char	 req[256], *p;
+
+	if (!valid_ref(cid) || path[0] != '/' || strstr(path, "..") != NULL) {
+		end(0, "bad container id or path", arg);
+		return NULL;
+	}
+	p = docker_escape(path);
+	snprintf(req, sizeof(req), "/containers/%s/archive?path=%s", cid, p);
+	free(p);
+	return docker_stream(req, data, end, arg);
+}
+
+/* The engine's disk usage (volumes with their sizes): slow, the
+ * engine walks every volume. */
+void
+eng_system_df(docker_cb cb, void *arg)
+{
+	call("GET", "/system/df", NULL, 300000, cb, arg);
+}

@@ -588,6 +588,7 @@ parent_main(const char *config_path, int foreground, int debug)
 	jobstate_load();
 	supervise_start_all();
 	projects_load();
+	volumes_load();
 	engine_start();
 	metrics_start();
 	monitor_start();

@@ -371,8 +371,8 @@ project_deleted_ms(const char *id)
 }
 
 /* A workspace of the project starting, running or stopping. */
-static int
-project_in_use(const char *id)
+int
+project_busy(const char *id)
 {
 	struct workspace *ws;
 
@@ -398,7 +398,7 @@ project_h_delete(const struct caller *c, struct msg *m)
 		caller_error(c, "not_found", "no such project");
 		return;
 	}
-	if (project_in_use(p->id)) {
+	if (project_busy(p->id)) {
 		caller_error(c, "conflict", "a workspace of the project runs: "
 		    "stop it first");
 		return;
@@ -409,4 +409,17 @@ project_h_delete(const struct caller *c, struct msg *m)
 	    p->owner : "nobody", c->who.user);
 	changed(p);
 	reply_project(c, p);
+}
+
+const char *
+project_owned(const struct caller *c, const char *id)
+{
+	struct project *p = find(id);
+
+	if (p == NULL || p->deleted_ms > 0 || (!c->who.admin &&
+	    strcmp(p->owner, c->who.user) != 0)) {
+		caller_error(c, "not_found", "no such project");
+		return NULL;
+	}
+	return p->owner;
 }

@@ -74,6 +74,14 @@ static const struct request_row rows[] = {
 	    project_h_owner,	{ MSG_PROJECTS } },
 	{ MSG_PROJECT_DELETE,	GATEWAY,	PARENT,		RQ_TOKEN,
 	    project_h_delete,	{ MSG_PROJECTS } },
+	{ MSG_VOL_BACKUP,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    vol_h_backup,	{ MSG_VOL_BACKUPS } },
+	{ MSG_VOL_BACKUPS_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    vol_h_backups,	{ MSG_VOL_BACKUPS } },
+	{ MSG_VOL_RESTORE,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    vol_h_restore,	{ MSG_VOL_BACKUPS } },
+	{ MSG_VOL_SIZE_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
+	    vol_h_size,		{ MSG_VOL_SIZE } },
 	{ MSG_HISTORY_REQ,	GATEWAY,	STATSWRITER, RQ_TOKEN | RQ_ADMIN,
 	    NULL,		{ MSG_HISTORY } },
 	{ MSG_CSTATS_REQ,	GATEWAY,	STATSWRITER, RQ_TOKEN | RQ_ADMIN,
@@ -156,6 +164,8 @@ static const struct request_row rows[] = {
 	{ MSG_ALERT_REC,	PARENT,		STATSWRITER,	0,
 	    NULL,		{ MSG_OK } },
 	{ MSG_PROJECT_REC,	PARENT,		STATSWRITER,	0,
+	    NULL,		{ MSG_OK } },
+	{ MSG_VOL_REC,		PARENT,		STATSWRITER,	0,
 	    NULL,		{ MSG_OK } },
 };
 

@@ -197,6 +197,11 @@ ws_h_create(const struct caller *c, struct msg *m)
 		caller_error(c, code, "%s", msg);
 		return;
 	}
+	if (b->project_id[0] != '\0' && restore_busy(b->project_id)) {
+		caller_error(c, "conflict", "the project's volume is being "
+		    "restored");
+		return;
+	}
 	ws_trim();
 	ws = ws_new(NULL);
 	ws->user = xstrdup(b->owner);

@@ -581,3 +581,23 @@ ipc_db_prepare(struct worker *w, ipc_cb cb, void *arg)
 	return call(w, &m, MSG_DB_PREPARED, w->cfg.request_timeout_ms, cb,
 	    arg);
 }
+
+/* The volume requests (backup, backups, size): berthd checks the
+ * project's owner and every value again. */
+uint32_t
+ipc_vol(struct worker *w, unsigned type, const char *token,
+    const struct body_vol_req *q, ipc_cb cb, void *arg)
+{
+	struct body_vol_req	*b;
+	struct msg		 m;
+
+	b = start(&m, type, PEER_PARENT, token);
+	b->project_id = xstrdup(q->project_id);
+	b->backup_id = xstrdup(q->backup_id);
+	b->compression = xstrdup(q->compression);
+	b->consistency = xstrdup(q->consistency);
+	return call(w, &m, type == MSG_VOL_SIZE_REQ ? MSG_VOL_SIZE :
+	    MSG_VOL_BACKUPS, (type == MSG_VOL_SIZE_REQ ||
+	    type == MSG_VOL_RESTORE ? 10 : 1) *
+	    w->cfg.request_timeout_ms, cb, arg);
+}

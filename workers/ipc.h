@@ -52,6 +52,9 @@ uint32_t ipc_ws_activity(struct worker *, const char *token, const char *id,
 uint32_t ipc_events(struct worker *, unsigned to, const char *token,
 	    const struct body_events_req *q, ipc_cb, void *);
 uint32_t ipc_projects(struct worker *, const char *token, ipc_cb, void *);
+/* MSG_VOL_BACKUP, MSG_VOL_BACKUPS_REQ or MSG_VOL_SIZE_REQ. */
+uint32_t ipc_vol(struct worker *, unsigned type, const char *token,
+	    const struct body_vol_req *, ipc_cb, void *);
 uint32_t ipc_project_delete(struct worker *, const char *token,
 	    const char *id, ipc_cb, void *);
 uint32_t ipc_project_owner(struct worker *, const char *token,

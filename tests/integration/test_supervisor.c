@@ -614,7 +614,7 @@ Test(supervisor, embedded_database_is_migrated_once)
 	    "-Atc 'select count(*) from schema_migrations; select count(*) "
 	    "from information_schema.columns where table_name = "
 	    "$$container_stats$$' 2>&1", run.dir), 0);
-	cr_expect_str_eq(out, "5\n15", "%s", out);	/* sql/00[1-5] */
+	cr_expect_str_eq(out, "6\n15", "%s", out);	/* sql/00[1-6] */
 	free(out);
 	status = harness_stop(&run, SIGTERM, 5000);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -623,7 +623,7 @@ Test(supervisor, embedded_database_is_migrated_once)
 	    run.dir), 0, "postgres left running");
 	harness_restart(&run, envv);
 	cr_assert_eq(wait_log(&run, "database ready", 2, 60000), 0);
-	cr_expect_eq(count_in_log(&run, "applied migration"), 5,
+	cr_expect_eq(count_in_log(&run, "applied migration"), 6,
 	    "a migration was applied twice");
 	cr_expect_eq(count_in_log(&run, "initdb of"), 1, "initdb ran twice");
 }

@@ -54,6 +54,7 @@ sample(const struct config_key *k)
 		{ "pg_user",		"postgres" },
 		{ "dependencies",	"auth=http://127.0.0.1:9000/health" },
 		{ "persist",		"all" },
+		{ "backup_dir",		"/srv/berth/backups" },
 	};
 	size_t	i;
 
@@ -141,7 +142,7 @@ Test(config_keys, reloadable_keys_flagged)
 	    "admin_socket", "user", "unconfined", "socket", "url",
 	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
 	    "password_file", "pg_user", "isolated_network",
-	    "allow_docker_group" };
+	    "allow_docker_group", "backup_dir" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -164,7 +165,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 57);
+	cr_assert_eq(n, 60);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);

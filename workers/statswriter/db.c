@@ -902,3 +902,54 @@ db_job_run(struct db *db, const struct body_job_run *b, char *err,
 	PQclear(res);
 	return 0;
 }
+
+/* A backup's record; the same backup again (it ended, or a replay)
+ * updates its row. */
+int
+db_backup(struct db *db, const struct backup_item *b, char *err,
+    size_t errlen)
+{
+	char		 n[5][24];
+	const char	*p[15];
+	PGresult	*res;
+
+	snprintf(n[0], sizeof(n[0]), "%lld", (long long)b->stored_bytes);
+	snprintf(n[1], sizeof(n[1]), "%lld", (long long)b->started_ms);
+	snprintf(n[2], sizeof(n[2]), "%lld", (long long)b->bytes);
+	snprintf(n[3], sizeof(n[3]), "%lld", (long long)b->entries);
+	snprintf(n[4], sizeof(n[4]), "%lld", (long long)b->finished_ms);
+	p[0] = b->project_id;
+	p[1] = b->volume;
+	p[2] = b->file;
+	p[3] = n[0];
+	p[4] = n[1];
+	p[5] = b->status;
+	p[6] = b->id;
+	p[7] = b->owner;
+	p[8] = b->compression;
+	p[9] = b->consistency;
+	p[10] = b->sha256;
+	p[11] = n[2];
+	p[12] = n[3];
+	p[13] = n[4];
+	p[14] = b->error;
+	res = PQexecParams(db->conn, "INSERT INTO volume_backups (project_id, "
+	    "volume, path, size_bytes, created_at, status, backup_id, owner, "
+	    "compression, consistency, sha256, bytes, entries, finished_at, "
+	    "error) VALUES ($1, $2, $3, $4::bigint, to_timestamp($5::bigint "
+	    "/ 1000.0), $6, $7, NULLIF($8, ''), $9, $10, NULLIF($11, ''), "
+	    "$12::bigint, $13::bigint, CASE WHEN $14::bigint > 0 THEN "
+	    "to_timestamp($14::bigint / 1000.0) END, NULLIF($15, '')) "
+	    "ON CONFLICT (backup_id) DO UPDATE SET size_bytes = "
+	    "EXCLUDED.size_bytes, status = EXCLUDED.status, sha256 = "
+	    "EXCLUDED.sha256, bytes = EXCLUDED.bytes, entries = "
+	    "EXCLUDED.entries, finished_at = EXCLUDED.finished_at, error = "
+	    "EXCLUDED.error", 15, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(err, errlen, "backup: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}

@@ -161,6 +161,24 @@ record(struct worker *w, struct msg *m)
 	msg_clear(&r);
 }
 
+/* A backup's record: answered once it is written or spooled. */
+static void
+backup_rec(struct worker *w, struct msg *m)
+{
+	struct stats	*st = w->priv;
+	struct msg	 r;
+	char		 err[512];
+
+	if (store_backup(st->store, m->body, err, sizeof(err)) == -2) {
+		log_warnx("backup not recorded yet: %s", err);
+		return;
+	}
+	msg_init(&r, MSG_OK, m->id, m->peer);
+	r.flags = MSGF_REPLY;
+	worker_send(w, &r);
+	msg_clear(&r);
+}
+
 static int
 from_parent(struct worker *w, struct msg *m)
 {
@@ -178,6 +196,9 @@ from_parent(struct worker *w, struct msg *m)
 	case MSG_ALERT_REC:
 	case MSG_MPOINT_REC:
 		record(w, m);
+		return 0;
+	case MSG_VOL_REC:
+		backup_rec(w, m);
 		return 0;
 	case MSG_ROSTER:
 		sampler_roster(st->sampler, m->body);

@@ -309,6 +309,47 @@ store_record(struct store *s, unsigned type, const void *body, char *err,
 
 /* 0 written, 1 refused for good, -1 the database is gone. */
 static int
+write_backup(struct store *s, const struct body_vol_backups *b, char *err,
+    size_t errlen)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nitems; i++) {
+		if (db_backup(s->db, &b->items[i], err, errlen) == 0) {
+			s->written++;
+			continue;
+		}
+		if (write_failed(s, "write backup", err) == -1)
+			return -1;
+		s->dropped++;
+	}
+	return 0;
+}
+
+/* A backup's record: written, else spooled; -2 when neither (berthd
+ * keeps it and sends it again). */
+int
+store_backup(struct store *s, const struct body_vol_backups *b, char *err,
+    size_t errlen)
+{
+	if (s->state == ST_DISABLED)
+		return 0;
+	if (writable(s)) {
+		s->queued = 1;
+		if (write_backup(s, b, err, errlen) >= 0) {
+			s->queued = 0;
+			return 0;
+		}
+		s->queued = 0;
+	}
+	if (spool_msg(s, MSG_VOL_REC, (void *)b, 0) == 0)
+		return 0;
+	snprintf(err, errlen, "spool: %s", strerror(errno));
+	return -2;
+}
+
+/* 0 written, 1 refused for good, -1 the database is gone. */
+static int
 write_job_run(struct store *s, const struct body_job_run *b)
 {
 	char	err[512];
@@ -410,6 +451,8 @@ replay_one(struct store *s, const char *buf, size_t len)
 	    m.type == MSG_MPOINT_REC)
 		rc = write_record(s, m.type, m.body, err, sizeof(err)) == -1 ?
 		    -1 : 0;
+	else if (m.type == MSG_VOL_REC)
+		rc = write_backup(s, m.body, err, sizeof(err));
 	else if (m.type == MSG_SYSMETRICS)
 		rc = write_sysmetrics(s,
 		    ((struct body_sysmetrics *)m.body)->rows,

@@ -57,6 +57,9 @@ int		 store_retention(struct store *, long *metrics_deleted,
 		    long *system_deleted, char *err, size_t errlen);
 /* A finished job run of the scheduler, for job_runs. */
 void		 store_job_run(struct store *, const struct body_job_run *);
+/* MSG_VOL_REC: 0 written or spooled, -2 neither (err says why). */
+int		 store_backup(struct store *, const struct body_vol_backups *,
+		    char *err, size_t errlen);
 /* Record one sampling cycle's rows (copied). */
 void		 store_samples(struct store *, const struct metric_item *,
 		    size_t, const struct sysmetric_item *, size_t);

@@ -1,0 +1,142 @@
+#!/bin/sh
+# Issue 16, point 7: backup and restore throughput of a project volume
+# through berth (engine archive API, zstd or none, restore checked and
+# staged) against `docker cp` of the same data out of and into a
+# stopped container, in the same run, with berthd's peak resident
+# memory (VmHWM) during it: flat, the archive is streamed.  The volume
+# holds SIZE_MB: half in 4 KiB files (many small ones), half in four
+# large ones, from /dev/urandom (so compression does not flatter).
+# Runs the real berthd of BUILD_DIR (root, foreground, no database) on
+# a temporary state directory; needs the demo image
+# (contrib/demo-image.sh) and takes the engine lock when run by hand:
+#
+#   flock /tmp/berth-engine.lock sh bench/volumes.sh BUILD_DIR
+#
+# Environment: BERTH_BENCH_SIZE_MB (1024), BERTH_BENCH_COMPRESSION
+# (none; zstd measures the compressor too).
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:?usage: volumes.sh BUILD_DIR}" && pwd)
+size=${BERTH_BENCH_SIZE_MB:-1024}
+comp=${BERTH_BENCH_COMPRESSION:-none}
+image=berth/demo-workspace:latest
+token=bench-admin-token-$$-$(date +%s)
+vol=berth-project-benchvol
+dir=$(mktemp -d /tmp/berth-bench-vol.XXXXXX)
+chmod 0755 "$dir"
+bpid=
+
+cleanup() {
+	trap - EXIT INT TERM
+	[ -z "$bpid" ] || kill -TERM "$bpid" 2>/dev/null || :
+	[ -z "$bpid" ] || wait "$bpid" 2>/dev/null || :
+	docker rm -f berth-bench-cp >/dev/null 2>&1 || :
+	docker volume rm -f "$vol" berth-bench-cpvol >/dev/null 2>&1 || :
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() {
+	echo "volumes.sh: $*" >&2
+	exit 1
+}
+
+now() { date +%s.%N; }
+rate() { echo "$1 $2 $3" | awk '{ printf "%.1f", $1 / ($3 - $2) }'; }
+
+# ------------------------------------------------------------ the data
+docker volume create --label berth.managed=true \
+    --label berth.project=benchvol --label berth.owner=admin "$vol" \
+    >/dev/null
+small=$((size / 2 * 256))	# 4 KiB files in half the size
+docker run --rm --network none -v "$vol":/d "$image" sh -c "
+	mkdir -p /d/small && cd /d/small && i=0
+	while [ \$i -lt $small ]; do
+		mkdir -p d\$((i / 1000))
+		head -c 4096 /dev/urandom > d\$((i / 1000))/f\$i
+		i=\$((i + 1))
+	done
+	for n in 1 2 3 4; do
+		dd if=/dev/urandom of=/d/large\$n bs=1048576 \
+		    count=$((size / 8)) 2>/dev/null
+	done" || die "cannot fill the volume"
+mb=$size
+
+# ------------------------------------------------------------ berthd
+port=18280
+while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+cat >"$dir/berth.conf" <<CONF
+[server]
+http_listen = 127.0.0.1:$port
+state_dir = $dir
+user = berth
+request_timeout_ms = 60000
+
+[database]
+embedded = false
+
+[auth]
+admin_token = $token
+
+[type.demo]
+image = $image
+port = 8080
+CONF
+cp "$build/berthd" "$dir/berth-bench"
+cp "$build"/berth-gateway "$build"/berth-scheduler "$build"/berth-healthmon \
+    "$build"/berth-statswriter "$build"/berth-logstreamer "$dir"/
+chmod 0755 "$dir"/berth-*
+"$dir/berth-bench" -f -c "$dir/berth.conf" >"$dir/berthd.log" 2>&1 &
+bpid=$!
+i=0
+until [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    "http://127.0.0.1:$port/ready" 2>/dev/null)" = 200 ]; do
+	kill -0 "$bpid" 2>/dev/null ||
+	    { cat "$dir/berthd.log" >&2; die "berthd exited"; }
+	i=$((i + 1))
+	[ $i -lt 300 ] || die "berthd not ready after 30 s"
+	sleep 0.1
+done
+api() {
+	curl -sf -X "$1" -H "Authorization: Bearer $token" \
+	    -H 'Content-Type: application/json' ${3:+-d "$3"} \
+	    "http://127.0.0.1:$port/api/projects/benchvol$2"
+}
+hwm() { awk '/VmHWM/ { print $2 }' "/proc/$bpid/status"; }
+rss0=$(hwm)
+
+# ------------------------------------------------------------ berth
+t0=$(now)
+bid=$(api POST /backup "{\"compression\":\"$comp\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["backupId"])')
+while :; do
+	st=$(api GET "/backups/$bid" |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+	[ "$st" = running ] || break
+	sleep 0.2
+done
+t1=$(now)
+[ "$st" = done ] || die "backup $st"
+api POST /restore "{\"backupId\":\"$bid\"}" >/dev/null || die "restore"
+t2=$(now)
+rss1=$(hwm)
+
+# ------------------------------------------------------------ docker cp
+docker volume create berth-bench-cpvol >/dev/null
+docker create --name berth-bench-cp -v "$vol":/src -v berth-bench-cpvol:/dst \
+    "$image" true >/dev/null
+t3=$(now)
+docker cp berth-bench-cp:/src - > "$dir/cp.tar"
+t4=$(now)
+docker cp - berth-bench-cp:/dst < "$dir/cp.tar"
+t5=$(now)
+
+echo "# berth $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo ?)," \
+    "$(nproc) CPUs, $mb MB volume, compression $comp"
+echo "berth backup:      $(rate "$mb" "$t0" "$t1") MB/s"
+echo "berth restore:     $(rate "$mb" "$t1" "$t2") MB/s (checked, staged, twice written)"
+echo "docker cp out:     $(rate "$mb" "$t3" "$t4") MB/s"
+echo "docker cp in:      $(rate "$mb" "$t4" "$t5") MB/s"
+echo "berthd VmHWM:      ${rss0} kB before, ${rss1} kB after"
