@@ -54,6 +54,7 @@ int		 db_event(struct db *, const struct event_item *, char *err,
 /* An alert's row of system_alerts as it is now (by its key); the item
  * of rule "*" closes the rows left active by earlier runs. */
 int		 db_alert(struct db *, const struct body_alerts *, char *err,
+		    size_t errlen);
 /* A backup's row in volume_backups (by its backup_id). */
 int		 db_backup(struct db *, const struct backup_item *, char *err,
 		    size_t errlen);
