@@ -23,7 +23,12 @@ apt-get install -y -q --no-install-recommends \
 	libcriterion-dev clang libclang-rt-14-dev \
 	docker.io postgresql-15 busybox-static prometheus openssl \
 	prometheus-alertmanager iptables iproute2 tzdata \
-	chromium nodejs npm
+	chromium nodejs
+# Debian's nodejs comes without npm; a Node.js from elsewhere (such as
+# NodeSource's) has its own, and Debian's npm conflicts with it.
+if ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -q --no-install-recommends npm
+fi
 # The browser test (tests/integration/test_browser): playwright-core
 # drives Debian's chromium; from the npm registry into tests/browser
 # only (its package.json), no browser download.
