@@ -24,8 +24,10 @@ run() {
 	out=$(mktemp)
 	echo "=== $name"
 	before=$failed
+	t0=$(date +%s)
 	"$@" >"$out" 2>&1
 	rc=$?
+	t1=$(date +%s)
 	case $name in
 	fuzz_*)	# libFuzzer prints a line per new unit: keep the end.
 		tail -n 25 "$out" ;;
@@ -54,6 +56,7 @@ run() {
 		failed=$((failed + 1))
 	fi
 	[ "$failed" -gt "$before" ] && note "$name"
+	echo "--- $name: $((t1 - t0)) s"
 	rm -f "$out"
 }
 

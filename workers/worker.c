@@ -20,7 +20,14 @@
 #include "worker.h"
 #include "xmalloc.h"
 
-#define MAX_CALLS	256
+/*
+ * Requests in flight, found by id: a slot is id % MAX_CALLS or the next
+ * free one after it.  Ids rise by one per request and most answers come
+ * in order, so the first probe nearly always hits.  4096 covers a burst
+ * of a thousand log streams attaching at once with room to spare; past
+ * it a request is refused (the caller answers 503) rather than queued.
+ */
+#define MAX_CALLS	4096
 
 struct call {
 	uint32_t	 id;
@@ -39,15 +46,24 @@ static void	on_close(struct chan *, const char *, void *);
 
 /* ------------------------------------------------------------ calls */
 
+/* The slot holding want, probing from id's home slot; NULL if none. */
+static struct call *
+call_probe(uint32_t id, uint32_t want)
+{
+	size_t	i, n;
+
+	for (n = 0, i = id % MAX_CALLS; n < MAX_CALLS; n++) {
+		if (calls[i].id == want)
+			return &calls[i];
+		i = (i + 1) % MAX_CALLS;
+	}
+	return NULL;
+}
+
 static struct call *
 call_find(uint32_t id)
 {
-	size_t	i;
-
-	for (i = 0; i < MAX_CALLS; i++)
-		if (calls[i].id == id && id != 0)
-			return &calls[i];
-	return NULL;
+	return id == 0 ? NULL : call_probe(id, id);
 }
 
 static void
@@ -97,16 +113,12 @@ worker_request_for(struct worker *w, struct msg *m, long timeout_ms,
 {
 	struct call	*c;
 	struct timeval	 tv;
-	size_t		 i;
 
-	for (i = 0, c = NULL; i < MAX_CALLS && c == NULL; i++)
-		if (calls[i].id == 0)
-			c = &calls[i];
-	if (c == NULL) {
+	m->id = chan_next_id(w->parent);
+	if ((c = call_probe(m->id, 0)) == NULL) {
 		log_warnx("too many requests in flight");
 		return 0;
 	}
-	m->id = chan_next_id(w->parent);
 	if (chan_send(w->parent, m) == -1)
 		return 0;
 	c->id = m->id;
