@@ -31,6 +31,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "depspec.h"
+#include "url.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -279,6 +280,7 @@ check_string(const struct config_key *k, const char *v, char *err,
     size_t errlen)
 {
 	struct dep	deps[DEP_MAX];
+	struct url	ams[URL_LIST_MAX];
 	enum log_level	lvl;
 	size_t		off = k->offset;
 
@@ -293,6 +295,11 @@ check_string(const struct config_key *k, const char *v, char *err,
 		return check_abspath(v, 0, err, errlen);
 	if (off == OFF(health_dependencies))
 		return dep_parse(v, deps, DEP_MAX, err, errlen) == -1 ? -1 : 0;
+	if (off == OFF(alertmanager_urls))
+		return url_list(v, ams, URL_LIST_MAX, err, errlen) == -1 ?
+		    -1 : 0;
+	if (off == OFF(notify_ca_file) && *v != '\0')
+		return check_abspath(v, 0, err, errlen);
 	if (off == OFF(docker_network) ||
 	    off == OFF(docker_isolated_network))
 		return check_network(v, err, errlen);
@@ -721,6 +728,12 @@ config_load_env(struct berth_config *cfg, struct config_errors *errs)
 			config_errors_add(errs, "%s: %s", keys[i].env, err);
 	}
 	config_named_load_env(cfg, errs);
+	/* Seed 001's variable: a receiver of critical alerts. */
+	if ((v = getenv("MONITORING_WEBHOOK_URL")) != NULL && *v != '\0' &&
+	    (config_set(cfg, "notify.monitoring.url", v, err,
+	    sizeof(err)) == -1 || config_set(cfg,
+	    "notify.monitoring.severity", "critical", err, sizeof(err)) == -1))
+		config_errors_add(errs, "MONITORING_WEBHOOK_URL: %s", err);
 	return (int)(errs->n - before);
 }
 

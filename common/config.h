@@ -14,6 +14,7 @@
 #define CONFIG_MAX_TYPES	16
 #define CONFIG_MAX_JOBS		16
 #define CONFIG_MAX_ALERTS	32
+#define CONFIG_MAX_NOTIFY	8
 #define CONFIG_MAX_TIERS	8
 #define CONFIG_MAX_TOKENS	64
 #define CONFIG_NAME_MAX		32	/* [a-z0-9-], first a letter */
@@ -100,6 +101,17 @@ struct alert_cfg {
 	char	*severity;		/* info, warning, error, critical */
 };
 
+/* A webhook alerts are posted to (issue 14): firing and resolved
+ * alerts of severity at least severity, in one of two payloads. */
+struct notify_cfg {
+	char	*name;
+	int	 enabled;
+	char	*url;			/* http:// or https:// */
+	char	*severity;		/* the least severity sent */
+	char	*format;		/* "berth" or "alertmanager" */
+	char	*secret;		/* HMAC key (Standard Webhooks); "" none */
+};
+
 /* A bearer token of the HTTP API. */
 struct api_token {
 	char	*name;
@@ -172,6 +184,13 @@ struct berth_config {
 	long	 health_disk_percent_max;
 	/* [auth] */
 	char	*admin_token;		/* BERTH_ADMIN_TOKEN */
+	/* [notify], [alertmanager] */
+	char	*notify_ca_file;	/* extra TLS roots for receivers */
+	long	 notify_max_attempts;	/* then a delivery is failed */
+	long	 notify_backoff_max_s;	/* cap on the retry delay */
+	long	 notify_timeout_ms;	/* one attempt */
+	char	*alertmanager_urls;	/* comma separated base URLs */
+	long	 alertmanager_resend_s;	/* firing alerts sent again */
 	/* [supervisor] */
 	long	 restart_min_ms;	/* BERTH_RESTART_MIN_MS */
 	long	 restart_max_ms;	/* BERTH_RESTART_MAX_MS */
@@ -191,6 +210,8 @@ struct berth_config {
 	size_t		 njobs;
 	struct alert_cfg alerts[CONFIG_MAX_ALERTS];
 	size_t		 nalerts;
+	struct notify_cfg notify[CONFIG_MAX_NOTIFY];
+	size_t		 nnotify;
 };
 
 /* Error lines collected while loading or checking. */

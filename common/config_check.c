@@ -219,4 +219,8 @@ config_named_check(struct berth_config *cfg, struct config_errors *errs)
 	}
 	for (i = 0; i < cfg->njobs; i++)
 		check_job(&cfg->jobs[i], errs);
+	for (i = 0; i < cfg->nnotify; i++)
+		if (cfg->notify[i].enabled && cfg->notify[i].url[0] == '\0')
+			config_errors_add(errs, "[notify.%s] url: not set",
+			    cfg->notify[i].name);
 }

@@ -209,6 +209,28 @@ const struct config_key config_static_keys[] = {
 	STR("auth", "admin_token", "BERTH_ADMIN_TOKEN", admin_token,
 	    NULL, 1, 1,
 	    "bearer token for the HTTP admin API, 16 characters or more"),
+	STR("notify", "ca_file", "BERTH_NOTIFY_CA_FILE", notify_ca_file,
+	    NULL, 0, 0,
+	    "PEM file of extra TLS roots for https receivers, besides the "
+	    "system's (read by healthmon before it confines itself)"),
+	INT("notify", "max_attempts", "BERTH_NOTIFY_MAX_ATTEMPTS",
+	    notify_max_attempts, "12", 1, 100, 1,
+	    "attempts of one webhook delivery before it is marked failed"),
+	INT("notify", "backoff_max_s", "BERTH_NOTIFY_BACKOFF_MAX_S",
+	    notify_backoff_max_s, "600", 1, 86400, 1,
+	    "cap on the delay between two attempts, in seconds (a longer "
+	    "Retry-After is capped at one hour)"),
+	INT("notify", "timeout_ms", "BERTH_NOTIFY_TIMEOUT_MS",
+	    notify_timeout_ms, "10000", 100, 120000, 1,
+	    "time one delivery attempt may take, in ms"),
+	STR("alertmanager", "urls", "BERTH_ALERTMANAGER_URL",
+	    alertmanager_urls, NULL, 0, 1,
+	    "Alertmanager base URLs (http or https), comma separated; "
+	    "alerts go to POST <url>/api/v2/alerts"),
+	INT("alertmanager", "resend_s", "BERTH_ALERTMANAGER_RESEND_S",
+	    alertmanager_resend_s, "60", 1, 3600, 1,
+	    "firing alerts are sent again this often, with endsAt four "
+	    "intervals ahead; resolved ones for 15 minutes"),
 	INT("supervisor", "restart_min_ms", "BERTH_RESTART_MIN_MS",
 	    restart_min_ms, "100", 10, 60000, 1,
 	    "delay before the first restart of a crashed worker, in ms"),

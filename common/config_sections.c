@@ -21,6 +21,7 @@
 #include "config_int.h"
 #include "cron.h"
 #include "log.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define TOKEN_MIN	16
@@ -40,6 +41,9 @@
 #define ALERT(type, f, env, def, min, max, help)			\
 	{ "alert", #f, "BERTH_ALERT_<NAME>_" env, type,			\
 	    offsetof(struct alert_cfg, f), def, min, max, 0, 1, help }
+#define NOTIFY(type, f, env, def, secret, help)			\
+	{ "notify", #f, "BERTH_NOTIFY_<NAME>_" env, type,		\
+	    offsetof(struct notify_cfg, f), def, 0, 0, secret, 1, help }
 #define TOKEN(f, env, def, help)					\
 	{ "token", #f, "BERTH_TOKEN_<NAME>_" env, CT_STRING,		\
 	    offsetof(struct api_token, f), def, 0, 0, 1, 1, help }
@@ -180,6 +184,21 @@ static const struct config_key alert_keys[] = {
 	    "info, warning, error or critical"),
 };
 
+static const struct config_key notify_keys[] = {
+	NOTIFY(CT_BOOL, enabled, "ENABLED", "true", 0,
+	    "send to this receiver"),
+	NOTIFY(CT_STRING, url, "URL", NULL, 0,
+	    "where alerts are posted: http:// or https://, a host name or "
+	    "a numeric address"),
+	NOTIFY(CT_STRING, severity, "SEVERITY", "warning", 0,
+	    "the least severity sent: info, warning, error or critical"),
+	NOTIFY(CT_STRING, format, "FORMAT", "berth", 0,
+	    "payload: berth (seed 001's) or alertmanager (webhook v4)"),
+	NOTIFY(CT_STRING, secret, "SECRET", NULL, 1,
+	    "signs each delivery (Standard Webhooks; whsec_<base64> or raw "
+	    "bytes); empty: unsigned"),
+};
+
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define CFG(f)		offsetof(struct berth_config, f)
 
@@ -212,6 +231,9 @@ static const struct kind kinds[] = {
 	{ "alert", "BERTH_ALERT_", alert_keys, NELEM(alert_keys),
 	    sizeof(struct alert_cfg), CFG(alerts), CFG(nalerts),
 	    CONFIG_MAX_ALERTS, "alerts" },
+	{ "notify", "BERTH_NOTIFY_", notify_keys, NELEM(notify_keys),
+	    sizeof(struct notify_cfg), CFG(notify), CFG(nnotify),
+	    CONFIG_MAX_NOTIFY, "receivers" },
 };
 #define NKINDS	NELEM(kinds)
 
@@ -221,6 +243,7 @@ _Static_assert(offsetof(struct tier, name) == 0, "name first");
 _Static_assert(offsetof(struct api_token, name) == 0, "name first");
 _Static_assert(offsetof(struct job_cfg, name) == 0, "name first");
 _Static_assert(offsetof(struct alert_cfg, name) == 0, "name first");
+_Static_assert(offsetof(struct notify_cfg, name) == 0, "name first");
 
 /* The built-in sections (seed 003), set as if by config_set(). */
 static const char *const builtins[][2] = {
@@ -599,6 +622,13 @@ check_job_string(size_t off, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+severity_ok(const char *v)
+{
+	return strcmp(v, "info") == 0 || strcmp(v, "warning") == 0 ||
+	    strcmp(v, "error") == 0 || strcmp(v, "critical") == 0;
+}
+
 /* An alert rule's metric, operator, resolve value and severity. */
 static int
 check_alert_string(size_t off, const char *v, char *err, size_t errlen)
@@ -625,10 +655,32 @@ check_alert_string(size_t off, const char *v, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (off == offsetof(struct alert_cfg, severity) &&
-	    strcmp(v, "info") != 0 && strcmp(v, "warning") != 0 &&
-	    strcmp(v, "error") != 0 && strcmp(v, "critical") != 0) {
+	if (off == offsetof(struct alert_cfg, severity) && !severity_ok(v)) {
 		snprintf(err, errlen, "not info, warning, error or critical");
+		return -1;
+	}
+	return 0;
+}
+
+/* A receiver's URL (empty until set), severity and format. */
+static int
+check_notify_string(size_t off, const char *v, char *err, size_t errlen)
+{
+	struct url	u;
+
+	if (off == offsetof(struct notify_cfg, url) && v[0] != '\0')
+		return url_parse(v, &u, err, errlen);
+	if (off == offsetof(struct notify_cfg, severity) && !severity_ok(v)) {
+		snprintf(err, errlen, "not info, warning, error or critical");
+		return -1;
+	}
+	if (off == offsetof(struct notify_cfg, format) &&
+	    strcmp(v, "berth") != 0 && strcmp(v, "alertmanager") != 0) {
+		snprintf(err, errlen, "not berth or alertmanager");
+		return -1;
+	}
+	if (off == offsetof(struct notify_cfg, secret) && strlen(v) > 512) {
+		snprintf(err, errlen, "longer than 512 characters");
 		return -1;
 	}
 	return 0;
@@ -647,6 +699,8 @@ config_named_check_string(const struct config_key *k, const char *v,
 		return check_job_string(k->offset, v, err, errlen);
 	if (strcmp(k->section, "alert") == 0)
 		return check_alert_string(k->offset, v, err, errlen);
+	if (strcmp(k->section, "notify") == 0)
+		return check_notify_string(k->offset, v, err, errlen);
 	return 0;
 }
 

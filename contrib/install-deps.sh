@@ -19,7 +19,7 @@ apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake pkg-config ca-certificates curl \
 	libevent-dev libmsgpack-dev libpq-dev libcurl4-openssl-dev \
 	libseccomp-dev libjansson-dev libinih-dev uuid-dev zlib1g-dev \
-	libzstd-dev nettle-dev libarchive-dev zstd \
+	libzstd-dev nettle-dev libarchive-dev libssl-dev zstd \
 	libcriterion-dev clang libclang-rt-14-dev \
 	docker.io postgresql-15 busybox-static prometheus openssl \
 	prometheus-alertmanager iptables iproute2 tzdata \

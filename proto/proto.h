@@ -152,6 +152,10 @@ enum msg_type {
 	MSG_VOL_RESTORE,	/* gateway -> berthd: restore a backup */
 	MSG_VOL_REC,		/* berthd -> statswriter: a backup's row, for
 				 * volume_backups (also a spool record) */
+	MSG_NOTIFY_SEND,	/* berthd -> healthmon: post one notification */
+	MSG_NOTIFY_DONE,	/* healthmon -> berthd: how the post went */
+	MSG_NOTIFY_REQ,		/* gateway -> berthd: the deliveries */
+	MSG_NOTIFIES,		/* reply to MSG_NOTIFY_REQ */
 	MSG_TYPE_MAX
 };
 
@@ -628,6 +632,46 @@ struct alert_item {
 };
 struct body_alerts {			/* MSG_ALERTS, MSG_ALERT_REC (one) */
 	struct alert_item	*items;
+	size_t			 nitems;
+};
+
+/* Notifications (issue 14 point 4).  berthd resolves the host, signs
+ * and builds everything; healthmon only makes the POST. */
+struct body_notify_send {		/* MSG_NOTIFY_SEND */
+	int64_t	 seq;			/* berthd's attempt number */
+	int	 tls;
+	char	*host;			/* Host header, SNI, certificate name */
+	char	*addr;			/* numeric address to connect to */
+	int64_t	 port;
+	char	*path;			/* request target */
+	char	*headers;		/* "Name: value" lines, '\n' ended */
+	char	*body;			/* JSON */
+	int64_t	 timeout_ms;
+};
+struct body_notify_done {		/* MSG_NOTIFY_DONE */
+	int64_t	 seq;
+	int64_t	 status;		/* HTTP status; 0 no answer */
+	int64_t	 retry_after_s;		/* Retry-After in seconds; -1 none */
+	char	*error;			/* why there was no answer */
+};
+struct body_notify_req {		/* MSG_NOTIFY_REQ */
+	struct req_auth	 auth;
+	int64_t		 limit;
+};
+struct notify_item {
+	int64_t	 seq;
+	char	*id;			/* webhook-id, the same every retry */
+	char	*receiver;		/* [notify.NAME] */
+	char	*alert;			/* the alert's key */
+	char	*event;			/* alert.firing, alert.resolved */
+	char	*state;			/* pending, delivered, failed */
+	int64_t	 attempts;
+	int64_t	 status;		/* the last answer's; 0 none */
+	char	*error;			/* the last failure */
+	int64_t	 created_ms, next_ms, done_ms;
+};
+struct body_notifies {			/* MSG_NOTIFIES */
+	struct notify_item	*items;
 	size_t			 nitems;
 };
 

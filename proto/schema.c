@@ -18,6 +18,7 @@
 #define MAX_TEXT	1024	/* human-readable messages */
 #define MAX_VALUE	4096	/* configuration values, arguments */
 #define MAX_TOKEN	256	/* a bearer token as presented */
+#define MAX_PAYLOAD	262144	/* a notification's body */
 
 /* Array limits, in elements. */
 #define MAX_ENTRIES	1024	/* configuration entries */
@@ -598,6 +599,59 @@ static const struct field alerts_fields[] = {
 static const struct schema schema_alerts[] = {
 	SCHEMA("alerts", body_alerts, alerts_fields)
 };
+static const struct field notify_send_fields[] = {
+	INT(body_notify_send, seq, 1),
+	BOOL(body_notify_send, tls, 1),
+	STR(body_notify_send, host, 1, MAX_KEY),
+	STR(body_notify_send, addr, 1, MAX_WORD),
+	INT(body_notify_send, port, 1),
+	STR(body_notify_send, path, 1, MAX_VALUE),
+	STR(body_notify_send, headers, 1, MAX_VALUE),
+	STR(body_notify_send, body, 1, MAX_PAYLOAD),
+	INT(body_notify_send, timeout_ms, 1),
+};
+static const struct schema schema_notify_send[] = {
+	SCHEMA("notify_send", body_notify_send, notify_send_fields)
+};
+static const struct field notify_done_fields[] = {
+	INT(body_notify_done, seq, 1),
+	INT(body_notify_done, status, 1),
+	INT(body_notify_done, retry_after_s, 1),
+	STR(body_notify_done, error, 1, MAX_TEXT),
+};
+static const struct schema schema_notify_done[] = {
+	SCHEMA("notify_done", body_notify_done, notify_done_fields)
+};
+static const struct field notify_req_fields[] = {
+	AUTH_FIELDS(body_notify_req),
+	INT(body_notify_req, limit, 1),
+};
+static const struct schema schema_notify_req[] = {
+	SCHEMA_AUTH("notify_req", body_notify_req, notify_req_fields)
+};
+static const struct field notify_item_fields[] = {
+	INT(notify_item, seq, 1),
+	STR(notify_item, id, 1, MAX_WORD),
+	STR(notify_item, receiver, 1, MAX_NAME),
+	STR(notify_item, alert, 1, MAX_WORD),
+	STR(notify_item, event, 1, MAX_WORD),
+	STR(notify_item, state, 1, MAX_WORD),
+	INT(notify_item, attempts, 1),
+	INT(notify_item, status, 1),
+	STR(notify_item, error, 1, MAX_TEXT),
+	INT(notify_item, created_ms, 1),
+	INT(notify_item, next_ms, 1),
+	INT(notify_item, done_ms, 1),
+};
+static const struct schema schema_notify_item[] = {
+	SCHEMA("notify_item", notify_item, notify_item_fields)
+};
+static const struct field notifies_fields[] = {
+	ARRAY(body_notifies, items, 1, MAX_ITEMS, schema_notify_item, nitems),
+};
+static const struct schema schema_notifies[] = {
+	SCHEMA("notifies", body_notifies, notifies_fields)
+};
 
 static const struct field seen_item_fields[] = {
 	STR(seen_item, workspace_id, 1, MAX_ID),
@@ -1105,6 +1159,10 @@ static const struct {
 	[MSG_VOL_SIZE] =	{ "vol_size", schema_vol_size },
 	[MSG_VOL_RESTORE] =	{ "vol_restore", schema_vol_req },
 	[MSG_VOL_REC] =		{ "vol_rec", schema_vol_backups },
+	[MSG_NOTIFY_SEND] =	{ "notify_send", schema_notify_send },
+	[MSG_NOTIFY_DONE] =	{ "notify_done", schema_notify_done },
+	[MSG_NOTIFY_REQ] =	{ "notify_req", schema_notify_req },
+	[MSG_NOTIFIES] =	{ "notifies", schema_notifies },
 };
 
 static const char *const peer_names[PEER_MAX] = {

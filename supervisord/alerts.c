@@ -114,6 +114,21 @@ persist(const struct alert *a)
 	msg_clear(&m);
 }
 
+/* The receivers and Alertmanager hear of it (notify.c). */
+static void
+notify(const struct alert *a, const char *event)
+{
+	struct body_alerts	*b;
+	struct msg		 m;
+
+	b = msg_init(&m, MSG_ALERTS, 0, PEER_PARENT);
+	b->items = xcalloc(1, sizeof(*b->items));
+	alert_item(a, &b->items[0]);
+	b->nitems = 1;
+	notify_alert(&b->items[0], event);
+	msg_clear(&m);
+}
+
 /* Rows left active by an earlier run of berthd are closed first: the
  * alerts of this run are evaluated afresh. */
 void
@@ -154,6 +169,7 @@ resolve(struct alert *a, const char *by, const char *why)
 	event_emit("alert.resolved", "info", ws, "%s resolved (%s): %s",
 	    a->rname, by, a->resolution);
 	persist(a);
+	notify(a, "alert.resolved");
 	keep_resolved(a);
 }
 
@@ -167,6 +183,7 @@ fire(struct alert *a, int64_t now)
 	a->fired_ms = now;
 	event_emit("alert.firing", a->severity, ws, "%s", a->message);
 	persist(a);
+	notify(a, "alert.firing");
 }
 
 static struct alert *
@@ -316,6 +333,27 @@ alerts_evaluate(double (*value)(const char *, void *), void *arg,
 		if (live[i].id != 0 && !live[i].held)
 			live[i].state == A_FIRING ? d->firing++ : d->pending++;
 	}
+}
+
+/* What Alertmanager is sent again: the firing alerts, then those
+ * resolved since since_ms. */
+size_t
+alerts_for_alertmanager(struct alert_item *out, size_t max,
+    int64_t since_ms)
+{
+	const struct alert	*a;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < ALERTS_MAX && n < max; i++)
+		if (live[i].id != 0 && !live[i].held &&
+		    live[i].state == A_FIRING)
+			alert_item(&live[i], &out[n++]);
+	for (i = 0; i < nkept && n < max; i++) {
+		a = &kept[(kept_head + ALERTS_KEPT - 1 - i) % ALERTS_KEPT];
+		if (a->resolved_ms >= since_ms && a->fired_ms > 0)
+			alert_item(a, &out[n++]);
+	}
+	return n;
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <event2/dns.h>
 
 #include "backoff.h"
 #include "config.h"
@@ -23,6 +24,7 @@ struct wproc;
 #define WF_CHROOT	0x01	/* chroot into the empty directory */
 #define WF_LISTENER	0x02	/* fd 4: the HTTP listening socket */
 #define WF_SPOOL	0x04	/* fd 4: the spool directory */
+#define WF_TLSROOTS	0x10	/* BERTH_NOTIFY_CA_FILE in its environment */
 #define WF_DBROOT	0x08	/* a root of its own: what dbprep_paths
 				 * lists, /proc, the cgroups, the spool */
 
@@ -324,6 +326,32 @@ void	 alerts_by_severity(int64_t out[4]);
 void	 alerts_boot(void);		/* close the rows of earlier runs */
 request_fn	 alerts_h_list;		/* MSG_ALERTS_REQ */
 request_fn	 alerts_h_resolve;	/* MSG_ALERT_RESOLVE */
+/* Firing alerts, then those resolved since since_ms, into out. */
+size_t	 alerts_for_alertmanager(struct alert_item *out, size_t max,
+	    int64_t since_ms);
+
+/* ------------------------------------------------------------ notify.c */
+
+void	 notify_start(void);		/* the outbox, the re-send timer */
+void	 notify_stop(void);
+/* An alert fired or resolved (event alert.firing or alert.resolved). */
+void	 notify_alert(const struct alert_item *, const char *event);
+request_fn	 notify_h_done;		/* MSG_NOTIFY_DONE (healthmon) */
+request_fn	 notify_h_list;		/* MSG_NOTIFY_REQ */
+
+/* ------------------------------------------------------------ notify_fmt.c */
+
+/* "berthd:<boot>:<id>", an alert's key across restarts. */
+void	 notify_alert_key(const struct alert_item *, char *out, size_t len);
+/* A webhook's body in format (berth or alertmanager). */
+char	*notify_body(const struct alert_item *, const char *format,
+	    const char *event, const char *receiver, const char *id);
+/* The alerts of POST /api/v2/alerts. */
+char	*notify_am_body(const struct alert_item *, size_t n, int64_t now_ms,
+	    long resend_s);
+/* "v1,<base64>", the Standard Webhooks signature. */
+void	 notify_sign(const char *secret, const char *id, long long ts,
+	    const char *body, char *out, size_t len);
 /* ------------------------------------------------------------ volumes.c */
 
 struct vol_backup {
@@ -374,6 +402,11 @@ struct json_t	*backup_helper_spec(const struct vol_backup *,
 /* --check-config's database checks (print) or start's warnings: the
  * number of problems. */
 int	 dbprep_check(const struct berth_config *, int print);
+/* A fresh resolver (/etc/hosts, resolv.conf as now) looking up host's
+ * TCP addresses for cb; free it after cb (not inside it).  NULL when
+ * it cannot be set up. */
+struct evdns_base *dns_lookup_tcp(const char *host,
+	    evdns_getaddrinfo_cb cb, void *arg);
 /* The socket directory and files the statswriter's root must hold
  * (allocated, at most max). */
 size_t	 dbprep_paths(const struct berth_config *, char **paths, size_t max);

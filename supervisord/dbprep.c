@@ -341,17 +341,35 @@ resolved(int code, struct evutil_addrinfo *res, void *arg)
 	event_base_once(env->base, -1, EV_TIMEOUT, prep_free, p, NULL);
 }
 
+/* A fresh resolver (/etc/hosts and resolv.conf as they are now) asked
+ * for host's TCP addresses; NULL when it cannot be set up. */
+struct evdns_base *
+dns_lookup_tcp(const char *host, evdns_getaddrinfo_cb cb, void *arg)
+{
+	struct evutil_addrinfo	 hints;
+	struct evdns_base	*dns;
+
+	dns = evdns_base_new(env->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if (dns == NULL)
+		return NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	evdns_getaddrinfo(dns, host, NULL, &hints, cb, arg);
+	return dns;
+}
+
 static void
 resolve(const struct caller *c, const char *host)
 {
-	struct evutil_addrinfo	 hints;
 	struct prep		*p;
 
 	p = xcalloc(1, sizeof(*p));
 	p->c = *c;
 	p->host = xstrdup(host);
-	/* A new resolver each time: /etc/hosts and resolv.conf as now. */
-	p->dns = evdns_base_new(env->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	p->dns = dns_lookup_tcp(host, resolved, p);
 	if (p->dns == NULL) {
 		answer(c, "", "cannot set up the resolver "
 		    "(/etc/resolv.conf)");
@@ -359,12 +377,6 @@ resolve(const struct caller *c, const char *host)
 		free(p);
 		return;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
-	evdns_getaddrinfo(p->dns, host, NULL, &hints, resolved, p);
 }
 
 int

@@ -593,9 +593,11 @@ parent_main(const char *config_path, int foreground, int debug)
 	metrics_start();
 	monitor_start();
 	alerts_boot();
+	notify_start();
 	activity_start();
 	event_base_dispatch(env->base);
 	activity_stop();
+	notify_stop();
 	monitor_stop();
 	metrics_stop();
 	engine_stop();

@@ -169,6 +169,11 @@ exec_worker(struct wproc *wp, int ipc, int errw)
 		jobstate_zones(zones, sizeof(zones));
 		xasprintf(&envp[e++], "BERTH_ZONES=%s", zones);
 	}
+	/* Extra TLS roots for notification receivers, which healthmon
+	 * loads before it confines itself. */
+	if ((def->flags & WF_TLSROOTS) && env->cfg.notify_ca_file[0] != '\0')
+		xasprintf(&envp[e++], "BERTH_NOTIFY_CA_FILE=%s",
+		    env->cfg.notify_ca_file);
 	/* libpq's passfile, when the URL names none (it is in the root). */
 	if ((def->flags & WF_DBROOT) && getenv("PGPASSFILE") != NULL)
 		xasprintf(&envp[e++], "PGPASSFILE=%s", getenv("PGPASSFILE"));

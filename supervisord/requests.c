@@ -68,6 +68,8 @@ static const struct request_row rows[] = {
 	    alerts_h_list,	{ MSG_ALERTS } },
 	{ MSG_ALERT_RESOLVE,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_ADMIN,
 	    alerts_h_resolve,	{ MSG_ALERTS } },
+	{ MSG_NOTIFY_REQ,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_ADMIN,
+	    notify_h_list,	{ MSG_NOTIFIES } },
 	{ MSG_PROJECTS_REQ,	GATEWAY,	PARENT,		RQ_TOKEN,
 	    project_h_list,	{ MSG_PROJECTS } },
 	{ MSG_PROJECT_OWNER,	GATEWAY,	PARENT,	RQ_TOKEN | RQ_ADMIN,
@@ -116,6 +118,8 @@ static const struct request_row rows[] = {
 	{ MSG_HEALTH_REQ,	GATEWAY,	HEALTHMON,	0,
 	    NULL,		{ MSG_HEALTH_REPORT } },
 	/* healthmon */
+	{ MSG_NOTIFY_DONE,	HEALTHMON,	PARENT,		0,
+	    notify_h_done,	{ 0 } },
 	{ MSG_WS_AVAILABLE,	HEALTHMON,	PARENT,		0,
 	    ws_h_available,	{ 0 } },
 	/* the scheduler, for berth itself */

@@ -23,7 +23,8 @@ const struct worker_def worker_defs[NWORKERS] = {
 	  gateway_secrets, 0 },
 	{ PEER_SCHEDULER, "scheduler", "berth-scheduler", WF_CHROOT,
 	  NULL, SUB_JOBS },
-	{ PEER_HEALTHMON, "healthmon", "berth-healthmon", WF_CHROOT,
+	{ PEER_HEALTHMON, "healthmon", "berth-healthmon",
+	  WF_CHROOT | WF_TLSROOTS,
 	  NULL, SUB_ROSTER },
 	/* A root of its own holding only what its job needs. */
 	{ PEER_STATSWRITER, "statswriter", "berth-statswriter",

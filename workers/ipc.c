@@ -511,6 +511,18 @@ ipc_alert_resolve(struct worker *w, const char *token, int64_t id,
 	return call(w, &m, MSG_ALERTS, w->cfg.request_timeout_ms, cb, arg);
 }
 
+uint32_t
+ipc_notifications(struct worker *w, const char *token, int64_t limit,
+    ipc_cb cb, void *arg)
+{
+	struct body_notify_req	*p;
+	struct msg		 m;
+
+	p = start(&m, MSG_NOTIFY_REQ, PEER_PARENT, token);
+	p->limit = limit;
+	return call(w, &m, MSG_NOTIFIES, w->cfg.request_timeout_ms, cb, arg);
+}
+
 /* Retention can take a while on a big table. */
 uint32_t
 ipc_retention(struct worker *w, ipc_cb cb, void *arg)

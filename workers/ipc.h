@@ -106,6 +106,8 @@ uint32_t ipc_mpoints(struct worker *, const char *token, const char *name,
 	    int64_t limit, ipc_cb, void *);
 uint32_t ipc_alerts(struct worker *, const char *token, int all, ipc_cb,
 	    void *);
+uint32_t ipc_notifications(struct worker *, const char *token, int64_t limit,
+	    ipc_cb, void *);
 uint32_t ipc_alert_resolve(struct worker *, const char *token, int64_t id,
 	    const char *resolution, ipc_cb, void *);
 /* A workspace in error: berthd recovers it or removes its container. */

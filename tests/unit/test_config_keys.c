@@ -55,6 +55,8 @@ sample(const struct config_key *k)
 		{ "dependencies",	"auth=http://127.0.0.1:9000/health" },
 		{ "persist",		"all" },
 		{ "backup_dir",		"/srv/berth/backups" },
+		{ "ca_file",		"/etc/berth/receivers-ca.pem" },
+		{ "urls",		"http://127.0.0.1:9093, https://am/" },
 	};
 	size_t	i;
 
@@ -142,7 +144,7 @@ Test(config_keys, reloadable_keys_flagged)
 	    "admin_socket", "user", "unconfined", "socket", "url",
 	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
 	    "password_file", "pg_user", "isolated_network",
-	    "allow_docker_group", "backup_dir" };
+	    "allow_docker_group", "backup_dir", "ca_file" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -165,7 +167,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 60);
+	cr_assert_eq(n, 66);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);

@@ -569,3 +569,40 @@ Test(config_sections, containment_keys)
 	expect_set_error("docker.isolated_network", "a b", "not a network");
 	expect_set_error("docker.isolated_network", "", "empty");
 }
+
+Test(config_sections, notify_receivers_and_alertmanager)
+{
+	struct berth_config	cfg;
+	struct config_errors	errs = { NULL, 0 };
+
+	load_ok(&cfg, "[notify.ops]\nurl = https://hooks.example.com/x\n"
+	    "severity = error\nformat = alertmanager\nsecret = whsec_AAAA\n"
+	    "[alertmanager]\nurls = http://127.0.0.1:9093, http://[::1]:9093\n");
+	cr_assert_eq(cfg.nnotify, 1);
+	cr_expect_str_eq(cfg.notify[0].format, "alertmanager");
+	config_free(&cfg);
+	expect_file_error("[notify.ops]\nurl = ftp://x/\n", "url",
+	    "not http:// or https://");
+	expect_file_error("[notify.ops]\nurl = http://u:p@x/\n", "url",
+	    "user information");
+	expect_file_error("[notify.ops]\nurl = http://x/\nseverity = loud\n",
+	    "severity", NULL);
+	expect_file_error("[notify.ops]\nurl = http://x/\nformat = slack\n",
+	    "format", NULL);
+	expect_file_error("[alertmanager]\nurls = http://a, gopher://b\n",
+	    "gopher://b", NULL);
+	expect_finish_error("[notify.ops]\nseverity = info\n",
+	    "[notify.ops] url: not set");
+	/* seed 001's variable: a receiver of critical alerts */
+	config_init(&cfg);
+	cr_assert_eq(setenv("MONITORING_WEBHOOK_URL",
+	    "https://hooks.example.com/critical", 1), 0);
+	cr_assert_eq(config_load_env(&cfg, &errs), 0);
+	unsetenv("MONITORING_WEBHOOK_URL");
+	cr_assert_eq(cfg.nnotify, 1);
+	cr_expect_str_eq(cfg.notify[0].name, "monitoring");
+	cr_expect_str_eq(cfg.notify[0].severity, "critical");
+	config_free(&cfg);
+	expect_env_error("MONITORING_WEBHOOK_URL", "hooks.example.com",
+	    "not http:// or https://");
+}

@@ -4,7 +4,9 @@
  * recorded points, newest first), GET /api/monitoring/alerts[?all=true]
  * (a user token: the alerts of its own workspaces),
  * POST /api/monitoring/alerts/{id}/resolve {"resolution"} (the admin's)
- * and POST /api/monitoring/monitor (the monitoring job, now).  The
+ * and POST /api/monitoring/monitor (the monitoring job, now), and
+ * GET /api/monitoring/notifications?limit= (the admin's: webhook
+ * deliveries, issue 14 point 4).  The
  * gateway checks the shapes; berthd decides who sees what.
  */
 #include <sys/queue.h>
@@ -233,4 +235,66 @@ api_alert_resolve(struct worker *w, struct evhttp_request *req,
 		    api_ipc_done, c));
 	}
 	json_decref(o);
+}
+
+/* ------------------------------------------------------------ notifications */
+
+static json_t *
+notify_json(const struct notify_item *n)
+{
+	char	t[3][32];
+
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o}",
+	    "seq", (json_int_t)n->seq, "id", n->id, "receiver", n->receiver,
+	    "alert", n->alert, "event", n->event, "state", n->state,
+	    "attempts", (json_int_t)n->attempts,
+	    "status", n->status != 0 ? json_integer(n->status) : json_null(),
+	    "error", opt_str(n->error),
+	    "createdAt", iso8601_ms((uint64_t)n->created_ms, t[0],
+	    sizeof(t[0])),
+	    "nextAttemptAt", n->next_ms != 0 ? json_string(iso8601_ms(
+	    (uint64_t)n->next_ms, t[1], sizeof(t[1]))) : json_null(),
+	    "doneAt", n->done_ms != 0 ? json_string(iso8601_ms(
+	    (uint64_t)n->done_ms, t[2], sizeof(t[2]))) : json_null());
+}
+
+static void
+notifies_done(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
+{
+	struct body_notifies	*b = m->body;
+	json_t			*a = json_array();
+	size_t			 i;
+
+	for (i = 0; i < b->nitems; i++)
+		json_array_append_new(a, notify_json(&b->items[i]));
+	http_reply_json(req, 200, json_pack("{s:o,s:I}", "notifications", a,
+	    "count", (json_int_t)b->nitems));
+}
+
+/* GET /api/monitoring/notifications?limit= (the admin's): the webhook
+ * deliveries, pending ones first, newest first. */
+void
+api_notifications(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	static const char *const keys[] = { "limit", NULL };
+	struct evkeyvalq	 kv;
+	const char		*tok, *lim;
+	int64_t			 limit = POINTS_LIMIT_DEFAULT;
+	struct call		*c;
+
+	if ((tok = api_token(req)) == NULL)
+		return;
+	if (query_parse(req, keys, &kv) == -1 ||
+	    ((lim = evhttp_find_header(&kv, "limit")) != NULL &&
+	    (limit = number_of(lim, POINTS_LIMIT_MAX)) == -1)) {
+		http_error(req, 400, "bad_request", "the one parameter is "
+		    "limit (1 to %d)", POINTS_LIMIT_MAX);
+		evhttp_clear_headers(&kv);
+		return;
+	}
+	c = api_call_new(w, req, notifies_done, NULL, NULL);
+	api_call_sent(c, ipc_notifications(w, tok, limit, api_ipc_done, c));
+	evhttp_clear_headers(&kv);
 }

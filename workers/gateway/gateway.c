@@ -161,6 +161,8 @@ static const struct route {
 	    "sessions", ROUTE_TOKEN },
 	{ "/api/monitoring/alerts/:id/resolve", EVHTTP_REQ_POST,
 	    api_alert_resolve, "alert_resolve", ROUTE_TOKEN },
+	{ "/api/monitoring/notifications", EVHTTP_REQ_GET,
+	    api_notifications, "notifications", ROUTE_TOKEN },
 };
 
 static void

@@ -120,7 +120,7 @@ route_handler	api_vol_backup, api_vol_backups, api_vol_backup_get,
 route_handler	api_jobs_list, api_job_run, api_cleanup, api_monitor;
 
 /* alerts.c: seed 001's metric points and the alerts */
-route_handler	api_mpoints, api_alerts, api_alert_resolve;
+route_handler	api_mpoints, api_alerts, api_alert_resolve, api_notifications;
 /* sessions.c: GET /api/monitoring/sessions */
 route_handler	api_sessions;
 

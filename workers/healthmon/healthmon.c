@@ -6,8 +6,9 @@
  * probed over HTTP (probe.c: tens of milliseconds apart at first, then
  * backing off) until it answers, and the time of that first answer goes
  * to berthd, which records it as the workspace's availability and
- * startup time.  Chrooted; it may open IPv4 and IPv6 sockets, never
- * Unix ones, and resolves no names.
+ * startup time.  It also makes berthd's notification posts (post.c).
+ * Chrooted; it may open IPv4 and IPv6 sockets, never Unix ones, and
+ * resolves no names.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include "checks.h"
 #include "codec.h"
 #include "log.h"
+#include "post.h"
 #include "probe.h"
 #include "util.h"
 #include "worker.h"
@@ -155,11 +157,13 @@ roster(struct worker *w, const struct body_roster *b)
 	}
 }
 
-/* Before confinement: jansson seeds its hashes from /dev/urandom. */
+/* Before confinement: jansson seeds its hashes from /dev/urandom;
+ * OpenSSL reads its configuration and the TLS roots. */
 static void
 healthmon_init(struct worker *w)
 {
 	json_object_seed(0);
+	post_init();
 }
 
 static void
@@ -191,6 +195,8 @@ healthmon_dispatch(struct worker *w, struct msg *m)
 		roster(w, m->body);
 		beats_roster(h->beats, m->body);
 	}
+	else if (m->peer == PEER_PARENT && m->type == MSG_NOTIFY_SEND)
+		post_send(w, m->body);
 	else if (m->peer == PEER_GATEWAY && m->type == MSG_HEALTH_REQ)
 		checks_report(h->checks, m);
 	else
