@@ -595,13 +595,13 @@ am_resend(evutil_socket_t fd, short ev, void *arg)
 void
 notify_alert(const struct alert_item *it, const char *event)
 {
-	size_t	i;
+	size_t	i, before = npending;
 
 	for (i = 0; i < env->cfg.nnotify; i++)
 		if (wanted(&env->cfg.notify[i], it->severity))
 			enqueue(&env->cfg.notify[i], it, event);
-	if (npending > 0)
-		outbox_save();
+	if (npending > before)
+		outbox_save();	/* on disk before the first attempt */
 	am_post(it, 1);
 }
 
