@@ -156,6 +156,13 @@ enum msg_type {
 	MSG_NOTIFY_DONE,	/* healthmon -> berthd: how the post went */
 	MSG_NOTIFY_REQ,		/* gateway -> berthd: the deliveries */
 	MSG_NOTIFIES,		/* reply to MSG_NOTIFY_REQ */
+	MSG_SILENCE_ADD,	/* gateway -> berthd: a new silence */
+	MSG_SILENCES_REQ,	/* gateway -> berthd: the silences */
+	MSG_SILENCE_EXPIRE,	/* gateway -> berthd: end one now */
+	MSG_SILENCES,		/* reply to the three above */
+	MSG_WS_METRICS_REQ,	/* gateway -> berthd: a workspace's samples
+				 * (answered with MSG_HISTORY) */
+	MSG_BREAKER,		/* healthmon -> berthd: a breaker moved */
 	MSG_TYPE_MAX
 };
 

@@ -80,6 +80,7 @@ struct alert_item {
 	char	*resolved_by;		/* "auto" or the user who did */
 	char	*resolution;
 	int64_t	 boot_ms;		/* berthd's start: part of the key */
+	char	*silenced_by;		/* the silence muting it; "" none */
 };
 struct body_alerts {			/* MSG_ALERTS, MSG_ALERT_REC (one) */
 	struct alert_item	*items;
@@ -124,6 +125,62 @@ struct notify_item {
 struct body_notifies {			/* MSG_NOTIFIES */
 	struct notify_item	*items;
 	size_t			 nitems;
+};
+
+/* Silences (issue 14 point 3): matchers on an alert's labels mute its
+ * notifications between starts and ends; the alert itself goes on. */
+struct silence_matcher {
+	char	*name;			/* alertname severity service ... */
+	char	*value;
+	int	 is_regex;		/* POSIX ERE, anchored */
+	int	 is_equal;		/* 0: the match is negated */
+};
+struct silence_item {
+	char			*id;
+	struct silence_matcher	*matchers;
+	size_t			 nmatchers;
+	int64_t			 starts_ms, ends_ms;
+	char			*created_by;	/* as the creator wrote it */
+	char			*author;	/* the token berthd resolved */
+	char			*comment;
+	int64_t			 updated_ms;
+	char			*state;		/* pending active expired */
+};
+struct body_silence_add {		/* MSG_SILENCE_ADD */
+	struct req_auth		 auth;
+	struct silence_matcher	*matchers;
+	size_t			 nmatchers;
+	int64_t			 starts_ms;	/* 0: now */
+	int64_t			 ends_ms;
+	char			*created_by;
+	char			*comment;
+};
+struct body_silence_ref {		/* MSG_SILENCES_REQ, _EXPIRE */
+	struct req_auth	 auth;
+	char		*id;		/* "" every one (a list) */
+};
+struct body_silences {			/* MSG_SILENCES */
+	struct silence_item	*items;
+	size_t			 nitems;
+};
+
+/* One workspace's recent samples (GET /api/monitoring/sessions/{id}/
+ * metrics): berthd checks the caller may see it and asks the
+ * statswriter for its container's. */
+struct body_ws_metrics_req {		/* MSG_WS_METRICS_REQ */
+	struct req_auth	 auth;
+	char		*id;
+	int64_t		 since_ms;
+	int64_t		 limit;		/* 1-1000 */
+};
+
+/* A health check's circuit breaker moved (an event in berthd). */
+struct body_breaker {			/* MSG_BREAKER */
+	char	*check;
+	char	*from, *to;		/* closed, open, half_open */
+	int64_t	 failures;
+	int	 required;
+	char	*error;			/* the check's last */
 };
 
 #endif /* BERTH_PROTO_MONITOR_H */

@@ -735,6 +735,12 @@ static const struct {
 	[MSG_NOTIFY_DONE] =	{ "notify_done", schema_notify_done },
 	[MSG_NOTIFY_REQ] =	{ "notify_req", schema_notify_req },
 	[MSG_NOTIFIES] =	{ "notifies", schema_notifies },
+	[MSG_SILENCE_ADD] =	{ "silence_add", schema_silence_add },
+	[MSG_SILENCES_REQ] =	{ "silences_req", schema_silence_ref },
+	[MSG_SILENCE_EXPIRE] =	{ "silence_expire", schema_silence_ref },
+	[MSG_SILENCES] =	{ "silences", schema_silences },
+	[MSG_WS_METRICS_REQ] =	{ "ws_metrics_req", schema_ws_metrics_req },
+	[MSG_BREAKER] =		{ "breaker", schema_breaker },
 };
 
 static const char *const peer_names[PEER_MAX] = {

@@ -33,6 +33,8 @@
 #define MAX_PROM	1000	/* metric samples in one message */
 #define MAX_JOBS	32	/* scheduler jobs */
 #define MAX_LOG_LINES	1000	/* log lines in one chunk */
+#define MAX_MATCHERS	16	/* matchers of one silence */
+#define MAX_SILENCES	256	/* silences kept */
 
 #define STR(s, f, req, max) \
 	{ #f, FT_STR, offsetof(struct s, f), req, max, NULL, 0 }
@@ -71,6 +73,11 @@ extern const struct schema schema_notify_send[];
 extern const struct schema schema_notify_done[];
 extern const struct schema schema_notify_req[];
 extern const struct schema schema_notifies[];
+extern const struct schema schema_silence_add[];
+extern const struct schema schema_silence_ref[];
+extern const struct schema schema_silences[];
+extern const struct schema schema_ws_metrics_req[];
+extern const struct schema schema_breaker[];
 
 /* schema_jobs.c */
 extern const struct schema schema_job_state[];

@@ -92,6 +92,7 @@ static const struct field alert_item_fields[] = {
 	STR(alert_item, resolved_by, 1, MAX_ID),
 	STR(alert_item, resolution, 1, MAX_TEXT),
 	INT(alert_item, boot_ms, 1),
+	STR(alert_item, silenced_by, 0, MAX_WORD),
 };
 static const struct schema schema_alert_item[] = {
 	SCHEMA("alert_item", alert_item, alert_item_fields)
@@ -154,4 +155,78 @@ static const struct field notifies_fields[] = {
 };
 const struct schema schema_notifies[] = {
 	SCHEMA("notifies", body_notifies, notifies_fields)
+};
+
+static const struct field silence_matcher_fields[] = {
+	STR(silence_matcher, name, 1, MAX_WORD),
+	STR(silence_matcher, value, 1, MAX_KEY),
+	BOOL(silence_matcher, is_regex, 1),
+	BOOL(silence_matcher, is_equal, 1),
+};
+static const struct schema schema_silence_matcher[] = {
+	SCHEMA("silence_matcher", silence_matcher, silence_matcher_fields)
+};
+static const struct field silence_item_fields[] = {
+	STR(silence_item, id, 1, MAX_WORD),
+	ARRAY(silence_item, matchers, 1, MAX_MATCHERS, schema_silence_matcher,
+	    nmatchers),
+	INT(silence_item, starts_ms, 1),
+	INT(silence_item, ends_ms, 1),
+	STR(silence_item, created_by, 1, MAX_WORD),
+	STR(silence_item, author, 1, MAX_ID),
+	STR(silence_item, comment, 1, MAX_TEXT),
+	INT(silence_item, updated_ms, 1),
+	STR(silence_item, state, 1, MAX_WORD),
+};
+static const struct schema schema_silence_item[] = {
+	SCHEMA("silence_item", silence_item, silence_item_fields)
+};
+static const struct field silence_add_fields[] = {
+	AUTH_FIELDS(body_silence_add),
+	ARRAY(body_silence_add, matchers, 1, MAX_MATCHERS,
+	    schema_silence_matcher, nmatchers),
+	INT(body_silence_add, starts_ms, 1),
+	INT(body_silence_add, ends_ms, 1),
+	STR(body_silence_add, created_by, 1, MAX_WORD),
+	STR(body_silence_add, comment, 1, MAX_TEXT),
+};
+const struct schema schema_silence_add[] = {
+	SCHEMA_AUTH("silence_add", body_silence_add, silence_add_fields)
+};
+static const struct field silence_ref_fields[] = {
+	AUTH_FIELDS(body_silence_ref),
+	STR(body_silence_ref, id, 1, MAX_WORD),
+};
+const struct schema schema_silence_ref[] = {
+	SCHEMA_AUTH("silence_ref", body_silence_ref, silence_ref_fields)
+};
+static const struct field silences_fields[] = {
+	ARRAY(body_silences, items, 1, MAX_SILENCES, schema_silence_item,
+	    nitems),
+};
+const struct schema schema_silences[] = {
+	SCHEMA("silences", body_silences, silences_fields)
+};
+
+static const struct field ws_metrics_req_fields[] = {
+	AUTH_FIELDS(body_ws_metrics_req),
+	STR(body_ws_metrics_req, id, 1, MAX_ID),
+	INT(body_ws_metrics_req, since_ms, 1),
+	INT(body_ws_metrics_req, limit, 1),
+};
+const struct schema schema_ws_metrics_req[] = {
+	SCHEMA_AUTH("ws_metrics_req", body_ws_metrics_req,
+	    ws_metrics_req_fields)
+};
+
+static const struct field breaker_fields[] = {
+	STR(body_breaker, check, 1, MAX_WORD),
+	STR(body_breaker, from, 1, MAX_WORD),
+	STR(body_breaker, to, 1, MAX_WORD),
+	INT(body_breaker, failures, 1),
+	BOOL(body_breaker, required, 1),
+	STR(body_breaker, error, 1, MAX_TEXT),
+};
+const struct schema schema_breaker[] = {
+	SCHEMA("breaker", body_breaker, breaker_fields)
 };

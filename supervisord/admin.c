@@ -367,6 +367,15 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 	case MSG_ALERT_RESOLVE:
 		admin_local(c, m, alerts_h_resolve);
 		break;
+	case MSG_SILENCE_ADD:
+		admin_local(c, m, silences_h_add);
+		break;
+	case MSG_SILENCES_REQ:
+		admin_local(c, m, silences_h_list);
+		break;
+	case MSG_SILENCE_EXPIRE:
+		admin_local(c, m, silences_h_expire);
+		break;
 	case MSG_LOGS_REQ:
 	case MSG_LOGS_NEXT:
 	case MSG_LOGS_CLOSE:

@@ -8,7 +8,9 @@
  * when its workspace stops, or by the admin (who and why recorded; the
  * alert stays resolved until the condition has cleared once).  Firing
  * and resolving are events, and rows of system_alerts through the
- * outbox of facts.c.  The last ALERTS_KEPT resolved alerts are kept
+ * outbox of facts.c.  A silence (silences.c) mutes the notifications of
+ * an alert as it fires (sent when the silence ends, if it still fires);
+ * the resolution of an alert never notified is not sent either.  The last ALERTS_KEPT resolved alerts are kept
  * for ?all=true.
  */
 #include <sys/types.h>
@@ -35,6 +37,7 @@ struct alert {
 	enum astate	 state;
 	int		 held;		/* resolved by hand, condition holds */
 	int		 seen;		/* evaluated in this pass */
+	int		 notified;	/* its firing was sent (not muted) */
 	const struct alert_cfg *rule;
 	char		 rname[33];
 	char		 severity[12];
@@ -77,8 +80,32 @@ resolve_value(const struct alert_cfg *r)
 }
 
 static void
+labels_of(const struct alert *a, struct alert_labels *l)
+{
+	l->alertname = a->rname;
+	l->severity = a->severity;
+	l->workspace = a->wsid;
+	l->user = a->user;
+	l->metric = a->metric;
+}
+
+/* The silence muting a, if a is active and one does. */
+static const char *
+muted_by(const struct alert *a)
+{
+	struct alert_labels	l;
+
+	if (a->id == 0 || a->held || a->state == A_RESOLVED)
+		return NULL;
+	labels_of(a, &l);
+	return silence_muting(&l);
+}
+
+static void
 alert_item(const struct alert *a, struct alert_item *it)
 {
+	const char	*sid = muted_by(a);
+
 	it->id = a->id;
 	it->rule = xstrdup(a->rname);
 	it->severity = xstrdup(a->severity);
@@ -95,6 +122,7 @@ alert_item(const struct alert *a, struct alert_item *it)
 	it->resolved_by = xstrdup(a->resolved_by);
 	it->resolution = xstrdup(a->resolution);
 	it->boot_ms = boot_ms;
+	it->silenced_by = xstrdup(sid != NULL ? sid : "");
 }
 
 /* The alert's row of system_alerts, as it is now. */
@@ -169,7 +197,8 @@ resolve(struct alert *a, const char *by, const char *why)
 	event_emit("alert.resolved", "info", ws, "%s resolved (%s): %s",
 	    a->rname, by, a->resolution);
 	persist(a);
-	notify(a, "alert.resolved");
+	if (a->notified)
+		notify(a, "alert.resolved");
 	keep_resolved(a);
 }
 
@@ -178,12 +207,35 @@ fire(struct alert *a, int64_t now)
 {
 	struct workspace	*ws = a->wsid[0] != '\0' ? ws_find(a->wsid) :
 	    NULL;
+	const char		*sid;
 
 	a->state = A_FIRING;
 	a->fired_ms = now;
 	event_emit("alert.firing", a->severity, ws, "%s", a->message);
 	persist(a);
-	notify(a, "alert.firing");
+	if ((sid = muted_by(a)) != NULL)
+		log_info("alert %s: its notifications are muted by silence "
+		    "%s", a->rname, sid);
+	else {
+		notify(a, "alert.firing");
+		a->notified = 1;
+	}
+}
+
+/* A silence started or ended: what fires unnotified and is muted no
+ * more is sent now. */
+void
+alerts_silences_changed(void)
+{
+	size_t	i;
+
+	for (i = 0; i < ALERTS_MAX; i++)
+		if (live[i].id != 0 && !live[i].held && live[i].state ==
+		    A_FIRING && !live[i].notified && muted_by(&live[i]) ==
+		    NULL) {
+			notify(&live[i], "alert.firing");
+			live[i].notified = 1;
+		}
 }
 
 static struct alert *
@@ -336,7 +388,7 @@ alerts_evaluate(double (*value)(const char *, void *), void *arg,
 }
 
 /* What Alertmanager is sent again: the firing alerts, then those
- * resolved since since_ms. */
+ * resolved since since_ms; not those a silence kept quiet. */
 size_t
 alerts_for_alertmanager(struct alert_item *out, size_t max,
     int64_t since_ms)
@@ -346,11 +398,11 @@ alerts_for_alertmanager(struct alert_item *out, size_t max,
 
 	for (i = 0; i < ALERTS_MAX && n < max; i++)
 		if (live[i].id != 0 && !live[i].held &&
-		    live[i].state == A_FIRING)
+		    live[i].state == A_FIRING && live[i].notified)
 			alert_item(&live[i], &out[n++]);
 	for (i = 0; i < nkept && n < max; i++) {
 		a = &kept[(kept_head + ALERTS_KEPT - 1 - i) % ALERTS_KEPT];
-		if (a->resolved_ms >= since_ms && a->fired_ms > 0)
+		if (a->resolved_ms >= since_ms && a->notified)
 			alert_item(a, &out[n++]);
 	}
 	return n;

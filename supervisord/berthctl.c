@@ -7,6 +7,8 @@
  *       cleanup [--json] | clock +SECONDS (berthctl_jobs.c)
  *   berthctl [-s socket] events [-f] [--json] | alerts [--all] [--json] |
  *       resolve ID -m TEXT [--json] (berthctl_alerts.c)
+ *   berthctl [-s socket] silence add|list|expire ... [--json]
+ *       (berthctl_silences.c)
  *   berthctl [-s socket] logs [-f] [--since TIME] [--tail N] WORKSPACE
  *       (berthctl_logs.c)
  * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
@@ -46,6 +48,10 @@ usage(void)
 	    "       berthctl [-s socket] events [-f] [--json]\n"
 	    "       berthctl [-s socket] alerts [--all] [--json]\n"
 	    "       berthctl [-s socket] resolve ID -m TEXT [--json]\n"
+	    "       berthctl [-s socket] silence add -c COMMENT [-d DURATION] "
+	    "[-a AUTHOR] MATCHER... [--json]\n"
+	    "       berthctl [-s socket] silence list [--json]\n"
+	    "       berthctl [-s socket] silence expire ID [--json]\n"
 	    "       berthctl [-s socket] clock +SECONDS\n"
 	    "       berthctl [-s socket] logs [-f] [--since TIME] [--tail N] "
 	    "WORKSPACE\n");
@@ -264,7 +270,7 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "status") != 0 &&
 	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0 &&
 	    !ctl_jobs_command(argv[0]) && !ctl_alerts_command(argv[0]) &&
-	    !ctl_logs_command(argv[0]))
+	    !ctl_logs_command(argv[0]) && !ctl_silences_command(argv[0]))
 		usage();
 	fd = connect_admin(path);
 	if (strcmp(argv[0], "db") == 0)
@@ -275,6 +281,8 @@ main(int argc, char *argv[])
 		r = cmd_restart(fd, argc, argv);
 	else if (ctl_alerts_command(argv[0]))
 		r = ctl_alerts(fd, argc, argv);
+	else if (ctl_silences_command(argv[0]))
+		r = ctl_silences(fd, argc, argv);
 	else if (ctl_logs_command(argv[0]))
 		r = ctl_logs(fd, argc, argv);
 	else

@@ -14,6 +14,10 @@ void	call_for(int fd, struct msg *m, struct msg *reply, long timeout_ms);
 int	ctl_jobs_command(const char *cmd);
 int	ctl_jobs(int fd, int argc, char **argv);
 
+/* berthctl_silences.c: silence add, list, expire */
+int	ctl_silences_command(const char *cmd);
+int	ctl_silences(int fd, int argc, char **argv);
+
 /* berthctl_alerts.c: events, alerts, resolve */
 int	ctl_alerts_command(const char *cmd);
 int	ctl_alerts(int fd, int argc, char **argv);

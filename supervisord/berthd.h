@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <event2/dns.h>
+#include <jansson.h>
 
 #include "backoff.h"
 #include "config.h"
@@ -295,6 +296,7 @@ void	 event_emit(const char *type, const char *severity,
 	    __attribute__((format(printf, 4, 5)));
 int	 event_severity_valid(const char *);
 request_fn	 events_h_list;		/* MSG_EVENTS_REQ */
+request_fn	 events_h_breaker;	/* MSG_BREAKER (healthmon) */
 
 /* ------------------------------------------------------------ monitor.c */
 
@@ -326,9 +328,31 @@ void	 alerts_by_severity(int64_t out[4]);
 void	 alerts_boot(void);		/* close the rows of earlier runs */
 request_fn	 alerts_h_list;		/* MSG_ALERTS_REQ */
 request_fn	 alerts_h_resolve;	/* MSG_ALERT_RESOLVE */
+/* A silence started or ended (silences.c): notify what it released. */
+void	 alerts_silences_changed(void);
 /* Firing alerts, then those resolved since since_ms, into out. */
 size_t	 alerts_for_alertmanager(struct alert_item *out, size_t max,
 	    int64_t since_ms);
+
+/* ------------------------------------------------------------ silences.c */
+
+struct alert_labels {
+	const char	*alertname, *severity, *workspace, *user, *metric;
+};
+void	 silences_start(void);		/* the file, the edge timer */
+void	 silences_stop(void);
+/* The id of an active silence matching l, or NULL. */
+const char *silence_muting(const struct alert_labels *l);
+request_fn	 silences_h_add;	/* MSG_SILENCE_ADD */
+request_fn	 ws_h_metrics;		/* MSG_WS_METRICS_REQ (ws_requests.c) */
+request_fn	 silences_h_list;	/* MSG_SILENCES_REQ */
+request_fn	 silences_h_expire;	/* MSG_SILENCE_EXPIRE */
+
+/* ------------------------------------------------------------ statefile.c */
+
+/* name in the state directory, replaced whole (0) or not (-1). */
+int	 statefile_save(const char *name, json_t *);
+json_t	*statefile_load(const char *name);	/* NULL: none or unreadable */
 
 /* ------------------------------------------------------------ notify.c */
 

@@ -196,3 +196,34 @@ events_h_list(const struct caller *c, struct msg *m)
 	caller_reply(c, &r);
 	msg_clear(&r);
 }
+
+static int
+breaker_state_ok(const char *s)
+{
+	return strcmp(s, "closed") == 0 || strcmp(s, "open") == 0 ||
+	    strcmp(s, "half_open") == 0;
+}
+
+/* MSG_BREAKER: healthmon's breaker of a check moved.  An open breaker
+ * of a required check is an error, of another a warning. */
+void
+events_h_breaker(const struct caller *c, struct msg *m)
+{
+	struct body_breaker	*b = m->body;
+	size_t			 n = strlen(b->check);
+	char			 type[32];
+
+	if (n == 0 || n > 47 || strspn(b->check, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") != n ||
+	    !breaker_state_ok(b->from) || !breaker_state_ok(b->to) ||
+	    strcmp(b->from, b->to) == 0) {
+		log_warnx("healthmon: a breaker change that is not one");
+		return;
+	}
+	snprintf(type, sizeof(type), "breaker.%s", b->to);
+	event_emit(type, strcmp(b->to, "open") != 0 ? "info" : b->required ?
+	    "error" : "warning", NULL, "circuit breaker of check %s: %s -> %s "
+	    "(%lld failures)%s%s", b->check, b->from, b->to,
+	    (long long)b->failures, b->error[0] != '\0' ? ": " : "",
+	    b->error);
+}

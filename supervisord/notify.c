@@ -47,6 +47,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
+#define OUTBOX_FILE	"notify.outbox"	/* in the state directory */
 #define OUTBOX_MAX	1000	/* deliveries pending at once */
 #define DONE_KEPT	200	/* finished ones, for the list */
 #define RETRY_AFTER_MAX	3600	/* seconds: a receiver asks no more */
@@ -103,12 +104,6 @@ static void	delivery_result(struct delivery *, int status,
 
 /* ------------------------------------------------------------ the file */
 
-static void
-outbox_path(char *buf, size_t len, const char *suffix)
-{
-	snprintf(buf, len, "%s/notify.outbox%s", env->cfg.state_dir, suffix);
-}
-
 static json_t *
 delivery_json(const struct delivery *d)
 {
@@ -126,23 +121,13 @@ outbox_save(void)
 {
 	struct delivery	*d;
 	json_t		*arr = json_array();
-	char		 path[PATH_MAX], tmp[PATH_MAX];
-	int		 fd, ok;
 
 	TAILQ_FOREACH(d, &outbox, entry)
 		json_array_append_new(arr, delivery_json(d));
-	outbox_path(path, sizeof(path), "");
-	outbox_path(tmp, sizeof(tmp), ".tmp");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	ok = fd != -1 && json_dumpfd(arr, fd, JSON_COMPACT) == 0 &&
-	    fsync(fd) == 0;
-	if (fd != -1 && close(fd) == -1)
-		ok = 0;
+	if (statefile_save(OUTBOX_FILE, arr) == -1)
+		log_warnx("notify: pending deliveries would not survive a "
+		    "restart");
 	json_decref(arr);
-	if (!ok || rename(tmp, path) == -1)
-		log_warn("notify: cannot write %s; pending deliveries would "
-		    "not survive a restart", path);
 }
 
 static void
@@ -185,21 +170,14 @@ outbox_add_loaded(json_t *o)
 static void
 outbox_load(void)
 {
-	json_error_t	 jerr;
-	json_t		*arr, *o;
-	char		 path[PATH_MAX];
-	size_t		 i;
+	json_t	*arr, *o;
+	size_t	 i;
 
-	outbox_path(path, sizeof(path), "");
-	if (access(path, F_OK) == -1)
+	if ((arr = statefile_load(OUTBOX_FILE)) == NULL)
 		return;
-	if ((arr = json_load_file(path, 0, &jerr)) == NULL ||
-	    !json_is_array(arr)) {
-		log_warnx("notify: %s unreadable (%s); its deliveries are "
-		    "lost", path, jerr.text);
-		json_decref(arr);
-		return;
-	}
+	if (!json_is_array(arr))
+		log_warnx("notify: %s is not a list; its deliveries are lost",
+		    OUTBOX_FILE);
 	json_array_foreach(arr, i, o)
 		outbox_add_loaded(o);
 	json_decref(arr);

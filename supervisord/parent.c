@@ -593,11 +593,13 @@ parent_main(const char *config_path, int foreground, int debug)
 	metrics_start();
 	monitor_start();
 	alerts_boot();
+	silences_start();
 	notify_start();
 	activity_start();
 	event_base_dispatch(env->base);
 	activity_stop();
 	notify_stop();
+	silences_stop();
 	monitor_stop();
 	metrics_stop();
 	engine_stop();

@@ -488,3 +488,62 @@ ws_h_stats(const struct caller *c, struct msg *m)
 	}
 	msg_clear(&cm);
 }
+
+/* ------------------------------------------------------------ samples */
+
+static void
+history_answered(struct msg *reply, void *arg)
+{
+	struct caller		*k = arg;
+	struct body_error	*e;
+
+	if (reply == NULL)
+		caller_error(k, "unavailable", "the statswriter is not "
+		    "running");
+	else if (reply->type == MSG_ERROR) {
+		e = reply->body;
+		caller_error(k, e->code, "%s", e->message);
+	} else
+		caller_reply(k, reply);
+	free(k);
+}
+
+/* MSG_WS_METRICS_REQ: the recent samples of a workspace the caller may
+ * see (404 otherwise), of its current container, from the statswriter
+ * as the admin would ask for them. */
+void
+ws_h_metrics(const struct caller *c, struct msg *m)
+{
+	struct body_ws_metrics_req	*q = m->body;
+	struct body_history_req		*h;
+	struct body_metrics		*b;
+	struct workspace		*ws;
+	struct caller			*k;
+	struct msg			 hm;
+
+	if ((ws = ws_owned(c, q->id)) == NULL)
+		return;
+	if (ws->container[0] == '\0') {
+		b = msg_init(&hm, MSG_HISTORY, 0, PEER_PARENT);
+		b->source = xstrdup("memory");
+		caller_reply(c, &hm);
+		msg_clear(&hm);
+		return;
+	}
+	h = msg_init(&hm, MSG_HISTORY_REQ, 0, PEER_STATSWRITER);
+	h->auth.token = xstrdup("");
+	h->auth.caller = xstrdup("berthd");
+	h->auth.admin = 1;
+	h->since_ms = q->since_ms;
+	h->container_id = xstrdup(ws->container);
+	h->before_cid = xstrdup("");
+	h->limit = q->limit >= 1 && q->limit <= 1000 ? q->limit : 100;
+	k = caller_keep(c);
+	if (parent_call(wproc_by_peer(PEER_STATSWRITER), &hm,
+	    history_answered, k) == -1) {
+		free(k);
+		caller_error(c, "unavailable", "the statswriter is not "
+		    "running");
+	}
+	msg_clear(&hm);
+}

@@ -523,6 +523,52 @@ ipc_notifications(struct worker *w, const char *token, int64_t limit,
 	return call(w, &m, MSG_NOTIFIES, w->cfg.request_timeout_ms, cb, arg);
 }
 
+uint32_t
+ipc_ws_metrics(struct worker *w, const char *token, const char *id,
+    int64_t since_ms, int64_t limit, ipc_cb cb, void *arg)
+{
+	struct body_ws_metrics_req	*p;
+	struct msg			 m;
+
+	p = start(&m, MSG_WS_METRICS_REQ, PEER_PARENT, token);
+	p->id = xstrdup(id);
+	p->since_ms = since_ms;
+	p->limit = limit;
+	return call(w, &m, MSG_HISTORY, w->cfg.request_timeout_ms, cb, arg);
+}
+
+/* ms (n of them, with their strings) become the message's. */
+uint32_t
+ipc_silence_add(struct worker *w, const char *token,
+    struct silence_matcher *ms, size_t n, int64_t starts_ms, int64_t ends_ms,
+    const char *created_by, const char *comment, ipc_cb cb, void *arg)
+{
+	struct body_silence_add	*p;
+	struct msg		 m;
+
+	p = start(&m, MSG_SILENCE_ADD, PEER_PARENT, token);
+	p->matchers = ms;
+	p->nmatchers = n;
+	p->starts_ms = starts_ms;
+	p->ends_ms = ends_ms;
+	p->created_by = xstrdup(created_by);
+	p->comment = xstrdup(comment);
+	return call(w, &m, MSG_SILENCES, w->cfg.request_timeout_ms, cb, arg);
+}
+
+/* MSG_SILENCES_REQ (id "" for all) or MSG_SILENCE_EXPIRE. */
+uint32_t
+ipc_silences(struct worker *w, const char *token, unsigned type,
+    const char *id, ipc_cb cb, void *arg)
+{
+	struct body_silence_ref	*p;
+	struct msg		 m;
+
+	p = start(&m, type, PEER_PARENT, token);
+	p->id = xstrdup(id);
+	return call(w, &m, MSG_SILENCES, w->cfg.request_timeout_ms, cb, arg);
+}
+
 /* Retention can take a while on a big table. */
 uint32_t
 ipc_retention(struct worker *w, ipc_cb cb, void *arg)

@@ -108,6 +108,14 @@ uint32_t ipc_alerts(struct worker *, const char *token, int all, ipc_cb,
 	    void *);
 uint32_t ipc_notifications(struct worker *, const char *token, int64_t limit,
 	    ipc_cb, void *);
+/* A workspace's samples since since_ms (MSG_HISTORY answers). */
+uint32_t ipc_ws_metrics(struct worker *, const char *token, const char *id,
+	    int64_t since_ms, int64_t limit, ipc_cb, void *);
+uint32_t ipc_silence_add(struct worker *, const char *token,
+	    struct silence_matcher *, size_t, int64_t starts_ms, int64_t ends_ms,
+	    const char *created_by, const char *comment, ipc_cb, void *);
+uint32_t ipc_silences(struct worker *, const char *token, unsigned type,
+	    const char *id, ipc_cb, void *);
 uint32_t ipc_alert_resolve(struct worker *, const char *token, int64_t id,
 	    const char *resolution, ipc_cb, void *);
 /* A workspace in error: berthd recovers it or removes its container. */

@@ -38,6 +38,7 @@ struct call {
 };
 
 static struct call	calls[MAX_CALLS];
+static size_t		ncalls;			/* slots in use */
 static struct event	*ev_term, *ev_int, *ev_hup;
 
 static void	on_msg(struct chan *, struct msg *, void *);
@@ -75,6 +76,7 @@ call_end(struct call *c, struct msg *reply)
 
 	event_free(c->timer);
 	memset(c, 0, sizeof(*c));
+	ncalls--;
 	cb(w, reply, arg);
 }
 
@@ -122,6 +124,7 @@ worker_request_for(struct worker *w, struct msg *m, long timeout_ms,
 	if (chan_send(w->parent, m) == -1)
 		return 0;
 	c->id = m->id;
+	ncalls++;
 	c->cb = cb;
 	c->arg = arg;
 	c->w = w;
@@ -130,6 +133,13 @@ worker_request_for(struct worker *w, struct msg *m, long timeout_ms,
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
 	return c->id;
+}
+
+/* Whether a refused request was refused for want of a slot. */
+int
+worker_calls_full(void)
+{
+	return ncalls == MAX_CALLS;
 }
 
 void
@@ -141,6 +151,7 @@ worker_cancel(struct worker *w, uint32_t id)
 		return;
 	event_free(c->timer);
 	memset(c, 0, sizeof(*c));
+	ncalls--;
 }
 
 /* ------------------------------------------------------------ sending */

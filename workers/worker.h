@@ -64,6 +64,8 @@ uint32_t worker_request(struct worker *, struct msg *m, worker_reply_cb cb,
 uint32_t worker_ask(struct worker *, unsigned type, unsigned peer,
 	    worker_reply_cb cb, void *arg);
 /* The same with its own timeout (requests known to take long). */
+/* All MAX_CALLS requests are in flight (a request now gets 0). */
+int	 worker_calls_full(void);
 uint32_t worker_request_for(struct worker *, struct msg *m, long timeout_ms,
 	    worker_reply_cb cb, void *arg);
 void	 worker_cancel(struct worker *, uint32_t id);

@@ -399,3 +399,122 @@ Test(alerts, bad_parameters_and_other_users)
 	json_decref(call("POST", "/api/monitoring/monitor", ALICE, 403));
 	json_decref(call("POST", "/api/monitoring/monitor", ADMIN, 202));
 }
+
+/* GET /api/monitoring/sessions/{id}/metrics as token: the samples
+ * (json_decref it), once there is one. */
+static json_t *
+samples_of(const char *token, const char *id)
+{
+	char	 path[128];
+	json_t	*j;
+	int	 i;
+
+	snprintf(path, sizeof(path), "/api/monitoring/sessions/%s/metrics"
+	    "?minutes=10&limit=5", id);
+	for (i = 0; i < 80; i++) {
+		j = call("GET", path, token, 200);
+		if (json_integer_value(json_object_get(j, "count")) > 0)
+			return j;
+		json_decref(j);
+		sleep_ms(500);
+	}
+	cr_assert_fail("no samples of %s", id);
+	return NULL;
+}
+
+static json_int_t
+jint(json_t *o, const char *a, const char *b)
+{
+	return json_integer_value(json_object_get(json_object_get(o, a), b));
+}
+
+Test(alerts, health_dashboard_and_a_sessions_samples_are_the_callers)
+{
+	json_t	*j, *m;
+	char	*id, path[160];
+	size_t	 i;
+
+	harness_start(&run, config, clock_db, (uid_t)-1);
+	id = running_workspace();
+	snapshot();
+	snapshot();
+
+	/* the health summary: alice's session, none of bob's */
+	j = call("GET", "/api/monitoring/health", ADMIN, 200);
+	cr_expect(strcmp(harness_jstr(j, "status"), "healthy") == 0 ||
+	    strcmp(harness_jstr(j, "status"), "warning") == 0, "%s",
+	    harness_jstr(j, "status"));
+	cr_expect_str_eq(harness_jstr(json_object_get(j, "health"), "engine"),
+	    "up");
+	cr_expect_eq(jint(j, "sessions", "active"), 1);
+	cr_expect(json_is_object(json_object_get(j, "alerts")));
+	cr_expect_null(json_object_get(j, "jobs"));
+	json_decref(j);
+	j = call("GET", "/api/monitoring/health", ALICE, 200);
+	cr_expect_eq(jint(j, "sessions", "active"), 1);
+	json_decref(j);
+	j = call("GET", "/api/monitoring/health", BOB, 200);
+	cr_expect_eq(jint(j, "sessions", "active"), 0);
+	cr_expect_eq(jint(j, "sessions", "total"), 0);
+	json_decref(j);
+	json_decref(call("GET", "/api/monitoring/health", NULL, 401));
+	json_decref(call("GET", "/api/monitoring/health", "it-alr-nobody-"
+	    "000000000", 401));
+
+	/* the dashboard: everything for the admin */
+	j = call("GET", "/api/monitoring/dashboard", ADMIN, 200);
+	cr_expect_eq(jint(j, "sessions", "total"), 1);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(j, "sessions"), "byTier"), "free")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(j, "sessions"), "byStatus"), "running")), 1);
+	cr_expect_geq(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(j, "trends"), "active_sessions"), "count")), 2);
+	cr_expect_eq(json_real_value(json_object_get(json_object_get(
+	    json_object_get(j, "trends"), "active_sessions"), "latest")), 1.0);
+	m = NULL;
+	json_array_foreach(json_object_get(j, "jobs"), i, m)
+		if (strcmp(harness_jstr(m, "name"), "metrics") == 0)
+			break;
+	cr_expect_lt(i, json_array_size(json_object_get(j, "jobs")),
+	    "no metrics job on the dashboard");
+	cr_expect_gt(json_array_size(json_object_get(j, "events")), 0);
+	cr_expect_eq(json_array_size(json_object_get(j, "unavailable")), 0);
+	cr_expect(json_is_string(json_object_get(j, "timestamp")));
+	json_decref(j);
+	/* a user's: its own, and nothing that is the admin's */
+	j = call("GET", "/api/monitoring/dashboard", BOB, 200);
+	cr_expect_eq(jint(j, "sessions", "total"), 0);
+	cr_expect(json_is_null(json_object_get(j, "jobs")));
+	cr_expect(json_is_null(json_object_get(j, "trends")));
+	json_array_foreach(json_object_get(j, "events"), i, m)
+		cr_expect_str_neq(harness_jstr(m, "workspaceId"), id);
+	cr_expect_eq(json_array_size(json_object_get(j, "unavailable")), 0);
+	json_decref(j);
+
+	/* a session's samples: alice's and the admin's, not bob's */
+	j = samples_of(ALICE, id);
+	cr_expect_str_eq(harness_jstr(j, "sessionId"), id);
+	cr_expect_leq(json_integer_value(json_object_get(j, "count")), 5);
+	m = json_array_get(json_object_get(j, "metrics"), 0);
+	cr_expect_str_eq(harness_jstr(m, "workspaceId"), id);
+	cr_expect(json_is_number(json_object_get(m, "memoryUsed")));
+	json_decref(j);
+	json_decref(samples_of(ADMIN, id));
+	snprintf(path, sizeof(path), "/api/monitoring/sessions/%s/metrics",
+	    id);
+	json_decref(call("GET", path, BOB, 404));
+	json_decref(call("GET", path, NULL, 401));
+	json_decref(call("GET", "/api/monitoring/sessions/nope/metrics",
+	    ALICE, 404));
+	snprintf(path, sizeof(path), "/api/monitoring/sessions/%s/metrics"
+	    "?minutes=0", id);
+	json_decref(call("GET", path, ALICE, 400));
+	snprintf(path, sizeof(path), "/api/monitoring/sessions/%s/metrics"
+	    "?limit=1001", id);
+	json_decref(call("GET", path, ALICE, 400));
+	snprintf(path, sizeof(path), "/api/monitoring/sessions/%s/metrics"
+	    "?hours=1", id);
+	json_decref(call("GET", path, ALICE, 400));
+	free(id);
+}

@@ -29,46 +29,7 @@
 #define POINTS_LIMIT_MAX	1000
 #define RESOLUTION_MAX		1000
 
-/* The query string into kv; -1 when it is malformed, has a key not in
- * keys or one key twice (kv is cleared by the caller either way). */
-static int
-query_parse(struct evhttp_request *req, const char *const *keys,
-    struct evkeyvalq *kv)
-{
-	struct evkeyval		*p, *q;
-	const char		*query, *const *k;
-
-	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	TAILQ_INIT(kv);
-	if (query != NULL && evhttp_parse_query_str(query, kv) == -1)
-		return -1;
-	TAILQ_FOREACH(p, kv, next) {
-		for (k = keys; *k != NULL && strcmp(*k, p->key) != 0; k++)
-			;
-		if (*k == NULL)
-			return -1;
-		for (q = TAILQ_NEXT(p, next); q != NULL; q = TAILQ_NEXT(q,
-		    next))
-			if (strcmp(p->key, q->key) == 0)
-				return -1;
-	}
-	return 0;
-}
-
-/* A positive decimal number up to max, or -1. */
-static int64_t
-number_of(const char *s, int64_t max)
-{
-	size_t		n = strspn(s, "0123456789");
-	long long	v;
-
-	if (n == 0 || n > 18 || s[n] != '\0')
-		return -1;
-	v = strtoll(s, NULL, 10);
-	return v >= 1 && v <= max ? v : -1;
-}
-
-static json_t *
+json_t *
 point_json(const struct sysmetric_item *p)
 {
 	char	 t[32];
@@ -113,11 +74,11 @@ api_mpoints(struct worker *w, struct evhttp_request *req, char params[][128])
 
 	if ((tok = api_token(req)) == NULL)
 		return;
-	if (query_parse(req, keys, &kv) == -1 ||
+	if (http_query_parse(req, keys, &kv) == -1 ||
 	    ((name = evhttp_find_header(&kv, "name")) != NULL &&
 	    !metric_name_ok(name)) ||
 	    ((lim = evhttp_find_header(&kv, "limit")) != NULL &&
-	    (limit = number_of(lim, POINTS_LIMIT_MAX)) == -1)) {
+	    (limit = http_number(lim, POINTS_LIMIT_MAX)) == -1)) {
 		http_error(req, 400, "bad_request", "parameters: name (1 to 63 "
 		    "of [a-z0-9_]) and limit (1 to %d)", POINTS_LIMIT_MAX);
 		evhttp_clear_headers(&kv);
@@ -135,13 +96,13 @@ opt_str(const char *s)
 	return s[0] != '\0' ? json_string(s) : json_null();
 }
 
-static json_t *
+json_t *
 alert_json(const struct alert_item *a)
 {
 	char	 t[3][32];
 
 	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:{s:o,s:o},"
-	    "s:s,s:o,s:o,s:o,s:o}",
+	    "s:s,s:o,s:o,s:o,s:o,s:o}",
 	    "id", (json_int_t)a->id, "rule", a->rule, "severity",
 	    a->severity, "state", a->state, "message", a->message,
 	    "metric", a->metric, "value", a->value, "threshold",
@@ -153,7 +114,9 @@ alert_json(const struct alert_item *a)
 	    "resolvedAt", a->resolved_ms != 0 ? json_string(iso8601_ms(
 	    (uint64_t)a->resolved_ms, t[2], sizeof(t[2]))) : json_null(),
 	    "resolvedBy", opt_str(a->resolved_by),
-	    "resolution", opt_str(a->resolution));
+	    "resolution", opt_str(a->resolution),
+	    "silencedBy", opt_str(a->silenced_by != NULL ? a->silenced_by :
+	    ""));
 }
 
 static void
@@ -180,7 +143,7 @@ api_alerts(struct worker *w, struct evhttp_request *req, char params[][128])
 
 	if ((tok = api_token(req)) == NULL)
 		return;
-	if (query_parse(req, keys, &kv) == -1 ||
+	if (http_query_parse(req, keys, &kv) == -1 ||
 	    ((all = evhttp_find_header(&kv, "all")) != NULL &&
 	    strcmp(all, "true") != 0 && strcmp(all, "false") != 0)) {
 		http_error(req, 400, "bad_request", "the one parameter is "
@@ -218,7 +181,7 @@ api_alert_resolve(struct worker *w, struct evhttp_request *req,
 
 	if ((tok = api_token(req)) == NULL)
 		return;
-	if ((id = number_of(params[0], INT64_MAX)) == -1) {
+	if ((id = http_number(params[0], INT64_MAX)) == -1) {
 		http_error(req, 404, "not_found", "no such alert");
 		return;
 	}
@@ -286,9 +249,9 @@ api_notifications(struct worker *w, struct evhttp_request *req,
 
 	if ((tok = api_token(req)) == NULL)
 		return;
-	if (query_parse(req, keys, &kv) == -1 ||
+	if (http_query_parse(req, keys, &kv) == -1 ||
 	    ((lim = evhttp_find_header(&kv, "limit")) != NULL &&
-	    (limit = number_of(lim, POINTS_LIMIT_MAX)) == -1)) {
+	    (limit = http_number(lim, POINTS_LIMIT_MAX)) == -1)) {
 		http_error(req, 400, "bad_request", "the one parameter is "
 		    "limit (1 to %d)", POINTS_LIMIT_MAX);
 		evhttp_clear_headers(&kv);

@@ -144,8 +144,14 @@ api_call_new(struct worker *w, struct evhttp_request *req, api_done_cb done,
 void
 api_call_sent(struct call *c, uint32_t id)
 {
-	if ((c->id = id) == 0) {
+	if ((c->id = id) == 0 && worker_calls_full()) {
+		evhttp_add_header(evhttp_request_get_output_headers(c->req),
+		    "Retry-After", "1");
+		http_error(c->req, 429, "busy", "too many requests in flight; "
+		    "retry");
+	} else if (c->id == 0)
 		http_error(c->req, 503, "unavailable", "cannot reach berthd");
+	if (c->id == 0) {
 		if (c->done_gone != NULL)
 			c->done_gone(c->arg);
 		free(c);

@@ -67,7 +67,7 @@ str_json(const char *s)
 	return s[0] != '\0' ? json_string(s) : json_null();
 }
 
-static json_t *
+json_t *
 metric_json(const struct metric_item *it)
 {
 	return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"

@@ -128,7 +128,7 @@ opt_str(const char *s)
 	return s[0] != '\0' ? json_string(s) : json_null();
 }
 
-static json_t *
+json_t *
 event_json(const struct event_item *e)
 {
 	char	t[32], last[32];

@@ -102,6 +102,13 @@ void	 api_ipc_done(struct worker *, struct msg *,
 void	 api_error(struct evhttp_request *, const struct ipc_error *);
 /* The request body as a JSON object, or NULL after answering 400/422. */
 json_t	*read_body(struct evhttp_request *);
+struct evkeyvalq;
+/* The query string into kv (cleared by the caller either way); -1 when
+ * it is malformed, has a key not in keys or one key twice. */
+int	 http_query_parse(struct evhttp_request *, const char *const *keys,
+	    struct evkeyvalq *kv);
+/* A positive decimal number up to max, or -1. */
+int64_t	 http_number(const char *, int64_t max);
 /* Answer 200 with the workspace of a MSG_WORKSPACE reply. */
 void	 api_done_workspace(struct worker *, struct evhttp_request *,
 	    struct msg *, void *);
@@ -121,6 +128,19 @@ route_handler	api_jobs_list, api_job_run, api_cleanup, api_monitor;
 
 /* alerts.c: seed 001's metric points and the alerts */
 route_handler	api_mpoints, api_alerts, api_alert_resolve, api_notifications;
+/* The JSON of one item, as each list shows it. */
+json_t	*event_json(const struct event_item *);		/* events.c */
+json_t	*job_json(const struct job_item *);		/* jobs.c */
+json_t	*alert_json(const struct alert_item *);		/* alerts.c */
+json_t	*point_json(const struct sysmetric_item *);	/* alerts.c */
+json_t	*metric_json(const struct metric_item *);	/* api_stats.c */
+json_t	*sessions_summary(const struct body_ws_items *);	/* sessions.c */
+/* dashboard.c: GET /api/monitoring/health, /dashboard and
+ * /sessions/{id}/metrics */
+route_handler	api_mon_health, api_dashboard, api_session_metrics;
+/* silences.c: the admin's silences */
+route_handler	api_silence_add, api_silences, api_silence_get,
+		api_silence_expire;
 /* sessions.c: GET /api/monitoring/sessions */
 route_handler	api_sessions;
 

@@ -2,8 +2,11 @@
  * HTTP helpers of the gateway: JSON replies, the error shape of the API
  * ({"error": {"code", "message"}}), path patterns, ISO-8601 times.
  */
+#include <sys/queue.h>
+
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -138,4 +141,43 @@ route_match(const char *pattern, const char *path, char params[][128],
 			return -1;
 	}
 	return (*pattern == '\0' && *path == '\0') ? n : -1;
+}
+
+/* The query string into kv; -1 when it is malformed, has a key not in
+ * keys or one key twice (kv is cleared by the caller either way). */
+int
+http_query_parse(struct evhttp_request *req, const char *const *keys,
+    struct evkeyvalq *kv)
+{
+	struct evkeyval		*p, *q;
+	const char		*query, *const *k;
+
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	TAILQ_INIT(kv);
+	if (query != NULL && evhttp_parse_query_str(query, kv) == -1)
+		return -1;
+	TAILQ_FOREACH(p, kv, next) {
+		for (k = keys; *k != NULL && strcmp(*k, p->key) != 0; k++)
+			;
+		if (*k == NULL)
+			return -1;
+		for (q = TAILQ_NEXT(p, next); q != NULL; q = TAILQ_NEXT(q,
+		    next))
+			if (strcmp(p->key, q->key) == 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* A positive decimal number up to max, or -1. */
+int64_t
+http_number(const char *s, int64_t max)
+{
+	size_t		n = strspn(s, "0123456789");
+	long long	v;
+
+	if (n == 0 || n > 18 || s[n] != '\0')
+		return -1;
+	v = strtoll(s, NULL, 10);
+	return v >= 1 && v <= max ? v : -1;
 }

@@ -31,7 +31,7 @@ last_run(const struct job_item *j)
 	    json_string(j->last_error) : json_null());
 }
 
-static json_t *
+json_t *
 job_json(const struct job_item *j)
 {
 	json_t	*next = json_array(), *o;

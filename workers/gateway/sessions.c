@@ -39,28 +39,37 @@ session_json(const struct workspace_info *wi, int64_t now_ms)
 	    "autostopAt", time_json(wi->autostop_ms));
 }
 
+/* The running workspaces of b by seed 001's health. */
+json_t *
+sessions_summary(const struct body_ws_items *b)
+{
+	json_int_t	 n[3] = { 0, 0, 0 };
+	const char	*h;
+	size_t		 i;
+
+	for (i = 0; i < b->nitems; i++) {
+		h = b->items[i].session_health;
+		if (h[0] != '\0')
+			n[strcmp(h, "critical") == 0 ? 2 : strcmp(h,
+			    "warning") == 0 ? 1 : 0]++;
+	}
+	return json_pack("{s:I,s:I,s:I,s:I}", "active", n[0] + n[1] + n[2],
+	    "healthy", n[0], "warning", n[1], "critical", n[2]);
+}
+
 static void
 sessions_done(struct worker *w, struct evhttp_request *req, struct msg *m,
     void *arg)
 {
 	struct body_ws_items	*b = m->body;
 	json_t			*a = json_array();
-	json_int_t		 n[3] = { 0, 0, 0 };
 	int64_t			 now = (int64_t)wall_ms();
-	const char		*h;
 	size_t			 i;
 
-	for (i = 0; i < b->nitems; i++) {
+	for (i = 0; i < b->nitems; i++)
 		json_array_append_new(a, session_json(&b->items[i], now));
-		h = b->items[i].session_health;
-		if (h[0] != '\0')
-			n[strcmp(h, "critical") == 0 ? 2 : strcmp(h,
-			    "warning") == 0 ? 1 : 0]++;
-	}
-	http_reply_json(req, 200, json_pack("{s:o,s:I,s:{s:I,s:I,s:I,s:I}}",
-	    "sessions", a, "count", (json_int_t)b->nitems, "summary",
-	    "active", n[0] + n[1] + n[2], "healthy", n[0], "warning", n[1],
-	    "critical", n[2]));
+	http_reply_json(req, 200, json_pack("{s:o,s:I,s:o}", "sessions", a,
+	    "count", (json_int_t)b->nitems, "summary", sessions_summary(b)));
 }
 
 void

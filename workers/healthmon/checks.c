@@ -160,11 +160,32 @@ next_round(struct checks *cs)
 
 /* ------------------------------------------------------------ results */
 
+/* berthd hears of every move of c's breaker (an event). */
+static void
+breaker_moved(struct checks *cs, struct check *c, enum breaker_state was)
+{
+	struct body_breaker	*b;
+	struct msg		 m;
+
+	if (c->brk.state == was)
+		return;
+	b = msg_init(&m, MSG_BREAKER, 0, PEER_PARENT);
+	b->check = xstrdup(c->name);
+	b->from = xstrdup(breaker_name(was));
+	b->to = xstrdup(breaker_name(c->brk.state));
+	b->failures = c->brk.failures;
+	b->required = c->required;
+	b->error = xstrdup(c->error);
+	worker_send(cs->w, &m);
+	msg_clear(&m);
+}
+
 static void
 check_done(struct checks *cs, struct check *c, const char *status,
     json_t *details, const char *fmt, ...)
 {
-	va_list	ap;
+	enum breaker_state	was;
+	va_list			ap;
 
 	if (!c->running) {
 		json_decref(details);
@@ -183,7 +204,9 @@ check_done(struct checks *cs, struct check *c, const char *status,
 	}
 	json_decref(c->details);
 	c->details = details != NULL ? details : json_object();
+	was = c->brk.state;
 	breaker_record(&c->brk, strcmp(status, "unhealthy") != 0, now_ms());
+	breaker_moved(cs, c, was);
 	if (c->required && strcmp(status, "unhealthy") == 0)
 		round_in(cs, HURRY_MS);
 }
@@ -412,14 +435,18 @@ start_one(struct checks *cs, struct check *c)
 static void
 round_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct checks	*cs = arg;
-	struct timeval	 tv;
-	size_t		 i;
-	int		 need_status = 0, need_db = 0;
+	struct checks		*cs = arg;
+	struct timeval		 tv;
+	enum breaker_state	 was;
+	size_t			 i;
+	int			 allowed, need_status = 0, need_db = 0;
 
 	cs->round_ms = (int64_t)wall_ms();
 	for (i = 0; i < cs->n; i++) {
-		if (!breaker_allow(&cs->c[i].brk, now_ms())) {
+		was = cs->c[i].brk.state;
+		allowed = breaker_allow(&cs->c[i].brk, now_ms());
+		breaker_moved(cs, &cs->c[i], was);
+		if (!allowed) {
 			check_skipped(&cs->c[i]);
 			continue;
 		}

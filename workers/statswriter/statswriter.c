@@ -203,6 +203,9 @@ from_parent(struct worker *w, struct msg *m)
 	case MSG_ROSTER:
 		sampler_roster(st->sampler, m->body);
 		return 0;
+	case MSG_HISTORY_REQ:	/* one workspace's, for its user */
+		answer_history(w, st->store, m);
+		return 0;
 	case MSG_PROJECT_REC:
 		projects_rec(m->body);
 		msg_init(&r, MSG_OK, m->id, m->peer);
