@@ -156,6 +156,10 @@ enum msg_type {
 	MSG_NOTIFY_DONE,	/* healthmon -> berthd: how the post went */
 	MSG_NOTIFY_REQ,		/* gateway -> berthd: the deliveries */
 	MSG_NOTIFIES,		/* reply to MSG_NOTIFY_REQ */
+	MSG_VOL_CLONE,		/* gateway -> berthd: clone a project's volume
+				 * into a new project */
+	MSG_VOL_CLONE_REQ,	/* gateway -> berthd: the clone into a project */
+	MSG_VOL_CLONES,		/* reply: clone records */
 	MSG_TYPE_MAX
 };
 
@@ -754,12 +758,14 @@ struct body_project_owner {
 };
 
 /* Project volumes (supervisord/volumes.c). */
-struct body_vol_req {			/* MSG_VOL_BACKUP, _BACKUPS_REQ, _SIZE_REQ */
+struct body_vol_req {			/* MSG_VOL_BACKUP, _BACKUPS_REQ, _SIZE_REQ,
+					 * _RESTORE, _CLONE, _CLONE_REQ */
 	struct req_auth	 auth;
 	char		*project_id;
 	char		*backup_id;	/* "" every backup of the project */
 	char		*compression;	/* zstd, gzip, none; "" zstd */
 	char		*consistency;	/* live, pause, stop; "" live */
+	char		*target_id;	/* MSG_VOL_CLONE's new project; else "" */
 };
 
 struct backup_item {
@@ -782,6 +788,24 @@ struct backup_item {
 
 struct body_vol_backups {		/* MSG_VOL_BACKUPS, MSG_VOL_REC */
 	struct backup_item	*items;
+	size_t			 nitems;
+};
+
+struct clone_item {
+	char	*id;
+	char	*source_id;		/* the project cloned */
+	char	*project_id;		/* the new one */
+	char	*owner;
+	char	*status;		/* running, done, failed */
+	char	*error;
+	int64_t	 bytes;			/* tar bytes copied so far */
+	int64_t	 entries;
+	int64_t	 started_ms;
+	int64_t	 finished_ms;		/* 0 while running */
+};
+
+struct body_vol_clones {		/* MSG_VOL_CLONES */
+	struct clone_item	*items;
 	size_t			 nitems;
 };
 

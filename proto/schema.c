@@ -753,6 +753,7 @@ static const struct field vol_req_fields[] = {
 	STR(body_vol_req, backup_id, 1, MAX_ID),
 	STR(body_vol_req, compression, 1, MAX_WORD),
 	STR(body_vol_req, consistency, 1, MAX_WORD),
+	STR(body_vol_req, target_id, 1, MAX_ID),
 };
 static const struct schema schema_vol_req[] = {
 	SCHEMA_AUTH("vol_req", body_vol_req, vol_req_fields)
@@ -785,6 +786,30 @@ static const struct field vol_backups_fields[] = {
 };
 static const struct schema schema_vol_backups[] = {
 	SCHEMA("vol_backups", body_vol_backups, vol_backups_fields)
+};
+
+static const struct field clone_item_fields[] = {
+	STR(clone_item, id, 1, MAX_ID),
+	STR(clone_item, source_id, 1, MAX_ID),
+	STR(clone_item, project_id, 1, MAX_ID),
+	STR(clone_item, owner, 1, MAX_ID),
+	STR(clone_item, status, 1, MAX_WORD),
+	STR(clone_item, error, 1, MAX_TEXT),
+	INT(clone_item, bytes, 1),
+	INT(clone_item, entries, 1),
+	INT(clone_item, started_ms, 1),
+	INT(clone_item, finished_ms, 1),
+};
+static const struct schema schema_clone_item[] = {
+	SCHEMA("clone_item", clone_item, clone_item_fields)
+};
+
+static const struct field vol_clones_fields[] = {
+	ARRAY(body_vol_clones, items, 1, MAX_ITEMS, schema_clone_item,
+	    nitems),
+};
+static const struct schema schema_vol_clones[] = {
+	SCHEMA("vol_clones", body_vol_clones, vol_clones_fields)
 };
 
 static const struct field vol_size_fields[] = {
@@ -1163,6 +1188,9 @@ static const struct {
 	[MSG_NOTIFY_DONE] =	{ "notify_done", schema_notify_done },
 	[MSG_NOTIFY_REQ] =	{ "notify_req", schema_notify_req },
 	[MSG_NOTIFIES] =	{ "notifies", schema_notifies },
+	[MSG_VOL_CLONE] =	{ "vol_clone", schema_vol_req },
+	[MSG_VOL_CLONE_REQ] =	{ "vol_clone_req", schema_vol_req },
+	[MSG_VOL_CLONES] =	{ "vol_clones", schema_vol_clones },
 };
 
 static const char *const peer_names[PEER_MAX] = {
