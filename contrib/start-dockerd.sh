@@ -10,7 +10,11 @@ if command -v systemctl >/dev/null 2>&1 &&
 	exit 0
 fi
 echo "starting dockerd (log: /var/log/berth-dockerd.log)"
-nohup dockerd >/var/log/berth-dockerd.log 2>&1 &
+# The daemon outlives this script: it must not inherit descriptors
+# above 2 (a caller's flock on the tests' engine lock, for one); perl
+# (perl-base is essential on Debian) closes them before the exec.
+nohup perl -MPOSIX -e 'POSIX::close($_) for 3 .. 1023; exec @ARGV or die' \
+    dockerd >/var/log/berth-dockerd.log 2>&1 &
 i=0
 until docker info >/dev/null 2>&1; do
 	i=$((i + 1))

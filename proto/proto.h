@@ -163,6 +163,10 @@ enum msg_type {
 	MSG_WS_METRICS_REQ,	/* gateway -> berthd: a workspace's samples
 				 * (answered with MSG_HISTORY) */
 	MSG_BREAKER,		/* healthmon -> berthd: a breaker moved */
+	MSG_VOL_CLONE,		/* gateway -> berthd: clone a project's volume
+				 * into a new project */
+	MSG_VOL_CLONE_REQ,	/* gateway -> berthd: the clone into a project */
+	MSG_VOL_CLONES,		/* reply: clone records */
 	MSG_TYPE_MAX
 };
 
@@ -643,44 +647,7 @@ struct body_project_owner {
 	char		*user_id;	/* the new owner */
 };
 
-/* Project volumes (supervisord/volumes.c). */
-struct body_vol_req {			/* MSG_VOL_BACKUP, _BACKUPS_REQ, _SIZE_REQ */
-	struct req_auth	 auth;
-	char		*project_id;
-	char		*backup_id;	/* "" every backup of the project */
-	char		*compression;	/* zstd, gzip, none; "" zstd */
-	char		*consistency;	/* live, pause, stop; "" live */
-};
-
-struct backup_item {
-	char	*id;
-	char	*project_id;
-	char	*owner;
-	char	*volume;
-	char	*status;		/* running, done, failed */
-	char	*compression;
-	char	*consistency;
-	char	*file;			/* its name in backup_dir */
-	char	*sha256;		/* of the file, hex; "" until done */
-	char	*error;
-	int64_t	 bytes;			/* tar bytes read from the engine */
-	int64_t	 stored_bytes;		/* bytes of the file */
-	int64_t	 entries;
-	int64_t	 started_ms;
-	int64_t	 finished_ms;		/* 0 while running */
-};
-
-struct body_vol_backups {		/* MSG_VOL_BACKUPS, MSG_VOL_REC */
-	struct backup_item	*items;
-	size_t			 nitems;
-};
-
-struct body_vol_size {
-	char	*project_id;
-	int64_t	 size_bytes;		/* what the files hold */
-	int64_t	 measured_ms;
-};
-
+#include "proto_volumes.h"
 #include "proto_jobs.h"
 
 #include "proto_logs.h"

@@ -101,4 +101,10 @@ extern const struct schema schema_logs_attach_ticket[];
 extern const struct schema schema_logs_state[];
 extern const struct schema schema_sse_client[];
 
+/* schema_volumes.c */
+extern const struct schema schema_vol_req[];
+extern const struct schema schema_vol_backups[];
+extern const struct schema schema_vol_clones[];
+extern const struct schema schema_vol_size[];
+
 #endif /* BERTH_SCHEMA_INT_H */

@@ -150,11 +150,16 @@ client_drop(struct chan *c)
 	chan_free(c);
 }
 
+static int	client_alive(const struct chan *);
+
 void
 admin_error(struct chan *c, uint32_t id, const char *code, const char *msg)
 {
 	struct body_error	*e;
 	struct msg		 r;
+
+	if (!client_alive(c))
+		return;		/* it went while its request ran */
 
 	e = msg_init(&r, MSG_ERROR, id, PEER_PARENT);
 	r.flags = MSGF_REPLY;
@@ -167,6 +172,8 @@ admin_error(struct chan *c, uint32_t id, const char *code, const char *msg)
 void
 admin_reply(struct chan *c, uint32_t id, struct msg *m)
 {
+	if (!client_alive(c))
+		return;
 	m->id = id;
 	m->peer = PEER_PARENT;
 	m->flags |= MSGF_REPLY;
@@ -296,8 +303,9 @@ admin_jobs(struct chan *c, struct msg *m)
 	}
 }
 
-/* berthctl events, alerts, resolve: berthd's own handlers, as the
- * admin; each answers before it returns, while c is alive. */
+/* berthctl events, alerts, resolve, backup, backups, restore:
+ * berthd's own handlers, as the admin.  A restore answers when it is
+ * over: the answer is dropped if c has gone meanwhile. */
 static void
 admin_local(struct chan *c, struct msg *m, request_fn *fn)
 {
@@ -375,6 +383,15 @@ admin_on_msg(struct chan *c, struct msg *m, void *arg)
 		break;
 	case MSG_SILENCE_EXPIRE:
 		admin_local(c, m, silences_h_expire);
+		break;
+	case MSG_VOL_BACKUP:
+		admin_local(c, m, vol_h_backup);
+		break;
+	case MSG_VOL_BACKUPS_REQ:
+		admin_local(c, m, vol_h_backups);
+		break;
+	case MSG_VOL_RESTORE:
+		admin_local(c, m, vol_h_restore);
 		break;
 	case MSG_LOGS_REQ:
 	case MSG_LOGS_NEXT:

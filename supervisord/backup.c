@@ -2,12 +2,13 @@
  * One backup of a project volume, as a chain of engine calls ending in
  * one callback: create a helper container that is never started (the
  * workspace type's own image, the volume mounted read-only, no
- * network), pause the project's running workspace if asked, stream
- * GET /containers/{id}/archive through the tar walker (entries), the
- * compressor (zstd, gzip or none) and SHA-256 into a file of
- * backup_dir, then unpause and remove the helper.  Memory stays flat:
- * each chunk of the engine's answer is compressed and written before
- * the next is read.  Nothing here parses more of the archive than its
+ * network), pause or stop the project's running workspace if asked
+ * (stop: hold.c), stream GET /containers/{id}/archive through the tar
+ * walker (entries), the compressor (zstd, gzip or none) and SHA-256
+ * into a file of backup_dir, then unpause it or start it again, and
+ * remove the helper; the callback comes once the workspace runs
+ * again.  Memory stays flat: each chunk of the engine's answer is
+ * compressed and written before the next is read.  Nothing here parses more of the archive than its
  * 512-byte headers (common/tarwalk.c).
  *
  * A write that fails (the disk full) ends the backup: the partial file
@@ -40,8 +41,9 @@ struct backup_job {
 	char			 helper[72];	/* engine id of the helper */
 	char			 images[CONFIG_MAX_TYPES][256];
 	size_t			 nimages, image;	/* tried in turn */
-	char			 paused[72];	/* the workspace to pause */
-	int			 did_pause;
+	char			 paused[72];	/* the container to pause */
+	char			 held[40];	/* the workspace to stop */
+	int			 did_pause, did_hold;
 	struct docker_stream	*stream;
 	int			 dirfd, fd;
 	ZSTD_CCtx		*zc;
@@ -172,10 +174,28 @@ unpaused(const struct docker_reply *r, void *arg)
 	free(arg);
 }
 
-/* Everything the job holds goes; the file stays only when it worked. */
+static void
+released(struct workspace *ws, const char *code, const char *msg,
+    void *arg)
+{
+	struct backup_job *j = arg;
+
+	if (code != NULL)
+		event_emit("backup.restart_failed", "error", ws, "workspace "
+		    "%s stopped for backup %s: %s", j->held, j->rec->id, msg);
+	job_end(j);
+}
+
+/* Everything the job holds goes; the file stays only when it worked.
+ * A workspace stopped for it is started again first. */
 static void
 job_end(struct backup_job *j)
 {
+	if (j->did_hold) {
+		j->did_hold = 0;
+		hold_release(j->held, released, j);
+		return;
+	}
 	if (j->did_pause)
 		eng_container_pause(j->paused, 0, unpaused,
 		    xstrdup(j->paused));
@@ -288,6 +308,34 @@ paused_cb(const struct docker_reply *r, void *arg)
 }
 
 static void
+held_cb(struct workspace *ws, const char *code, const char *msg, void *arg)
+{
+	struct backup_job *j = arg;
+
+	if (code != NULL) {
+		fail(j, "cannot stop the workspace: %s", msg);
+		return;
+	}
+	read_volume(j);
+}
+
+/* Pause or stop the workspace (if any), then read. */
+static void
+quiesce(struct backup_job *j)
+{
+	struct workspace *ws;
+
+	if (j->paused[0] != '\0')
+		eng_container_pause(j->paused, 1, paused_cb, j);
+	else if (j->held[0] != '\0' && (ws = ws_find(j->held)) != NULL &&
+	    ws->status == WSS_RUNNING) {
+		j->did_hold = 1;	/* released at the end, even failed */
+		hold_stop(ws, held_cb, j);
+	} else
+		read_volume(j);
+}
+
+static void
 created(const struct docker_reply *r, void *arg)
 {
 	struct backup_job	*j = arg;
@@ -306,10 +354,7 @@ created(const struct docker_reply *r, void *arg)
 	snprintf(j->helper, sizeof(j->helper), "%s", id);
 	snprintf(j->rec->image, sizeof(j->rec->image), "%s",
 	    j->images[j->image]);
-	if (j->paused[0] != '\0')
-		eng_container_pause(j->paused, 1, paused_cb, j);
-	else
-		read_volume(j);
+	quiesce(j);
 }
 
 static void
@@ -318,28 +363,31 @@ create_helper(struct backup_job *j)
 	char	name[96];
 
 	snprintf(name, sizeof(name), "berth-backup-%s", j->rec->id);
-	eng_container_create(name, backup_helper_spec(j->rec,
-	    j->images[j->image], 1), created, j);
+	eng_container_create(name, helper_spec(j->images[j->image],
+	    j->rec->volume, 1, j->rec->project, "berth.backup", j->rec->id),
+	    created, j);
 }
 
-/* The helper: never started, so its command only has to exist. */
+/* A helper mounting volume at /volume: never started, so its command
+ * only has to exist.  Labelled berth.helper=volume, the project, and
+ * job=id (berth.backup, berth.restore, berth.clone). */
 json_t *
-backup_helper_spec(const struct vol_backup *b, const char *image, int ro)
+helper_spec(const char *image, const char *volume, int ro,
+    const char *project, const char *job, const char *id)
 {
 	char	bind[256];
 
-	snprintf(bind, sizeof(bind), "%s:/volume%s", b->volume,
-	    ro ? ":ro" : "");
+	snprintf(bind, sizeof(bind), "%s:/volume%s", volume, ro ? ":ro" : "");
 	return json_pack("{s:s,s:[s],s:b,s:{s:s,s:s,s:s},s:{s:[s],s:s}}",
 	    "Image", image, "Cmd", "/berth-volume-helper", "NetworkDisabled",
-	    1, "Labels", "berth.helper", "volume", "berth.project",
-	    b->project, "berth.backup", b->id, "HostConfig", "Binds", bind,
-	    "NetworkMode", "none");
+	    1, "Labels", "berth.helper", "volume", "berth.project", project,
+	    job, id, "HostConfig", "Binds", bind, "NetworkMode", "none");
 }
 
 void
 backup_run(struct vol_backup *rec, int dirfd, const char *const *images,
-    size_t nimages, const char *pause_cid, backup_done_cb done, void *arg)
+    size_t nimages, const struct workspace *ws, backup_done_cb done,
+    void *arg)
 {
 	struct backup_job	*j = xcalloc(1, sizeof(*j));
 
@@ -350,8 +398,10 @@ backup_run(struct vol_backup *rec, int dirfd, const char *const *images,
 	j->out = xmalloc(OUT_CHUNK);
 	tarwalk_init(&j->tw);
 	sha256_init(&j->sha);
-	if (pause_cid != NULL)
-		snprintf(j->paused, sizeof(j->paused), "%s", pause_cid);
+	if (ws != NULL && strcmp(rec->consistency, "pause") == 0)
+		snprintf(j->paused, sizeof(j->paused), "%s", ws->container);
+	if (ws != NULL && strcmp(rec->consistency, "stop") == 0)
+		snprintf(j->held, sizeof(j->held), "%s", ws->id);
 	j->fd = openat(dirfd, rec->file, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (j->fd == -1) {

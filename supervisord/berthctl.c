@@ -11,6 +11,9 @@
  *       (berthctl_silences.c)
  *   berthctl [-s socket] logs [-f] [--since TIME] [--tail N] WORKSPACE
  *       (berthctl_logs.c)
+ *   berthctl [-s socket] backup PROJECT [--compression X]
+ *       [--consistency Y] [--json] | backups PROJECT [--json] |
+ *       restore PROJECT BACKUP [--json] (berthctl_volumes.c)
  * The socket is -s PATH, else $BERTH_ADMIN_SOCKET, else the default
  * under the state directory.
  */
@@ -54,7 +57,12 @@ usage(void)
 	    "       berthctl [-s socket] silence expire ID [--json]\n"
 	    "       berthctl [-s socket] clock +SECONDS\n"
 	    "       berthctl [-s socket] logs [-f] [--since TIME] [--tail N] "
-	    "WORKSPACE\n");
+	    "WORKSPACE\n"
+	    "       berthctl [-s socket] backup PROJECT [--compression "
+	    "zstd|gzip|none]\n"
+	    "           [--consistency live|pause|stop] [--json]\n"
+	    "       berthctl [-s socket] backups PROJECT [--json]\n"
+	    "       berthctl [-s socket] restore PROJECT BACKUP [--json]\n");
 	exit(2);
 }
 
@@ -270,7 +278,8 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "status") != 0 &&
 	    strcmp(argv[0], "restart") != 0 && strcmp(argv[0], "db") != 0 &&
 	    !ctl_jobs_command(argv[0]) && !ctl_alerts_command(argv[0]) &&
-	    !ctl_logs_command(argv[0]) && !ctl_silences_command(argv[0]))
+	    !ctl_logs_command(argv[0]) && !ctl_silences_command(argv[0]) &&
+	    !ctl_volumes_command(argv[0]))
 		usage();
 	fd = connect_admin(path);
 	if (strcmp(argv[0], "db") == 0)
@@ -285,6 +294,8 @@ main(int argc, char *argv[])
 		r = ctl_silences(fd, argc, argv);
 	else if (ctl_logs_command(argv[0]))
 		r = ctl_logs(fd, argc, argv);
+	else if (ctl_volumes_command(argv[0]))
+		r = ctl_volumes(fd, argc, argv);
 	else
 		r = ctl_jobs(fd, argc, argv);
 	close(fd);

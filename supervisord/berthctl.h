@@ -24,5 +24,8 @@ int	ctl_alerts(int fd, int argc, char **argv);
 /* berthctl_logs.c: logs [-f] [--since TIME] [--tail N] WORKSPACE */
 int	ctl_logs_command(const char *cmd);
 int	ctl_logs(int fd, int argc, char **argv);
+/* berthctl_volumes.c: backup, backups, restore */
+int	ctl_volumes_command(const char *cmd);
+int	ctl_volumes(int fd, int argc, char **argv);
 
 #endif

@@ -158,6 +158,9 @@ int64_t	 project_deleted_ms(const char *id);
 const char *project_owned(const struct caller *, const char *id);
 /* A workspace of the project is starting, running or stopping. */
 int	 project_busy(const char *id);
+/* A new project of owner (a clone's target): 0, -1 if the id is known. */
+int	 project_new(const char *id, const char *owner);
+void	 project_forget(const char *id);	/* one of project_new */
 /* May who start a workspace of owner on project id?  0 (the project is
  * now owner's if it was nobody's), or -1 with an API error code
  * ("not_found", "conflict") and message. */
@@ -241,6 +244,7 @@ struct workspace {
 	struct caller		*waiter;	/* a delete waiting for it */
 	int			 oom;		/* the engine reported OOM */
 	int			 died;		/* a die, no start since */
+	int			 held;		/* stopped for a backup (hold.c) */
 	uint64_t		 created_ms;	/* wall clock */
 	uint64_t		 started_ms;
 	uint64_t		 stopped_ms;
@@ -399,6 +403,18 @@ void	 volumes_load(void);		/* manifests of backup_dir */
 void	 volumes_clean_helpers(void);	/* the engine is first listed */
 request_fn	 vol_h_backup, vol_h_backups, vol_h_size, vol_h_restore;
 void	 vol_reply_backup(const struct caller *, const struct vol_backup *);
+/* Why no workspace may start on project now (a restore, a clone into
+ * it, a backup that stopped its workspace), or NULL. */
+const char *vol_busy(const char *project);
+/* The images a helper of project may use, best first. */
+size_t	 vol_helper_images(const char *project, const char **out,
+	    size_t max);
+
+/* ------------------------------------------------------------ clone.c */
+
+request_fn	 clone_h_start, clone_h_get;
+/* A clone into project is under way. */
+int	 clone_busy(const char *project);
 
 /* ------------------------------------------------------------ restore.c */
 
@@ -414,12 +430,14 @@ int	 restore_busy(const char *project);
 /* err NULL: the archive and its sha256 are in place. */
 typedef void (*backup_done_cb)(struct vol_backup *, const char *err,
     void *arg);
-/* images: tried in turn until one is on the host. */
+/* images: tried in turn until one is on the host; quiesce: the
+ * running workspace to pause or stop (rec's consistency), or NULL. */
 void	 backup_run(struct vol_backup *, int dirfd,
-	    const char *const *images, size_t nimages, const char *pause_cid,
-	    backup_done_cb, void *);
-struct json_t	*backup_helper_spec(const struct vol_backup *,
-		    const char *image, int read_only);
+	    const char *const *images, size_t nimages,
+	    const struct workspace *quiesce, backup_done_cb, void *);
+struct json_t	*helper_spec(const char *image, const char *volume,
+		    int read_only, const char *project, const char *job,
+		    const char *id);
 
 /* ------------------------------------------------------------ dbprep.c */
 
@@ -568,8 +586,19 @@ void	 container_stopped(struct workspace *, const char *reason);
 void	 container_died(struct workspace *);
 /* The engine started its container (berth did, or a restart). */
 void	 container_started(struct workspace *);
+/* ws's container, inspected as json, runs (again): so does ws. */
+void	 container_running_again(struct workspace *, struct json_t *,
+	    const char *what, const char *why);
 void	 container_adopt(struct json_t *summary);
 void	 container_settle_error(struct workspace *, ws_done_cb, void *);
+
+/* ------------------------------------------------------------ hold.c */
+
+/* consistency "stop": ws stopped for a backup, its container kept;
+ * hold_release starts it again. */
+void	 hold_stop(struct workspace *, ws_done_cb, void *);
+void	 hold_release(const char *wsid, ws_done_cb, void *);
+int	 hold_busy(const char *project);
 
 /* ------------------------------------------------------------ router.c */
 

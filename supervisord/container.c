@@ -375,6 +375,7 @@ container_remove(struct workspace *ws, const char *reason, ws_done_cb done,
 		    reason);
 	}
 	ws->stop_requested = 1;
+	ws->held = 0;		/* not started again after a backup */
 	if (ws->container[0] == '\0') {
 		container_stopped(ws, reason);
 		return job_end(j, NULL, NULL);
@@ -593,8 +594,8 @@ container_engine_stats(struct workspace *ws, ws_reply_cb cb, void *arg)
 }
 
 /* ws's container, inspected as c, runs (again): so does ws. */
-static void
-running_again(struct workspace *ws, json_t *c, const char *what,
+void
+container_running_again(struct workspace *ws, json_t *c, const char *what,
     const char *why)
 {
 	apply_inspect(ws, c);
@@ -653,7 +654,8 @@ restart_inspected(const struct docker_reply *r, void *arg)
 			event_emit("workspace.restarted", "warning", j->ws,
 			    "workspace %s: its container restarted behind "
 			    "berth's back", j->ws->id);
-		running_again(j->ws, r->json, "restarted", "by the engine");
+		container_running_again(j->ws, r->json, "restarted",
+		    "by the engine");
 		logs_state(j->ws, "restarted", 0);
 	}
 	job_end(j, NULL, NULL);
@@ -706,7 +708,8 @@ leftover_inspected(const struct docker_reply *r, void *arg)
 	if (s == NULL || strcmp(s, "running") != 0)
 		return eng_container_remove(j->ws->container,
 		    leftover_removed, j);
-	running_again(j->ws, r->json, "in error recovered", "error-workspaces");
+	container_running_again(j->ws, r->json, "in error recovered",
+	    "error-workspaces");
 	job_end(j, NULL, NULL);
 }
 

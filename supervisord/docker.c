@@ -54,6 +54,8 @@ struct docker_stream {
 	docker_end_cb		 end_cb;
 	docker_fill_cb		 fill;		/* docker_upload's body */
 	int			 body_done;
+	int			 chunked;	/* length unknown: chunks */
+	int			 starved;	/* fill had nothing for now */
 	void			*arg;
 	const char		*fail;		/* why it ends early */
 	int			 queued;
@@ -324,6 +326,29 @@ read_cb(struct bufferevent *bev, void *arg)
 		finish(req, NULL);
 }
 
+/* What fill gives, as one chunk of a chunked body (and the last,
+ * empty one when the body is all in). */
+static int
+fill_chunk(struct docker_stream *req, struct evbuffer *out)
+{
+	struct evbuffer	*b;
+	size_t		 n;
+	int		 rc;
+
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new failed");
+	rc = req->fill(b, req->arg);
+	if (rc != -1 && (n = evbuffer_get_length(b)) > 0 &&
+	    (evbuffer_add_printf(out, "%zx\r\n", n) == -1 ||
+	    evbuffer_add_buffer(out, b) == -1 ||
+	    evbuffer_add(out, "\r\n", 2) == -1))
+		rc = -1;
+	if (rc == 1 && evbuffer_add(out, "0\r\n\r\n", 5) == -1)
+		rc = -1;
+	evbuffer_free(b);
+	return rc;
+}
+
 /* An upload's body, a little at a time: more when what was queued
  * has mostly gone to the engine (flat memory, the engine's pace). */
 static void
@@ -333,12 +358,16 @@ upload_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer		*out = bufferevent_get_output(bev);
 	int			 rc = 0;
 
-	while (!req->body_done && evbuffer_get_length(out) < 256 * 1024) {
-		if ((rc = req->fill(out, req->arg)) == -1) {
+	while (!req->body_done && !req->starved &&
+	    evbuffer_get_length(out) < 256 * 1024) {
+		rc = req->chunked ? fill_chunk(req, out) :
+		    req->fill(out, req->arg);
+		if (rc == -1) {
 			finish(req, "the request body could not be read");
 			return;
 		}
 		req->body_done = rc == 1;
+		req->starved = rc == 2;
 	}
 }
 
@@ -533,7 +562,7 @@ docker_call(const char *method, const char *path, json_t *body,
 	call_start(method, path, body, timeout_ms, 1, cb, arg);
 }
 
-void
+struct docker_stream *
 docker_upload(const char *path, const char *ctype, uint64_t length,
     docker_fill_cb fill, long timeout_ms, docker_cb cb, void *arg)
 {
@@ -546,11 +575,17 @@ docker_upload(const char *path, const char *ctype, uint64_t length,
 		r.raw = "";
 		r.err = "the engine client is not running";
 		cb(&r, arg);
-		return;
+		return NULL;
 	}
-	snprintf(head, sizeof(head), "Content-Type: %s\r\nContent-Length: "
-	    "%llu\r\n", ctype, (unsigned long long)length);
+	if (length == DOCKER_LENGTH_UNKNOWN)
+		snprintf(head, sizeof(head), "Content-Type: %s\r\n"
+		    "Transfer-Encoding: chunked\r\n", ctype);
+	else
+		snprintf(head, sizeof(head), "Content-Type: %s\r\n"
+		    "Content-Length: %llu\r\n", ctype,
+		    (unsigned long long)length);
 	req = req_new("PUT", path, 1, NULL, head);
+	req->chunked = length == DOCKER_LENGTH_UNKNOWN;
 	req->fill = fill;
 	req->cb = cb;
 	req->arg = arg;
@@ -558,6 +593,19 @@ docker_upload(const char *path, const char *ctype, uint64_t length,
 	log_debug("docker: PUT %s (%llu bytes)", path,
 	    (unsigned long long)length);
 	todo_push(req);
+	return req;
+}
+
+/* fill has more for an upload it had starved (returned 2). */
+void
+docker_upload_more(struct docker_stream *s)
+{
+	if (s == NULL || s->ending || s->cancelled || !s->starved)
+		return;
+	s->starved = 0;
+	if (s->bev != NULL)
+		bufferevent_trigger(s->bev, EV_WRITE,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
 /*

@@ -46,13 +46,19 @@ void	docker_call(const char *method, const char *path, json_t *body,
 	    long timeout_ms, docker_cb cb, void *arg);
 
 /* An upload's body: append to out; 1 when the body is all in, 0 more
- * to come, -1 it cannot be read (the request fails). */
+ * to come, 2 nothing for now (docker_upload_more when there is), -1 it
+ * cannot be read (the request fails). */
 struct evbuffer;
 typedef int (*docker_fill_cb)(struct evbuffer *out, void *arg);
+#define DOCKER_LENGTH_UNKNOWN	UINT64_MAX	/* sent in chunks */
 /* PUT path with a body of length bytes of ctype, asked of fill as the
- * engine takes it; cb as docker_call's. */
-void	docker_upload(const char *path, const char *ctype, uint64_t length,
-	    docker_fill_cb fill, long timeout_ms, docker_cb cb, void *arg);
+ * engine takes it; cb as docker_call's.  The request is the stream
+ * handed back (docker_stream_cancel ends it, no callback); NULL when
+ * cb has run already. */
+struct docker_stream *docker_upload(const char *path, const char *ctype,
+	    uint64_t length, docker_fill_cb fill, long timeout_ms,
+	    docker_cb cb, void *arg);
+void	docker_upload_more(struct docker_stream *);
 
 /* A long-lived GET (/events, /containers/{id}/logs?follow=1). */
 struct docker_stream *docker_stream(const char *path, docker_data_cb,

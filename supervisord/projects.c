@@ -398,9 +398,9 @@ project_h_delete(const struct caller *c, struct msg *m)
 		caller_error(c, "not_found", "no such project");
 		return;
 	}
-	if (project_busy(p->id)) {
-		caller_error(c, "conflict", "a workspace of the project runs: "
-		    "stop it first");
+	if (project_busy(p->id) || vol_busy(p->id) != NULL) {
+		caller_error(c, "conflict", "a workspace of the project runs, "
+		    "or its volume is being restored or cloned into: wait");
 		return;
 	}
 	p->deleted_ms = jobstate_now_ms();
@@ -409,6 +409,39 @@ project_h_delete(const struct caller *c, struct msg *m)
 	    p->owner : "nobody", c->who.user);
 	changed(p);
 	reply_project(c, p);
+}
+
+/* A new project of owner (a clone's target): 0, or -1 when the
+ * registry knows that id already (deleted ones too). */
+int
+project_new(const char *id, const char *owner)
+{
+	struct project *p;
+
+	if (find(id) != NULL || (p = add(id, owner, wall_ms())) == NULL)
+		return -1;
+	changed(p);
+	return 0;
+}
+
+/* A project of project_new that came to nothing: the statswriter
+ * keeps it as deleted, the registry forgets it. */
+void
+project_forget(const char *id)
+{
+	struct project	**pp, *p;
+
+	for (pp = &projects; (p = *pp) != NULL; pp = &p->next)
+		if (strcmp(p->id, id) == 0)
+			break;
+	if (p == NULL)
+		return;
+	p->deleted_ms = jobstate_now_ms();
+	record(p);
+	*pp = p->next;
+	nprojects--;
+	save();
+	free(p);
 }
 
 const char *

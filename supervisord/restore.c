@@ -268,19 +268,17 @@ static void
 volume_made(const struct docker_reply *rep, void *arg)
 {
 	struct restore		*r = arg;
-	struct vol_backup	 v = *r->b;
 	char			 name[96];
 
 	if (rep->status != 201) {
 		restore_end(r, "unavailable", "cannot create the volume");
 		return;
 	}
-	if (r->stage == 0)
-		snprintf(v.volume, sizeof(v.volume), "%s", r->tmpvol);
 	snprintf(name, sizeof(name), "berth-restore-%s-%d", r->b->id,
 	    r->stage);
-	eng_container_create(name, backup_helper_spec(&v, r->image, 0),
-	    helper_made, r);
+	eng_container_create(name, helper_spec(r->image, r->stage == 0 ?
+	    r->tmpvol : r->b->volume, 0, r->b->project, "berth.restore",
+	    r->b->id), helper_made, r);
 }
 
 static void

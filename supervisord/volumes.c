@@ -285,8 +285,8 @@ running_ws(const char *project)
 /* The images the helper may use, best first: the type of the
  * project's latest workspace, then every type enabled.  The first one
  * the engine has is used (nothing is pulled). */
-static size_t
-helper_images(const char *project, const char **out, size_t max)
+size_t
+vol_helper_images(const char *project, const char **out, size_t max)
 {
 	const struct ws_type	*t;
 	struct workspace	*ws;
@@ -434,31 +434,30 @@ vol_h_backup(const struct caller *c, struct msg *m)
 	if ((owner = project_owned(c, q->project_id)) == NULL)
 		return;
 	if (!valid_choice(comp, "zstd", "gzip", "none") ||
-	    !valid_choice(cons, "live", "pause", "pause")) {
+	    !valid_choice(cons, "live", "pause", "stop")) {
 		caller_error(c, "invalid", "compression is zstd, gzip or none; "
-		    "consistency live or pause");
+		    "consistency live, pause or stop");
 		return;
 	}
 	if (!engine_up()) {
 		caller_error(c, "unavailable", "the engine is unavailable");
 		return;
 	}
-	if ((nimages = helper_images(q->project_id, images,
+	if ((nimages = vol_helper_images(q->project_id, images,
 	    CONFIG_MAX_TYPES)) == 0 ||
 	    (dfd = backup_dir()) == -1 || nbackups >= BACKUPS_MAX) {
 		caller_error(c, "unavailable", "backups cannot be made here: "
 		    "see berthd's log");
 		return;
 	}
-	ws = strcmp(cons, "pause") == 0 ? running_ws(q->project_id) : NULL;
+	ws = strcmp(cons, "live") != 0 ? running_ws(q->project_id) : NULL;
 	b = backup_new(q->project_id, owner, comp, cons);
 	log_info("backup %s of project %s started by %s", b->id, b->project,
 	    c->who.user);
 	save(b);
 	record(b);
 	vol_reply_backup(c, b);
-	backup_run(b, dfd, images, nimages, ws != NULL ? ws->container : NULL,
-	    backup_done, NULL);
+	backup_run(b, dfd, images, nimages, ws, backup_done, NULL);
 }
 
 /* GET /api/projects/{id}/backups[/{bid}]: newest first. */
@@ -519,6 +518,19 @@ vol_h_restore(const struct caller *c, struct msg *m)
 		return;
 	}
 	restore_start(c, b, dfd, b->image);
+}
+
+/* Why no workspace may start on project now, or NULL. */
+const char *
+vol_busy(const char *project)
+{
+	if (restore_busy(project))
+		return "the project's volume is being restored";
+	if (clone_busy(project))
+		return "the project's volume is being cloned into";
+	if (hold_busy(project))
+		return "the project's workspace is stopped for a backup";
+	return NULL;
 }
 
 /* ------------------------------------------------------------ size */
@@ -644,7 +656,7 @@ volumes_clean_helpers(void)
 {
 	struct vol_backup *b;
 
-	if (restore_busy(NULL))
+	if (restore_busy(NULL) || clone_busy(NULL))
 		return;
 	for (b = backups; b != NULL; b = b->next)
 		if (strcmp(b->status, "running") == 0)

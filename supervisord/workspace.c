@@ -104,7 +104,7 @@ static int
 ws_over(const struct workspace *ws)
 {
 	return (ws->status == WSS_STOPPED || ws->status == WSS_ERROR) &&
-	    !ws->creating && ws->waiter == NULL;
+	    !ws->creating && ws->waiter == NULL && !ws->held;
 }
 
 /* Keep at most WS_KEEP_STOPPED that are over: the oldest go first. */

@@ -197,9 +197,9 @@ ws_h_create(const struct caller *c, struct msg *m)
 		caller_error(c, code, "%s", msg);
 		return;
 	}
-	if (b->project_id[0] != '\0' && restore_busy(b->project_id)) {
-		caller_error(c, "conflict", "the project's volume is being "
-		    "restored");
+	if (b->project_id[0] != '\0' && (msg = vol_busy(b->project_id)) !=
+	    NULL) {
+		caller_error(c, "conflict", "%s", msg);
 		return;
 	}
 	ws_trim();

@@ -654,8 +654,10 @@ ipc_vol(struct worker *w, unsigned type, const char *token,
 	b->backup_id = xstrdup(q->backup_id);
 	b->compression = xstrdup(q->compression);
 	b->consistency = xstrdup(q->consistency);
+	b->target_id = xstrdup(q->target_id != NULL ? q->target_id : "");
 	return call(w, &m, type == MSG_VOL_SIZE_REQ ? MSG_VOL_SIZE :
-	    MSG_VOL_BACKUPS, (type == MSG_VOL_SIZE_REQ ||
+	    type == MSG_VOL_CLONE || type == MSG_VOL_CLONE_REQ ?
+	    MSG_VOL_CLONES : MSG_VOL_BACKUPS, (type == MSG_VOL_SIZE_REQ ||
 	    type == MSG_VOL_RESTORE ? 10 : 1) *
 	    w->cfg.request_timeout_ms, cb, arg);
 }

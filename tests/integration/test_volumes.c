@@ -4,10 +4,13 @@
  * the volume's content (zstd and gzip), its manifest and sha256 say
  * what the file holds, no helper is left behind, another user's
  * project or backup is not found, bad values are 422, and the volume's
- * size is measured.
+ * size is measured.  consistency stop stops the running workspace and
+ * starts it again; berthctl backs up, lists and restores; a clone
+ * copies the volume into a new project of the caller's.
  */
 #include <criterion/criterion.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,8 @@
 #define ALICE	"it-vol-alice-0123456789ab"
 #define BOB	"it-vol-bob-0123456789abcd"
 #define VOL	"berth-project-itvp1"
+#define VOL2	"berth-project-itvp2"
+#define VOL3	"berth-project-itvp3"
 #define IMAGE	"berth/demo-workspace:latest"
 
 static const char config[] =
@@ -40,6 +45,7 @@ static struct berthd_run run;
 static void
 cleanup(void)
 {
+	sh(NULL, "pkill -CONT -x dockerd");	/* a clone test held it */
 	if (run.dir[0] != '\0')
 		sh(NULL, "umount -l %s/full >/dev/null 2>&1", run.dir);
 	harness_cleanup(&run);
@@ -47,7 +53,8 @@ cleanup(void)
 	    "docker rm -f >/dev/null 2>&1");
 	sh(NULL, "docker ps -aq --filter label=berth.user=it-vol-alice | "
 	    "xargs -r docker rm -f >/dev/null 2>&1");
-	sh(NULL, "docker volume rm -f " VOL " >/dev/null 2>&1");
+	sh(NULL, "docker volume rm -f " VOL " " VOL2 " " VOL3
+	    " >/dev/null 2>&1");
 }
 
 /* alice's project volume, made as berthd makes it, with content. */
@@ -67,14 +74,13 @@ setup(void)
 
 TestSuite(volumes, .init = setup, .fini = cleanup, .timeout = 180);
 
+/* The record at path once it is no longer running. */
 static json_t *
-wait_backup(const char *bid)
+wait_over(const char *path)
 {
-	char	 path[192];
 	json_t	*b;
 	int	 i;
 
-	snprintf(path, sizeof(path), "/api/projects/itvp1/backups/%s", bid);
 	for (i = 0; i < 600; i++) {
 		b = harness_call(&run, "GET", path, ALICE, NULL, 200);
 		if (strcmp(harness_jstr(b, "status"), "running") != 0)
@@ -82,8 +88,17 @@ wait_backup(const char *bid)
 		json_decref(b);
 		usleep(100 * 1000);
 	}
-	cr_assert_fail("backup %s still running", bid);
+	cr_assert_fail("%s still running", path);
 	return NULL;
+}
+
+static json_t *
+wait_backup(const char *bid)
+{
+	char	 path[192];
+
+	snprintf(path, sizeof(path), "/api/projects/itvp1/backups/%s", bid);
+	return wait_over(path);
 }
 
 static json_t *
@@ -407,6 +422,55 @@ Test(volumes, no_restore_while_a_workspace_of_the_project_runs)
 	json_decref(ws);
 }
 
+/* The workspace's container: running, started at, finished at. */
+static char *
+ws_state(json_t *ws)
+{
+	char *out = NULL;
+
+	cr_assert_eq(sh(&out, "docker inspect -f '{{.State.Running}} "
+	    "{{.State.StartedAt}} {{.State.FinishedAt}}' %s",
+	    harness_jstr(ws, "containerId")), 0);
+	return out;
+}
+
+Test(volumes, a_stop_backup_stops_the_workspace_and_starts_it_again)
+{
+	char	 path[160], *before, *after, *text;
+	json_t	*b, *ws, *e;
+
+	ws = harness_call(&run, "POST", "/api/workspaces", ALICE,
+	    "{\"type\":\"demo\",\"projectId\":\"itvp1\"}", 201);
+	before = ws_state(ws);
+	cr_assert(strncmp(before, "true ", 5) == 0, "%s", before);
+	cr_expect(strstr(before, " 0001-01-01") != NULL, "never stopped yet");
+	b = backup("{\"consistency\":\"stop\"}");
+	cr_expect_str_eq(harness_jstr(b, "consistency"), "stop");
+	check_file(b, "zstd -dc");
+	/* done only once the workspace runs again: the same container,
+	 * stopped meanwhile and started after */
+	after = ws_state(ws);
+	cr_expect(strncmp(after, "true ", 5) == 0, "%s", after);
+	cr_expect(strcmp(before, after) != 0, "%s / %s", before, after);
+	cr_expect(strstr(after, " 0001-01-01") == NULL, "stopped: %s", after);
+	snprintf(path, sizeof(path), "/api/workspaces/%s",
+	    harness_jstr(ws, "id"));
+	e = harness_call(&run, "GET", path, ALICE, NULL, 200);
+	cr_expect_str_eq(harness_jstr(e, "status"), "running");
+	json_decref(e);
+	e = harness_call(&run, "GET", "/api/monitoring/events?type="
+	    "workspace.stopped", ADMIN, NULL, 200);
+	text = json_dumps(e, 0);
+	cr_expect(strstr(text, "(backup)") != NULL, "%s", text);
+	free(text);
+	json_decref(e);
+	json_decref(harness_call(&run, "DELETE", path, ALICE, NULL, 200));
+	free(before);
+	free(after);
+	json_decref(b);
+	json_decref(ws);
+}
+
 Test(volumes, only_the_last_three_backups_are_kept)
 {
 	char	 first[64], path[256];
@@ -466,4 +530,232 @@ Test(volumes, a_full_disk_ends_the_backup_cleanly)
 	json_decref(b);
 	harness_stop(&run, SIGTERM, 10000);
 	sh(NULL, "umount %s", dir);
+}
+
+/* ------------------------------------------------------------ berthctl */
+
+/* berthctl's output as JSON (its exit status 0). */
+static json_t *
+ctl_json(const char *fmt, const char *a, const char *b)
+{
+	char	 cmd[512], args[256], *out = NULL;
+	json_t	*j;
+
+	snprintf(args, sizeof(args), fmt, a, b);
+	snprintf(cmd, sizeof(cmd), "%s/berthctl -s %s %s --json",
+	    BERTH_BUILDDIR, run.sock, args);
+	cr_assert_eq(sh(&out, "%s", cmd), 0, "%s: %s", cmd, out);
+	j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j, "%s: %s", cmd, out);
+	free(out);
+	return j;
+}
+
+/* berthctl fails, saying why. */
+static void
+ctl_fails(const char *args, const char *why)
+{
+	char *out = NULL;
+
+	cr_expect_neq(sh(&out, "%s/berthctl -s %s %s 2>&1", BERTH_BUILDDIR,
+	    run.sock, args), 0, "%s", args);
+	cr_expect(strstr(out, why) != NULL, "%s: %s", args, out);
+	free(out);
+}
+
+Test(volumes, berthctl_backup_backups_and_restore)
+{
+	char	 bid[64], *out = NULL;
+	json_t	*b, *l;
+
+	/* backup waits for the end and prints the record */
+	b = ctl_json("backup %s --compression gzip --consistency %s",
+	    "itvp1", "pause");
+	cr_assert_str_eq(harness_jstr(b, "status"), "done");
+	cr_expect_str_eq(harness_jstr(b, "consistency"), "pause");
+	check_file(b, "gzip -dc");
+	snprintf(bid, sizeof(bid), "%s", harness_jstr(b, "backupId"));
+	json_decref(b);
+	l = ctl_json("backups %s%s", "itvp1", "");
+	cr_assert_eq(json_array_size(l), 1);
+	cr_expect_str_eq(harness_jstr(json_array_get(l, 0), "backupId"), bid);
+	json_decref(l);
+	cr_assert_eq(sh(&out, "%s/berthctl -s %s backups itvp1",
+	    BERTH_BUILDDIR, run.sock), 0);
+	cr_expect(strstr(out, bid) != NULL && strstr(out, " done ") != NULL,
+	    "%s", out);
+	free(out);
+	/* restore brings a.txt back */
+	cr_assert_eq(sh(NULL, "docker run --rm --network none -v " VOL ":/d "
+	    IMAGE " sh -c 'rm /d/a.txt'"), 0);
+	b = ctl_json("restore %s %s", "itvp1", bid);
+	cr_expect_str_eq(harness_jstr(b, "backupId"), bid);
+	json_decref(b);
+	out = vol_cat("a.txt");
+	cr_expect(strncmp(out, "hello\n", 6) == 0, "%s", out);
+	free(out);
+	ctl_fails("backup nope", "not_found");
+	ctl_fails("backup itvp1 --consistency never", "invalid");
+	ctl_fails("restore itvp1 00000000-0000-0000-0000-000000000000",
+	    "not_found");
+	ctl_fails("backups", "usage");
+}
+
+/* ------------------------------------------------------------ clone */
+
+static json_t *
+wait_clone(const char *target)
+{
+	char	 path[160];
+
+	snprintf(path, sizeof(path), "/api/projects/%s/clone", target);
+	return wait_over(path);
+}
+
+static char *
+helpers_and(const char *volume)
+{
+	char *out = NULL;
+
+	sh(&out, "docker ps -aq --filter label=berth.helper=volume; docker "
+	    "volume ls -q --filter name=%s", volume);
+	return out;
+}
+
+Test(volumes, a_clone_copies_the_volume_into_a_new_project_of_the_caller)
+{
+	char	*out = NULL;
+	json_t	*k, *l;
+
+	k = harness_call(&run, "POST", "/api/projects/itvp1/clone", ALICE,
+	    "{\"targetProjectId\":\"itvp2\"}", 202);
+	cr_expect_str_eq(harness_jstr(k, "sourceProjectId"), "itvp1");
+	cr_expect_str_eq(harness_jstr(k, "projectId"), "itvp2");
+	json_decref(k);
+	k = wait_clone("itvp2");
+	cr_assert_str_eq(harness_jstr(k, "status"), "done", "%s",
+	    harness_jstr(k, "error"));
+	cr_expect_eq(json_integer_value(json_object_get(k, "entries")), 6);
+	json_decref(k);
+	cr_assert_eq(sh(&out, "docker run --rm --network none -v " VOL2
+	    ":/d " IMAGE " sh -c 'cat /d/a.txt; tail -1 /d/sub/deep/numbers; "
+	    "readlink /d/link'"), 0);
+	cr_expect_str_eq(out, "hello\n100000\na.txt");
+	free(out);
+	cr_assert_eq(sh(&out, "docker volume inspect -f '{{index .Labels "
+	    "\"berth.owner\"}} {{index .Labels \"berth.project\"}}' " VOL2),
+	    0);
+	cr_expect_str_eq(out, "it-vol-alice itvp2");
+	free(out);
+	/* the caller's project now: listed, not bob's */
+	l = harness_call(&run, "GET", "/api/projects", ALICE, NULL, 200);
+	out = json_dumps(l, 0);
+	cr_expect(strstr(out, "\"itvp2\"") != NULL, "%s", out);
+	free(out);
+	json_decref(l);
+	json_decref(harness_call(&run, "GET", "/api/projects/itvp2/backups",
+	    ALICE, NULL, 200));
+	json_decref(harness_call(&run, "GET", "/api/projects/itvp2/clone",
+	    BOB, NULL, 404));
+	out = helpers_and("nothing-of-this-name");
+	cr_expect_str_eq(out, "", "helpers left: %s", out);
+	free(out);
+	/* the target must be new */
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":\"itvp2\"}", 409));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":\"itvp1\"}", 409));
+}
+
+Test(volumes, a_clone_of_bad_input_makes_nothing)
+{
+	char	*out;
+
+	/* another user's source, an unknown one */
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    BOB, "{\"targetProjectId\":\"itvp3\"}", 404));
+	json_decref(harness_call(&run, "POST", "/api/projects/nope/clone",
+	    ALICE, "{\"targetProjectId\":\"itvp3\"}", 404));
+	/* a bad target id */
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":\"../x\"}", 422));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":\"\"}", 422));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":3}", 422));
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{}", 422));
+	/* a volume of that name the registry does not know: 409, and it is
+	 * left as it was */
+	cr_assert_eq(sh(NULL, "docker volume create " VOL3 " >/dev/null && "
+	    "docker run --rm --network none -v " VOL3 ":/d " IMAGE
+	    " sh -c 'echo mine > /d/keep'"), 0);
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":\"itvp3\"}", 409));
+	cr_assert_eq(sh(&out, "docker run --rm --network none -v " VOL3
+	    ":/d " IMAGE " ls /d"), 0);
+	cr_expect_str_eq(out, "keep");
+	free(out);
+	out = helpers_and("nothing-of-this-name");
+	cr_expect_str_eq(out, "", "helpers left: %s", out);
+	free(out);
+	/* and the failed target is not a project of alice's */
+	json_decref(harness_call(&run, "GET", "/api/projects/itvp3/backups",
+	    ALICE, NULL, 404));
+}
+
+struct bg {
+	const char	*body;
+	int		 status;
+	char		*out;
+};
+
+static void *
+bg_clone(void *arg)
+{
+	struct bg *b = arg;
+
+	b->status = harness_request(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, b->body, &b->out);
+	return NULL;
+}
+
+/* The engine is held (SIGSTOP) while the clone waits for it: the
+ * target is taken and no workspace starts on it, nor is it deleted. */
+Test(volumes, no_workspace_starts_on_a_clones_target_meanwhile)
+{
+	struct bg	 b = { "{\"targetProjectId\":\"itvp2\"}", 0, NULL };
+	pthread_t	 t;
+	json_t		*k = NULL, *e;
+	char		*text;
+	int		 i, st = 0;
+
+	cr_assert_eq(sh(NULL, "pkill -STOP -x dockerd"), 0);
+	pthread_create(&t, NULL, bg_clone, &b);
+	for (i = 0; i < 100 && st != 200; i++) {
+		usleep(50 * 1000);
+		st = harness_request(&run, "GET", "/api/projects/itvp2/clone",
+		    ALICE, NULL, NULL);
+	}
+	e = st == 200 ? harness_call(&run, "POST", "/api/workspaces", ALICE,
+	    "{\"type\":\"demo\",\"projectId\":\"itvp2\"}", 409) : NULL;
+	if (st == 200)
+		json_decref(harness_call(&run, "DELETE", "/api/projects/itvp2",
+		    ALICE, NULL, 409));
+	sh(NULL, "pkill -CONT -x dockerd");
+	cr_assert_eq(st, 200, "the clone never showed");
+	text = json_dumps(e, 0);
+	cr_expect(strstr(text, "cloned into") != NULL, "%s", text);
+	free(text);
+	json_decref(e);
+	pthread_join(t, NULL);
+	cr_expect_eq(b.status, 202, "%d %s", b.status, b.out);
+	free(b.out);
+	k = wait_clone("itvp2");
+	cr_expect_str_eq(harness_jstr(k, "status"), "done");
+	json_decref(k);
+	/* and now one does */
+	k = harness_call(&run, "POST", "/api/workspaces", ALICE,
+	    "{\"type\":\"demo\",\"projectId\":\"itvp2\"}", 201);
+	json_decref(k);
 }

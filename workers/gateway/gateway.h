@@ -121,7 +121,8 @@ route_handler	api_ws_logs, api_ws_logs_stream, api_ws_logs_ticket;
 route_handler	api_projects_list, api_project_owner, api_project_delete;
 /* volumes.c: backups and size of a project's volume */
 route_handler	api_vol_backup, api_vol_backups, api_vol_backup_get,
-		api_vol_size, api_vol_restore;
+		api_vol_size, api_vol_restore, api_vol_clone,
+		api_vol_clone_get;
 
 /* jobs.c: the scheduler's jobs and cleanup (admin token) */
 route_handler	api_jobs_list, api_job_run, api_cleanup, api_monitor;

@@ -2,8 +2,10 @@
  * The volumes API of a project: POST /api/projects/{id}/backup (202
  * with the backup's record; it runs on in berthd), GET .../backups and
  * .../backups/{backupId}, GET .../volume-size, POST .../restore
- * (answered when the restore is over).  The gateway checks the
- * shape of ids and values; berthd decides whose project it is.
+ * (answered when the restore is over), POST .../clone (202 with the
+ * clone's record) and GET .../clone (the newest clone into it).  The
+ * gateway checks the shape of ids and values; berthd decides whose
+ * project it is.
  */
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -13,36 +15,9 @@
 #include "codec.h"
 #include "gateway.h"
 #include "ipc.h"
+#include "volrec.h"
 #include "worker.h"
 #include "wscheck.h"
-
-static json_t *
-backup_json(const struct backup_item *b)
-{
-	json_t	*o = json_object();
-	double	 dur = b->finished_ms > 0 ? (double)(b->finished_ms -
-	    b->started_ms) / 1000.0 : -1;
-
-	json_object_set_new(o, "backupId", json_string(b->id));
-	json_object_set_new(o, "projectId", json_string(b->project_id));
-	json_object_set_new(o, "volume", json_string(b->volume));
-	json_object_set_new(o, "status", json_string(b->status));
-	json_object_set_new(o, "compression", json_string(b->compression));
-	json_object_set_new(o, "consistency", json_string(b->consistency));
-	json_object_set_new(o, "file", json_string(b->file));
-	json_object_set_new(o, "bytes", json_integer(b->bytes));
-	json_object_set_new(o, "storedBytes", json_integer(b->stored_bytes));
-	json_object_set_new(o, "entries", json_integer(b->entries));
-	json_object_set_new(o, "sha256", b->sha256[0] != '\0' ?
-	    json_string(b->sha256) : json_null());
-	json_object_set_new(o, "startedAt", time_json(b->started_ms));
-	json_object_set_new(o, "finishedAt", time_json(b->finished_ms));
-	json_object_set_new(o, "durationS", dur >= 0 ? json_real(dur) :
-	    json_null());
-	json_object_set_new(o, "error", b->error[0] != '\0' ?
-	    json_string(b->error) : json_null());
-	return o;
-}
 
 static void
 done_one(struct worker *w, struct evhttp_request *req, struct msg *m,
@@ -55,7 +30,32 @@ done_one(struct worker *w, struct evhttp_request *req, struct msg *m,
 		return;
 	}
 	http_reply_json(req, arg != NULL ? 202 : 200,
-	    backup_json(&b->items[0]));
+	    backup_item_json(&b->items[0]));
+}
+
+static void
+done_clone(struct worker *w, struct evhttp_request *req, struct msg *m,
+    void *arg)
+{
+	struct body_vol_clones	*b = m->body;
+	struct clone_item	*k;
+	double			 dur;
+
+	if (b->nitems != 1) {
+		http_error(req, 502, "internal", "unexpected answer");
+		return;
+	}
+	k = &b->items[0];
+	dur = k->finished_ms > 0 ? (double)(k->finished_ms - k->started_ms) /
+	    1000.0 : -1;
+	http_reply_json(req, arg != NULL ? 202 : 200, json_pack("{s:s,s:s,"
+	    "s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "cloneId", k->id,
+	    "sourceProjectId", k->source_id, "projectId", k->project_id,
+	    "status", k->status, "bytes", (json_int_t)k->bytes, "entries",
+	    (json_int_t)k->entries, "startedAt", time_json(k->started_ms),
+	    "finishedAt", time_json(k->finished_ms), "durationS", dur >= 0 ?
+	    json_real(dur) : json_null(), "error", k->error[0] != '\0' ?
+	    json_string(k->error) : json_null()));
 }
 
 static void
@@ -67,7 +67,7 @@ done_list(struct worker *w, struct evhttp_request *req, struct msg *m,
 	size_t			 i;
 
 	for (i = 0; i < b->nitems; i++)
-		json_array_append_new(a, backup_json(&b->items[i]));
+		json_array_append_new(a, backup_item_json(&b->items[i]));
 	http_reply_json(req, 200, json_pack("{s:o,s:I}", "backups", a,
 	    "count", (json_int_t)b->nitems));
 }
@@ -110,7 +110,7 @@ api_vol_backup(struct worker *w, struct evhttp_request *req,
     char params[][128])
 {
 	static const char *const comps[] = { "zstd", "gzip", "none", NULL };
-	static const char *const conss[] = { "live", "pause", NULL };
+	static const char *const conss[] = { "live", "pause", "stop", NULL };
 	struct body_vol_req	 q = { .backup_id = "" };
 	const char		*tok;
 	json_t			*o;
@@ -138,7 +138,7 @@ api_vol_backup(struct worker *w, struct evhttp_request *req,
 	    NULL))
 		http_error(req, 422, "invalid", "the body is {\"compression\"?: "
 		    "\"zstd\"|\"gzip\"|\"none\", \"consistency\"?: "
-		    "\"live\"|\"pause\"}");
+		    "\"live\"|\"pause\"|\"stop\"}");
 	else {
 		if (q.compression == NULL)
 			q.compression = "";
@@ -186,9 +186,10 @@ api_vol_backup_get(struct worker *w, struct evhttp_request *req,
 	backups(req, w, params[0], params[1]);
 }
 
-void
-api_vol_size(struct worker *w, struct evhttp_request *req,
-    char params[][128])
+/* A GET about project that names nothing else. */
+static void
+project_get(struct worker *w, struct evhttp_request *req,
+    const char *project, unsigned type, api_done_cb done)
 {
 	struct body_vol_req	 q = { .backup_id = "", .compression = "",
 	    .consistency = "" };
@@ -196,12 +197,19 @@ api_vol_size(struct worker *w, struct evhttp_request *req,
 
 	if ((tok = api_token(req)) == NULL)
 		return;
-	if (!ws_valid_id(params[0], 0)) {
+	if (!ws_valid_id(project, 0)) {
 		http_error(req, 404, "not_found", "no such project");
 		return;
 	}
-	q.project_id = params[0];
-	send_vol(w, req, tok, MSG_VOL_SIZE_REQ, &q, done_size, NULL);
+	q.project_id = (char *)project;
+	send_vol(w, req, tok, type, &q, done, NULL);
+}
+
+void
+api_vol_size(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	project_get(w, req, params[0], MSG_VOL_SIZE_REQ, done_size);
 }
 
 void
@@ -226,4 +234,40 @@ api_vol_restore(struct worker *w, struct evhttp_request *req,
 		send_vol(w, req, tok, MSG_VOL_RESTORE, &q, done_one, NULL);
 	}
 	json_decref(o);
+}
+
+/* POST /api/projects/{id}/clone {"targetProjectId"} */
+void
+api_vol_clone(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	struct body_vol_req	 q = { .backup_id = "", .compression = "",
+	    .consistency = "" };
+	const char		*tok, *target;
+	json_t			*o;
+
+	if ((tok = api_token(req)) == NULL || (o = read_body(req)) == NULL)
+		return;
+	target = json_string_value(json_object_get(o, "targetProjectId"));
+	if (!ws_valid_id(params[0], 0))
+		http_error(req, 404, "not_found", "no such project");
+	else if (json_object_size(o) != 1 || target == NULL ||
+	    !ws_valid_id(target, 0))
+		http_error(req, 422, "invalid", "the body is "
+		    "{\"targetProjectId\"}: 1 to %d of A-Z a-z 0-9 . _ @ -",
+		    WS_ID_MAX);
+	else {
+		q.project_id = params[0];
+		q.target_id = (char *)target;
+		send_vol(w, req, tok, MSG_VOL_CLONE, &q, done_clone, req);
+	}
+	json_decref(o);
+}
+
+/* GET /api/projects/{id}/clone: the newest clone into the project. */
+void
+api_vol_clone_get(struct worker *w, struct evhttp_request *req,
+    char params[][128])
+{
+	project_get(w, req, params[0], MSG_VOL_CLONE_REQ, done_clone);
 }
