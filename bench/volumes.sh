@@ -51,15 +51,20 @@ docker volume create --label berth.managed=true \
     --label berth.project=benchvol --label berth.owner=admin "$vol" \
     >/dev/null
 small=$((size / 2 * 256))	# 4 KiB files in half the size
-docker run --rm --network none -v "$vol":/d "$image" sh -c "
-	mkdir -p /d/small && cd /d/small && i=0
-	while [ \$i -lt $small ]; do
-		mkdir -p d\$((i / 1000))
-		head -c 4096 /dev/urandom > d\$((i / 1000))/f\$i
-		i=\$((i + 1))
-	done
+# The small files come as one tar stream made here (a process a file
+# in the container took minutes for a GiB); 1000 to a directory.
+python3 -c '
+import io, os, sys, tarfile
+n = int(sys.argv[1])
+with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as t:
+	for i in range(n):
+		ti = tarfile.TarInfo("d%d/f%d" % (i // 1000, i))
+		ti.size = 4096
+		t.addfile(ti, io.BytesIO(os.urandom(4096)))
+' "$small" | docker run -i --rm --network none -v "$vol":/d "$image" sh -c "
+	mkdir -p /d/small && tar -x -f - -C /d/small &&
 	for n in 1 2 3 4; do
-		dd if=/dev/urandom of=/d/large\$n bs=1048576 \
+		dd if=/dev/urandom of=/d/large\$n bs=1048576 \\
 		    count=$((size / 8)) 2>/dev/null
 	done" || die "cannot fill the volume"
 mb=$size
@@ -84,6 +89,7 @@ admin_token = $token
 image = $image
 port = 8080
 CONF
+chmod 600 "$dir/berth.conf"	# it holds a token: berthd insists
 cp "$build/berthd" "$dir/berth-bench"
 cp "$build"/berth-gateway "$build"/berth-scheduler "$build"/berth-healthmon \
     "$build"/berth-statswriter "$build"/berth-logstreamer "$dir"/

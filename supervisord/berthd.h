@@ -415,6 +415,8 @@ size_t	 vol_helper_images(const char *project, const char **out,
 request_fn	 clone_h_start, clone_h_get;
 /* A clone into project is under way. */
 int	 clone_busy(const char *project);
+/* Undo the clones a stop of berthd cut (once, when the engine is up). */
+void	 clones_recover(void);
 
 /* ------------------------------------------------------------ restore.c */
 

@@ -9,13 +9,18 @@
  * that fails removes the volume it made and forgets the project.
  * Both helpers go in every case.  No workspace starts on the target,
  * nor is it deleted, while a clone into it runs (clone_busy).  The
- * records are kept in memory, the newest CLONES_MAX.
+ * records are kept in memory, the newest CLONES_MAX; the clones in
+ * flight are also in <state_dir>/clones, so that one cut by a stop of
+ * berthd is undone at the next start (clones_recover): its target
+ * forgotten and the volume it made (labelled berth.clone with its id,
+ * never another) removed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <jansson.h>
 #include <uuid/uuid.h>
 
@@ -34,6 +39,8 @@
 #define PIPE_LOW	(256 * 1024)	/* and reads again below */
 #define FILL_MAX	(128 * 1024)
 #define CLONE_MS	(6 * 3600 * 1000)
+#define INFLIGHT_FILE	"clones"		/* in the state directory */
+#define CUT_TRIES	20		/* a cut clone's volume, 0.5 s apart */
 
 struct clone {
 	struct clone		*next;
@@ -126,12 +133,127 @@ clone_busy(const char *project)
 	return 0;
 }
 
+/* ------------------------------------------------------------ in flight */
+
+static void
+inflight_save(void)
+{
+	struct clone	*k;
+	json_t		*arr = json_array();
+
+	for (k = clones; k != NULL; k = k->next)
+		if (k->busy)
+			json_array_append_new(arr, json_pack("{s:s,s:s}", "id",
+			    k->id, "target", k->target));
+	if (statefile_save(INFLIGHT_FILE, arr) == -1)
+		log_warnx("clones: one cut by a restart would leave its "
+		    "target behind");
+	json_decref(arr);
+}
+
+struct cut {
+	char		 id[40];
+	char		 target[WS_ID_MAX + 1];
+	char		 volume[96];
+	int		 tries;
+	struct event	*timer;
+};
+
+static void	cut_removed(const struct docker_reply *, void *);
+
+static void
+cut_retry(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cut	*u = arg;
+
+	eng_volume_remove(u->volume, cut_removed, u);
+}
+
+/* 409: a helper of the cut clone still mounts it (they are removed at
+ * the same listing); asked again a little later. */
+static void
+cut_removed(const struct docker_reply *r, void *arg)
+{
+	struct cut	*u = arg;
+	struct timeval	 tv = { 0, 500 * 1000 };
+
+	if (r->status == 409 && ++u->tries < CUT_TRIES) {
+		if (u->timer == NULL)
+			u->timer = evtimer_new(env->base, cut_retry, u);
+		evtimer_add(u->timer, &tv);
+		return;
+	}
+	if (r->status != 204 && r->status != 404)
+		log_warnx("clone %s: volume %s not removed: HTTP %ld", u->id,
+		    u->volume, r->status);
+	if (u->timer != NULL)
+		event_free(u->timer);
+	free(u);
+}
+
+/* The target's volume: gone (the target is forgotten), made by this
+ * clone (removed too), or another's (left alone, and the target). */
+static void
+cut_inspected(const struct docker_reply *r, void *arg)
+{
+	struct cut	*u = arg;
+	const char	*by = NULL;
+
+	if (r->status == 200)
+		by = json_string_value(json_object_get(json_object_get(r->json,
+		    "Labels"), "berth.clone"));
+	if (r->status != 404 && (by == NULL || strcmp(by, u->id) != 0)) {
+		free(u);
+		return;
+	}
+	event_emit("clone.failed", "error", NULL, "clone %s into %s was cut "
+	    "by a stop of berthd: the target is removed", u->id, u->target);
+	project_forget(u->target);
+	if (r->status == 404)
+		free(u);
+	else
+		eng_volume_remove(u->volume, cut_removed, u);
+}
+
+/* Once, at the first engine listing: undo the clones a stop cut. */
+void
+clones_recover(void)
+{
+	static int	 done;
+	json_t		*arr, *o;
+	const char	*id, *target;
+	struct cut	*u;
+	size_t		 i;
+
+	if (done)
+		return;
+	done = 1;
+	if ((arr = statefile_load(INFLIGHT_FILE)) == NULL)
+		return;
+	json_array_foreach(arr, i, o) {
+		id = json_string_value(json_object_get(o, "id"));
+		target = json_string_value(json_object_get(o, "target"));
+		if (id == NULL || target == NULL || !ws_valid_id(target, 0) ||
+		    strlen(id) >= sizeof(u->id))
+			continue;
+		u = xcalloc(1, sizeof(*u));
+		snprintf(u->id, sizeof(u->id), "%s", id);
+		snprintf(u->target, sizeof(u->target), "%s", target);
+		snprintf(u->volume, sizeof(u->volume), "berth-project-%s",
+		    target);
+		eng_volume_inspect(u->volume, cut_inspected, u);
+	}
+	json_decref(arr);
+	inflight_save();
+}
+
 /* ------------------------------------------------------------ the end */
 
 static void
 finished(struct clone *k)
 {
 	k->busy = 0;
+	inflight_save();
 	if (strcmp(k->status, "failed") == 0)
 		project_forget(k->target);
 	log_info("clone %s of project %s into %s: %s%s%s", k->id, k->source,
@@ -362,8 +484,9 @@ source_checked(const struct docker_reply *r, void *arg)
 		clone_fail(k, "cannot inspect the volume", r);
 		return;
 	}
-	labels = json_pack("{s:s,s:s,s:s}", "berth.managed", "true",
-	    "berth.project", k->target, "berth.owner", k->owner);
+	labels = json_pack("{s:s,s:s,s:s,s:s}", "berth.managed", "true",
+	    "berth.project", k->target, "berth.owner", k->owner,
+	    "berth.clone", k->id);
 	eng_volume_create(k->volume, labels, volume_made, k);
 }
 
@@ -443,6 +566,7 @@ clone_h_start(const struct caller *c, struct msg *m)
 		return;
 	}
 	k = clone_new(c, q->project_id, q->target_id, images, nimages);
+	inflight_save();
 	snprintf(vol, sizeof(vol), "berth-project-%s", k->target);
 	eng_volume_inspect(vol, target_checked, k);
 }

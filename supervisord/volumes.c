@@ -658,6 +658,7 @@ volumes_clean_helpers(void)
 
 	if (restore_busy(NULL) || clone_busy(NULL))
 		return;
+	clones_recover();
 	for (b = backups; b != NULL; b = b->next)
 		if (strcmp(b->status, "running") == 0)
 			return;		/* ours, in flight */

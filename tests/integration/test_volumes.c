@@ -759,3 +759,60 @@ Test(volumes, no_workspace_starts_on_a_clones_target_meanwhile)
 	    "{\"type\":\"demo\",\"projectId\":\"itvp2\"}", 201);
 	json_decref(k);
 }
+
+/* berthd killed in the middle of a clone: at the next start the target
+ * it made is removed and forgotten, with an event; nothing is left. */
+Test(volumes, a_clone_cut_by_a_restart_leaves_no_target)
+{
+	char	*out = NULL;
+	json_t	*l;
+	int	 i, gone = 0;
+
+	/* a source whose copy takes seconds */
+	cr_assert_eq(sh(NULL, "docker run --rm --network none -v " VOL ":/d "
+	    IMAGE " dd if=/dev/zero of=/d/big bs=1048576 count=400 "
+	    "2>/dev/null"), 0);
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":\"itvp2\"}", 202));
+	cr_assert_eq(sh(NULL, "pkill -STOP -x dockerd"), 0);
+	i = harness_stop(&run, SIGKILL, 5000);
+	sh(NULL, "pkill -CONT -x dockerd");
+	cr_assert_geq(i, 0);
+	cr_assert_eq(sh(&out, "docker volume inspect -f '{{index .Labels "
+	    "\"berth.clone\"}}' " VOL2), 0, "the clone made no volume");
+	cr_expect_gt(strlen(out), 30, "%s", out);
+	free(out);
+	harness_restart(&run, NULL);
+	for (i = 0; i < 100 && !gone; i++) {
+		gone = sh(NULL, "docker volume inspect " VOL2 " >/dev/null "
+		    "2>&1") != 0;
+		if (!gone)
+			usleep(100 * 1000);
+	}
+	cr_expect(gone, "the cut clone's volume is still there");
+	l = harness_call(&run, "GET", "/api/projects", ALICE, NULL, 200);
+	out = json_dumps(l, 0);
+	cr_expect(strstr(out, "\"itvp2\"") == NULL, "%s", out);
+	free(out);
+	json_decref(l);
+	l = harness_call(&run, "GET", "/api/monitoring/events?type="
+	    "clone.failed", ADMIN, NULL, 200);
+	cr_expect_eq(json_array_size(json_object_get(l, "events")), 1);
+	json_decref(l);
+	for (i = 0; i < 50; i++) {
+		if (sh(&out, "docker ps -aq --filter label=berth.helper=volume")
+		    == 0 && out[0] == '\0')
+			break;
+		free(out);
+		out = NULL;
+		usleep(100 * 1000);
+	}
+	cr_expect_str_eq(out != NULL ? out : "?", "", "helpers left");
+	free(out);
+	/* the target can be cloned into again */
+	json_decref(harness_call(&run, "POST", "/api/projects/itvp1/clone",
+	    ALICE, "{\"targetProjectId\":\"itvp2\"}", 202));
+	l = wait_clone("itvp2");
+	cr_expect_str_eq(harness_jstr(l, "status"), "done");
+	json_decref(l);
+}
