@@ -63,8 +63,7 @@ elapsed() { echo "$1 $2" | awk '{ printf "%.2f", $1 - $2 }'; }
 running() {
 	ctl jobs --json | python3 -c '
 import json, sys
-sys.exit(0 if any(j.get("running") for j in json.load(sys.stdin)["jobs"])
-    else 1)'
+sys.exit(0 if any(j["running"] for j in json.load(sys.stdin)) else 1)'
 }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (berthd's workers drop to berth)"
@@ -143,7 +142,7 @@ done
 s1=$(ticks "$sched"); b1=$(ticks "$bpid"); d1=$(ticks "$dpid"); t1=$(now)
 runs=$(ctl jobs --json | python3 -c '
 import json, sys
-print(sum(j["totals"]["runs"] for j in json.load(sys.stdin)["jobs"]))')
+print(sum(j["runs"] for j in json.load(sys.stdin)))')
 real=$(elapsed "$t1" "$t0")
 ticks_h=$(echo "$idle_s" | awk '{ printf "%.2f", $1 * 3600 }')
 jobs_h=$(echo "$s1 $s0 $real $idle_s" | awk -v hz="$hz" \

@@ -163,6 +163,8 @@ enum msg_type {
 	MSG_WS_METRICS_REQ,	/* gateway -> berthd: a workspace's samples
 				 * (answered with MSG_HISTORY) */
 	MSG_BREAKER,		/* healthmon -> berthd: a breaker moved */
+	MSG_JOB_DONE,		/* scheduler -> berthd: a run ended (an
+				 * event when it acted or failed) */
 	MSG_VOL_CLONE,		/* gateway -> berthd: clone a project's volume
 				 * into a new project */
 	MSG_VOL_CLONE_REQ,	/* gateway -> berthd: the clone into a project */

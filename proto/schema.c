@@ -693,6 +693,7 @@ static const struct {
 	[MSG_SILENCES] =	{ "silences", schema_silences },
 	[MSG_WS_METRICS_REQ] =	{ "ws_metrics_req", schema_ws_metrics_req },
 	[MSG_BREAKER] =		{ "breaker", schema_breaker },
+	[MSG_JOB_DONE] =	{ "job_done", schema_job_run },
 	[MSG_VOL_CLONE] =	{ "vol_clone", schema_vol_req },
 	[MSG_VOL_CLONE_REQ] =	{ "vol_clone_req", schema_vol_req },
 	[MSG_VOL_CLONES] =	{ "vol_clones", schema_vol_clones },

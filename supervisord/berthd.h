@@ -301,6 +301,7 @@ void	 event_emit(const char *type, const char *severity,
 int	 event_severity_valid(const char *);
 request_fn	 events_h_list;		/* MSG_EVENTS_REQ */
 request_fn	 events_h_breaker;	/* MSG_BREAKER (healthmon) */
+request_fn	 events_h_job;		/* MSG_JOB_DONE (the scheduler) */
 
 /* ------------------------------------------------------------ monitor.c */
 

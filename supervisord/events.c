@@ -227,3 +227,30 @@ events_h_breaker(const struct caller *c, struct msg *m)
 	    (long long)b->failures, b->error[0] != '\0' ? ": " : "",
 	    b->error);
 }
+
+/* MSG_JOB_DONE: a run of the scheduler's that acted (stopped or removed
+ * something) or did not end well is an event: job.<result>, warning
+ * unless ok. */
+void
+events_h_job(const struct caller *c, struct msg *m)
+{
+	struct body_job_run	*b = m->body;
+	size_t			 n = strlen(b->job);
+	char			 type[32];
+
+	if (n == 0 || n > 32 || strspn(b->job, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") != n || (strcmp(b->result, "ok") != 0 &&
+	    strcmp(b->result, "failed") != 0 && strcmp(b->result,
+	    "timeout") != 0)) {
+		log_warnx("scheduler: a job run that is not one");
+		return;
+	}
+	if (strcmp(b->result, "ok") == 0 && b->acted == 0 && b->failed == 0)
+		return;
+	snprintf(type, sizeof(type), "job.%s", b->result);
+	event_emit(type, strcmp(b->result, "ok") == 0 && b->failed == 0 ?
+	    "info" : "warning", NULL, "job %s: %lld checked, %lld %s, %lld "
+	    "failed%s%s", b->job, (long long)b->checked, (long long)b->acted,
+	    b->action[0] != '\0' ? b->action : "acted on",
+	    (long long)b->failed, b->error[0] != '\0' ? ": " : "", b->error);
+}

@@ -155,6 +155,8 @@ static const struct request_row rows[] = {
 	    monitor_h_run,	{ MSG_MONITOR_DONE } },
 	{ MSG_JOB_STATE,	SCHEDULER,	PARENT,		0,
 	    jobstate_h_save,	{ 0 } },
+	{ MSG_JOB_DONE,		SCHEDULER,	PARENT,		0,
+	    events_h_job,	{ 0 } },
 	{ MSG_JOB_RUN,		SCHEDULER,	STATSWRITER,	0,
 	    NULL,		{ MSG_OK } },
 	{ MSG_RETENTION_REQ,	SCHEDULER,	STATSWRITER,	0,

@@ -447,6 +447,26 @@ ipc_job_record(struct worker *w, const struct body_job_run *run, ipc_cb cb,
 	return call(w, &m, MSG_OK, w->cfg.request_timeout_ms, cb, arg);
 }
 
+/* berthd hears of the run too (no answer): an event when it acted or
+ * did not end well. */
+int
+ipc_job_done(struct worker *w, const struct body_job_run *run)
+{
+	struct body_job_run	*b;
+	struct msg		 m;
+	int			 rc;
+
+	b = msg_init(&m, MSG_JOB_DONE, 0, PEER_PARENT);
+	*b = *run;
+	b->job = xstrdup(run->job);
+	b->result = xstrdup(run->result);
+	b->action = xstrdup(run->action);
+	b->error = xstrdup(run->error);
+	rc = worker_send(w, &m);
+	msg_clear(&m);
+	return rc;
+}
+
 uint32_t
 ipc_ws_settle(struct worker *w, const char *id, const char *reason,
     ipc_cb cb, void *arg)

@@ -119,6 +119,7 @@ uint32_t ipc_silences(struct worker *, const char *token, unsigned type,
 uint32_t ipc_alert_resolve(struct worker *, const char *token, int64_t id,
 	    const char *resolution, ipc_cb, void *);
 /* A workspace in error: berthd recovers it or removes its container. */
+int	 ipc_job_done(struct worker *, const struct body_job_run *);
 uint32_t ipc_ws_settle(struct worker *, const char *id, const char *reason,
 	    ipc_cb, void *);
 uint32_t ipc_volume_rm(struct worker *, const char *name,

@@ -361,6 +361,13 @@ Test(scheduler, a_session_past_the_tiers_maximum_stops_and_an_overlap_skips)
 	cr_expect_eq(total(j, "skipped"), 1);
 	json_decref(j);
 	cr_expect(log_contains(&run, "reason session_limit"));
+	/* the run that acted is an event */
+	j = call("GET", "/api/monitoring/events?type=job.ok", ADMIN, 200);
+	ws = json_array_get(json_object_get(j, "events"), 0);
+	cr_expect(strstr(harness_jstr(ws, "message"), "job session-timeouts:")
+	    != NULL && strstr(harness_jstr(ws, "message"), ", 1 stopped, 0 "
+	    "failed") != NULL, "%s", harness_jstr(ws, "message"));
+	json_decref(j);
 	free(id);
 }
 

@@ -74,6 +74,7 @@ record(struct sched *s, const struct job *j)
 	if (ipc_job_record(s->w, &b, recorded, NULL) == 0)
 		log_warnx("job run of %s not recorded: no statswriter",
 		    j->name);
+	ipc_job_done(s->w, &b);
 }
 
 void
