@@ -38,10 +38,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-	echo "volumes.sh: $*" >&2
-	exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 
 now() { date +%s.%N; }
 rate() { echo "$1 $2 $3" | awk '{ printf "%.1f", $1 / ($3 - $2) }'; }
@@ -70,8 +68,7 @@ with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as t:
 mb=$size
 
 # ------------------------------------------------------------ berthd
-port=18280
-while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+port=$(free_port)
 cat >"$dir/berth.conf" <<CONF
 [server]
 http_listen = 127.0.0.1:$port
@@ -90,22 +87,8 @@ image = $image
 port = 8080
 CONF
 chmod 600 "$dir/berth.conf"	# it holds a token: berthd insists
-cp "$build/berthd" "$dir/berth-bench"
-cp "$build"/berth-gateway "$build"/berth-scheduler "$build"/berth-healthmon \
-    "$build"/berth-statswriter "$build"/berth-logstreamer "$dir"/
-chmod 0755 "$dir"/berth-*
-"$dir/berth-bench" -f -c "$dir/berth.conf" >"$dir/berthd.log" 2>&1 &
-bpid=$!
-i=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' \
-    "http://127.0.0.1:$port/ready" 2>/dev/null)" = 200 ]; do
-	kill -0 "$bpid" 2>/dev/null ||
-	    { cat "$dir/berthd.log" >&2; die "berthd exited"; }
-	i=$((i + 1))
-	[ $i -lt 300 ] || die "berthd not ready after 30 s"
-	sleep 0.1
-done
-api() {
+start_berthd
+papi() {	# METHOD PATH [BODY] under the project: the body
 	curl -sf -X "$1" -H "Authorization: Bearer $token" \
 	    -H 'Content-Type: application/json' ${3:+-d "$3"} \
 	    "http://127.0.0.1:$port/api/projects/benchvol$2"
@@ -115,17 +98,17 @@ rss0=$(hwm)
 
 # ------------------------------------------------------------ berth
 t0=$(now)
-bid=$(api POST /backup "{\"compression\":\"$comp\"}" |
+bid=$(papi POST /backup "{\"compression\":\"$comp\"}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["backupId"])')
 while :; do
-	st=$(api GET "/backups/$bid" |
+	st=$(papi GET "/backups/$bid" |
 	    python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
 	[ "$st" = running ] || break
 	sleep 0.2
 done
 t1=$(now)
 [ "$st" = done ] || die "backup $st"
-api POST /restore "{\"backupId\":\"$bid\"}" >/dev/null || die "restore"
+papi POST /restore "{\"backupId\":\"$bid\"}" >/dev/null || die "restore"
 t2=$(now)
 rss1=$(hwm)
 
