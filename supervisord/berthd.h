@@ -458,6 +458,7 @@ void	 remote_fetch(const struct vol_backup *b, int dirfd, const char *tmp,
 
 typedef void (*s3_done_cb)(const char *err, void *arg);
 int	 s3_init(void);		/* [volumes.s3] set and usable: 1 */
+int	 s3_check(const struct berth_config *);	/* berthd -n: errors */
 int	 s3_enabled(void);
 void	 s3_put_file(const char *key, int dirfd, const char *file,
 	    s3_done_cb, void *);

@@ -71,25 +71,58 @@ static void	with_upload(struct s3_op *, const char *method,
 
 /* ------------------------------------------------------------ setup */
 
+static int
+load_creds(const struct berth_config *cfg, struct s3_creds *c, char *err,
+    size_t errlen)
+{
+	const char	*what = "[volumes.s3] credentials_file";
+	char		 text[S3_CREDS_MAX], why[256];
+	int		 rc = 0;
+
+	if (secret_file_read(what, cfg->volumes_s3_credentials_file, text,
+	    sizeof(text), err, errlen) == -1)
+		return -1;
+	if (s3_creds_parse(text, c, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s %s: %s", what,
+		    cfg->volumes_s3_credentials_file, why);
+		rc = -1;
+	}
+	explicit_bzero(text, sizeof(text));
+	return rc;
+}
+
+/* berthd -n: the credentials file of a [volumes.s3] that is set;
+ * the number of errors, printed. */
+int
+s3_check(const struct berth_config *cfg)
+{
+	struct s3_creds	c;
+	char		err[512];
+	int		rc;
+
+	if (cfg->volumes_s3_endpoint == NULL ||
+	    cfg->volumes_s3_endpoint[0] == '\0')
+		return 0;
+	if ((rc = load_creds(cfg, &c, err, sizeof(err))) == -1)
+		printf("%s\n", err);
+	explicit_bzero(&c, sizeof(c));
+	return rc == -1;
+}
+
 /* [volumes.s3] set and its credentials readable: 1, else 0 (logged). */
 int
 s3_init(void)
 {
 	const struct berth_config	*cfg = &env->cfg;
-	char				 text[S3_CREDS_MAX], err[512];
+	char				 err[512];
 
 	if (cfg->volumes_s3_endpoint == NULL ||
 	    cfg->volumes_s3_endpoint[0] == '\0')
 		return 0;
-	if (secret_file_read("[volumes.s3] credentials_file",
-	    cfg->volumes_s3_credentials_file, text, sizeof(text), err,
-	    sizeof(err)) == -1 ||
-	    s3_creds_parse(text, &creds, err, sizeof(err)) == -1) {
-		explicit_bzero(text, sizeof(text));
+	if (load_creds(cfg, &creds, err, sizeof(err)) == -1) {
 		log_warnx("remote storage disabled: %s", err);
 		return 0;
 	}
-	explicit_bzero(text, sizeof(text));
 	curlev_init();
 	enabled = 1;
 	log_info("remote storage: %s, bucket %s", cfg->volumes_s3_endpoint,
