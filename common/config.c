@@ -31,6 +31,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "depspec.h"
+#include "s3util.h"
 #include "url.h"
 #include "log.h"
 #include "util.h"
@@ -300,6 +301,20 @@ check_string(const struct config_key *k, const char *v, char *err,
 		    -1 : 0;
 	if (off == OFF(notify_ca_file) && *v != '\0')
 		return check_abspath(v, 0, err, errlen);
+	if (off == OFF(volumes_s3_credentials_file) && *v != '\0')
+		return check_abspath(v, 0, err, errlen);
+	if (off == OFF(volumes_s3_endpoint) && *v != '\0')
+		return s3_endpoint_valid(v, err, errlen);
+	if (off == OFF(volumes_s3_bucket) && *v != '\0' &&
+	    !s3_bucket_valid(v)) {
+		snprintf(err, errlen, "not a bucket name ([a-z0-9.-], 3 to 63)");
+		return -1;
+	}
+	if (off == OFF(volumes_s3_region) && (*v == '\0' || strspn(v,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))) {
+		snprintf(err, errlen, "not a region ([a-z0-9-])");
+		return -1;
+	}
 	if (off == OFF(docker_network) ||
 	    off == OFF(docker_isolated_network))
 		return check_network(v, err, errlen);
@@ -482,7 +497,8 @@ config_get(const struct berth_config *cfg, const struct config_key *k)
 	return config_value_get(cfg, k);
 }
 
-/* "section.name", or "type.NAME.name" (and tier, token). */
+/* "section.name" (section may be "volumes.s3"), or "type.NAME.name"
+ * (and tier, token). */
 int
 config_set(struct berth_config *cfg, const char *key, const char *value,
     char *err, size_t errlen)
@@ -490,14 +506,14 @@ config_set(struct berth_config *cfg, const char *key, const char *value,
 	const struct config_key	*k;
 	const char		*dot;
 
+	/* A static key first: its section may hold a dot ([volumes.s3]). */
+	if ((dot = strrchr(key, '.')) != NULL &&
+	    (k = find_key(key, (size_t)(dot - key), dot + 1)) != NULL)
+		return config_value_set(cfg, k, value, err, errlen);
 	if ((dot = strchr(key, '.')) != NULL && strchr(dot + 1, '.') != NULL)
 		return config_named_set(cfg, key, value, err, errlen);
-	if (dot == NULL ||
-	    (k = find_key(key, (size_t)(dot - key), dot + 1)) == NULL) {
-		snprintf(err, errlen, "unknown key");
-		return -1;
-	}
-	return config_value_set(cfg, k, value, err, errlen);
+	snprintf(err, errlen, "unknown key");
+	return -1;
 }
 
 void
@@ -775,6 +791,12 @@ config_finish(struct berth_config *cfg, struct config_errors *errs)
 		config_errors_add(errs, "[supervisor] restart_max_ms: %ld is "
 		    "below restart_min_ms %ld", cfg->restart_max_ms,
 		    cfg->restart_min_ms);
+	if (cfg->volumes_s3_endpoint != NULL &&
+	    *cfg->volumes_s3_endpoint != '\0' &&
+	    (*cfg->volumes_s3_bucket == '\0' ||
+	    *cfg->volumes_s3_credentials_file == '\0'))
+		config_errors_add(errs, "[volumes.s3] endpoint: bucket and "
+		    "credentials_file are needed too");
 	config_named_finish(cfg, errs);
 	return (int)(errs->n - before);
 }

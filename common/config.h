@@ -171,6 +171,13 @@ struct berth_config {
 	char	*volumes_backup_dir;	/* BERTH_VOLUMES_BACKUP_DIR */
 	long	 volumes_keep_last;	/* BERTH_VOLUMES_KEEP_LAST */
 	long	 volumes_keep_days;	/* BERTH_VOLUMES_KEEP_DAYS */
+	/* [volumes.s3] */
+	char	*volumes_s3_endpoint;	/* "" no remote copies */
+	char	*volumes_s3_bucket;
+	char	*volumes_s3_region;
+	char	*volumes_s3_credentials_file;
+	int	 volumes_s3_keep_local;
+	long	 volumes_s3_part_size_mb;
 	/* [health] */
 	long	 health_startup_timeout_s; /* BERTH_HEALTH_STARTUP_TIMEOUT_S */
 	long	 health_heartbeat_interval_s; /* types' heartbeat_path */

@@ -160,6 +160,29 @@ const struct config_key config_static_keys[] = {
 	    volumes_keep_days, "0", 0, 36500, 1,
 	    "backups older than this many days are removed after each "
 	    "backup of their project, the newest excepted (0: never)"),
+	STR("volumes.s3", "endpoint", "BERTH_VOLUMES_S3_ENDPOINT",
+	    volumes_s3_endpoint, NULL, 0, 0,
+	    "S3-compatible storage backups are uploaded to, http:// or "
+	    "https://host[:port] (path style); empty: no remote copies"),
+	STR("volumes.s3", "bucket", "BERTH_VOLUMES_S3_BUCKET",
+	    volumes_s3_bucket, NULL, 0, 0,
+	    "the bucket of the remote copies ([a-z0-9.-], 3 to 63)"),
+	STR("volumes.s3", "region", "BERTH_VOLUMES_S3_REGION",
+	    volumes_s3_region, "us-east-1", 0, 0,
+	    "the region requests are signed for (AWS Signature Version 4)"),
+	STR("volumes.s3", "credentials_file",
+	    "BERTH_VOLUMES_S3_CREDENTIALS_FILE", volumes_s3_credentials_file,
+	    NULL, 0, 0,
+	    "file with access_key_id = ... and secret_access_key = ... lines "
+	    "(absolute; mode 0600 or stricter), read by berthd at start"),
+	BOOL("volumes.s3", "keep_local", "BERTH_VOLUMES_S3_KEEP_LOCAL",
+	    volumes_s3_keep_local, "true", 0,
+	    "keep the local archive once its upload is verified (false: "
+	    "removed; a restore downloads it)"),
+	INT("volumes.s3", "part_size_mb", "BERTH_VOLUMES_S3_PART_SIZE_MB",
+	    volumes_s3_part_size_mb, "16", 5, 5120, 0,
+	    "multipart upload part size, in MiB; a smaller archive is one "
+	    "PUT"),
 	STR("metrics", "scrape_token", "BERTH_METRICS_SCRAPE_TOKEN",
 	    metrics_scrape_token, NULL, 1, 1,
 	    "bearer token /api/metrics asks for, 16 characters or more; "

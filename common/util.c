@@ -1,6 +1,8 @@
 /*
  * Small helpers shared by every berth process.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -144,4 +146,63 @@ iso8601_ms(uint64_t wall_ms, char *buf, size_t len)
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
 	return buf;
+}
+
+int
+secret_file_check(const char *what, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1) {
+		seterr(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		seterr(err, errlen, "%s %s: not a regular file", what, path);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		seterr(err, errlen, "%s %s: mode %04o, must be 0600 or "
+		    "stricter", what, path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+int
+secret_file_read(const char *what, const char *path, char *out,
+    size_t len, char *err, size_t errlen)
+{
+	ssize_t	n;
+	int	fd;
+
+	if (secret_file_check(what, path, err, errlen) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		seterr(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, out, len);
+	close(fd);
+	if (n <= 0 || (size_t)n == len) {
+		seterr(err, errlen, "%s %s: %s", what, path, n == 0 ? "empty" :
+		    n > 0 ? "too long" : strerror(errno));
+		return -1;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+void
+hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * len] = '\0';
 }

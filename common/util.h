@@ -23,5 +23,15 @@ void		 seterr(char *err, size_t errlen, const char *fmt, ...)
 const char	*signal_name(int sig);	/* "SIGKILL", or "signal N" */
 int		 parse_hostport(const char *s, char *host, size_t hostlen,
 		    unsigned short *port);
+/* len bytes as 2 * len lowercase hex digits and a NUL into out. */
+void		 hex_encode(const uint8_t *in, size_t len, char *out);
+/* A file holding a secret: regular, mode 0600 or stricter.  0, or -1
+ * with err ("<what> <path>: ...") set. */
+int		 secret_file_check(const char *what, const char *path,
+		    char *err, size_t errlen);
+/* Its text (checked as above) into out, NUL-terminated: 0, or -1 with
+ * err set (also when it is empty or does not fit). */
+int		 secret_file_read(const char *what, const char *path,
+		    char *out, size_t len, char *err, size_t errlen);
 
 #endif

@@ -23,7 +23,18 @@ when(int64_t ms)
 static json_t *
 text_or_null(const char *s)
 {
-	return s[0] != '\0' ? json_string(s) : json_null();
+	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* {state, key, error}, or null when it has no remote copy. */
+static json_t *
+remote(const struct backup_item *b)
+{
+	if (b->remote_state == NULL || b->remote_state[0] == '\0')
+		return json_null();
+	return json_pack("{s:s,s:o,s:o}", "state", b->remote_state, "key",
+	    text_or_null(b->remote_key), "error",
+	    text_or_null(b->remote_error));
 }
 
 json_t *
@@ -49,5 +60,6 @@ backup_item_json(const struct backup_item *b)
 	json_object_set_new(o, "durationS", dur >= 0 ? json_real(dur) :
 	    json_null());
 	json_object_set_new(o, "error", text_or_null(b->error));
+	json_object_set_new(o, "remote", remote(b));
 	return o;
 }

@@ -2,7 +2,8 @@
 # Install what berth needs on Debian 12 (as root): build tools, the
 # libraries, Criterion and clang for the tests, Docker Engine, the
 # PostgreSQL 15 server, busybox-static for the demo image, chromium,
-# node and playwright-core for the browser test, Prometheus
+# node and playwright-core for the browser test, s3rver for the remote
+# storage test, Prometheus
 # and Alertmanager for promtool, amtool and the scrape test; tzdata (the
 # zones of cron schedules and their tests); iptables
 # (berthd's DOCKER-USER rule) and iproute2 (the containment test's
@@ -35,6 +36,10 @@ fi
 (cd "$(dirname "$0")/../tests/browser" &&
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund \
     --no-package-lock)
+# The remote storage test (tests/integration/test_s3): s3rver, a local
+# S3 on Node.js, into tests/s3 only (its package.json).
+(cd "$(dirname "$0")/../tests/s3" &&
+    npm install --no-audit --no-fund --no-package-lock)
 # prometheus and prometheus-alertmanager are installed for promtool,
 # amtool and the scrape test; their own services are not wanted.
 systemctl disable --now prometheus prometheus-alertmanager \

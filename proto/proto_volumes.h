@@ -33,6 +33,11 @@ struct backup_item {
 	int64_t	 entries;
 	int64_t	 started_ms;
 	int64_t	 finished_ms;		/* 0 while running */
+	/* its remote copy: optional (NULL in records spooled before) */
+	char	*remote_state;		/* "" none; pending, uploading,
+					 * uploaded, failed */
+	char	*remote_key;		/* the archive's object key */
+	char	*remote_error;
 };
 
 struct body_vol_backups {		/* MSG_VOL_BACKUPS, MSG_VOL_REC */

@@ -31,6 +31,9 @@ static const struct field backup_item_fields[] = {
 	INT(backup_item, entries, 1),
 	INT(backup_item, started_ms, 1),
 	INT(backup_item, finished_ms, 1),
+	STR(backup_item, remote_state, 0, MAX_WORD),
+	STR(backup_item, remote_key, 0, MAX_KEY),
+	STR(backup_item, remote_error, 0, MAX_TEXT),
 };
 static const struct schema schema_backup_item[] = {
 	SCHEMA("backup_item", backup_item, backup_item_fields)

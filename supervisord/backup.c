@@ -30,6 +30,7 @@
 #include "docker.h"
 #include "log.h"
 #include "tarwalk.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define OUT_CHUNK	(128 * 1024)
@@ -227,16 +228,10 @@ fail(struct backup_job *j, const char *fmt, const char *what)
 static void
 sha_hex(struct backup_job *j)
 {
-	static const char	hex[] = "0123456789abcdef";
-	uint8_t			d[SHA256_DIGEST_SIZE];
-	size_t			i;
+	uint8_t	d[SHA256_DIGEST_SIZE];
 
 	sha256_digest(&j->sha, sizeof(d), d);
-	for (i = 0; i < sizeof(d); i++) {
-		j->rec->sha256[2 * i] = hex[d[i] >> 4];
-		j->rec->sha256[2 * i + 1] = hex[d[i] & 15];
-	}
-	j->rec->sha256[2 * sizeof(d)] = '\0';
+	hex_encode(d, sizeof(d), j->rec->sha256);
 }
 
 /* ------------------------------------------------------------ the stream */

@@ -33,7 +33,7 @@ check_config(const char *path)
 
 	nerr = parent_load_config(&cfg, path, 1);
 	if (nerr == 0)
-		nerr = dbprep_check(&cfg, 1);
+		nerr = dbprep_check(&cfg, 1) + s3_check(&cfg);
 	config_free(&cfg);
 	if (nerr == 0)
 		printf("configuration OK\n");

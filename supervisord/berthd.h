@@ -398,9 +398,20 @@ struct vol_backup {
 	char			 image[256];	/* the helper's, that worked */
 	int64_t			 bytes, stored_bytes, entries;
 	int64_t			 started_ms, finished_ms;
+	/* its remote copy (remote.c): "" none; pending, uploading,
+	 * uploaded, failed; the archive's object key; why it failed */
+	char			 remote_state[12];
+	char			 remote_key[160];
+	char			 remote_error[320];
 };
 
 void	 volumes_load(void);		/* manifests of backup_dir */
+/* b's record changed: its manifest written again, its row sent. */
+void	 vol_backup_changed(const struct vol_backup *b);
+/* The backups berthd knows, newest first. */
+struct vol_backup *vol_backups_first(void);
+/* backup_dir's descriptor, or -1. */
+int	 vol_backup_dir(void);
 void	 volumes_clean_helpers(void);	/* the engine is first listed */
 request_fn	 vol_h_backup, vol_h_backups, vol_h_size, vol_h_restore;
 void	 vol_reply_backup(const struct caller *, const struct vol_backup *);
@@ -427,6 +438,43 @@ void	 restore_start(const struct caller *, struct vol_backup *b,
 	    int dirfd, const char *image);
 /* A restore of project (NULL: of any) is under way. */
 int	 restore_busy(const char *project);
+
+/* ------------------------------------------------------------ remote.c */
+
+/* At start, after the manifests are read: [volumes.s3] set up, and
+ * uploads cut by a restart queued again. */
+void	 remote_start(void);
+/* b worked: its archive and manifest queued for upload (if remote
+ * storage is set up). */
+void	 remote_upload(struct vol_backup *b);
+/* b's upload is queued or running (rotation leaves it). */
+int	 remote_busy(const struct vol_backup *b);
+/* b goes (rotation): its remote objects are deleted. */
+void	 remote_forget(const struct vol_backup *b);
+/* b's archive downloaded into the new file tmp of dirfd; err NULL when
+ * it is there. */
+typedef void (*remote_fetch_cb)(const char *err, void *arg);
+void	 remote_fetch(const struct vol_backup *b, int dirfd, const char *tmp,
+	    remote_fetch_cb, void *);
+
+/* ------------------------------------------------------------ s3.c */
+
+typedef void (*s3_done_cb)(const char *err, void *arg);
+int	 s3_init(void);		/* [volumes.s3] set and usable: 1 */
+int	 s3_check(const struct berth_config *);	/* berthd -n: errors */
+int	 s3_enabled(void);
+void	 s3_put_file(const char *key, int dirfd, const char *file,
+	    s3_done_cb, void *);
+void	 s3_get_file(const char *key, int dirfd, const char *file,
+	    s3_done_cb, void *);
+void	 s3_delete(const char *key, s3_done_cb, void *);
+
+/* ------------------------------------------------------------ curlev.c */
+
+typedef void (*curlev_done_cb)(void *easy, int curlcode, long status,
+    void *arg);
+void	 curlev_init(void);
+void	 curlev_add(void *easy, curlev_done_cb, void *);
 
 /* ------------------------------------------------------------ backup.c */
 

@@ -37,6 +37,7 @@
 #include "pgconn.h"
 #include "pgembed.h"
 #include "sandbox.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define PG_DEFAULT_SOCKDIR	"/var/run/postgresql"
@@ -74,24 +75,7 @@ host_is_name(const char *h)
 static int
 check_password_file(const char *path, char *err, size_t errlen)
 {
-	struct stat	st;
-
-	if (stat(path, &st) == -1) {
-		snprintf(err, errlen, "password_file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "password_file %s: not a regular file",
-		    path);
-		return -1;
-	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen, "password_file %s: mode %04o, must be "
-		    "0600 or stricter", path, (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
+	return secret_file_check("password_file", path, err, errlen);
 }
 
 static void
@@ -251,24 +235,9 @@ static int
 read_password(const char *path, char *out, size_t len, char *err,
     size_t errlen)
 {
-	ssize_t	n;
-	int	fd;
-
-	if (check_password_file(path, err, errlen) == -1)
+	if (secret_file_read("password_file", path, out, len, err,
+	    errlen) == -1)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "password_file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	n = read(fd, out, len - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(err, errlen, "password_file %s: %s", path, n == 0 ?
-		    "empty" : strerror(errno));
-		return -1;
-	}
-	out[n] = '\0';
 	out[strcspn(out, "\r\n")] = '\0';
 	return 0;
 }

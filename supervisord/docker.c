@@ -2,9 +2,9 @@
  * The Docker Engine client of berthd: HTTP/1.1 over the engine's Unix
  * socket, one connection a request ("Connection: close"), each a
  * bufferevent on the libevent loop, so no call ever blocks the
- * supervisor.  http1.c reads the responses.  berthd links no HTTP
- * library: libcurl would bring TLS, Kerberos and LDAP into the one
- * privileged process for the sake of a local socket.
+ * supervisor.  http1.c reads the responses.  No HTTP library here:
+ * libcurl's TLS, Kerberos and LDAP are not needed for a local socket
+ * (berthd loads libcurl for [volumes.s3] alone: s3.c, curlev.c).
  *
  * Callbacks may start requests, cancel streams or shut the client down.
  * A request is started from the kick event, never inside the

@@ -11,6 +11,11 @@
  *
  * The checks and the decompression run in berthd, on a file berth
  * wrote and whose hash it recorded; libarchive reads headers only.
+ *
+ * A backup whose local archive is gone but which was uploaded
+ * ([volumes.s3] keep_local = false) is downloaded first (remote.c) to
+ * <backupId>.fetch in backup_dir, checked and restored the same way,
+ * and that file removed at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +34,7 @@
 #include "docker.h"
 #include "log.h"
 #include "tarcheck.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define CHUNK		(128 * 1024)
@@ -51,9 +57,12 @@ struct restore {
 	unsigned char		*in;
 	ZSTD_inBuffer		 zin;
 	int			 eof;
+	char			 fetched[64];	/* downloaded: removed at the end */
 };
 
 static struct restore	*restores;
+
+static void	restore_free(struct restore *);
 
 /* A restore of project runs (NULL: any restore). */
 int
@@ -68,7 +77,7 @@ restore_busy(const char *project)
 }
 
 static void
-restore_end(struct restore *r, const char *code, const char *msg)
+unlink_restore(struct restore *r)
 {
 	struct restore **p;
 
@@ -77,6 +86,12 @@ restore_end(struct restore *r, const char *code, const char *msg)
 			*p = r->next;
 			break;
 		}
+}
+
+static void
+restore_end(struct restore *r, const char *code, const char *msg)
+{
+	unlink_restore(r);
 	if (code != NULL) {
 		caller_error(&r->c, code, "%s", msg);
 		event_emit("restore.failed", "error", NULL, "restore of backup "
@@ -87,8 +102,17 @@ restore_end(struct restore *r, const char *code, const char *msg)
 		event_emit("restore.done", "info", NULL, "backup %s restored "
 		    "into project %s", r->b->id, r->b->project);
 	}
+	restore_free(r);
+}
+
+static void
+restore_free(struct restore *r)
+{
 	if (r->fd != -1)
 		close(r->fd);
+	if (r->fetched[0] != '\0' && unlinkat(r->dirfd, r->fetched, 0) ==
+	    -1 && errno != ENOENT)
+		log_warn("restore: cannot remove %s", r->fetched);
 	ZSTD_freeDCtx(r->zd);
 	if (r->zs_on)
 		inflateEnd(&r->zs);
@@ -319,12 +343,10 @@ old_removed(const struct docker_reply *rep, void *arg)
 static int
 hash_ok(struct restore *r)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	struct sha256_ctx	 sha;
 	uint8_t			 d[SHA256_DIGEST_SIZE];
 	char			 got[2 * SHA256_DIGEST_SIZE + 1];
 	ssize_t			 n;
-	size_t			 i;
 
 	sha256_init(&sha);
 	while ((n = read(r->fd, r->in, CHUNK)) > 0)
@@ -332,11 +354,7 @@ hash_ok(struct restore *r)
 	if (n == -1)
 		return 0;
 	sha256_digest(&sha, sizeof(d), d);
-	for (i = 0; i < sizeof(d); i++) {
-		got[2 * i] = hex[d[i] >> 4];
-		got[2 * i + 1] = hex[d[i] & 15];
-	}
-	got[sizeof(got) - 1] = '\0';
+	hex_encode(d, sizeof(d), got);
 	return strcmp(got, r->b->sha256) == 0;
 }
 
@@ -347,8 +365,8 @@ checks(struct restore *r)
 	struct tarcheck	tc;
 	int		rc = 0;
 
-	r->fd = openat(r->dirfd, r->b->file, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	r->fd = openat(r->dirfd, r->fetched[0] != '\0' ? r->fetched :
+	    r->b->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (r->fd == -1) {
 		caller_error(&r->c, "not_found", "the backup's file is gone");
 		return -1;
@@ -367,6 +385,36 @@ checks(struct restore *r)
 	return 0;
 }
 
+/* The checks, then the first volume; else answered and forgotten. */
+static void
+begin(struct restore *r)
+{
+	if (checks(r) == -1) {
+		unlink_restore(r);
+		restore_free(r);
+		return;
+	}
+	log_info("restoring backup %s into project %s (by %s)", r->b->id,
+	    r->b->project, r->c.who.user);
+	stage_volume(r);
+}
+
+static void
+fetched(const char *err, void *arg)
+{
+	struct restore *r = arg;
+
+	if (err != NULL) {
+		caller_error(&r->c, "unavailable", "cannot download the "
+		    "backup: %s", err);
+		unlink_restore(r);
+		restore_free(r);
+		return;
+	}
+	begin(r);
+}
+
+/* Registered at once: no workspace starts meanwhile (restore_busy). */
 void
 restore_start(const struct caller *c, struct vol_backup *b, int dirfd,
     const char *image)
@@ -377,18 +425,16 @@ restore_start(const struct caller *c, struct vol_backup *b, int dirfd,
 	r->b = b;
 	r->image = image;
 	r->dirfd = dirfd;
+	r->fd = -1;
 	r->in = xmalloc(CHUNK);
-	if (checks(r) == -1) {
-		if (r->fd != -1)
-			close(r->fd);
-		free(r->in);
-		free(r);
-		return;
-	}
 	snprintf(r->tmpvol, sizeof(r->tmpvol), "berth-restore-%s", b->id);
 	r->next = restores;
 	restores = r;
-	log_info("restoring backup %s into project %s (by %s)", b->id,
-	    b->project, c->who.user);
-	stage_volume(r);
+	if (faccessat(dirfd, b->file, F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT && strcmp(b->remote_state, "uploaded") == 0) {
+		snprintf(r->fetched, sizeof(r->fetched), "%s.fetch", b->id);
+		remote_fetch(b, dirfd, r->fetched, fetched, r);
+		return;
+	}
+	begin(r);
 }

@@ -66,7 +66,9 @@ backup_dir(void)
 static json_t *
 manifest(const struct vol_backup *b)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s,"
+	json_t	*m;
+
+	m = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s,"
 	    "s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s}",
 	    "id", b->id, "projectId", b->project, "owner", b->owner,
 	    "volume", b->volume, "labels", "berth.managed", "true",
@@ -80,6 +82,11 @@ manifest(const struct vol_backup *b)
 	    "startedMs", (json_int_t)b->started_ms,
 	    "finishedMs", (json_int_t)b->finished_ms,
 	    "berthVersion", PACKAGE_VERSION, "helperImage", b->image);
+	if (m != NULL && b->remote_state[0] != '\0')
+		json_object_set_new(m, "remote", json_pack("{s:s,s:s,s:s}",
+		    "state", b->remote_state, "key", b->remote_key, "error",
+		    b->remote_error));
+	return m;
 }
 
 static void
@@ -124,7 +131,8 @@ get_int(json_t *o, const char *key)
 static struct vol_backup *
 from_manifest(json_t *o)
 {
-	struct vol_backup *b = xcalloc(1, sizeof(*b));
+	struct vol_backup	*b = xcalloc(1, sizeof(*b));
+	json_t			*r;
 
 	copy_str(b->id, sizeof(b->id), o, "id");
 	copy_str(b->project, sizeof(b->project), o, "projectId");
@@ -142,6 +150,10 @@ from_manifest(json_t *o)
 	b->entries = get_int(o, "entries");
 	b->started_ms = get_int(o, "startedMs");
 	b->finished_ms = get_int(o, "finishedMs");
+	r = json_object_get(o, "remote");
+	copy_str(b->remote_state, sizeof(b->remote_state), r, "state");
+	copy_str(b->remote_key, sizeof(b->remote_key), r, "key");
+	copy_str(b->remote_error, sizeof(b->remote_error), r, "error");
 	if (!ws_valid_id(b->id, 0) || !ws_valid_id(b->project, 0) ||
 	    strchr(b->file, '/') != NULL) {
 		free(b);
@@ -209,10 +221,34 @@ volumes_load(void)
 		n = strlen(de->d_name);
 		if (n > 5 && strcmp(de->d_name + n - 5, ".json") == 0)
 			load_one(dfd, de->d_name);
+		else if (n > 6 && strcmp(de->d_name + n - 6, ".fetch") == 0 &&
+		    unlinkat(dfd, de->d_name, 0) == 0)
+			log_info("backups: %s, a download for a restore that "
+			    "did not end, removed", de->d_name);
 	}
 	rewinddir(d);
 	closedir(d);
 	log_info("%zu backups known", nbackups);
+	remote_start();
+}
+
+void
+vol_backup_changed(const struct vol_backup *b)
+{
+	save(b);
+	record(b);
+}
+
+struct vol_backup *
+vol_backups_first(void)
+{
+	return backups;
+}
+
+int
+vol_backup_dir(void)
+{
+	return backup_dir();
 }
 
 /* ------------------------------------------------------------ records */
@@ -235,6 +271,9 @@ item(const struct vol_backup *b, struct backup_item *it)
 	it->entries = b->entries;
 	it->started_ms = b->started_ms;
 	it->finished_ms = b->finished_ms;
+	it->remote_state = xstrdup(b->remote_state);
+	it->remote_key = xstrdup(b->remote_key);
+	it->remote_error = xstrdup(b->remote_error);
 }
 
 /* For volume_backups, through the outbox (kept until written or
@@ -318,6 +357,7 @@ drop(struct vol_backup *b)
 			break;
 		}
 	nbackups--;
+	remote_forget(b);
 	snprintf(name, sizeof(name), "%s.json", b->id);
 	if ((unlinkat(dirfd_, b->file, 0) == -1 && errno != ENOENT) ||
 	    (unlinkat(dirfd_, name, 0) == -1 && errno != ENOENT))
@@ -329,7 +369,8 @@ drop(struct vol_backup *b)
 
 /* [volumes] keep_last and keep_days, after a backup of project that
  * worked (the newest is never removed).  Not while a restore of the
- * project reads one of them. */
+ * project reads one of them; not one whose upload is waiting or
+ * under way (the next rotation takes it). */
 static void
 rotate(const char *project)
 {
@@ -345,6 +386,10 @@ rotate(const char *project)
 		if (strcmp(b->project, project) != 0 ||
 		    strcmp(b->status, "running") == 0)
 			continue;
+		if (remote_busy(b)) {
+			kept += strcmp(b->status, "done") == 0;
+			continue;
+		}
 		if (strcmp(b->status, "done") == 0 && kept++ == 0)
 			continue;	/* the newest */
 		if ((env->cfg.volumes_keep_last > 0 &&
@@ -373,8 +418,10 @@ backup_done(struct vol_backup *b, const char *err, void *arg)
 	}
 	save(b);
 	record(b);
-	if (err == NULL)
+	if (err == NULL) {
+		remote_upload(b);
 		rotate(b->project);
+	}
 }
 
 static const char *

@@ -252,6 +252,39 @@ Test(db, job_run_exactly_once)
 	    "NULL"), 1);
 }
 
+/* A backup record upserted by its id, its remote copy with it; one
+ * spooled before migration 7 (no remote fields) leaves them NULL. */
+Test(db, backup_record_with_its_remote_copy)
+{
+	struct backup_item	b = { "0f8c-1", "p1", "alice", "berth-project-p1",
+				    "done", "zstd", "live", "0f8c-1.tar.zst",
+				    "ab", "", 10, 5, 2, 1700000000000LL,
+				    1700000001000LL, "uploading", "p1/0f8c-1.tar.zst",
+				    "" };
+	PGresult		*res;
+
+	migrate_all();
+	cr_assert_eq(db_backup(db, &b, err, sizeof err), 0, "%s", err);
+	b.remote_state = "failed";
+	b.remote_error = "p1/0f8c-1.tar.zst: HTTP 503";
+	cr_assert_eq(db_backup(db, &b, err, sizeof err), 0, "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM volume_backups"), 1);
+	res = query("SELECT remote_state, remote_key, remote_error FROM "
+	    "volume_backups", 0, NULL);
+	cr_expect_str_eq(PQgetvalue(res, 0, 0), "failed");
+	cr_expect_str_eq(PQgetvalue(res, 0, 1), "p1/0f8c-1.tar.zst");
+	cr_expect_str_eq(PQgetvalue(res, 0, 2), "p1/0f8c-1.tar.zst: HTTP 503");
+	PQclear(res);
+	b.id = "0f8c-2";
+	b.remote_state = b.remote_key = b.remote_error = NULL;
+	cr_assert_eq(db_backup(db, &b, err, sizeof err), 0, "%s", err);
+	cr_expect_eq(count("SELECT count(*) FROM volume_backups WHERE "
+	    "backup_id = '0f8c-2' AND remote_state IS NULL"), 1);
+	b.id = "0f8c-3";
+	b.remote_state = "lost";
+	cr_expect_eq(db_backup(db, &b, err, sizeof err), -1);
+}
+
 Test(db, duplicates_within_a_batch)
 {
 	struct metric_item	 r[4];

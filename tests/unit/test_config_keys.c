@@ -57,6 +57,10 @@ sample(const struct config_key *k)
 		{ "backup_dir",		"/srv/berth/backups" },
 		{ "ca_file",		"/etc/berth/receivers-ca.pem" },
 		{ "urls",		"http://127.0.0.1:9093, https://am/" },
+		{ "endpoint",		"https://s3.example.net:9000" },
+		{ "bucket",		"berth-backups.1" },
+		{ "region",		"eu-west-3" },
+		{ "credentials_file",	"/etc/berth/s3-credentials" },
 	};
 	size_t	i;
 
@@ -144,7 +148,9 @@ Test(config_keys, reloadable_keys_flagged)
 	    "admin_socket", "user", "unconfined", "socket", "url",
 	    "shutdown_timeout_ms", "embedded", "pg_bindir", "buffer_size",
 	    "password_file", "pg_user", "isolated_network",
-	    "allow_docker_group", "backup_dir", "ca_file" };
+	    "allow_docker_group", "backup_dir", "ca_file", "endpoint",
+	    "bucket", "region", "credentials_file", "keep_local",
+	    "part_size_mb" };
 	const struct config_key	*keys;
 	size_t			 i, j, n;
 	int			 reloadable;
@@ -167,7 +173,7 @@ Test(config_keys, table_is_sane)
 	size_t			 i, j, n;
 
 	keys = config_keys(&n);
-	cr_assert_eq(n, 66);
+	cr_assert_eq(n, 72);
 	for (i = 0; i < n; i++) {
 		cr_assert(strncmp(keys[i].env, "BERTH_", 6) == 0);
 		cr_assert_not_null(keys[i].help);
@@ -182,6 +188,14 @@ Test(config_keys, table_is_sane)
 }
 
 /* ------------------------------------------------------------ foreach */
+
+/* key is "section.NAME.name", not a static "section.name" (whose
+ * section may hold a dot: "volumes.s3.endpoint"). */
+static int
+named(const char *key, const struct config_key *k)
+{
+	return strlen(key) != strlen(k->section) + 1 + strlen(k->name);
+}
 
 struct kv {
 	char	**lines;
@@ -200,7 +214,7 @@ collect(const char *key, const char *value, const struct config_key *k,
 
 	kv->lines = xreallocarray(kv->lines, kv->n + 1, sizeof(*kv->lines));
 	xasprintf(&kv->lines[kv->n++], "%s=%s", key, value);
-	if (strchr(strchr(key, '.') + 1, '.') == NULL)
+	if (!named(key, k))
 		return;
 	kv->named++;
 	/* key is section.NAME.name, env BERTH_SECTION_<NAME>_NAME */
@@ -437,7 +451,7 @@ check_example_key(const char *key, const char *value,
 	char		 want[256];
 	const char	*sect, *next;
 
-	if (strchr(strchr(key, '.') + 1, '.') == NULL)
+	if (!named(key, k))
 		return;
 	snprintf(want, sizeof(want), "\n# [%s.NAME]\n", k->section);
 	cr_assert_not_null(sect = strstr(text, want), "%s", want);

@@ -910,7 +910,7 @@ db_backup(struct db *db, const struct backup_item *b, char *err,
     size_t errlen)
 {
 	char		 n[5][24];
-	const char	*p[15];
+	const char	*p[18];
 	PGresult	*res;
 
 	snprintf(n[0], sizeof(n[0]), "%lld", (long long)b->stored_bytes);
@@ -933,18 +933,25 @@ db_backup(struct db *db, const struct backup_item *b, char *err,
 	p[12] = n[3];
 	p[13] = n[4];
 	p[14] = b->error;
+	p[15] = b->remote_state;	/* NULL in a record spooled before */
+	p[16] = b->remote_key;
+	p[17] = b->remote_error;
 	res = PQexecParams(db->conn, "INSERT INTO volume_backups (project_id, "
 	    "volume, path, size_bytes, created_at, status, backup_id, owner, "
 	    "compression, consistency, sha256, bytes, entries, finished_at, "
-	    "error) VALUES ($1, $2, $3, $4::bigint, to_timestamp($5::bigint "
-	    "/ 1000.0), $6, $7, NULLIF($8, ''), $9, $10, NULLIF($11, ''), "
-	    "$12::bigint, $13::bigint, CASE WHEN $14::bigint > 0 THEN "
-	    "to_timestamp($14::bigint / 1000.0) END, NULLIF($15, '')) "
+	    "error, remote_state, remote_key, remote_error) VALUES ($1, $2, "
+	    "$3, $4::bigint, to_timestamp($5::bigint / 1000.0), $6, $7, "
+	    "NULLIF($8, ''), $9, $10, NULLIF($11, ''), $12::bigint, "
+	    "$13::bigint, CASE WHEN $14::bigint > 0 THEN "
+	    "to_timestamp($14::bigint / 1000.0) END, NULLIF($15, ''), "
+	    "NULLIF($16, ''), NULLIF($17, ''), NULLIF($18, '')) "
 	    "ON CONFLICT (backup_id) DO UPDATE SET size_bytes = "
 	    "EXCLUDED.size_bytes, status = EXCLUDED.status, sha256 = "
 	    "EXCLUDED.sha256, bytes = EXCLUDED.bytes, entries = "
 	    "EXCLUDED.entries, finished_at = EXCLUDED.finished_at, error = "
-	    "EXCLUDED.error", 15, NULL, p, NULL, NULL, 0);
+	    "EXCLUDED.error, remote_state = EXCLUDED.remote_state, "
+	    "remote_key = EXCLUDED.remote_key, remote_error = "
+	    "EXCLUDED.remote_error", 18, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		db_seterr(err, errlen, "backup: %s", PQresultErrorMessage(res));
 		PQclear(res);
