@@ -9,22 +9,27 @@
  * archive, and the new one dropped.  A workspace of the project cannot
  * start meanwhile (restore_busy); a running one makes it 409.
  *
- * The checks and the decompression run in berthd, on a file berth
- * wrote and whose hash it recorded; libarchive reads headers only.
+ * The checks run in a child of berthd (so that its loop goes on), the
+ * decompression in berthd, on a file berth wrote and whose hash it
+ * recorded; libarchive reads headers only.
  *
  * A backup whose local archive is gone but which was uploaded
  * ([volumes.s3] keep_local = false) is downloaded first (remote.c) to
  * <backupId>.fetch in backup_dir, checked and restored the same way,
  * and that file removed at the end.
  */
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <jansson.h>
 #include <nettle/sha2.h>
 #include <zlib.h>
@@ -58,6 +63,7 @@ struct restore {
 	ZSTD_inBuffer		 zin;
 	int			 eof;
 	char			 fetched[64];	/* downloaded: removed at the end */
+	struct event		*check_ev;	/* the check child's pipe */
 };
 
 static struct restore	*restores;
@@ -358,45 +364,88 @@ hash_ok(struct restore *r)
 	return strcmp(got, r->b->sha256) == 0;
 }
 
-/* 0 the archive may be restored; else answered. */
-static int
-checks(struct restore *r)
+/* The checks run in a child: a GiB of archive is seconds of reading,
+ * which berthd's loop cannot spend.  It writes one line to wfd: "ok",
+ * or why not. */
+static void __attribute__((noreturn))
+check_child(struct restore *r, int wfd)
 {
 	struct tarcheck	tc;
+	char		msg[sizeof(((struct tarcheck *)0)->bad) + 64];
 	int		rc = 0;
 
-	r->fd = openat(r->dirfd, r->fetched[0] != '\0' ? r->fetched :
-	    r->b->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (r->fd == -1) {
-		caller_error(&r->c, "not_found", "the backup's file is gone");
-		return -1;
-	}
-	if (!hash_ok(r)) {
-		caller_error(&r->c, "invalid", "the backup's file does not "
-		    "match its manifest (sha256)");
-		return -1;
-	}
-	if (lseek(r->fd, 0, SEEK_SET) == -1 || (rc = tarcheck_fd(r->fd,
-	    MAX_ENTRY, MAX_TOTAL, &tc)) != 0) {
-		caller_error(&r->c, "invalid", "refused: %s", rc == 0 ?
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!hash_ok(r))
+		snprintf(msg, sizeof(msg), "the backup's file does not match "
+		    "its manifest (sha256)");
+	else if (lseek(r->fd, 0, SEEK_SET) == -1 || (rc = tarcheck_fd(r->fd,
+	    MAX_ENTRY, MAX_TOTAL, &tc)) != 0)
+		snprintf(msg, sizeof(msg), "refused: %s", rc == 0 ?
 		    strerror(errno) : tc.bad);
-		return -1;
+	else
+		snprintf(msg, sizeof(msg), "ok");
+	if (write(wfd, msg, strlen(msg)) == -1)
+		_exit(1);
+	_exit(0);
+}
+
+/* The child's line: the first volume, or answered and forgotten.  The
+ * child itself is reaped by supervise_reap. */
+static void
+checked(evutil_socket_t fd, short ev, void *arg)
+{
+	struct restore	*r = arg;
+	char		 msg[sizeof(((struct tarcheck *)0)->bad) + 64];
+	ssize_t		 n;
+
+	n = read(fd, msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	event_free(r->check_ev);
+	r->check_ev = NULL;
+	close(fd);
+	if (strcmp(msg, "ok") == 0) {
+		log_info("restoring backup %s into project %s (by %s)",
+		    r->b->id, r->b->project, r->c.who.user);
+		stage_volume(r);
+		return;
 	}
-	return 0;
+	caller_error(&r->c, n > 0 ? "invalid" : "unavailable", "%s", n > 0 ?
+	    msg : "the archive's check ended without an answer");
+	unlink_restore(r);
+	restore_free(r);
 }
 
 /* The checks, then the first volume; else answered and forgotten. */
 static void
 begin(struct restore *r)
 {
-	if (checks(r) == -1) {
+	int	p[2] = { -1, -1 };
+	pid_t	pid = -1;
+
+	r->fd = openat(r->dirfd, r->fetched[0] != '\0' ? r->fetched :
+	    r->b->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (r->fd == -1 || pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		if (r->fd == -1)
+			caller_error(&r->c, "not_found", "the backup's file is "
+			    "gone");
+		else
+			caller_error(&r->c, "unavailable", "cannot check the "
+			    "archive: %s", strerror(errno));
+		if (p[0] != -1) {
+			close(p[0]);
+			close(p[1]);
+		}
 		unlink_restore(r);
 		restore_free(r);
 		return;
 	}
-	log_info("restoring backup %s into project %s (by %s)", r->b->id,
-	    r->b->project, r->c.who.user);
-	stage_volume(r);
+	if (pid == 0) {
+		close(p[0]);
+		check_child(r, p[1]);
+	}
+	close(p[1]);
+	r->check_ev = event_new(env->base, p[0], EV_READ, checked, r);
+	event_add(r->check_ev, NULL);
 }
 
 static void
