@@ -339,19 +339,47 @@ harness_stop(struct berthd_run *r, int sig, int timeout_ms)
 	return -1;
 }
 
+/* berthd and its workers write to the log (appended across restarts):
+ * a sanitizer's report there is a failure, as one in the test's own
+ * process is (the report, or NULL). */
+static char *
+sanitizer_report(struct berthd_run *r)
+{
+	static const char *const marks[] = { "ERROR: AddressSanitizer",
+	    "ERROR: LeakSanitizer", "runtime error:", NULL };
+	const char *const	*m;
+	char			*s, *at, *rep = NULL;
+
+	if (r->log[0] == '\0' || (s = read_file(r->log)) == NULL)
+		return NULL;
+	for (m = marks; *m != NULL && rep == NULL; m++)
+		if ((at = strstr(s, *m)) != NULL)
+			rep = strndup(at, 2000);
+	free(s);
+	return rep;
+}
+
 void
 harness_cleanup(struct berthd_run *r)
 {
-	char	cmd[128];
+	char	cmd[128], *rep;
 
 	if (r->pid > 0 && harness_stop(r, SIGTERM, 6000) == -1) {
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, NULL, 0);
 	}
+	rep = sanitizer_report(r);
 	if (r->dir[0] != '\0' && getenv("BERTH_KEEP_TEST_DIRS") == NULL) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", r->dir);
 		if (system(cmd) != 0)
 			cr_log_warn("cannot remove %s", r->dir);
+	}
+	if (rep != NULL) {
+		/* Criterion counts no failure in a suite's fini: the report
+		 * goes to the output, where tests/run-tests.sh finds it. */
+		fprintf(stderr, "berthd's log has a sanitizer report:\n%s\n",
+		    rep);
+		free(rep);
 	}
 }
 
