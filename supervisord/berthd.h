@@ -215,6 +215,7 @@ void	 admin_stop(void);
 
 void	 sdnotify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 sdnotify_watchdog_start(struct event_base *);
+void	 sdnotify_watchdog_stop(void);
 
 /* ------------------------------------------------------------ workspace.c */
 

@@ -598,6 +598,7 @@ parent_main(const char *config_path, int foreground, int debug)
 	activity_start();
 	event_base_dispatch(env->base);
 	activity_stop();
+	sdnotify_watchdog_stop();
 	notify_stop();
 	silences_stop();
 	monitor_stop();

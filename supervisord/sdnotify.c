@@ -79,3 +79,11 @@ sdnotify_watchdog_start(struct event_base *base)
 	log_info("systemd watchdog every %llu ms", us / 1000);
 	sdnotify("WATCHDOG=1");
 }
+
+void
+sdnotify_watchdog_stop(void)
+{
+	if (watchdog_ev != NULL)
+		event_free(watchdog_ev);
+	watchdog_ev = NULL;
+}
