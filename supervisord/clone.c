@@ -186,6 +186,8 @@ cut_removed(const struct docker_reply *r, void *arg)
 	if (r->status != 204 && r->status != 404)
 		log_warnx("clone %s: volume %s not removed: HTTP %ld", u->id,
 		    u->volume, r->status);
+	else	/* again: a listing meanwhile may have adopted it */
+		project_forget(u->target);
 	if (u->timer != NULL)
 		event_free(u->timer);
 	free(u);
