@@ -19,6 +19,7 @@
 #define PROTO_MAX_MSG		(1024 * 1024)	/* bytes in one frame */
 #define PROTO_MAX_STR		(64 * 1024)	/* bytes in one string */
 #define PROTO_MAX_ARRAY		1024		/* elements in one array */
+#define PROTO_PROM_TEXTS	12		/* texts in one MSG_PROM */
 #define PROTO_MAX_FIELDS	64		/* keys in one body map */
 
 /* Peers: berthd is 0, each worker its id.  A worker sets peer to the
@@ -441,17 +442,31 @@ struct prom_item {
 	double	 value;
 };
 
+/* Lines of the text exposition, all of one family: the statswriter's
+ * containers, rendered once per sampling cycle.  Each line starts with
+ * the family's name, the last ends with a newline. */
+struct prom_text {
+	char	*family;
+	char	*lines;			/* at most PROTO_MAX_STR bytes */
+};
+
 /* What berthd or the statswriter measures, for /api/metrics and
  * /api/metrics/current.  Pages: a reply with more set is followed by
  * another request with page + 1. */
 struct body_prom {
 	struct prom_item	*items;
 	size_t			 nitems;
+	struct prom_text	*texts;	/* only when asked for text */
+	size_t			 ntexts;
 	int			 more;
 };
 
+/* text: the statswriter may answer its containers' series as texts
+ * (users: with the user label); otherwise every series is an item. */
 struct body_prom_req {
 	int64_t	 page;
+	int	 text;
+	int	 users;
 };
 
 /* One health check as healthmon last ran it. */

@@ -437,8 +437,18 @@ static const struct schema schema_prom_item[] = {
 	SCHEMA("prom_item", prom_item, prom_item_fields)
 };
 
+static const struct field prom_text_fields[] = {
+	STR(prom_text, family, 1, MAX_WORD),
+	STR(prom_text, lines, 1, PROTO_MAX_STR),
+};
+static const struct schema schema_prom_text[] = {
+	SCHEMA("prom_text", prom_text, prom_text_fields)
+};
+
 static const struct field prom_fields[] = {
 	ARRAY(body_prom, items, 1, MAX_PROM, schema_prom_item, nitems),
+	ARRAY(body_prom, texts, 0, PROTO_PROM_TEXTS,
+	    schema_prom_text, ntexts),
 	BOOL(body_prom, more, 1),
 };
 static const struct schema schema_prom[] = {
@@ -447,6 +457,8 @@ static const struct schema schema_prom[] = {
 
 static const struct field prom_req_fields[] = {
 	INT(body_prom_req, page, 1),
+	BOOL(body_prom_req, text, 0),
+	BOOL(body_prom_req, users, 0),
 };
 static const struct schema schema_prom_req[] = {
 	SCHEMA("prom_req", body_prom_req, prom_req_fields)

@@ -26,7 +26,9 @@
 #include "config.h"
 #include "gateway.h"
 #include "ipc.h"
+#include "log.h"
 #include "promitem.h"
+#include "promtext.h"
 #include "util.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -132,6 +134,12 @@ static const struct family {
 };
 #define NFAMILIES	(sizeof(families) / sizeof(families[0]))
 
+/* Lines of one family, rendered by the statswriter (body_prom texts). */
+struct mtext {
+	size_t	 fam;
+	char	*lines;
+};
+
 /* One /api/metrics or /api/metrics/current request being gathered. */
 struct mreq {
 	struct worker		*w;
@@ -142,106 +150,22 @@ struct mreq {
 						 * scheduler, logstreamer */
 	int64_t			 sw_page;
 	struct prom_list	 l;
+	struct mtext		*texts;		/* the statswriter's, in order */
+	size_t			 ntexts;
 };
 
 static void	ask_statswriter(struct mreq *);
 
 /* ------------------------------------------------------------ text */
 
-/* A line of the exposition, written into one buffer and added whole. */
-struct line {
-	char	buf[1024];
-	size_t	len;
-};
-
-static void
-lput(struct evbuffer *b, struct line *l, const char *p, size_t n)
-{
-	if (l->len + n > sizeof(l->buf)) {
-		evbuffer_add(b, l->buf, l->len);
-		l->len = 0;
-		if (n > sizeof(l->buf)) {
-			evbuffer_add(b, p, n);
-			return;
-		}
-	}
-	memcpy(l->buf + l->len, p, n);
-	l->len += n;
-}
-
-static void
-lstr(struct evbuffer *b, struct line *l, const char *s)
-{
-	lput(b, l, s, strlen(s));
-}
-
-static void
-escape(struct evbuffer *b, struct line *l, const char *v)
-{
-	size_t	n;
-
-	while (*v != '\0') {
-		n = strcspn(v, "\\\"\n");
-		lput(b, l, v, n);
-		if (v[n] == '\0')
-			break;
-		lput(b, l, v[n] == '\n' ? "\\n" : v[n] == '"' ? "\\\"" :
-		    "\\\\", 2);
-		v += n + 1;
-	}
-}
-
-/* The value as %.17g writes it, integers without printf. */
-static void
-value(struct evbuffer *b, struct line *l, double v)
-{
-	char		num[40], *p = num + sizeof(num);
-	uint64_t	u;
-
-	if (isnan(v))
-		lstr(b, l, " NaN\n");
-	else if (isinf(v))
-		lstr(b, l, v > 0 ? " +Inf\n" : " -Inf\n");
-	else if (v == floor(v) && fabs(v) < 1e15 && !(v == 0 && signbit(v))) {
-		u = (uint64_t)fabs(v);
-		*--p = '\n';
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (v < 0)
-			*--p = '-';
-		*--p = ' ';
-		lput(b, l, p, (size_t)(num + sizeof(num) - p));
-	} else {
-		snprintf(num, sizeof(num), " %.17g\n", v);
-		lstr(b, l, num);
-	}
-}
-
 /* users 0: without the user label. */
 static void
-sample_line(struct evbuffer *b, const struct prom_item *it, int users)
+sample_line(struct ptbuf *b, const struct prom_item *it, int users)
 {
-	const char	*k[3] = { it->k1, it->k2, it->k3 };
-	const char	*v[3] = { it->v1, it->v2, it->v3 };
-	struct line	 l;
-	int		 i, n = 0;
+	const char *const	k[3] = { it->k1, it->k2, it->k3 };
+	const char *const	v[3] = { it->v1, it->v2, it->v3 };
 
-	l.len = 0;
-	lstr(b, &l, it->name);
-	for (i = 0; i < 3 && k[i][0] != '\0'; i++) {
-		if (!users && strcmp(k[i], "user") == 0)
-			continue;
-		lput(b, &l, n++ == 0 ? "{" : ",", 1);
-		lstr(b, &l, k[i]);
-		lput(b, &l, "=\"", 2);
-		escape(b, &l, v[i]);
-		lput(b, &l, "\"", 1);
-	}
-	if (n > 0)
-		lput(b, &l, "}", 1);
-	value(b, &l, it->value);
-	evbuffer_add(b, l.buf, l.len);
+	promtext_sample(b, it->name, k, v, it->value, users);
 }
 
 /* name is the family's, or the family's with a histogram suffix. */
@@ -300,12 +224,34 @@ send_text(struct evhttp_request *req, struct evbuffer *text)
 	evbuffer_free(b);
 }
 
+static void
+put(struct ptbuf *b, const char *s)
+{
+	ptbuf_add(b, s, strlen(s));
+}
+
+static void
+family_head(struct ptbuf *b, const struct family *f)
+{
+	put(b, "# HELP ");
+	put(b, f->name);
+	put(b, " ");
+	put(b, f->help);
+	put(b, "\n# TYPE ");
+	put(b, f->name);
+	put(b, " ");
+	put(b, f->type);
+	put(b, "\n");
+}
+
 /* Every family with its HELP and TYPE, its items in the order they
- * came: items sorted by family (counting sort) and written once. */
+ * came (sorted by family: a counting sort), then the statswriter's
+ * texts of that family, all written once into one buffer. */
 static void
 reply_text(struct mreq *m)
 {
 	struct evbuffer	*b = evbuffer_new();
+	struct ptbuf	 pt = { NULL, 0, 0 };
 	size_t		 start[NFAMILIES + 3], *fam, *order, i, f;
 
 	fam = xcalloc(m->l.n + 1, sizeof(*fam));
@@ -319,20 +265,71 @@ reply_text(struct mreq *m)
 	for (i = 0; i < m->l.n; i++)
 		order[start[fam[i] + 1]++] = i;
 	for (f = 0; f < NFAMILIES; f++) {
-		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n",
-		    families[f].name, families[f].help, families[f].name,
-		    families[f].type);
+		family_head(&pt, &families[f]);
 		for (i = start[f]; i < start[f + 1]; i++)
-			sample_line(b, &m->l.items[order[i]],
+			sample_line(&pt, &m->l.items[order[i]],
 			    m->w->cfg.metrics_user_labels);
+		for (i = 0; i < m->ntexts; i++)
+			if (m->texts[i].fam == f)
+				ptbuf_add(&pt, m->texts[i].lines,
+				    strlen(m->texts[i].lines));
 	}
 	free(fam);
 	free(order);
+	evbuffer_add(b, pt.p, pt.len);	/* shared by reference: a copy */
+	ptbuf_free(&pt);
 	if (snap.text != NULL)
 		evbuffer_free(snap.text);
 	snap.text = b;
 	snap.at_ms = now_ms();
 	send_text(m->req, b);
+}
+
+/*
+ * The statswriter's texts, taken when they hold only lines of a family
+ * of the table (each line its name, then labels or the value) and end
+ * with a newline: whatever else a worker sends, it cannot add a family,
+ * a comment or a broken line to the exposition.
+ */
+static size_t
+text_family(const struct prom_text *t)
+{
+	const char	*p = t->lines, *nl;
+	size_t		 f, n;
+
+	for (f = 0; f < NFAMILIES; f++)
+		if (strcmp(families[f].name, t->family) == 0)
+			break;
+	if (f == NFAMILIES || *p == '\0')
+		return NFAMILIES;
+	n = strlen(t->family);
+	for (; *p != '\0'; p = nl + 1) {
+		if (strncmp(p, t->family, n) != 0 ||
+		    (p[n] != '{' && p[n] != ' ') ||
+		    (nl = strchr(p, '\n')) == NULL)
+			return NFAMILIES;
+	}
+	return f;
+}
+
+static void
+take_texts(struct mreq *m, struct body_prom *b)
+{
+	size_t	i, f;
+
+	for (i = 0; i < b->ntexts; i++) {
+		if ((f = text_family(&b->texts[i])) == NFAMILIES) {
+			log_warnx("metrics: a text of the statswriter "
+			    "refused (family %s)", b->texts[i].family);
+			continue;
+		}
+		m->texts = xreallocarray(m->texts, m->ntexts + 1,
+		    sizeof(*m->texts));
+		m->texts[m->ntexts].fam = f;
+		m->texts[m->ntexts].lines = b->texts[i].lines;
+		b->texts[i].lines = NULL;
+		m->ntexts++;
+	}
 }
 
 /* ------------------------------------------------------------ gather */
@@ -350,6 +347,9 @@ mreq_free(struct mreq *m)
 	if (m->req != NULL)
 		conns_closecb(m->req, NULL, NULL);
 	prom_free(&m->l);
+	for (i = 0; i < m->ntexts; i++)
+		free(m->texts[i].lines);
+	free(m->texts);
 	free(m);
 }
 
@@ -401,6 +401,7 @@ got_statswriter(struct worker *w, struct msg *reply, void *arg)
 	m->ids[1] = 0;
 	if (reply != NULL && reply->type == MSG_PROM) {
 		prom_take(&m->l, reply->body);
+		take_texts(m, reply->body);
 		if (((struct body_prom *)reply->body)->more) {
 			m->sw_page++;
 			ask_statswriter(m);
@@ -462,17 +463,23 @@ got_health(struct worker *w, struct msg *reply, void *arg)
 		finish(m);
 }
 
+/* The exposition asks for texts where a worker has them. */
 static uint32_t
 ask(struct mreq *m, unsigned type, unsigned peer, worker_reply_cb cb,
     int64_t page)
 {
-	struct msg	r;
-	void		*b;
-	uint32_t	 id;
+	struct body_prom_req	*q;
+	struct msg		 r;
+	void			*b;
+	uint32_t		 id;
 
 	b = msg_init(&r, type, 0, peer);
-	if (type == MSG_PROM_REQ)
-		((struct body_prom_req *)b)->page = page;
+	if (type == MSG_PROM_REQ) {
+		q = b;
+		q->page = page;
+		q->text = !m->json;
+		q->users = m->w->cfg.metrics_user_labels;
+	}
 	id = worker_request(m->w, &r, cb, m);
 	msg_clear(&r);
 	return id;

@@ -13,6 +13,7 @@
 #include "answers.h"
 #include "codec.h"
 #include "db.h"
+#include "exposition.h"
 #include "log.h"
 #include "memstore.h"
 #include "promitem.h"
@@ -35,10 +36,12 @@ reply(struct worker *w, struct msg *r, const struct msg *req)
 }
 
 /*
- * Samples for /api/metrics, in pages of at most 1000.  Page 0 builds
- * the list; the pages after it are cut from that same list (one
- * scrape asks for them in turn), built again only when it is gone or
- * that page was given already.  The list goes when its last page does.
+ * Samples for /api/metrics, in pages of at most 1000 items (and, asked
+ * for text, PROTO_PROM_TEXTS texts of the containers' series:
+ * exposition.c).  Page 0 builds the list of items; the pages after it
+ * are cut from that same list (one scrape asks for them in turn), built
+ * again when that page was given already.  The list goes when its last
+ * page does.
  */
 void
 answer_prom(struct worker *w, struct store *s, struct sampler *sp,
@@ -49,21 +52,24 @@ answer_prom(struct worker *w, struct store *s, struct sampler *sp,
 	struct body_prom	*b;
 	struct msg		 r;
 	size_t			 first;
+	int			 more;
 
 	if (q->page < 0 || q->page > 100) {
 		worker_reply_error(w, req, "bad_request", "bad page");
 		return;
 	}
 	first = (size_t)q->page * PAGE_MAX;
-	if (q->page == 0 || first >= l.n || l.items[first].name == NULL) {
+	if (q->page == 0 || (first < l.n && l.items[first].name == NULL)) {
 		prom_free(&l);
 		store_prom(s, &l);
-		sampler_prom(sp, &l);
+		sampler_prom(sp, &l, !q->text);
 	}
 	b = msg_init(&r, MSG_PROM, 0, 0);
 	prom_page(&l, b, (size_t)q->page, PAGE_MAX);
 	if (!b->more)
 		prom_free(&l);
+	more = q->text && expo_page(sp, q->users, (size_t)q->page, b);
+	b->more = b->more || more;
 	reply(w, &r, req);
 }
 

@@ -22,6 +22,7 @@
 #include "codec.h"
 #include "config.h"
 #include "promitem.h"
+#include "promtext.h"
 #include "log.h"
 #include "sampler.h"
 #include "store.h"
@@ -85,6 +86,7 @@ struct sampler {
 	const struct berth_config *cfg;
 	struct reader		 readers[MAX_READERS];
 	unsigned		 opened;	/* readers so far: cg_stagger */
+	uint64_t		 gen;		/* of the containers' samples */
 };
 
 /* A first read waiting for its second sample. */
@@ -277,6 +279,7 @@ sampler_roster(struct sampler *sp, const struct body_roster *b)
 		mb->activity_bytes_min = it->activity_bytes_min;
 	}
 	free(old);
+	sp->gen++;
 	for (i = 0; i < MAX_READERS; i++)
 		if (sp->readers[i].cg != NULL &&
 		    !on_roster(sp, sp->readers[i].id))
@@ -529,6 +532,7 @@ app_cb(evutil_socket_t fd, short ev, void *arg)
 			n++;
 	store_samples(sp->store, rows, n, NULL, 0);
 	free_rows(rows, n, NULL, 0);
+	sp->gen++;
 	send_seen(sp);
 }
 
@@ -583,24 +587,80 @@ biz_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* ------------------------------------------------------------ metrics */
 
-static void
-container_prom(const struct member *mb, struct prom_list *l)
+/* The containers' families, in the order /api/metrics lists them. */
+const char *const sampler_families[SAMPLER_NFAM] = {
+	"berth_container_cpu_seconds_total",
+	"berth_container_memory_usage_bytes",
+	"berth_container_memory_working_set_bytes",
+	"berth_container_memory_limit_bytes",
+	"berth_container_network_receive_bytes_total",
+	"berth_container_network_transmit_bytes_total",
+	"berth_container_block_read_bytes_total",
+	"berth_container_block_write_bytes_total",
+	"berth_container_pids",
+};
+
+/* The member's sample of family f: 0 when it has none. */
+static int
+container_value(const struct member *mb, size_t f, double *v)
 {
 	const struct cg_sample	*s = &mb->last;
 
-#define ADD(name, v)	prom_add(l, name, (double)(v), "workspace", mb->wsid, \
-			    "user", mb->user, "tier", mb->tier)
-	ADD("berth_container_cpu_seconds_total", s->cpu_usage_ns / 1e9);
-	ADD("berth_container_memory_usage_bytes", s->mem_usage);
-	ADD("berth_container_memory_working_set_bytes", cg_working_set(s));
-	if (s->mem_limit != 0)
-		ADD("berth_container_memory_limit_bytes", s->mem_limit);
-	ADD("berth_container_network_receive_bytes_total", s->net_rx);
-	ADD("berth_container_network_transmit_bytes_total", s->net_tx);
-	ADD("berth_container_block_read_bytes_total", s->blk_read);
-	ADD("berth_container_block_write_bytes_total", s->blk_write);
-	ADD("berth_container_pids", s->pids);
-#undef ADD
+	switch (f) {
+	case 0:	*v = (double)s->cpu_usage_ns / 1e9; break;
+	case 1:	*v = (double)s->mem_usage; break;
+	case 2:	*v = (double)cg_working_set(s); break;
+	case 3:	*v = (double)s->mem_limit; return s->mem_limit != 0;
+	case 4:	*v = (double)s->net_rx; break;
+	case 5:	*v = (double)s->net_tx; break;
+	case 6:	*v = (double)s->blk_read; break;
+	case 7:	*v = (double)s->blk_write; break;
+	case 8:	*v = (double)s->pids; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+static void
+container_prom(const struct member *mb, struct prom_list *l)
+{
+	size_t	f;
+	double	v;
+
+	for (f = 0; f < SAMPLER_NFAM; f++)
+		if (container_value(mb, f, &v))
+			prom_add(l, sampler_families[f], v, "workspace",
+			    mb->wsid, "user", mb->user, "tier", mb->tier);
+}
+
+uint64_t
+sampler_gen(const struct sampler *sp)
+{
+	return sp->gen;
+}
+
+void
+sampler_text(const struct sampler *sp, int users,
+    struct ptbuf *out)
+{
+	static const char *const k[3] = { "workspace", "user", "tier" };
+	const struct member	*mb;
+	const char		*v[3];
+	size_t			 i, f;
+	double			 val;
+
+	for (i = 0; i < sp->nroster; i++) {
+		mb = &sp->roster[i];
+		if (!mb->have_last)
+			continue;
+		v[0] = mb->wsid;
+		v[1] = mb->user;
+		v[2] = mb->tier;
+		for (f = 0; f < SAMPLER_NFAM; f++)
+			if (container_value(mb, f, &val))
+				promtext_sample(&out[f], sampler_families[f],
+				    k, v, val, users);
+	}
 }
 
 static void
@@ -639,11 +699,11 @@ host_prom(const struct sampler *sp, struct prom_list *l)
 }
 
 void
-sampler_prom(const struct sampler *sp, struct prom_list *l)
+sampler_prom(const struct sampler *sp, struct prom_list *l, int containers)
 {
 	size_t	i;
 
-	for (i = 0; i < sp->nroster; i++)
+	for (i = 0; containers && i < sp->nroster; i++)
 		if (sp->roster[i].have_last)
 			container_prom(&sp->roster[i], l);
 	host_prom(sp, l);

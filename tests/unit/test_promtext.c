@@ -1,0 +1,81 @@
+/*
+ * Unit tests for the exposition's sample lines (common/promtext.c):
+ * labels and their escapes, the user label left out, values as
+ * Prometheus reads them, and a buffer that grows past its first size.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "promtext.h"
+
+static char *
+line(const char *name, const char *k0, const char *v0, const char *k1,
+    const char *v1, double value, int users)
+{
+	static char		 out[256];
+	const char *const	 k[3] = { k0, k1, NULL };
+	const char *const	 v[3] = { v0, v1, NULL };
+	struct ptbuf		 b = { NULL, 0, 0 };
+
+	promtext_sample(&b, name, k, v, value, users);
+	cr_assert_lt(b.len, sizeof(out));
+	memcpy(out, b.p, b.len);
+	out[b.len] = '\0';
+	ptbuf_free(&b);
+	return out;
+}
+
+Test(promtext, labels_and_escapes)
+{
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, 3, 1), "m 3\n");
+	cr_expect_str_eq(line("m", "a", "x", "b", "y", 1, 1),
+	    "m{a=\"x\",b=\"y\"} 1\n");
+	cr_expect_str_eq(line("m", "a", "q\"b\\s\nn", NULL, NULL, 0, 1),
+	    "m{a=\"q\\\"b\\\\s\\nn\"} 0\n");
+	cr_expect_str_eq(line("m", "", "x", NULL, NULL, 2, 1), "m 2\n");
+}
+
+Test(promtext, the_user_label_can_be_left_out)
+{
+	cr_expect_str_eq(line("m", "user", "alice", "tier", "free", 1, 0),
+	    "m{tier=\"free\"} 1\n");
+	cr_expect_str_eq(line("m", "user", "alice", NULL, NULL, 1, 0),
+	    "m 1\n");
+	cr_expect_str_eq(line("m", "user", "alice", NULL, NULL, 1, 1),
+	    "m{user=\"alice\"} 1\n");
+}
+
+Test(promtext, values)
+{
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, -42, 1),
+	    "m -42\n");
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, 0.5, 1),
+	    "m 0.5\n");
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, -0.0, 1),
+	    "m -0\n");
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, 1e300, 1),
+	    "m 1.0000000000000001e+300\n");
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, NAN, 1),
+	    "m NaN\n");
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, -INFINITY, 1),
+	    "m -Inf\n");
+	cr_expect_str_eq(line("m", NULL, NULL, NULL, NULL, 123456789012345,
+	    1), "m 123456789012345\n");
+}
+
+Test(promtext, the_buffer_grows)
+{
+	const char *const	k[3] = { "workspace", NULL, NULL };
+	const char *const	v[3] = { "ws-1", NULL, NULL };
+	struct ptbuf		b = { NULL, 0, 0 };
+	size_t			i;
+
+	for (i = 0; i < 10000; i++)
+		promtext_sample(&b, "berth_container_pids", k, v, 7, 1);
+	cr_assert_eq(b.len, 10000 * strlen(
+	    "berth_container_pids{workspace=\"ws-1\"} 7\n"));
+	cr_expect_eq(memcmp(b.p + b.len - 7, "-1\"} 7\n", 7), 0);
+	ptbuf_free(&b);
+	cr_expect_null(b.p);
+}
