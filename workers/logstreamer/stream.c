@@ -17,8 +17,6 @@
  */
 #include <sys/queue.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,6 +29,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "ring.h"
+#include "sink.h"
 #include "stream.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -61,7 +60,7 @@ struct feed;
 struct client {
 	TAILQ_ENTRY(client)	 entry;
 	struct feed		*feed;
-	struct bufferevent	*bev;
+	struct sink		*sink;		/* its socket */
 	char			*user;		/* whose stream: the caps */
 	int64_t			 ns, nth;	/* lines after this only */
 	int			 closing;	/* ends once written */
@@ -112,7 +111,7 @@ client_free(struct client *c)
 	TAILQ_REMOVE(&f->clients, c, entry);
 	f->nclients--;
 	nclients--;
-	bufferevent_free(c->bev);
+	sink_free(c->sink);
 	free(c->user);
 	free(c);
 	if (f->nclients == 0)
@@ -124,49 +123,34 @@ client_free(struct client *c)
 static void
 client_write(struct client *c, const char *ev, size_t len)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	static const char over[] = "event: overflow\ndata: {}\n\n";
 
 	if (c->closing)
 		return;
-	if (evbuffer_get_length(out) + len > CLIENT_MAX) {
-		evbuffer_add(out, over, sizeof(over) - 1);
+	if (sink_pending(c->sink) + len > CLIENT_MAX) {
+		sink_add(c->sink, over, sizeof(over) - 1);
 		c->closing = 1;
+		sink_close(c->sink);
 		return;
 	}
-	evbuffer_add(out, ev, len);
+	sink_add(c->sink, ev, len);
 }
 
+/* The last event, then the answer ends (and the client goes) once it
+ * is written. */
 static void
 client_end(struct client *c, const char *event)
 {
 	if (!c->closing)
-		evbuffer_add(bufferevent_get_output(c->bev), event,
-		    strlen(event));
+		sink_add(c->sink, event, strlen(event));
 	c->closing = 1;
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		client_free(c);
+	sink_close(c->sink);
 }
 
-/* Clients send nothing after their request: what comes is dropped,
- * the end of it (or an error) ends the client. */
+/* The socket is done (its peer ended, an error, or written out after
+ * the end). */
 static void
-client_read(struct bufferevent *bev, void *arg)
-{
-	evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
-}
-
-static void
-client_written(struct bufferevent *bev, void *arg)
-{
-	struct client	*c = arg;
-
-	if (c->closing)
-		client_free(c);
-}
-
-static void
-client_event(struct bufferevent *bev, short what, void *arg)
+client_gone(void *arg)
 {
 	client_free(arg);
 }
@@ -393,40 +377,23 @@ user_streams(const char *user)
 
 /* Past a cap: 200 with a long retry: and the end at once (an
  * EventSource gives up for good on any other answer).  The socket
- * goes with its bufferevent once the bytes are out. */
-static void
-refuse_write(struct bufferevent *bev, void *arg)
-{
-	bufferevent_free(bev);
-}
-
-static void
-refuse_event(struct bufferevent *bev, short what, void *arg)
-{
-	bufferevent_free(bev);
-}
-
+ * goes with its sink once the bytes are out. */
 static int
 over_cap(struct worker *w, const struct body_sse_client *b, int fd)
 {
 	static const char	 busy[] = "retry: 10000\n"
 				    "event: busy\ndata: {}\n\n";
-	struct bufferevent	*bev;
+	struct sink		*s;
 
 	if ((long)nclients < w->cfg.logs_max_streams &&
 	    user_streams(b->user_id) < w->cfg.logs_max_streams_per_user)
 		return 0;
 	log_info("log stream of %s refused: %s cap", b->user_id,
 	    (long)nclients >= w->cfg.logs_max_streams ? "the" : "a user's");
-	if ((bev = bufferevent_socket_new(w->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatalx("%s: bufferevent_socket_new failed", __func__);
-	evutil_make_socket_nonblocking(fd);
-	bufferevent_setcb(bev, NULL, refuse_write, refuse_event, NULL);
-	bufferevent_enable(bev, EV_WRITE);
-	evbuffer_add(bufferevent_get_output(bev), sse_head,
-	    sizeof(sse_head) - 1);
-	evbuffer_add(bufferevent_get_output(bev), busy, sizeof(busy) - 1);
+	s = sink_new(fd, NULL, NULL);
+	sink_add(s, sse_head, sizeof(sse_head) - 1);
+	sink_add(s, busy, sizeof(busy) - 1);
+	sink_close(s);
 	return 1;
 }
 
@@ -441,10 +408,7 @@ stream_attach(struct worker *w, const struct body_sse_client *b, int fd)
 		return;
 	c = xcalloc(1, sizeof(*c));
 	c->user = xstrdup(b->user_id);
-	if ((c->bev = bufferevent_socket_new(w->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatalx("%s: bufferevent_socket_new failed", __func__);
-	evutil_make_socket_nonblocking(fd);
+	c->sink = sink_new(fd, client_gone, c);
 	c->ns = b->has_after ? b->after_ns : b->attach_ns - 1;
 	c->nth = b->has_after ? b->after_nth : INT64_MAX;
 	since = b->has_after ? b->after_ns : b->attach_ns;
@@ -454,11 +418,7 @@ stream_attach(struct worker *w, const struct body_sse_client *b, int fd)
 	TAILQ_INSERT_TAIL(&f->clients, c, entry);
 	f->nclients++;
 	nclients++;
-	bufferevent_setcb(c->bev, client_read, client_written, client_event,
-	    c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	evbuffer_add(bufferevent_get_output(c->bev), sse_head,
-	    sizeof(sse_head) - 1);
+	sink_add(c->sink, sse_head, sizeof(sse_head) - 1);
 	client_replay(c, b->has_after);
 	log_debug("SSE client of %s (%zu)", f->id, f->nclients);
 }
@@ -485,6 +445,7 @@ stream_init(struct worker *w)
 	struct timeval	tv = { HEARTBEAT_S, 0 };
 
 	sw = w;
+	sink_init(w->base);
 	if ((heartbeat = event_new(w->base, -1, EV_PERSIST, heartbeat_event,
 	    NULL)) == NULL)
 		fatalx("%s: event_new failed", __func__);
@@ -504,4 +465,5 @@ stream_shutdown(void)
 	if (heartbeat != NULL)
 		event_free(heartbeat);
 	heartbeat = NULL;
+	sink_shutdown();
 }

@@ -1,0 +1,181 @@
+/*
+ * A client's socket, written to directly (sink.h).  Every line goes to
+ * every client of its feed: with a bufferevent, each delivery cost an
+ * epoll_ctl to watch the socket, a wake-up, the write and another
+ * epoll_ctl to stop watching.  Here bytes are queued, and when the
+ * callback that queued them is done (a chunk of lines, a state, a
+ * heartbeat) each sink with bytes gets one writev: the lines of a
+ * chunk go out together.  Only a socket that cannot take them all is
+ * watched for writability, until it drains.
+ */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sink.h"
+#include "xmalloc.h"
+
+struct sink {
+	TAILQ_ENTRY(sink)	 entry;		/* in dirty */
+	int			 fd;
+	struct evbuffer		*out;
+	struct event		*rev, *wev;
+	int			 dirty;		/* in the list */
+	int			 waiting;	/* wev added: the socket is full */
+	int			 closing;
+	void			(*gone)(void *);
+	void			*arg;
+};
+TAILQ_HEAD(sink_list, sink);
+
+static struct event_base	*base;
+static struct event		*flush_ev;
+static struct sink_list		 dirty = TAILQ_HEAD_INITIALIZER(dirty);
+
+static void
+sink_gone(struct sink *s)
+{
+	if (s->gone != NULL)
+		s->gone(s->arg);
+	else
+		sink_free(s);
+}
+
+/* One writev; what the socket does not take waits for wev. */
+static void
+sink_flush(struct sink *s)
+{
+	if (evbuffer_get_length(s->out) > 0 &&
+	    evbuffer_write(s->out, s->fd) == -1 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK && errno != EINTR) {
+		sink_gone(s);
+		return;
+	}
+	if (evbuffer_get_length(s->out) > 0) {
+		if (!s->waiting && event_add(s->wev, NULL) == -1)
+			fatalx("%s: event_add failed", __func__);
+		s->waiting = 1;
+		return;
+	}
+	if (s->waiting)
+		event_del(s->wev);
+	s->waiting = 0;
+	if (s->closing)
+		sink_gone(s);
+}
+
+static void
+flush_event(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sink	*s;
+
+	while ((s = TAILQ_FIRST(&dirty)) != NULL) {
+		TAILQ_REMOVE(&dirty, s, entry);
+		s->dirty = 0;
+		sink_flush(s);	/* may free s */
+	}
+}
+
+/* After the current callback: once for every sink queued meanwhile. */
+static void
+sink_mark(struct sink *s)
+{
+	if (s->dirty || s->waiting)
+		return;
+	if (TAILQ_EMPTY(&dirty))
+		event_active(flush_ev, EV_TIMEOUT, 0);
+	TAILQ_INSERT_TAIL(&dirty, s, entry);
+	s->dirty = 1;
+}
+
+static void
+write_event(evutil_socket_t fd, short ev, void *arg)
+{
+	sink_flush(arg);
+}
+
+/* Clients send nothing after their request: what comes is dropped;
+ * its end, or an error, is the client's end. */
+static void
+read_event(evutil_socket_t fd, short ev, void *arg)
+{
+	char	buf[512];
+	ssize_t	n;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR))
+		sink_gone(arg);
+}
+
+void
+sink_init(struct event_base *b)
+{
+	base = b;
+	if ((flush_ev = event_new(base, -1, 0, flush_event, NULL)) == NULL)
+		fatalx("%s: event_new failed", __func__);
+}
+
+void
+sink_shutdown(void)
+{
+	if (flush_ev != NULL)
+		event_free(flush_ev);
+	flush_ev = NULL;
+}
+
+struct sink *
+sink_new(int fd, void (*gone)(void *), void *arg)
+{
+	struct sink	*s = xcalloc(1, sizeof(*s));
+
+	evutil_make_socket_nonblocking(fd);
+	s->fd = fd;
+	s->gone = gone;
+	s->arg = arg;
+	if ((s->out = evbuffer_new()) == NULL ||
+	    (s->rev = event_new(base, fd, EV_READ | EV_PERSIST, read_event,
+	    s)) == NULL ||
+	    (s->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, write_event,
+	    s)) == NULL || event_add(s->rev, NULL) == -1)
+		fatalx("%s: cannot make a client's events", __func__);
+	return s;
+}
+
+void
+sink_add(struct sink *s, const char *p, size_t len)
+{
+	if (evbuffer_add(s->out, p, len) == -1)
+		fatalx("%s: out of memory", __func__);
+	sink_mark(s);
+}
+
+size_t
+sink_pending(const struct sink *s)
+{
+	return evbuffer_get_length(s->out);
+}
+
+void
+sink_close(struct sink *s)
+{
+	s->closing = 1;
+	sink_mark(s);	/* drained (or empty): gone, from the flush */
+}
+
+void
+sink_free(struct sink *s)
+{
+	if (s->dirty)
+		TAILQ_REMOVE(&dirty, s, entry);
+	event_free(s->rev);
+	event_free(s->wev);
+	evbuffer_free(s->out);
+	close(s->fd);
+	free(s);
+}

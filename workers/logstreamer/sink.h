@@ -1,0 +1,26 @@
+/*
+ * A client's socket for the logstreamer: bytes queued and written with
+ * one writev once the current callback is done, a write event only
+ * while the socket is full, and the peer's end (or an error) told once.
+ */
+#ifndef BERTH_SINK_H
+#define BERTH_SINK_H
+
+#include <stddef.h>
+
+struct event_base;
+struct sink;
+
+void		 sink_init(struct event_base *);
+void		 sink_shutdown(void);
+/* fd is taken (closed by sink_free).  gone(arg) is called once, when
+ * the peer ends or an error comes, or when a closing sink is drained;
+ * it must call sink_free.  A NULL gone frees the sink itself. */
+struct sink	*sink_new(int fd, void (*gone)(void *), void *arg);
+void		 sink_add(struct sink *, const char *, size_t);
+size_t		 sink_pending(const struct sink *);
+/* Ends once written: gone follows. */
+void		 sink_close(struct sink *);
+void		 sink_free(struct sink *);
+
+#endif
