@@ -452,21 +452,27 @@ struct prom_text {
 
 /* What berthd or the statswriter measures, for /api/metrics and
  * /api/metrics/current.  Pages: a reply with more set is followed by
- * another request with page + 1. */
+ * another request with page + 1.  gen: the texts' generation (they
+ * change once per sampling cycle); same: the asker's known texts are
+ * still current, and none are sent. */
 struct body_prom {
 	struct prom_item	*items;
 	size_t			 nitems;
 	struct prom_text	*texts;	/* only when asked for text */
 	size_t			 ntexts;
+	int64_t			 gen;
+	int			 same;
 	int			 more;
 };
 
 /* text: the statswriter may answer its containers' series as texts
- * (users: with the user label); otherwise every series is an item. */
+ * (users: with the user label); otherwise every series is an item.
+ * known: the generation of the texts the asker keeps (0: none). */
 struct body_prom_req {
 	int64_t	 page;
 	int	 text;
 	int	 users;
+	int64_t	 known;
 };
 
 /* One health check as healthmon last ran it. */

@@ -449,6 +449,8 @@ static const struct field prom_fields[] = {
 	ARRAY(body_prom, items, 1, MAX_PROM, schema_prom_item, nitems),
 	ARRAY(body_prom, texts, 0, PROTO_PROM_TEXTS,
 	    schema_prom_text, ntexts),
+	INT(body_prom, gen, 0),
+	BOOL(body_prom, same, 0),
 	BOOL(body_prom, more, 1),
 };
 static const struct schema schema_prom[] = {
@@ -459,6 +461,7 @@ static const struct field prom_req_fields[] = {
 	INT(body_prom_req, page, 1),
 	BOOL(body_prom_req, text, 0),
 	BOOL(body_prom_req, users, 0),
+	INT(body_prom_req, known, 0),
 };
 static const struct schema schema_prom_req[] = {
 	SCHEMA("prom_req", body_prom_req, prom_req_fields)

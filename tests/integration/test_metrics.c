@@ -173,6 +173,57 @@ Test(metrics, exposition_passes_promtool)
 	free(id);
 }
 
+/*
+ * The gateway keeps the statswriter's container lines between scrapes
+ * and asks only whether a cycle made new ones: a workspace removed
+ * leaves the exposition after a cycle, and a restarted statswriter
+ * (its generations start anew) is not mistaken for the one the lines
+ * came from.
+ */
+Test(metrics, kept_container_lines_follow_cycles_and_restarts)
+{
+	char	*a, *b, *text, path[128], want[256], cfg[2048];
+	pid_t	 sw;
+	json_t	*j;
+
+	/* every scrape gathered: none answered from the snapshot */
+	snprintf(cfg, sizeof(cfg), "%s[server]\nanonymous_cache_ms = 0\n",
+	    config);
+	harness_start(&run, cfg, NULL, (uid_t)-1);
+	a = running_workspace();
+	sleep_ms(2500);
+	snprintf(want, sizeof(want), "berth_container_memory_usage_bytes{"
+	    "workspace=\"%s\"", a);
+	text = exposition();
+	cr_expect_not_null(strstr(text, want), "no series of %s", a);
+	free(text);
+	text = exposition();	/* the same cycle: the kept lines */
+	cr_expect_not_null(strstr(text, want), "kept lines lost %s", a);
+	free(text);
+
+	snprintf(path, sizeof(path), "/api/workspaces/%s", a);
+	j = call("DELETE", path, ALICE, NULL, 200);
+	json_decref(j);
+	sleep_ms(2500);
+	text = exposition();
+	cr_expect_null(strstr(text, want), "%s removed, still exposed", a);
+	free(text);
+
+	sw = harness_worker_pid(&run, "statswriter");
+	cr_assert_eq(kill(sw, SIGKILL), 0);
+	harness_wait_new_pid(&run, "statswriter", sw, 10000);
+	b = running_workspace();
+	sleep_ms(2500);
+	snprintf(want, sizeof(want), "berth_container_memory_usage_bytes{"
+	    "workspace=\"%s\"", b);
+	text = exposition();
+	cr_expect_not_null(strstr(text, want), "no series of %s after the "
+	    "statswriter's restart", b);
+	free(text);
+	free(a);
+	free(b);
+}
+
 /* Every berth_ family the contrib/ dashboard and rules use is there. */
 Test(metrics, contrib_uses_only_exported_families)
 {

@@ -152,7 +152,21 @@ struct mreq {
 	struct prom_list	 l;
 	struct mtext		*texts;		/* the statswriter's, in order */
 	size_t			 ntexts;
+	int64_t			 tgen;		/* theirs; 0: mixed or none */
+	int			 same;		/* kept's are current */
 };
+
+/*
+ * The statswriter's texts of its last cycle, kept between scrapes: a
+ * scrape tells their generation (known) and gets texts again only when
+ * a cycle has made new ones.  A scrape that saw two generations across
+ * its pages is not kept.
+ */
+static struct {
+	int64_t		 gen;		/* 0: none */
+	struct mtext	*t;
+	size_t		 n;
+} kept;
 
 static void	ask_statswriter(struct mreq *);
 
@@ -244,6 +258,22 @@ family_head(struct ptbuf *b, const struct family *f)
 	put(b, "\n");
 }
 
+/* This scrape's texts become the kept ones. */
+static void
+keep(struct mreq *m)
+{
+	size_t	i;
+
+	for (i = 0; i < kept.n; i++)
+		free(kept.t[i].lines);
+	free(kept.t);
+	kept.t = m->texts;
+	kept.n = m->ntexts;
+	kept.gen = m->tgen;
+	m->texts = NULL;
+	m->ntexts = 0;
+}
+
 /* Every family with its HELP and TYPE, its items in the order they
  * came (sorted by family: a counting sort), then the statswriter's
  * texts of that family, all written once into one buffer. */
@@ -252,7 +282,15 @@ reply_text(struct mreq *m)
 {
 	struct evbuffer	*b = evbuffer_new();
 	struct ptbuf	 pt = { NULL, 0, 0 };
-	size_t		 start[NFAMILIES + 3], *fam, *order, i, f;
+	size_t		 start[NFAMILIES + 3], *fam, *order, i, f, nt;
+	struct mtext	*t;
+
+	if (!m->same && m->tgen != 0) {
+		keep(m);
+		m->same = 1;
+	}
+	t = m->same ? kept.t : m->texts;
+	nt = m->same ? kept.n : m->ntexts;
 
 	fam = xcalloc(m->l.n + 1, sizeof(*fam));
 	order = xcalloc(m->l.n + 1, sizeof(*order));
@@ -269,10 +307,9 @@ reply_text(struct mreq *m)
 		for (i = start[f]; i < start[f + 1]; i++)
 			sample_line(&pt, &m->l.items[order[i]],
 			    m->w->cfg.metrics_user_labels);
-		for (i = 0; i < m->ntexts; i++)
-			if (m->texts[i].fam == f)
-				ptbuf_add(&pt, m->texts[i].lines,
-				    strlen(m->texts[i].lines));
+		for (i = 0; i < nt; i++)
+			if (t[i].fam == f)
+				ptbuf_add(&pt, t[i].lines, strlen(t[i].lines));
 	}
 	free(fam);
 	free(order);
@@ -316,6 +353,14 @@ static void
 take_texts(struct mreq *m, struct body_prom *b)
 {
 	size_t	i, f;
+
+	if (b->same && kept.gen != 0) {
+		m->same = 1;
+		return;
+	}
+	if (b->ntexts > 0)
+		m->tgen = m->ntexts == 0 && b->gen != 0 ? b->gen :
+		    m->tgen == b->gen ? m->tgen : 0;
 
 	for (i = 0; i < b->ntexts; i++) {
 		if ((f = text_family(&b->texts[i])) == NFAMILIES) {
@@ -479,6 +524,7 @@ ask(struct mreq *m, unsigned type, unsigned peer, worker_reply_cb cb,
 		q->page = page;
 		q->text = !m->json;
 		q->users = m->w->cfg.metrics_user_labels;
+		q->known = q->text ? kept.gen : 0;
 	}
 	id = worker_request(m->w, &r, cb, m);
 	msg_clear(&r);

@@ -68,7 +68,8 @@ answer_prom(struct worker *w, struct store *s, struct sampler *sp,
 	prom_page(&l, b, (size_t)q->page, PAGE_MAX);
 	if (!b->more)
 		prom_free(&l);
-	more = q->text && expo_page(sp, q->users, (size_t)q->page, b);
+	more = q->text && expo_page(sp, q->users, q->known, (size_t)q->page,
+	    b);
 	b->more = b->more || more;
 	reply(w, &r, req);
 }

@@ -93,7 +93,7 @@ build(const struct sampler *sp, int users)
 }
 
 int
-expo_page(const struct sampler *sp, int users, size_t page,
+expo_page(const struct sampler *sp, int users, int64_t known, size_t page,
     struct body_prom *b)
 {
 	size_t	first = page * PROTO_PROM_TEXTS, i;
@@ -101,6 +101,11 @@ expo_page(const struct sampler *sp, int users, size_t page,
 	if (!cache.valid || cache.gen != sampler_gen(sp) ||
 	    cache.users != users)
 		build(sp, users);
+	b->gen = (int64_t)cache.gen;
+	if (known != 0 && known == b->gen) {
+		b->same = 1;		/* the asker has them */
+		return 0;
+	}
 	b->texts = xcalloc(PROTO_PROM_TEXTS, sizeof(*b->texts));
 	for (i = first; i < cache.n && b->ntexts < PROTO_PROM_TEXTS; i++) {
 		b->texts[b->ntexts].family = xstrdup(cache.t[i].family);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "business.h"
 #include "cgroup.h"
@@ -723,10 +724,15 @@ struct sampler *
 sampler_new(struct worker *w, struct store *store)
 {
 	struct sampler	*sp = xcalloc(1, sizeof(*sp));
+	struct timespec	 ts;
 	size_t		 i;
 
 	sp->w = w;
 	sp->store = store;
+	/* a restarted statswriter's generations are not its
+	 * predecessor's: an asker keeping texts sees them change */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sp->gen = (uint64_t)ts.tv_sec << 20;
 	sp->business = business_new();
 	for (i = 0; i <= SYS_MAX_CPUS; i++)
 		sp->host_cpu[i] = NAN;
