@@ -138,6 +138,7 @@ static const struct family {
 struct mtext {
 	size_t	 fam;
 	char	*lines;
+	size_t	 len;
 };
 
 /* One /api/metrics or /api/metrics/current request being gathered. */
@@ -258,6 +259,12 @@ family_head(struct ptbuf *b, const struct family *f)
 	put(b, "\n");
 }
 
+static void
+text_free(const void *data, size_t len, void *arg)
+{
+	free((void *)data);
+}
+
 /* This scrape's texts become the kept ones. */
 static void
 keep(struct mreq *m)
@@ -280,10 +287,15 @@ keep(struct mreq *m)
 static void
 reply_text(struct mreq *m)
 {
+	static size_t	 hint = 64 * 1024;	/* the last answer's size */
 	struct evbuffer	*b = evbuffer_new();
-	struct ptbuf	 pt = { NULL, 0, 0 };
+	struct ptbuf	 pt;
 	size_t		 start[NFAMILIES + 3], *fam, *order, i, f, nt;
 	struct mtext	*t;
+
+	pt.len = 0;
+	pt.cap = hint + hint / 8;	/* written without a realloc */
+	pt.p = xmalloc(pt.cap);
 
 	if (!m->same && m->tgen != 0) {
 		keep(m);
@@ -309,12 +321,14 @@ reply_text(struct mreq *m)
 			    m->w->cfg.metrics_user_labels);
 		for (i = 0; i < nt; i++)
 			if (t[i].fam == f)
-				ptbuf_add(&pt, t[i].lines, strlen(t[i].lines));
+				ptbuf_add(&pt, t[i].lines, t[i].len);
 	}
 	free(fam);
 	free(order);
-	evbuffer_add(b, pt.p, pt.len);	/* shared by reference: a copy */
-	ptbuf_free(&pt);
+	hint = pt.len;
+	/* the evbuffer takes the text as it is: no copy */
+	if (evbuffer_add_reference(b, pt.p, pt.len, text_free, NULL) == -1)
+		fatalx("%s: evbuffer_add_reference failed", __func__);
 	if (snap.text != NULL)
 		evbuffer_free(snap.text);
 	snap.text = b;
@@ -372,6 +386,7 @@ take_texts(struct mreq *m, struct body_prom *b)
 		    sizeof(*m->texts));
 		m->texts[m->ntexts].fam = f;
 		m->texts[m->ntexts].lines = b->texts[i].lines;
+		m->texts[m->ntexts].len = strlen(b->texts[i].lines);
 		b->texts[i].lines = NULL;
 		m->ntexts++;
 	}
