@@ -131,8 +131,8 @@ rss_mb() {	# PIDS...
 dockerd=$(pidof dockerd)
 rate_before=$(docker logs "$cid" 2>/dev/null | wc -l)
 t0=$(date +%s.%N)
-printf '%-8s %6s %9s %8s %8s %8s %10s %10s %8s\n' follower clients lines \
-    p50_ms p99_ms max_ms cpu_s dockerd_s rss_mb
+printf '%-8s %6s %9s %8s %8s %8s %10s %10s %8s %9s\n' follower clients \
+    lines p50_ms p99_ms max_ms cpu_s dockerd_s rss_mb client_s
 for n in $clients; do
 	# shellcheck disable=SC2046
 	b0=$(ticks $(berth_pids)); d0=$(ticks "$dockerd")
@@ -142,8 +142,8 @@ for n in $clients; do
 	# shellcheck disable=SC2046
 	mem=$(rss_mb $(berth_pids))
 	echo "$r" | awk -v n="$n" -v b=$((b1 - b0)) -v d=$((d1 - d0)) \
-	    -v hz="$hz" -v m="$mem" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s\n",
-	    "berth", n, $2, $4, $6, $8, b / hz, d / hz, m }'
+	    -v hz="$hz" -v m="$mem" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
+	    "berth", n, $2, $4, $6, $8, b / hz, d / hz, m, $12 }'
 	for mode in engine docker; do
 		# 1000 CLI processes would take GBs of a shared machine
 		[ "$mode" = engine ] || [ "$n" -le 100 ] || continue
@@ -151,8 +151,8 @@ for n in $clients; do
 		r=$("$dir/logs_clients" "$mode" "$cid" "$n" "$secs")
 		d1=$(ticks "$dockerd")
 		echo "$r" | awk -v n="$n" -v d=$((d1 - d0)) -v hz="$hz" \
-		    -v m="$mode" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s\n",
-		    m, n, $2, $4, $6, $8, d / hz + $10, d / hz, "-" }'
+		    -v m="$mode" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
+		    m, n, $2, $4, $6, $8, d / hz + $10, d / hz, "-", $12 }'
 	done
 done
 t1=$(date +%s.%N)
