@@ -12,7 +12,8 @@
 # the CPU time over the window of berth (berthd and its workers) or of
 # the engine's followers (dockerd plus the docker CLI processes; dockerd
 # is also shown during berth's runs: its one follow), and berth's
-# resident memory at the end.  Runs the real berthd of BUILD_DIR as
+# resident memory at the end; client_s is the client program's own CPU
+# time (it shares the cores).  Runs the real berthd of BUILD_DIR as
 # root on a temporary state directory (no database); removes its
 # workspace and directory on exit.
 #
