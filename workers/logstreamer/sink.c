@@ -22,6 +22,7 @@
 
 struct sink {
 	TAILQ_ENTRY(sink)	 entry;		/* in dirty */
+	TAILQ_ENTRY(sink)	 all_entry;
 	int			 fd;
 	struct evbuffer		*out;
 	struct event		*rev, *wev;
@@ -36,6 +37,7 @@ TAILQ_HEAD(sink_list, sink);
 static struct event_base	*base;
 static struct event		*flush_ev;
 static struct sink_list		 dirty = TAILQ_HEAD_INITIALIZER(dirty);
+static struct sink_list		 all = TAILQ_HEAD_INITIALIZER(all);
 
 static void
 sink_gone(struct sink *s)
@@ -121,9 +123,12 @@ sink_init(struct event_base *b)
 		fatalx("%s: event_new failed", __func__);
 }
 
+/* What is left (refused clients still being written) goes too. */
 void
 sink_shutdown(void)
 {
+	while (!TAILQ_EMPTY(&all))
+		sink_free(TAILQ_FIRST(&all));
 	if (flush_ev != NULL)
 		event_free(flush_ev);
 	flush_ev = NULL;
@@ -144,6 +149,7 @@ sink_new(int fd, void (*gone)(void *), void *arg)
 	    (s->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, write_event,
 	    s)) == NULL || event_add(s->rev, NULL) == -1)
 		fatalx("%s: cannot make a client's events", __func__);
+	TAILQ_INSERT_TAIL(&all, s, all_entry);
 	return s;
 }
 
@@ -173,6 +179,7 @@ sink_free(struct sink *s)
 {
 	if (s->dirty)
 		TAILQ_REMOVE(&dirty, s, entry);
+	TAILQ_REMOVE(&all, s, all_entry);
 	event_free(s->rev);
 	event_free(s->wev);
 	evbuffer_free(s->out);
