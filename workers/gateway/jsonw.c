@@ -36,23 +36,30 @@ put(struct jw *j, const char *p, size_t n)
 	j->len += n;
 }
 
-/* A string's bytes, escaped as jansson does (\uXXXX in upper case). */
+/* A string's bytes, escaped as jansson does (\uXXXX in upper case).
+ * One pass: plain ASCII is only looked at; a byte of 0x80 or more
+ * must start a valid UTF-8 sequence (j->bad otherwise). */
 static void
 quoted(struct jw *j, const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s, *run = p;
-	size_t			 n, left = strlen(s);
+	size_t			 n;
 	char			 esc[8];
 
 	put(j, "\"", 1);
-	while (left > 0) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\') {
-			if ((n = utf8_seqlen(p, left)) == 0) {
+	while (*p != '\0') {
+		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+			p++;		/* most of every answer */
+			continue;
+		}
+		if (*p >= 0x80) {
+			/* a sequence is at most 4 bytes: no strlen */
+			n = utf8_seqlen(p, strnlen((const char *)p, 4));
+			if (n == 0) {
 				j->bad = 1;
 				break;
 			}
 			p += n;
-			left -= n;
 			continue;
 		}
 		put(j, (const char *)run, (size_t)(p - run));
@@ -68,7 +75,6 @@ quoted(struct jw *j, const char *s)
 		}
 		put(j, esc, strlen(esc));
 		run = ++p;
-		left--;
 	}
 	put(j, (const char *)run, (size_t)(p - run));
 	put(j, "\"", 1);
