@@ -388,6 +388,11 @@ conn_new(struct event_base *base, void *arg)
 
 	c->w = arg;
 	c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	/* evhttp gives it the socket, enables reading and disables
+	 * writing: with writing (a new bufferevent's default) already off,
+	 * that is one epoll_ctl instead of three */
+	if (c->bev != NULL)
+		bufferevent_disable(c->bev, EV_WRITE);
 	c->timer = evtimer_new(base, deadline, c);
 	c->adopt = event_new(base, -1, 0, adopt, c);
 	if (c->bev == NULL || c->timer == NULL || c->adopt == NULL)
