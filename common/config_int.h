@@ -1,8 +1,8 @@
 /*
  * Internal to the configuration: what config.c (static keys, values,
- * file, environment) and config_sections.c (the named sections
- * [type.NAME], [tier.NAME], [token.NAME]) share.  Not for other users
- * of config.h.
+ * environment), config_file.c (the file) and config_sections.c (the
+ * named sections [type.NAME], [tier.NAME], [token.NAME]) share.  Not
+ * for other users of config.h.
  */
 #ifndef BERTH_CONFIG_INT_H
 #define BERTH_CONFIG_INT_H
@@ -13,6 +13,9 @@
 extern const struct config_key	config_static_keys[];
 extern const size_t		config_nstatic_keys;
 
+/* config.c: the static key [section] name (section seclen bytes). */
+const struct config_key *config_find_key(const char *section, size_t seclen,
+	    const char *name);
 /* config.c: one value of a struct (base) described by key k. */
 int	 config_value_set(void *base, const struct config_key *k,
 	    const char *v, char *err, size_t errlen);

@@ -1,7 +1,8 @@
 /*
  * Internals shared by the statswriter's database files: db.c (the
- * connection, migrations and writes) and db_query.c (the reads).  Not
- * for use outside workers/statswriter/db*.c.
+ * migrations, metric batches and retention), db_conn.c (the
+ * connection), db_records.c (lifecycle facts and other records) and
+ * db_query.c (the reads).  Not for use outside workers/statswriter/db*.c.
  */
 #ifndef BERTH_DB_INT_H
 #define BERTH_DB_INT_H
