@@ -35,8 +35,13 @@ int		 chan_fd(const struct chan *);
 
 /* Queue m for sending.  If m->flags has MSGF_FD, m->fd is sent and then
  * closed by the channel.  Returns 0, or -1 if m does not encode or the
- * queue is full (logged; a descriptor is closed all the same). */
+ * queue is full (logged; a descriptor is closed all the same).  The
+ * frames queued in one turn of the event loop leave together at its end
+ * (or at once past 64 KiB): the loop must run for them to go. */
 int		 chan_send(struct chan *, const struct msg *m);
+/* Send what is queued now, as far as the socket takes it (a process
+ * about to exit; chan_free() does it too). */
+void		 chan_push(struct chan *);
 uint32_t	 chan_next_id(struct chan *);
 size_t		 chan_pending(const struct chan *);	/* bytes queued */
 

@@ -319,6 +319,7 @@ void
 worker_exit(struct worker *w)
 {
 	log_debug("exiting");
+	chan_push(w->parent);	/* what this turn of the loop queued */
 	/* _exit: no atexit handlers, which could need forbidden calls. */
 	_exit(0);
 }

@@ -198,3 +198,22 @@ assert_pipe_pair(int fd, int rfd, const char *word)
 	cr_assert_eq(read(rfd, buf, sizeof(buf) - 1), (ssize_t)strlen(word));
 	cr_assert_str_eq(buf, word);
 }
+
+/* A message of a little over n bytes (n >= 4000): configuration
+ * entries of 4000. */
+void
+big_msg(struct msg *m, uint32_t id, size_t n)
+{
+	struct body_config	*b;
+	size_t			 i;
+
+	b = msg_init(m, MSG_CONFIG, id, PEER_PARENT);
+	b->nentries = n / 4000;
+	b->entries = xcalloc(b->nentries, sizeof(*b->entries));
+	for (i = 0; i < b->nentries; i++) {
+		b->entries[i].key = xstrdup("server.filler");
+		b->entries[i].value = xmalloc(4001);
+		memset(b->entries[i].value, 'x', 4000);
+		b->entries[i].value[4000] = '\0';
+	}
+}

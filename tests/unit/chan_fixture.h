@@ -46,6 +46,8 @@ int	run_until(const int *counter, int want);
 
 void	ping(struct msg *m, unsigned type, uint32_t id, int64_t sent);
 void	fd_pass_msg(struct msg *m, const char *purpose, int fd);
+/* A message of a little over n bytes (n >= 4000). */
+void	big_msg(struct msg *m, uint32_t id, size_t n);
 /* The frame (length prefix and message) of m, in a new buffer. */
 char	*frame_of(const struct msg *m, size_t *len);
 void	write_all(int fd, const void *buf, size_t len);

@@ -7,6 +7,7 @@
  * passing is in test_chan_fds.c.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -364,6 +365,67 @@ Test(chan, free_with_output_queued)
 	close(p[0]);
 }
 
+/* ---------------------------------------------------------------- batching */
+
+static int
+bytes_waiting(int fd)
+{
+	int	n = 0;
+
+	cr_assert_eq(ioctl(fd, FIONREAD, &n), 0);
+	return n;
+}
+
+/* Frames queued in one turn of the loop stay queued until the turn ends,
+ * then all leave together, in order. */
+Test(chan, frames_of_one_turn_leave_together)
+{
+	struct msg	m;
+	int		i;
+
+	for (i = 0; i < 10; i++) {
+		ping(&m, MSG_PING, (uint32_t)i + 1, i);
+		cr_assert_eq(chan_send(ra.c, &m), 0);
+		msg_clear(&m);
+	}
+	cr_assert_eq(bytes_waiting(raw), 0);
+	cr_assert_gt(chan_pending(ra.c), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	cr_assert_eq(chan_pending(ra.c), 0);
+	for (i = 0; i < 10; i++) {
+		cr_assert_eq(msg_read_fd(raw, &m, 0), 0, "frame %d", i);
+		cr_assert_eq(m.id, (uint32_t)i + 1);
+		msg_clear(&m);
+	}
+	cr_assert_eq(bytes_waiting(raw), 0);
+}
+
+/* Past 64 KiB queued a frame is not held for the turn's end. */
+Test(chan, a_big_queue_leaves_at_once)
+{
+	struct msg	m;
+
+	big_msg(&m, 1, 72000);
+	cr_assert_eq(chan_send(ra.c, &m), 0);
+	msg_clear(&m);
+	cr_assert_gt(bytes_waiting(raw), 64 * 1024);
+}
+
+/* A channel freed with frames queued in this turn sends them first. */
+Test(chan, free_sends_what_is_queued)
+{
+	struct msg	m;
+
+	ping(&m, MSG_PING, 5, 55);
+	cr_assert_eq(chan_send(ra.c, &m), 0);
+	msg_clear(&m);
+	chan_free(ra.c);
+	ra.c = NULL;
+	cr_assert_eq(msg_read_fd(raw, &m, 1000), 0);
+	cr_assert_eq(m.id, 5);
+	msg_clear(&m);
+}
+
 /* ---------------------------------------------------------------- blocking */
 
 Test(chan, blocking_roundtrip_with_descriptor)
@@ -408,6 +470,7 @@ Test(chan, blocking_to_channel)
 	ping(&m, MSG_PONG, 9, 100);
 	cr_assert_eq(chan_send(ra.c, &m), 0);
 	msg_clear(&m);
+	run_ready();		/* queued frames leave at the turn's end */
 	cr_assert_eq(msg_read_fd(raw, &m, 1000), 0);
 	cr_assert_eq(m.type, MSG_PONG);
 	msg_clear(&m);

@@ -72,25 +72,6 @@ on_overflow(struct chan *c, size_t queued, void *arg)
 	}
 }
 
-/* A message of a little over n bytes (n >= 4000): configuration
- * entries of 4000. */
-static void
-big_msg(struct msg *m, uint32_t id, size_t n)
-{
-	struct body_config	*b;
-	size_t			 i;
-
-	b = msg_init(m, MSG_CONFIG, id, PEER_PARENT);
-	b->nentries = n / 4000;
-	b->entries = xcalloc(b->nentries, sizeof(*b->entries));
-	for (i = 0; i < b->nentries; i++) {
-		b->entries[i].key = xstrdup("server.filler");
-		b->entries[i].value = xmalloc(4001);
-		memset(b->entries[i].value, 'x', 4000);
-		b->entries[i].value[4000] = '\0';
-	}
-}
-
 static int
 send_big(struct chan *c)
 {
