@@ -42,7 +42,11 @@
 # connection's ws, list200 and metrics requests),
 # BERTH_BENCH_PARALLEL (creations at a time, 4), BERTH_BENCH_LOG (a
 # file to keep berthd's log in), BERTH_BENCH_ONLY (a space separated
-# subset of "health ws list10 list200 metrics").
+# subset of "health ws list10 list200 metrics"), BERTH_BENCH_PIN (a CPU
+# number: berthd and its workers, nginx, node_exporter, wrk and the
+# floor all run on that one CPU, so that no wake-up crosses CPUs; see
+# RESULTS.md, issue 17 run 7).  The floor is measured twice, as the
+# scheduler places its two ends and with both on CPU 0.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: api.sh BUILD_DIR [BUILD_DIR2]}" && pwd)
@@ -52,6 +56,8 @@ rounds=${BERTH_BENCH_ROUNDS:-3}
 secs=${BERTH_BENCH_SECONDS:-3}
 par=${BERTH_BENCH_PARALLEL:-4}
 only=${BERTH_BENCH_ONLY:-health ws list10 list200 metrics}
+pin=
+[ -z "${BERTH_BENCH_PIN:-}" ] || pin="taskset -c $BERTH_BENCH_PIN"
 hz=$(getconf CLK_TCK)
 u10=bench10-$$
 u200=bench200-$$
@@ -169,7 +175,8 @@ start_berthd() {	# BUILD_DIR
 	cp "$1"/berth-gateway "$1"/berth-scheduler "$1"/berth-healthmon \
 	    "$1"/berth-statswriter "$1"/berth-logstreamer "$dir"/
 	chmod 0755 "$dir"/berth-*
-	"$dir/berth-bench" -f -c "$dir/berth.conf" >"$dir/berthd.log" 2>&1 &
+	$pin "$dir/berth-bench" -f -c "$dir/berth.conf" >"$dir/berthd.log" \
+	    2>&1 &
 	bpid=$!
 	i=0
 	until [ "$(curl -s -o /dev/null -w '%{http_code}' \
@@ -239,10 +246,10 @@ http {
 	}
 }
 EOF
-	nginx -p "$dir" -c "$dir/nginx.conf" &
+	$pin nginx -p "$dir" -c "$dir/nginx.conf" &
 	npid=$!
 	xport=$(free_port $((nport + 1)))
-	prometheus-node-exporter --web.listen-address="127.0.0.1:$xport" \
+	$pin prometheus-node-exporter --web.listen-address="127.0.0.1:$xport" \
 	    >"$dir/node_exporter.log" 2>&1 &
 	xpid=$!
 	i=0
@@ -284,10 +291,11 @@ tree() {	# PID: it and its children
 # (bad: answers not 2xx, and requests timed out after 10 s).
 run_wrk() {	# CONNS URL [TOKEN]
 	if [ -n "${3:-}" ]; then
-		wrk -t1 -c"$1" -d"${secs}s" --timeout 10s --latency \
+		$pin wrk -t1 -c"$1" -d"${secs}s" --timeout 10s --latency \
 		    -H "Authorization: Bearer $3" "$2"
 	else
-		wrk -t1 -c"$1" -d"${secs}s" --timeout 10s --latency "$2"
+		$pin wrk -t1 -c"$1" -d"${secs}s" --timeout 10s --latency \
+		    "$2"
 	fi | awk '
 	function us(v) {
 		if (v ~ /us$/) return v + 0
@@ -460,4 +468,8 @@ echo "# $rounds rounds of $secs s per run, A (nginx/node_exporter) then B" \
 report
 [ -z "${BERTH_BENCH_PERF:-}" ] || profile "$BERTH_BENCH_PERF"
 echo "# floor: socketpair round trip, frame of a MSG_WS_GET request"
-"$build/bench/pingpong" -t "$t10" -i "$wsid" -s "$secs" | sed 's/^/#   /'
+$pin "$build/bench/pingpong" -t "$t10" -i "$wsid" -s "$secs" |
+    sed 's/^/#   /'
+echo "# floor, both ends on CPU 0"
+taskset -c 0 "$build/bench/pingpong" -t "$t10" -i "$wsid" -s "$secs" |
+    sed 's/^/#   /'
