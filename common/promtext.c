@@ -99,3 +99,20 @@ promtext_sample(struct ptbuf *b, const char *name, const char *const k[3],
 		ptbuf_add(b, "}", 1);
 	value(b, val);
 }
+
+int
+promtext_of_family(const char *family, const char *lines)
+{
+	const char	*p = lines, *nl;
+	size_t		 n = strlen(family);
+
+	if (n == 0 || *p == '\0')
+		return 0;
+	for (; *p != '\0'; p = nl + 1) {
+		if (strncmp(p, family, n) != 0 ||
+		    (p[n] != '{' && p[n] != ' ') ||
+		    (nl = strchr(p, '\n')) == NULL)
+			return 0;
+	}
+	return 1;
+}

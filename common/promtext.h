@@ -23,4 +23,10 @@ void	promtext_sample(struct ptbuf *, const char *name,
 	    const char *const k[3], const char *const v[3], double value,
 	    int users);
 
+/* Are lines (non-empty) only samples of family: each line the family's
+ * name then '{' or ' ', and ending with a newline?  What the gateway
+ * asks of a text from the statswriter, which may not add a family, a
+ * comment or a broken line to the exposition. */
+int	promtext_of_family(const char *family, const char *lines);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the exposition's sample lines (common/promtext.c):
  * labels and their escapes, the user label left out, values as
- * Prometheus reads them, and a buffer that grows past its first size.
+ * Prometheus reads them, a buffer that grows past its first size, and
+ * the check of the statswriter's texts (promtext_of_family).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -78,4 +79,31 @@ Test(promtext, the_buffer_grows)
 	cr_expect_eq(memcmp(b.p + b.len - 7, "-1\"} 7\n", 7), 0);
 	ptbuf_free(&b);
 	cr_expect_null(b.p);
+}
+
+/* What the gateway takes from the statswriter: only samples of the
+ * family named, every line complete. */
+Test(promtext, a_text_holds_only_its_family)
+{
+	const char	*f = "berth_container_pids";
+
+	cr_assert(promtext_of_family(f,
+	    "berth_container_pids{workspace=\"a\"} 3\n"
+	    "berth_container_pids 4\n"));
+	cr_assert_not(promtext_of_family(f, ""));
+	cr_assert_not(promtext_of_family("", "x 1\n"));
+	/* another family, or one that only starts with this name */
+	cr_assert_not(promtext_of_family(f,
+	    "berth_container_pids 1\nberth_workspaces 2\n"));
+	cr_assert_not(promtext_of_family(f,
+	    "berth_container_pids_evil{a=\"b\"} 1\n"));
+	cr_assert_not(promtext_of_family(f, "berth_container_pids\n"));
+	/* a comment, an empty line, a line without its newline */
+	cr_assert_not(promtext_of_family(f,
+	    "# HELP berth_container_pids x\nberth_container_pids 1\n"));
+	cr_assert_not(promtext_of_family(f, "berth_container_pids 1\n\n"));
+	cr_assert_not(promtext_of_family(f, "berth_container_pids 1"));
+	/* a newline inside a label value makes a line of its own */
+	cr_assert_not(promtext_of_family(f,
+	    "berth_container_pids{a=\"x\n# TYPE evil counter\"} 1\n"));
 }

@@ -345,21 +345,13 @@ reply_text(struct mreq *m)
 static size_t
 text_family(const struct prom_text *t)
 {
-	const char	*p = t->lines, *nl;
-	size_t		 f, n;
+	size_t	f;
 
 	for (f = 0; f < NFAMILIES; f++)
 		if (strcmp(families[f].name, t->family) == 0)
 			break;
-	if (f == NFAMILIES || *p == '\0')
+	if (f == NFAMILIES || !promtext_of_family(t->family, t->lines))
 		return NFAMILIES;
-	n = strlen(t->family);
-	for (; *p != '\0'; p = nl + 1) {
-		if (strncmp(p, t->family, n) != 0 ||
-		    (p[n] != '{' && p[n] != ' ') ||
-		    (nl = strchr(p, '\n')) == NULL)
-			return NFAMILIES;
-	}
 	return f;
 }
 
