@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "exposition.h"
+#include "log.h"
 #include "promtext.h"
 #include "sampler.h"
 #include "xmalloc.h"
@@ -54,11 +55,13 @@ add_text(const char *family, const char *p, size_t len)
 }
 
 /* One family's lines in texts of at most TEXT_MAX bytes, each cut
- * after a newline (a line is far shorter than a text). */
+ * after a newline.  A line is far shorter than a text (label values are
+ * bounded); one that is not is left out, and said so. */
 static void
 cut(const char *family, const struct ptbuf *b)
 {
-	size_t	off = 0, n;
+	const char	*nl;
+	size_t		 off = 0, n;
 
 	while (off < b->len) {
 		n = b->len - off;
@@ -66,8 +69,14 @@ cut(const char *family, const struct ptbuf *b)
 			n = TEXT_MAX;
 			while (n > 0 && b->p[off + n - 1] != '\n')
 				n--;
-			if (n == 0)
-				return;	/* a line longer than a text */
+		}
+		if (n == 0) {
+			log_warnx("metrics: a line of %s over %d bytes left out",
+			    family, TEXT_MAX);
+			if ((nl = memchr(b->p + off, '\n', b->len - off)) == NULL)
+				return;
+			off = (size_t)(nl - b->p) + 1;
+			continue;
 		}
 		add_text(family, b->p + off, n);
 		off += n;
