@@ -26,7 +26,9 @@
 # directory (it adopts the running workspaces): before and after a
 # change, in one run, on the same workspaces.  Last,
 # the floor: bench/pingpong (a socketpair round trip with a frame of
-# the size of berth's MSG_WS_GET request).  On exit it stops berthd,
+# the size of berth's MSG_WS_GET request), and berth's own IPC round
+# trip, traced in the gateway (perf's syscall tracepoints, from its
+# sendmsg to berthd to the recvmsg of the answer).  On exit it stops berthd,
 # nginx and node_exporter, removes the bench users' containers and the
 # directory.  Take the engine lock around it on a shared machine:
 #
@@ -419,6 +421,31 @@ profile() {	# FILE
 	done
 }
 
+# berth's IPC round trip itself, as the gateway sees it: from its
+# sendmsg() to berthd to the recvmsg() of the answer (kernel
+# tracepoints; the gateway makes no other sendmsg or recvmsg), while one
+# connection asks for one workspace.
+ipc_trace() {	# SIDE
+	gw=$(pgrep -P "$bpid" -x gateway) || die "no gateway under $bpid"
+	perf record -q -e syscalls:sys_enter_sendmsg \
+	    -e syscalls:sys_exit_recvmsg -o "$dir/ipc.data" -p "$gw" \
+	    -- sleep "$secs" >/dev/null 2>&1 &
+	ppid=$!
+	run_wrk 1 "http://127.0.0.1:$port/api/workspaces/$wsid" "$t10" \
+	    >/dev/null
+	wait "$ppid" || true
+	perf script -i "$dir/ipc.data" -F time,event 2>/dev/null | awk '
+	/sys_enter_sendmsg/ { t0 = $1 + 0; next }
+	/sys_exit_recvmsg/ && t0 > 0 {
+		printf "%.1f\n", ($1 - t0) * 1e6; t0 = 0 }' |
+	    sort -n >"$dir/ipc.txt"
+	awk -v side="$1" '{ v[NR] = $1 }
+	END { if (NR == 0) { print "#   " side ": no round trip traced"; exit }
+	    printf "#   %s: p50 %.1f us, p99 %.1f us (%d round trips)\n",
+	    side, v[int((NR + 1) / 2)], v[int((NR * 99 + 99) / 100)], NR }' \
+	    "$dir/ipc.txt"
+}
+
 # ---------------------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || die "run as root (berthd's workers drop to berth)"
 [ -x "$build/berthd" ] || die "no $build/berthd: build first"
@@ -467,6 +494,17 @@ echo "# $rounds rounds of $secs s per run, A (nginx/node_exporter) then B" \
     "(berth); ranges over rounds, CPU the median"
 report
 [ -z "${BERTH_BENCH_PERF:-}" ] || profile "$BERTH_BENCH_PERF"
+if command -v perf >/dev/null; then
+	echo "# IPC round trip in the gateway (sendmsg to berthd until" \
+	    "its answer's recvmsg), one workspace, 1 connection"
+	if [ -n "$build2" ]; then
+		ipc_trace berth2
+		switch_to "$build"
+	fi
+	ipc_trace berth
+else
+	echo "# IPC round trip: not traced (perf is not installed)"
+fi
 echo "# floor: socketpair round trip, frame of a MSG_WS_GET request"
 $pin "$build/bench/pingpong" -t "$t10" -i "$wsid" -s "$secs" |
     sed 's/^/#   /'
