@@ -364,6 +364,15 @@ report() {
 		if (!(k in n)) order[++m] = k
 		n[k]++; p50[k] = p50[k] " " $3; p99[k] = p99[k] " " $4
 		rs[k] = rs[k] " " $5; cpu[k] = cpu[k] " " $6; bad[k] += $7
+		# Pairs of one round: ws against /health on the same side,
+		# and against the nginx run just before it.
+		if ($1 == "health") h50[$2] = $3
+		if ($1 == "ws" && $2 == "nginx") nws = $5
+		if ($1 == "ws" && $2 != "nginx") {
+			if (!($2 in pr)) sides[++ns] = $2
+			pr[$2] = pr[$2] sprintf(" %.2f", h50[$2] ? $3 / h50[$2] : 0)
+			rr[$2] = rr[$2] sprintf(" %.2f", nws ? $5 / nws : 0)
+		}
 	}
 	function med(s,    a, c, i, j, t) {
 		c = split(s, a, " ")
@@ -395,6 +404,10 @@ report() {
 			    w[2], range(p50[k]), range(p99[k]), range(rs[k]),
 			    med(cpu[k]), bad[k]
 		}
+		for (i = 1; i <= ns; i++)
+			printf "# %s, round by round: ws p50 / health p50:%s;" \
+			    " ws req/s at 32 / nginx'"'"'s just before:%s\n",
+			    sides[i], pr[sides[i]], rr[sides[i]]
 	}' "$dir/results"
 }
 
