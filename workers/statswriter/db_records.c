@@ -48,13 +48,25 @@ static const struct {
 	  "container_stopped_at IS NULL", 3 },
 };
 
+/* One statement of a record; its error says which record it was. */
+static int
+record(struct db *db, const char *what, const char *sql, int nparams,
+    const char *const *p, char *err, size_t errlen)
+{
+	char	why[256];
+
+	if (db_exec(db, sql, nparams, p, why, sizeof(why)) == 0)
+		return 0;
+	db_seterr(err, errlen, "%s: %s", what, why);
+	return -1;
+}
+
 int
 db_lifecycle(struct db *db, const struct body_lifecycle *f, char *err,
     size_t errlen)
 {
-	char		 at[24];
+	char		 at[24], what[64];
 	const char	*p[5];
-	PGresult	*res;
 	size_t		 i;
 
 	for (i = 0; i < sizeof(lifecycle_sql) / sizeof(lifecycle_sql[0]); i++)
@@ -70,16 +82,9 @@ db_lifecycle(struct db *db, const struct body_lifecycle *f, char *err,
 	p[2] = strcmp(f->phase, "stopped") == 0 ? f->reason : f->container_id;
 	p[3] = f->user_id;
 	p[4] = f->s3_bucket;
-	res = PQexecParams(db->conn, lifecycle_sql[i].sql,
-	    lifecycle_sql[i].nparams, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_seterr(err, errlen, "lifecycle %s: %s", f->phase,
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	snprintf(what, sizeof(what), "lifecycle %s", f->phase);
+	return record(db, what, lifecycle_sql[i].sql,
+	    lifecycle_sql[i].nparams, p, err, errlen);
 }
 
 int
@@ -87,7 +92,6 @@ db_event(struct db *db, const struct event_item *e, char *err, size_t errlen)
 {
 	char		 t[24], n[24], key[64];
 	const char	*p[8];
-	PGresult	*res;
 
 	snprintf(t, sizeof(t), "%lld", (long long)e->time_ms);
 	snprintf(n, sizeof(n), "%lld", (long long)e->count);
@@ -101,19 +105,13 @@ db_event(struct db *db, const struct event_item *e, char *err, size_t errlen)
 	p[5] = e->user_id;
 	p[6] = n;
 	p[7] = key;
-	res = PQexecParams(db->conn, "INSERT INTO system_events (ts, type, "
+	return record(db, "event", "INSERT INTO system_events (ts, type, "
 	    "severity, message, details, key) VALUES (to_timestamp("
 	    "$1::bigint / 1000.0), $2, $3, $4, jsonb_build_object("
 	    "'workspaceId', NULLIF($5, ''), 'userId', NULLIF($6, ''), "
 	    "'count', $7::bigint), $8) ON CONFLICT (key) DO UPDATE SET "
-	    "details = EXCLUDED.details", 8, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_seterr(err, errlen, "event: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	    "details = EXCLUDED.details",
+	    8, p, err, errlen);
 }
 
 /* Rows left active by runs of berthd before boot: resolved. */
@@ -123,22 +121,15 @@ alerts_close(struct db *db, const struct alert_item *a, char *err,
 {
 	char		 t[24];
 	const char	*p[1];
-	PGresult	*res;
 
 	snprintf(t, sizeof(t), "%lld", (long long)a->boot_ms);
 	p[0] = t;
-	res = PQexecParams(db->conn, "UPDATE system_alerts SET status = "
+	return record(db, "alerts", "UPDATE system_alerts SET status = "
 	    "'resolved', resolved_at = to_timestamp($1::bigint / 1000.0), "
 	    "resolved_by = 'berthd', resolution = 'berthd restarted' WHERE "
 	    "status = 'active' AND created_at < to_timestamp($1::bigint / "
-	    "1000.0)", 1, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_seterr(err, errlen, "alerts: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	    "1000.0)",
+	    1, p, err, errlen);
 }
 
 int
@@ -148,7 +139,6 @@ db_alert(struct db *db, const struct body_alerts *b, char *err,
 	const struct alert_item	*a;
 	char			 n[5][32], key[64];
 	const char		*p[13];
-	PGresult		*res;
 
 	if (b->nitems != 1) {
 		db_seterr(err, errlen, "alert: one item expected");
@@ -177,7 +167,7 @@ db_alert(struct db *db, const struct body_alerts *b, char *err,
 	p[10] = a->resolution;
 	p[11] = a->metric;
 	p[12] = n[3];
-	res = PQexecParams(db->conn, "INSERT INTO system_alerts (created_at, "
+	return record(db, "alert", "INSERT INTO system_alerts (created_at, "
 	    "name, severity, message, status, resolved_at, key, labels, "
 	    "resolved_by, resolution, details) VALUES (to_timestamp("
 	    "$1::bigint / 1000.0), $2, $3, $4, $5, CASE WHEN $5 = 'resolved' "
@@ -189,14 +179,7 @@ db_alert(struct db *db, const struct body_alerts *b, char *err,
 	    "resolved_at = EXCLUDED.resolved_at, resolved_by = "
 	    "EXCLUDED.resolved_by, resolution = EXCLUDED.resolution, "
 	    "message = EXCLUDED.message, details = EXCLUDED.details",
-	    13, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_seterr(err, errlen, "alert: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	    13, p, err, errlen);
 }
 
 int
@@ -205,7 +188,6 @@ db_job_run(struct db *db, const struct body_job_run *b, char *err,
 {
 	char		 n[5][24];
 	const char	*p[9];
-	PGresult	*res;
 
 	snprintf(n[0], sizeof(n[0]), "%lld", (long long)b->start_ms);
 	snprintf(n[1], sizeof(n[1]), "%lld", (long long)b->duration_ms);
@@ -221,20 +203,12 @@ db_job_run(struct db *db, const struct body_job_run *b, char *err,
 	p[6] = n[3];
 	p[7] = n[4];
 	p[8] = b->error;
-	res = PQexecParams(db->conn, "INSERT INTO job_runs (job, started_at, "
+	return record(db, "job run", "INSERT INTO job_runs (job, started_at, "
 	    "duration_ms, result, action, checked, acted, failed, error) "
 	    "VALUES ($1, to_timestamp($2::bigint / 1000.0), $3::bigint, $4, "
 	    "$5, $6::int, $7::int, $8::int, NULLIF($9, '')) "
-	    "ON CONFLICT (job, started_at) DO NOTHING", 9, NULL, p, NULL,
-	    NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_seterr(err, errlen, "job run: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	    "ON CONFLICT (job, started_at) DO NOTHING",
+	    9, p, err, errlen);
 }
 
 /* A backup's record; the same backup again (it ended, or a replay)
@@ -245,7 +219,6 @@ db_backup(struct db *db, const struct backup_item *b, char *err,
 {
 	char		 n[5][24];
 	const char	*p[18];
-	PGresult	*res;
 
 	snprintf(n[0], sizeof(n[0]), "%lld", (long long)b->stored_bytes);
 	snprintf(n[1], sizeof(n[1]), "%lld", (long long)b->started_ms);
@@ -270,7 +243,7 @@ db_backup(struct db *db, const struct backup_item *b, char *err,
 	p[15] = b->remote_state;	/* NULL in a record spooled before */
 	p[16] = b->remote_key;
 	p[17] = b->remote_error;
-	res = PQexecParams(db->conn, "INSERT INTO volume_backups (project_id, "
+	return record(db, "backup", "INSERT INTO volume_backups (project_id, "
 	    "volume, path, size_bytes, created_at, status, backup_id, owner, "
 	    "compression, consistency, sha256, bytes, entries, finished_at, "
 	    "error, remote_state, remote_key, remote_error) VALUES ($1, $2, "
@@ -285,12 +258,6 @@ db_backup(struct db *db, const struct backup_item *b, char *err,
 	    "EXCLUDED.entries, finished_at = EXCLUDED.finished_at, error = "
 	    "EXCLUDED.error, remote_state = EXCLUDED.remote_state, "
 	    "remote_key = EXCLUDED.remote_key, remote_error = "
-	    "EXCLUDED.remote_error", 18, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_seterr(err, errlen, "backup: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	    "EXCLUDED.remote_error",
+	    18, p, err, errlen);
 }
