@@ -1,0 +1,149 @@
+/*
+ * The logstreamer's client sockets (workers/logstreamer/sink.c) on
+ * real sockets: a TCP client's socket has TCP_NODELAY (with Nagle's
+ * algorithm a line waits while the one before is not acknowledged,
+ * and a client delays its acknowledgements by up to 40 ms); what is
+ * queued leaves in one write once the current callback is done; a
+ * closed sink goes once written; the peer's end is told once.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sink.h"
+
+static struct event_base	*base;
+
+static void
+setup(void)
+{
+	cr_assert_not_null(base = event_base_new());
+	sink_init(base);
+}
+
+static void
+teardown(void)
+{
+	sink_shutdown();
+	event_base_free(base);
+}
+
+TestSuite(sink, .init = setup, .fini = teardown, .timeout = 20);
+
+/* A connected pair over loopback TCP: *srv is the accepted end. */
+static void
+tcp_pair(int *srv, int *cli)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			l;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert((l = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	cr_assert_eq(bind(l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(listen(l, 1), 0);
+	cr_assert_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	cr_assert((*cli = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	cr_assert_eq(connect(*cli, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert((*srv = accept(l, NULL, NULL)) != -1);
+	close(l);
+}
+
+/* What is there to read now, without waiting. */
+static ssize_t
+read_now(int fd, char *buf, size_t len)
+{
+	ssize_t	n;
+
+	n = recv(fd, buf, len - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+static void
+gone(void *arg)
+{
+	struct sink	**s = arg;
+
+	sink_free(*s);
+	*s = NULL;
+}
+
+Test(sink, tcp_client_gets_nodelay)
+{
+	struct sink	*s;
+	int		 srv, cli, on = 0;
+	socklen_t	 len = sizeof(on);
+
+	tcp_pair(&srv, &cli);
+	cr_assert_eq(getsockopt(srv, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+	cr_assert_eq(on, 0, "a new socket should not have it yet");
+	s = sink_new(srv, NULL, NULL);
+	cr_assert_eq(getsockopt(srv, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+	cr_expect_neq(on, 0, "TCP_NODELAY is not set on the client's socket");
+	sink_free(s);
+	close(cli);
+}
+
+Test(sink, queued_bytes_leave_together_after_the_callback)
+{
+	struct sink	*s;
+	char		 buf[256];
+	int		 srv, cli;
+
+	tcp_pair(&srv, &cli);
+	s = sink_new(srv, NULL, NULL);
+	sink_add(s, "one\n", 4);
+	sink_add(s, "two\n", 4);
+	cr_assert_eq(sink_pending(s), 8);
+	cr_expect_eq(read_now(cli, buf, sizeof(buf)), -1,
+	    "written before the loop ran: %s", buf);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_assert_eq(sink_pending(s), 0);
+	usleep(20000);
+	cr_expect_eq(read_now(cli, buf, sizeof(buf)), 8);
+	cr_expect_str_eq(buf, "one\ntwo\n");
+	sink_free(s);
+	close(cli);
+}
+
+Test(sink, closed_sink_goes_once_written)
+{
+	struct sink	*s;
+	char		 buf[256];
+	int		 sv[2];
+
+	/* not TCP: TCP_NODELAY does not apply, and nothing fails */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	s = sink_new(sv[0], gone, &s);
+	sink_add(s, "event: end\n\n", 12);
+	sink_close(s);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_expect_null(s, "a drained closing sink should be gone");
+	cr_expect_eq(read_now(sv[1], buf, sizeof(buf)), 12);
+	cr_expect_str_eq(buf, "event: end\n\n");
+	cr_expect_eq(read_now(sv[1], buf, sizeof(buf)), 0, "no end of file");
+	close(sv[1]);
+}
+
+Test(sink, peer_end_is_told)
+{
+	struct sink	*s;
+	int		 sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	s = sink_new(sv[0], gone, &s);
+	close(sv[1]);
+	cr_assert_neq(event_base_loop(base, EVLOOP_ONCE), -1);
+	cr_expect_null(s, "the peer's end was not told");
+}
