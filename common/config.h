@@ -166,6 +166,7 @@ struct berth_config {
 	char	*events_persist;	/* "errors" or "all" */
 	/* [logs] */
 	long	 logs_ring_kb;		/* BERTH_LOGS_RING_KB */
+	long	 logs_pace_ms;		/* BERTH_LOGS_PACE_MS */
 	long	 logs_max_streams;	/* SSE clients, everyone */
 	long	 logs_max_streams_per_user;
 	char	*volumes_backup_dir;	/* BERTH_VOLUMES_BACKUP_DIR */

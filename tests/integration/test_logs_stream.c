@@ -256,6 +256,33 @@ Test(logs_stream, lines_after_connect_and_headers)
 	free(id);
 }
 
+/* A busy log with a long [logs] pace_ms: berthd holds its lines
+ * between the logstreamer's asks, which then come in groups; every
+ * line still arrives once and in order, and a client that joins while
+ * a paced ask is pending gets the lines after it too. */
+Test(logs_stream, busy_log_paced_every_line_once)
+{
+	struct sse	 a, b;
+	char		*id, last[64];
+	int		 t[600], n, k;
+
+	id = create_with("[logs]\npace_ms = 300\n",
+	    "\"DEMO_LOG_INTERVAL\":\"0.01\",\"DEMO_LOG_PER_TICK\":\"5\"");
+	sse_connect(&a, id, ALICE, NULL);
+	sse_until(&a, "\"line\":\"tick ", 15000);
+	sse_connect(&b, id, ALICE, NULL);
+	sse_until(&b, "\"line\":\"tick ", 15000);
+	while ((n = ticks(&a, t, 600, last, sizeof(last))) < 500)
+		cr_assert(sse_read(&a, 5000), "only %d lines in 5 s", n);
+	expect_consecutive(t, n, t[0]);
+	while ((k = ticks(&b, t, 300, last, sizeof(last))) < 300)
+		cr_assert(sse_read(&b, 5000), "only %d lines in 5 s", k);
+	expect_consecutive(t, k, t[0]);
+	sse_close(&a);
+	sse_close(&b);
+	free(id);
+}
+
 /* Resume by Last-Event-ID: the next line exactly, whether the ring
  * has it (another client keeps the workspace followed) or the engine
  * (nobody followed it meanwhile). */
