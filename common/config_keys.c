@@ -141,11 +141,11 @@ const struct config_key config_static_keys[] = {
 	    1048576, 1,
 	    "recent log lines the logstreamer keeps per followed workspace, "
 	    "for clients that resume (Last-Event-ID), in KiB"),
-	INT("logs", "pace_ms", "BERTH_LOGS_PACE_MS", logs_pace_ms, "15", 0,
+	INT("logs", "pace_ms", "BERTH_LOGS_PACE_MS", logs_pace_ms, "30", 0,
 	    1000, 1,
-	    "a followed workspace's lines are fetched from berthd at most "
-	    "once in this many milliseconds; lines coming meanwhile go to "
-	    "each client together"),
+	    "a log stream's client is written at most once in this many "
+	    "milliseconds, with every line since; a line after a quiet "
+	    "moment goes at once"),
 	INT("logs", "max_streams", "BERTH_LOGS_MAX_STREAMS", logs_max_streams,
 	    "10000", 1, 1000000, 1,
 	    "log streams (SSE clients) open at once, every user together; "

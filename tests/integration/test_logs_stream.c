@@ -256,10 +256,10 @@ Test(logs_stream, lines_after_connect_and_headers)
 	free(id);
 }
 
-/* A busy log with a long [logs] pace_ms: berthd holds its lines
- * between the logstreamer's asks, which then come in groups; every
- * line still arrives once and in order, and a client that joins while
- * a paced ask is pending gets the lines after it too. */
+/* A busy log with a long [logs] pace_ms: each client is written once
+ * a pace with the lines since; every line still arrives once and in
+ * order, for a client that joined while the first one waited for its
+ * pace too. */
 Test(logs_stream, busy_log_paced_every_line_once)
 {
 	struct sse	 a, b;

@@ -147,3 +147,51 @@ Test(sink, peer_end_is_told)
 	cr_assert_neq(event_base_loop(base, EVLOOP_ONCE), -1);
 	cr_expect_null(s, "the peer's end was not told");
 }
+
+/* With a pace, a sink written less than the pace ago waits: what is
+ * queued meanwhile leaves together once the pace has passed.  The
+ * pace is long (2 s) so that a slow machine cannot pass it between
+ * the first write and the check. */
+Test(sink, paced_sink_waits_for_its_pace)
+{
+	struct sink	*s;
+	char		 buf[256];
+	int		 srv, cli;
+
+	tcp_pair(&srv, &cli);
+	sink_pace(2000);
+	s = sink_new(srv, NULL, NULL);
+	sink_add(s, "head\n", 5);	/* never written: at once */
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_assert_eq(sink_pending(s), 0);
+	sink_add(s, "one\n", 4);
+	sink_add(s, "two\n", 4);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_expect_eq(sink_pending(s), 8, "written before its pace");
+	while (sink_pending(s) > 0)
+		cr_assert_neq(event_base_loop(base, EVLOOP_ONCE), -1);
+	usleep(20000);
+	cr_expect_eq(read_now(cli, buf, sizeof(buf)), 13);
+	cr_expect_str_eq(buf, "head\none\ntwo\n");
+	sink_pace(0);
+	sink_free(s);
+	close(cli);
+}
+
+/* A paced sink that is freed while it waits leaves nothing behind. */
+Test(sink, freed_while_waiting_for_its_pace)
+{
+	struct sink	*s;
+	int		 srv, cli;
+
+	tcp_pair(&srv, &cli);
+	sink_pace(2000);
+	s = sink_new(srv, NULL, NULL);
+	sink_add(s, "head\n", 5);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	sink_add(s, "one\n", 4);
+	sink_free(s);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	sink_pace(0);
+	close(cli);
+}

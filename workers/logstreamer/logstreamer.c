@@ -13,6 +13,7 @@
 
 #include "codec.h"
 #include "log.h"
+#include "sink.h"
 #include "stream.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -35,6 +36,13 @@ static void
 logstreamer_init(struct worker *w)
 {
 	json_object_seed(0);
+}
+
+/* Each configuration, the first and a reload's. */
+static void
+logstreamer_configure(struct worker *w)
+{
+	sink_pace(w->cfg.logs_pace_ms);
 }
 
 static void
@@ -97,6 +105,7 @@ logstreamer_drain(struct worker *w)
 
 const struct worker_ops logstreamer_ops = {
 	.init = logstreamer_init,
+	.configure = logstreamer_configure,
 	.start = logstreamer_start,
 	.dispatch = logstreamer_dispatch,
 	.drain = logstreamer_drain,

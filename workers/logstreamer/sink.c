@@ -4,9 +4,12 @@
  * epoll_ctl to watch the socket, a wake-up, the write and another
  * epoll_ctl to stop watching.  Here bytes are queued, and when the
  * callback that queued them is done (a chunk of lines, a state, a
- * heartbeat) each sink with bytes gets one writev: the lines of a
- * chunk go out together.  Only a socket that cannot take them all is
- * watched for writability, until it drains.
+ * heartbeat) each sink with bytes gets one writev.  A sink written
+ * less than the pace ago (sink_pace) waits until the pace has passed
+ * since that write: a busy log then costs each client one write a pace
+ * with every line since the last, and a line waits at most the pace
+ * for its client's next write.  Only a socket that cannot take it all
+ * is watched for writability, until it drains.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -17,7 +20,9 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -25,12 +30,14 @@
 #include "xmalloc.h"
 
 struct sink {
-	TAILQ_ENTRY(sink)	 entry;		/* in dirty */
+	TAILQ_ENTRY(sink)	 entry;		/* in dirty or later */
 	TAILQ_ENTRY(sink)	 all_entry;
 	int			 fd;
 	struct evbuffer		*out;
 	struct event		*rev, *wev;
-	int			 dirty;		/* in the list */
+	int64_t			 wrote_us;	/* the last write, monotonic */
+	int			 dirty;		/* in dirty */
+	int			 later;		/* in later */
 	int			 waiting;	/* wev added: the socket is full */
 	int			 closing;
 	void			(*gone)(void *);
@@ -40,8 +47,21 @@ TAILQ_HEAD(sink_list, sink);
 
 static struct event_base	*base;
 static struct event		*flush_ev;
+static struct event		*later_ev;
+static int64_t			 later_due;	/* later_ev's, 0 unarmed */
+static int64_t			 pace_us;
 static struct sink_list		 dirty = TAILQ_HEAD_INITIALIZER(dirty);
+static struct sink_list		 later = TAILQ_HEAD_INITIALIZER(later);
 static struct sink_list		 all = TAILQ_HEAD_INITIALIZER(all);
+
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void
 sink_gone(struct sink *s)
@@ -56,11 +76,13 @@ sink_gone(struct sink *s)
 static void
 sink_flush(struct sink *s)
 {
-	if (evbuffer_get_length(s->out) > 0 &&
-	    evbuffer_write(s->out, s->fd) == -1 && errno != EAGAIN &&
-	    errno != EWOULDBLOCK && errno != EINTR) {
-		sink_gone(s);
-		return;
+	if (evbuffer_get_length(s->out) > 0) {
+		s->wrote_us = now_us();
+		if (evbuffer_write(s->out, s->fd) == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK && errno != EINTR) {
+			sink_gone(s);
+			return;
+		}
 	}
 	if (evbuffer_get_length(s->out) > 0) {
 		if (!s->waiting && event_add(s->wev, NULL) == -1)
@@ -87,16 +109,70 @@ flush_event(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
-/* After the current callback: once for every sink queued meanwhile. */
 static void
-sink_mark(struct sink *s)
+make_dirty(struct sink *s)
 {
-	if (s->dirty || s->waiting)
-		return;
 	if (TAILQ_EMPTY(&dirty))
 		event_active(flush_ev, EV_TIMEOUT, 0);
 	TAILQ_INSERT_TAIL(&dirty, s, entry);
 	s->dirty = 1;
+}
+
+static void
+arm_later(int64_t due)
+{
+	int64_t		wait = due - now_us();
+	struct timeval	tv;
+
+	if (wait < 0)
+		wait = 0;
+	tv.tv_sec = wait / 1000000;
+	tv.tv_usec = wait % 1000000;
+	evtimer_add(later_ev, &tv);
+	later_due = due;
+}
+
+/* The sinks whose pace has passed are written now; the timer is set
+ * for the first of the others.  The list is nearly in order (sinks
+ * are marked in the order they were written), and short. */
+static void
+later_event(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sink	*s, *next;
+	int64_t		 now = now_us(), due, first = 0;
+
+	later_due = 0;
+	for (s = TAILQ_FIRST(&later); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		due = s->wrote_us + pace_us;
+		if (due <= now) {
+			TAILQ_REMOVE(&later, s, entry);
+			s->later = 0;
+			make_dirty(s);
+		} else if (first == 0 || due < first)
+			first = due;
+	}
+	if (first != 0)
+		arm_later(first);
+}
+
+/* After the current callback: once for every sink queued meanwhile,
+ * or once its pace has passed. */
+static void
+sink_mark(struct sink *s)
+{
+	int64_t	due = s->wrote_us + pace_us;
+
+	if (s->dirty || s->later || s->waiting)
+		return;
+	if (pace_us == 0 || s->wrote_us == 0 || due <= now_us()) {
+		make_dirty(s);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&later, s, entry);
+	s->later = 1;
+	if (later_due == 0 || due < later_due)
+		arm_later(due);
 }
 
 static void
@@ -137,8 +213,15 @@ void
 sink_init(struct event_base *b)
 {
 	base = b;
-	if ((flush_ev = event_new(base, -1, 0, flush_event, NULL)) == NULL)
+	if ((flush_ev = event_new(base, -1, 0, flush_event, NULL)) == NULL ||
+	    (later_ev = evtimer_new(base, later_event, NULL)) == NULL)
 		fatalx("%s: event_new failed", __func__);
+}
+
+void
+sink_pace(long ms)
+{
+	pace_us = (int64_t)ms * 1000;
 }
 
 /* What is left (refused clients still being written) goes too. */
@@ -149,7 +232,10 @@ sink_shutdown(void)
 		sink_free(TAILQ_FIRST(&all));
 	if (flush_ev != NULL)
 		event_free(flush_ev);
-	flush_ev = NULL;
+	if (later_ev != NULL)
+		event_free(later_ev);
+	flush_ev = later_ev = NULL;
+	later_due = 0;
 }
 
 struct sink *
@@ -198,6 +284,8 @@ sink_free(struct sink *s)
 {
 	if (s->dirty)
 		TAILQ_REMOVE(&dirty, s, entry);
+	if (s->later)
+		TAILQ_REMOVE(&later, s, entry);
 	TAILQ_REMOVE(&all, s, all_entry);
 	event_free(s->rev);
 	event_free(s->wev);

@@ -1,6 +1,7 @@
 /*
  * A client's socket for the logstreamer: bytes queued and written with
- * one writev once the current callback is done, a write event only
+ * one writev once the current callback is done (or the pace since the
+ * last write has passed), a write event only
  * while the socket is full, and the peer's end (or an error) told once.
  */
 #ifndef BERTH_SINK_H
@@ -12,6 +13,9 @@ struct event_base;
 struct sink;
 
 void		 sink_init(struct event_base *);
+/* A sink is written at most once in ms (0: at the end of each
+ * callback that queued bytes). */
+void		 sink_pace(long);
 void		 sink_shutdown(void);
 /* fd is taken (closed by sink_free).  gone(arg) is called once, when
  * the peer ends or an error comes, or when a closing sink is drained;

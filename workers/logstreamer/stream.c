@@ -79,8 +79,6 @@ struct feed {
 	int			 seen;		/* last_* are set */
 	int64_t			 last_ns, last_nth;
 	struct event		*reopen;
-	struct event		*pace;		/* the next ask, later */
-	int64_t			 asked_us;	/* the last ask, monotonic */
 	int			 stopped;	/* a start may follow */
 	int			 kicked;	/* started with req in flight */
 };
@@ -92,7 +90,6 @@ static size_t		 nclients;
 static struct event	*heartbeat;
 
 static void	feed_open(struct feed *);
-static void	feed_later(struct feed *, long);
 static void	feed_chunk(struct worker *, struct msg *,
 		    const struct ipc_error *, void *);
 
@@ -177,50 +174,6 @@ reopen_event(evutil_socket_t fd, short ev, void *arg)
 	feed_open(arg);
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void
-feed_ask(struct feed *f)
-{
-	f->asked_us = now_us();
-	if ((f->req = ipc_logs_next(sw, f->session, feed_chunk, f)) == 0)
-		feed_later(f, REOPEN_MS);
-}
-
-static void
-pace_event(evutil_socket_t fd, short ev, void *arg)
-{
-	struct feed	*f = arg;
-
-	if (f->session != 0 && f->req == 0)
-		feed_ask(f);
-}
-
-/* The next chunk, no sooner than pace_ms after the last was asked:
- * berthd answers at once when it holds lines, so a line after a quiet
- * moment goes out at once, and the lines of a busy log wait there to
- * go to each client in one write (a chunk a turn of 1000 clients costs
- * 1000 TCP segments). */
-static void
-feed_next(struct feed *f)
-{
-	int64_t		wait = f->asked_us + sw->cfg.logs_pace_ms * 1000 -
-			    now_us();
-	struct timeval	tv = { wait / 1000000, wait % 1000000 };
-
-	if (wait > 0)
-		evtimer_add(f->pace, &tv);
-	else
-		feed_ask(f);
-}
-
 static struct feed *
 feed_new(const char *id, int64_t since_ns)
 {
@@ -230,8 +183,7 @@ feed_new(const char *id, int64_t since_ns)
 	ring_init(&f->ring, (size_t)sw->cfg.logs_ring_kb * 1024);
 	TAILQ_INIT(&f->clients);
 	f->since_ns = since_ns;
-	if ((f->reopen = evtimer_new(sw->base, reopen_event, f)) == NULL ||
-	    (f->pace = evtimer_new(sw->base, pace_event, f)) == NULL)
+	if ((f->reopen = evtimer_new(sw->base, reopen_event, f)) == NULL)
 		fatalx("%s: evtimer_new failed", __func__);
 	TAILQ_INSERT_TAIL(&feeds, f, entry);
 	feed_open(f);
@@ -248,7 +200,6 @@ feed_release(struct feed *f)
 		ipc_logs_close(sw, f->session);
 	TAILQ_REMOVE(&feeds, f, entry);
 	event_free(f->reopen);
-	event_free(f->pace);
 	ring_free(&f->ring);
 	free(f->id);
 	free(f);
@@ -259,7 +210,6 @@ static void
 feed_open(struct feed *f)
 {
 	f->session = 0;
-	f->asked_us = now_us();
 	if ((f->req = ipc_logs_follow(sw, f->id, f->seen ? f->last_ns :
 	    f->since_ns, feed_chunk, f)) == 0)
 		log_warnx("%s: cannot reach berthd", __func__);
@@ -273,7 +223,6 @@ feed_later(struct feed *f, long ms)
 	struct timeval	left;
 
 	f->session = 0;
-	evtimer_del(f->pace);
 	if (evtimer_pending(f->reopen, &left) && ms > 0)
 		return;
 	evtimer_add(f->reopen, &tv);
@@ -347,8 +296,8 @@ feed_chunk(struct worker *w, struct msg *reply, const struct ipc_error *err,
 		feed_line(f, &b->lines[i]);
 	if (b->done)
 		feed_later(f, REOPEN_MS);	/* the container stopped */
-	else
-		feed_next(f);
+	else if ((f->req = ipc_logs_next(w, f->session, feed_chunk, f)) == 0)
+		feed_later(f, REOPEN_MS);
 }
 
 /* ------------------------------------------------------------ states */
