@@ -133,8 +133,10 @@ arm_later(int64_t due)
 }
 
 /* The sinks whose pace has passed are written now; the timer is set
- * for the first of the others.  The list is nearly in order (sinks
- * are marked in the order they were written), and short. */
+ * for the first due of the others.  The list is walked whole: it has
+ * an entry a client at most, and the timer fires a few times a pace
+ * (about once for each millisecond the clients' last writes spread
+ * over). */
 static void
 later_event(evutil_socket_t fd, short ev, void *arg)
 {
@@ -218,10 +220,14 @@ sink_init(struct event_base *b)
 		fatalx("%s: event_new failed", __func__);
 }
 
+/* A reload may shorten the pace: the waiting sinks are looked at
+ * again. */
 void
 sink_pace(long ms)
 {
 	pace_us = (int64_t)ms * 1000;
+	if (later_ev != NULL && !TAILQ_EMPTY(&later))
+		event_active(later_ev, EV_TIMEOUT, 0);
 }
 
 /* What is left (refused clients still being written) goes too. */
