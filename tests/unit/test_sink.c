@@ -195,3 +195,31 @@ Test(sink, freed_while_waiting_for_its_pace)
 	sink_pace(0);
 	close(cli);
 }
+
+/* A paced sink that holds a burst (64 KiB) is written at once: a
+ * client that keeps up is not held until its queue passes its limit. */
+Test(sink, burst_does_not_wait_for_the_pace)
+{
+	static char	 big[64 * 1024];
+	struct sink	*s;
+	char		 buf[256];
+	int		 srv, cli;
+
+	tcp_pair(&srv, &cli);
+	sink_pace(2000);
+	s = sink_new(srv, NULL, NULL);
+	sink_add(s, "head\n", 5);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_assert_eq(read_now(cli, buf, sizeof(buf)), 5);
+	sink_add(s, "one\n", 4);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_assert_eq(sink_pending(s), 4, "written before its pace");
+	memset(big, 'x', sizeof(big));
+	sink_add(s, big, sizeof(big));
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_expect_lt(sink_pending(s), sizeof(big),
+	    "a burst waited for the pace");
+	sink_pace(0);
+	sink_free(s);
+	close(cli);
+}

@@ -45,6 +45,8 @@ struct sink {
 };
 TAILQ_HEAD(sink_list, sink);
 
+#define PACE_BYTES	(64 * 1024)	/* queued: written, pace or not */
+
 static struct event_base	*base;
 static struct event		*flush_ev;
 static struct event		*later_ev;
@@ -159,22 +161,33 @@ later_event(evutil_socket_t fd, short ev, void *arg)
 }
 
 /* After the current callback: once for every sink queued meanwhile,
- * or once its pace has passed. */
+ * or once its pace has passed, or as soon as it holds PACE_BYTES (a
+ * burst of lines is a big write already, and the client's limit of
+ * unsent bytes is not for the pace to reach). */
 static void
 sink_mark(struct sink *s)
 {
 	int64_t	due = s->wrote_us + pace_us;
+	int	wait;
 
-	if (s->dirty || s->later || s->waiting)
+	if (s->dirty || s->waiting)
 		return;
-	if (pace_us == 0 || s->wrote_us == 0 || due <= now_us()) {
-		make_dirty(s);
+	wait = pace_us > 0 && s->wrote_us != 0 &&
+	    evbuffer_get_length(s->out) < PACE_BYTES && due > now_us();
+	if (wait && s->later)
+		return;
+	if (wait) {
+		TAILQ_INSERT_TAIL(&later, s, entry);
+		s->later = 1;
+		if (later_due == 0 || due < later_due)
+			arm_later(due);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&later, s, entry);
-	s->later = 1;
-	if (later_due == 0 || due < later_due)
-		arm_later(due);
+	if (s->later) {
+		TAILQ_REMOVE(&later, s, entry);
+		s->later = 0;
+	}
+	make_dirty(s);
 }
 
 static void
