@@ -148,23 +148,36 @@ Test(sink, peer_end_is_told)
 	cr_expect_null(s, "the peer's end was not told");
 }
 
-/* With a pace, a sink written less than the pace ago waits: what is
- * queued meanwhile leaves together once the pace has passed.  The
- * pace is long (2 s) so that a slow machine cannot pass it between
- * the first write and the check. */
+/* A sink under a long pace (2 s, so that a slow machine cannot pass
+ * it during a test) that has just written "head\n" (a sink never
+ * written is written at once) and is waiting with "one\n". */
+static struct sink *
+paced_sink(int *cli)
+{
+	struct sink	*s;
+	int		 srv;
+
+	tcp_pair(&srv, cli);
+	sink_pace(2000);
+	s = sink_new(srv, NULL, NULL);
+	sink_add(s, "head\n", 5);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_assert_eq(sink_pending(s), 0);
+	sink_add(s, "one\n", 4);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_assert_eq(sink_pending(s), 4, "written before its pace");
+	return s;
+}
+
+/* What is queued while a sink waits for its pace leaves together once
+ * the pace has passed. */
 Test(sink, paced_sink_waits_for_its_pace)
 {
 	struct sink	*s;
 	char		 buf[256];
-	int		 srv, cli;
+	int		 cli;
 
-	tcp_pair(&srv, &cli);
-	sink_pace(2000);
-	s = sink_new(srv, NULL, NULL);
-	sink_add(s, "head\n", 5);	/* never written: at once */
-	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
-	cr_assert_eq(sink_pending(s), 0);
-	sink_add(s, "one\n", 4);
+	s = paced_sink(&cli);
 	sink_add(s, "two\n", 4);
 	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
 	cr_expect_eq(sink_pending(s), 8, "written before its pace");
@@ -182,14 +195,9 @@ Test(sink, paced_sink_waits_for_its_pace)
 Test(sink, freed_while_waiting_for_its_pace)
 {
 	struct sink	*s;
-	int		 srv, cli;
+	int		 cli;
 
-	tcp_pair(&srv, &cli);
-	sink_pace(2000);
-	s = sink_new(srv, NULL, NULL);
-	sink_add(s, "head\n", 5);
-	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
-	sink_add(s, "one\n", 4);
+	s = paced_sink(&cli);
 	sink_free(s);
 	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
 	sink_pace(0);
@@ -202,18 +210,9 @@ Test(sink, burst_does_not_wait_for_the_pace)
 {
 	static char	 big[64 * 1024];
 	struct sink	*s;
-	char		 buf[256];
-	int		 srv, cli;
+	int		 cli;
 
-	tcp_pair(&srv, &cli);
-	sink_pace(2000);
-	s = sink_new(srv, NULL, NULL);
-	sink_add(s, "head\n", 5);
-	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
-	cr_assert_eq(read_now(cli, buf, sizeof(buf)), 5);
-	sink_add(s, "one\n", 4);
-	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
-	cr_assert_eq(sink_pending(s), 4, "written before its pace");
+	s = paced_sink(&cli);
 	memset(big, 'x', sizeof(big));
 	sink_add(s, big, sizeof(big));
 	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
