@@ -13,8 +13,8 @@ struct event_base;
 struct sink;
 
 void		 sink_init(struct event_base *);
-/* A sink is written at most once in ms (0: at the end of each
- * callback that queued bytes). */
+/* A sink is written at most once in ms, but at once when it holds 64
+ * KiB (0: at the end of each callback that queued bytes). */
 void		 sink_pace(long);
 void		 sink_shutdown(void);
 /* fd is taken (closed by sink_free).  gone(arg) is called once, when
