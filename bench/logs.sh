@@ -20,7 +20,10 @@
 #   sh bench/logs.sh BUILD_DIR
 #
 # Environment: BERTH_BENCH_SECONDS (10 counted, after 2 s of warm-up),
-# BERTH_BENCH_CLIENTS ("1 100 1000"), DEMO_LOG_INTERVAL, DEMO_LOG_PER_TICK.
+# BERTH_BENCH_CLIENTS ("1 100 1000"), BERTH_BENCH_MODES (the followers
+# measured after berth's: "engine docker"; empty for berth alone, when
+# trying a change), DEMO_LOG_INTERVAL, DEMO_LOG_PER_TICK, and berth's
+# own BERTH_LOGS_* (e.g. BERTH_LOGS_PACE_MS).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: logs.sh BUILD_DIR}" && pwd)
@@ -145,7 +148,7 @@ for n in $clients; do
 	echo "$r" | awk -v n="$n" -v b=$((b1 - b0)) -v d=$((d1 - d0)) \
 	    -v hz="$hz" -v m="$mem" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
 	    "berth", n, $2, $4, $6, $8, b / hz, d / hz, m, $12 }'
-	for mode in engine docker; do
+	for mode in ${BERTH_BENCH_MODES-engine docker}; do
 		# 1000 CLI processes would take GBs of a shared machine
 		[ "$mode" = engine ] || [ "$n" -le 100 ] || continue
 		d0=$(ticks "$dockerd")
