@@ -168,14 +168,11 @@ static void
 sink_mark(struct sink *s)
 {
 	int64_t	due = s->wrote_us + pace_us;
-	int	wait;
+	int	small = evbuffer_get_length(s->out) < PACE_BYTES, wait;
 
-	if (s->dirty || s->waiting)
-		return;
-	wait = pace_us > 0 && s->wrote_us != 0 &&
-	    evbuffer_get_length(s->out) < PACE_BYTES && due > now_us();
-	if (wait && s->later)
-		return;
+	if (s->dirty || s->waiting || (s->later && small))
+		return;		/* waits for its pace already */
+	wait = small && pace_us > 0 && s->wrote_us != 0 && due > now_us();
 	if (wait) {
 		TAILQ_INSERT_TAIL(&later, s, entry);
 		s->later = 1;
