@@ -116,3 +116,15 @@ promtext_of_family(const char *family, const char *lines)
 	}
 	return 1;
 }
+
+size_t
+promtext_fit(const char *p, size_t len, size_t max)
+{
+	size_t	n = len;
+
+	if (n <= max)
+		return n;
+	for (n = max; n > 0 && p[n - 1] != '\n'; n--)
+		;
+	return n;
+}

@@ -29,4 +29,9 @@ void	promtext_sample(struct ptbuf *, const char *name,
  * comment or a broken line to the exposition. */
 int	promtext_of_family(const char *family, const char *lines);
 
+/* How many of the first len bytes of p (whole lines) fit in max bytes
+ * and end after a newline: the first piece of a cut into texts.  0 when
+ * the first line alone is longer than max. */
+size_t	promtext_fit(const char *p, size_t len, size_t max);
+
 #endif

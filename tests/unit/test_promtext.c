@@ -2,7 +2,8 @@
  * Unit tests for the exposition's sample lines (common/promtext.c):
  * labels and their escapes, the user label left out, values as
  * Prometheus reads them, a buffer that grows past its first size, and
- * the check of the statswriter's texts (promtext_of_family).
+ * the check of the statswriter's texts (promtext_of_family) and how
+ * they are cut (promtext_fit).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -106,4 +107,28 @@ Test(promtext, a_text_holds_only_its_family)
 	/* a newline inside a label value makes a line of its own */
 	cr_assert_not(promtext_of_family(f,
 	    "berth_container_pids{a=\"x\n# TYPE evil counter\"} 1\n"));
+}
+
+/* The statswriter cuts its lines into texts a message can carry: each
+ * piece ends after a newline, and a line longer than a text is found
+ * (0), so that it can be left out rather than sent broken. */
+Test(promtext, a_cut_ends_after_a_line)
+{
+	const char	*t = "a 1\nbb 2\nccc 3\n";	/* lines of 4, 5, 6 */
+	char		 big[64];
+
+	cr_assert_eq(promtext_fit(t, 15, 15), 15);
+	cr_assert_eq(promtext_fit(t, 15, 100), 15);
+	cr_assert_eq(promtext_fit(t, 15, 14), 9);
+	cr_assert_eq(promtext_fit(t, 15, 9), 9);
+	cr_assert_eq(promtext_fit(t, 15, 8), 4);
+	cr_assert_eq(promtext_fit(t, 15, 4), 4);
+	cr_assert_eq(promtext_fit(t, 15, 3), 0);
+	cr_assert_eq(promtext_fit(t + 4, 11, 4), 0);
+	/* a first line longer than a text, then short ones */
+	memset(big, 'x', 40);
+	memcpy(big + 40, " 1\ny 2\n", 7);
+	cr_assert_eq(promtext_fit(big, 47, 42), 0);
+	cr_assert_eq(promtext_fit(big, 47, 43), 43);
+	cr_assert_eq(promtext_fit(big + 43, 4, 4), 4);
 }

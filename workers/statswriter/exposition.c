@@ -64,12 +64,7 @@ cut(const char *family, const struct ptbuf *b)
 	size_t		 off = 0, n;
 
 	while (off < b->len) {
-		n = b->len - off;
-		if (n > TEXT_MAX) {
-			n = TEXT_MAX;
-			while (n > 0 && b->p[off + n - 1] != '\n')
-				n--;
-		}
+		n = promtext_fit(b->p + off, b->len - off, TEXT_MAX);
 		if (n == 0) {
 			log_warnx("metrics: a line of %s over %d bytes left out",
 			    family, TEXT_MAX);
