@@ -9,9 +9,10 @@
 # engine's socket), then (1 and 100 only) as many `docker logs -f`
 # processes, in the same run.  For each: delivery latency p50/p99
 # from the line's engine timestamp to the client (bench/logs_clients.c),
-# the CPU time over the window of berth (berthd and its workers) or of
-# the engine's followers (dockerd plus the docker CLI processes; dockerd
-# is also shown during berth's runs: its one follow), and berth's
+# the CPU time of berth (berthd and its workers) or of the engine's
+# followers (dockerd plus the docker CLI processes; dockerd is also shown
+# during berth's runs: its one follow) over the window whose lines are
+# counted (taken by the client program), and berth's
 # resident memory at the end; client_s is the client program's own CPU
 # time (it shares the cores).  Runs the real berthd of BUILD_DIR as
 # root on a temporary state directory (no database); removes its
@@ -31,7 +32,6 @@ secs=${BERTH_BENCH_SECONDS:-10}
 clients=${BERTH_BENCH_CLIENTS:-1 100 1000}
 user=bench-logs-$$
 token=bench-logs-token-$$-$(date +%s)
-hz=$(getconf CLK_TCK)
 dir=$(mktemp -d /tmp/berth-bench-logs.XXXXXX)
 chmod 0755 "$dir"
 bpid=
@@ -120,12 +120,6 @@ berth_pids() {
 	ps -o pid= --ppid "$bpid"
 }
 
-ticks() {	# PIDS...: utime+stime summed
-	for p in "$@"; do
-		sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null
-	done | awk '{ t += $12 + $13 } END { print t + 0 }'
-}
-
 rss_mb() {	# PIDS...
 	for p in "$@"; do
 		awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null
@@ -139,24 +133,19 @@ printf '%-8s %6s %9s %8s %8s %8s %10s %10s %8s %9s\n' follower clients \
     lines p50_ms p99_ms max_ms cpu_s dockerd_s rss_mb client_s
 for n in $clients; do
 	# shellcheck disable=SC2046
-	b0=$(ticks $(berth_pids)); d0=$(ticks "$dockerd")
-	r=$("$dir/logs_clients" sse "$port" "$id" "$token" "$n" "$secs")
-	# shellcheck disable=SC2046
-	b1=$(ticks $(berth_pids)); d1=$(ticks "$dockerd")
+	r=$(BENCH_PIDS="$(berth_pids | tr '\n' ' ')" BENCH_DOCKERD=$dockerd \
+	    "$dir/logs_clients" sse "$port" "$id" "$token" "$n" "$secs")
 	# shellcheck disable=SC2046
 	mem=$(rss_mb $(berth_pids))
-	echo "$r" | awk -v n="$n" -v b=$((b1 - b0)) -v d=$((d1 - d0)) \
-	    -v hz="$hz" -v m="$mem" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
-	    "berth", n, $2, $4, $6, $8, b / hz, d / hz, m, $12 }'
+	echo "$r" | awk -v n="$n" -v m="$mem" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
+	    "berth", n, $2, $4, $6, $8, $14, $16, m, $12 }'
 	for mode in ${BERTH_BENCH_MODES-engine docker}; do
 		# 1000 CLI processes would take GBs of a shared machine
 		[ "$mode" = engine ] || [ "$n" -le 100 ] || continue
-		d0=$(ticks "$dockerd")
-		r=$("$dir/logs_clients" "$mode" "$cid" "$n" "$secs")
-		d1=$(ticks "$dockerd")
-		echo "$r" | awk -v n="$n" -v d=$((d1 - d0)) -v hz="$hz" \
-		    -v m="$mode" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
-		    m, n, $2, $4, $6, $8, d / hz + $10, d / hz, "-", $12 }'
+		r=$(BENCH_PIDS=$dockerd BENCH_DOCKERD=$dockerd \
+		    "$dir/logs_clients" "$mode" "$cid" "$n" "$secs")
+		echo "$r" | awk -v n="$n" -v m="$mode" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
+		    m, n, $2, $4, $6, $8, $14, $16, "-", $12 }'
 	done
 done
 t1=$(date +%s.%N)

@@ -8,8 +8,11 @@
  * socket, HTTP/1.0 so the frames come unchunked; without a CLI
  * process each, which would cost more again), or N `docker logs -f -t`
  * processes.  Lines of the first WARMUP_S seconds are not counted.
- * Prints "lines N p50_ms X p99_ms Y max_ms Z child_cpu_s C self_cpu_s S"
- * (S: this program's own CPU time, which shares the machine).
+ * Prints "lines N p50_ms X p99_ms Y max_ms Z child_cpu_s C self_cpu_s S
+ * window_cpu_s W dockerd_s D" (S: this program's own CPU time, which
+ * shares the machine; W: the CPU time, over the window whose lines are
+ * counted, of the processes in $BENCH_PIDS and of this program's
+ * children; D: that of $BENCH_DOCKERD over the same window).
  *
  *   logs_clients sse PORT WORKSPACE TOKEN N SECONDS
  *   logs_clients engine CONTAINER N SECONDS
@@ -46,6 +49,8 @@ struct conn {
 };
 
 static uint32_t	*lat_us;
+static struct conn	*conns;
+static int		 nconns;
 static size_t	 nlat;
 static int64_t	 count_from;
 
@@ -56,6 +61,53 @@ now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* utime + stime of a process, in clock ticks (0 when it is gone). */
+static long long
+ticks(long pid)
+{
+	char		 path[64], buf[1024], *p;
+	long long	 ut = 0, st = 0;
+	FILE		*f;
+	size_t		 n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld "
+	    "%lld", &ut, &st) != 2)
+		return 0;
+	return ut + st;
+}
+
+/* The ticks of the pids listed in the environment variable env, and
+ * of this program's children when kids is set. */
+static long long
+cpu_of(const char *env, int kids)
+{
+	const char	*s = getenv(env);
+	char		*end;
+	long long	 t = 0;
+	long		 pid;
+	int		 i;
+
+	while (s != NULL && *s != '\0') {
+		pid = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		if (pid > 0)
+			t += ticks(pid);
+		s = end;
+	}
+	for (i = 0; kids && i < nconns; i++)
+		if (conns[i].pid > 0)
+			t += ticks(conns[i].pid);
+	return t;
 }
 
 static void
@@ -220,7 +272,7 @@ cmp(const void *a, const void *b)
 }
 
 static void
-report(double child_cpu, double self_cpu)
+report(double child_cpu, double self_cpu, double window, double dockerd)
 {
 	double	p50 = 0, p99 = 0, max = 0;
 
@@ -231,8 +283,8 @@ report(double child_cpu, double self_cpu)
 		max = lat_us[nlat - 1] / 1000.0;
 	}
 	printf("lines %zu p50_ms %.2f p99_ms %.2f max_ms %.2f child_cpu_s "
-	    "%.2f self_cpu_s %.2f\n", nlat, p50, p99, max, child_cpu,
-	    self_cpu);
+	    "%.2f self_cpu_s %.2f window_cpu_s %.2f dockerd_s %.2f\n", nlat,
+	    p50, p99, max, child_cpu, self_cpu, window, dockerd);
 }
 
 int
@@ -242,8 +294,10 @@ main(int argc, char *argv[])
 	struct epoll_event ev, evs[256];
 	struct rlimit	 rl;
 	struct rusage	 ru, self;
-	int		 sse, n, secs, i, ep, k;
-	int64_t		 end;
+	int		 sse, n, secs, i, ep, k, ms, open = 0;
+	int64_t		 end, now;
+	long long	 w0 = 0, d0 = 0, w1, d1;
+	double		 hz = (double)sysconf(_SC_CLK_TCK);
 
 	/* mode: 1 sse, 2 engine, 0 docker */
 	sse = argc == 7 && strcmp(argv[1], "sse") == 0;
@@ -262,7 +316,8 @@ main(int argc, char *argv[])
 	}
 	signal(SIGPIPE, SIG_IGN);
 	lat_us = malloc(MAX_SAMPLES * sizeof(*lat_us));
-	c = calloc((size_t)n, sizeof(*c));
+	conns = c = calloc((size_t)n, sizeof(*c));
+	nconns = n;
 	if ((ep = epoll_create1(0)) == -1) {
 		perror("epoll_create1");
 		return 1;
@@ -284,15 +339,25 @@ main(int argc, char *argv[])
 	}
 	count_from = now_ns() + (int64_t)WARMUP_S * 1000000000;
 	end = count_from + (int64_t)secs * 1000000000;
-	while (now_ns() < end) {
+	while ((now = now_ns()) < end) {
+		if (!open && now >= count_from) {
+			w0 = cpu_of("BENCH_PIDS", 1);	/* the window opens */
+			d0 = cpu_of("BENCH_DOCKERD", 0);
+			open = 1;
+		}
+		ms = 200;
+		if (!open && (count_from - now) / 1000000 < ms)
+			ms = (int)((count_from - now) / 1000000) + 1;
 		/* epoll, not poll: the client's own cost must not grow
 		 * with its 1000 sockets, or it would be measured too */
-		k = epoll_wait(ep, evs, 256, 200);
+		k = epoll_wait(ep, evs, 256, ms);
 		for (i = 0; i < k; i++)
 			if (drain(evs[i].data.ptr, sse) == -1)
 				epoll_ctl(ep, EPOLL_CTL_DEL,
 				    ((struct conn *)evs[i].data.ptr)->fd, NULL);
 	}
+	w1 = cpu_of("BENCH_PIDS", 1);		/* and closes */
+	d1 = cpu_of("BENCH_DOCKERD", 0);
 	for (i = 0; i < n; i++) {
 		close(c[i].fd);
 		if (c[i].pid > 0) {
@@ -305,6 +370,6 @@ main(int argc, char *argv[])
 	report(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec +
 	    ru.ru_stime.tv_usec) / 1e6, self.ru_utime.tv_sec +
 	    self.ru_stime.tv_sec + (self.ru_utime.tv_usec +
-	    self.ru_stime.tv_usec) / 1e6);
+	    self.ru_stime.tv_usec) / 1e6, (w1 - w0) / hz, (d1 - d0) / hz);
 	return 0;
 }
