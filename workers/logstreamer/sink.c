@@ -282,15 +282,6 @@ sink_add(struct sink *s, const char *p, size_t len)
 	sink_mark(s);
 }
 
-void
-sink_add_ref(struct sink *s, const char *p, size_t len,
-    void (*release)(const void *, size_t, void *), void *arg)
-{
-	if (evbuffer_add_reference(s->out, p, len, release, arg) == -1)
-		fatalx("%s: out of memory", __func__);
-	sink_mark(s);
-}
-
 size_t
 sink_pending(const struct sink *s)
 {

@@ -22,11 +22,6 @@ void		 sink_shutdown(void);
  * it must call sink_free.  A NULL gone frees the sink itself. */
 struct sink	*sink_new(int fd, void (*gone)(void *), void *arg);
 void		 sink_add(struct sink *, const char *, size_t);
-/* len bytes at p, not copied: release(p, len, arg) once they are
- * written, or the sink is freed.  Bytes every client gets alike go to
- * each by reference. */
-void		 sink_add_ref(struct sink *, const char *p, size_t len,
-		    void (*release)(const void *, size_t, void *), void *arg);
 size_t		 sink_pending(const struct sink *);
 /* Ends once written: gone follows. */
 void		 sink_close(struct sink *);

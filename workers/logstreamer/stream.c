@@ -2,9 +2,8 @@
  * Feeds and clients.  A feed follows one workspace: a log session in
  * berthd with follow set, one chunk asked at a time (a feed that falls
  * behind leaves the engine's socket unread: berthd pauses it).  Each
- * line is framed once (ring.c) and kept in the feed's ring; a chunk's
- * lines go to every client whose cursor they pass as one block of
- * bytes shared by reference.  A client whose unsent bytes
+ * line is framed once (ring.c), kept in the feed's ring and written to
+ * every client whose cursor it passes.  A client whose unsent bytes
  * would pass CLIENT_MAX gets "event: overflow" and its answer ends
  * normally (it reconnects with Last-Event-ID and resumes); it never
  * holds the others up.  The engine ends a follow when the container
@@ -243,52 +242,11 @@ feed_end(struct feed *f, const char *reason)
 		client_end(c, ev);	/* the last frees f */
 }
 
-/* A chunk's events as every client gets them: framed once, copied once
- * into a block, and added to each client's socket by reference (not a
- * copy a line a client); the last reference written frees it. */
-struct block {
-	unsigned	 refs;
-	char		*p;
-	size_t		 len, cap;
-	struct {
-		size_t	 off;		/* where a line kept starts */
-		int64_t	 ns, nth;	/* and its cursor */
-	}		*at;
-	size_t		 n;
-};
-
 static void
-block_unref(const void *p, size_t len, void *arg)
-{
-	struct block	*bl = arg;
-
-	if (--bl->refs > 0)
-		return;
-	free(bl->p);
-	free(bl->at);
-	free(bl);
-}
-
-static void
-block_add(struct block *bl, const struct ring_line *l)
-{
-	while (bl->len + l->len > bl->cap) {
-		bl->cap = bl->cap ? bl->cap * 2 : 4096;
-		bl->p = xreallocarray(bl->p, bl->cap, 1);
-	}
-	bl->at[bl->n].off = bl->len;
-	bl->at[bl->n].ns = l->ns;
-	bl->at[bl->n].nth = l->nth;
-	bl->n++;
-	memcpy(bl->p + bl->len, l->event, l->len);
-	bl->len += l->len;
-}
-
-/* Kept in the ring, and in the block for the clients. */
-static void
-feed_line(struct feed *f, const struct log_item *it, struct block *bl)
+feed_line(struct feed *f, const struct log_item *it)
 {
 	const struct ring_line	*l;
+	struct client		*c, *t;
 
 	if (f->seen && !cursor_after(it->ns, it->nth, f->last_ns,
 	    f->last_nth))
@@ -296,37 +254,11 @@ feed_line(struct feed *f, const struct log_item *it, struct block *bl)
 	f->seen = 1;
 	f->last_ns = it->ns;
 	f->last_nth = it->nth;
-	if ((l = ring_push(&f->ring, it)) != NULL)
-		block_add(bl, l);
-}
-
-/* Each client gets the block's lines after its cursor (all of them,
- * but for a client that has just resumed) in one reference; one that
- * they would take past CLIENT_MAX gets them a line at a time up to
- * there, then the overflow. */
-static void
-feed_deliver(struct feed *f, struct block *bl)
-{
-	struct client	*c, *t;
-	size_t		 i, j, len;
-
-	TAILQ_FOREACH_SAFE(c, &f->clients, entry, t) {
-		for (i = 0; i < bl->n && !cursor_after(bl->at[i].ns,
-		    bl->at[i].nth, c->ns, c->nth); i++)
-			;
-		if (i == bl->n || c->closing)
-			continue;
-		len = bl->len - bl->at[i].off;
-		if (sink_pending(c->sink) + len <= CLIENT_MAX) {
-			bl->refs++;
-			sink_add_ref(c->sink, bl->p + bl->at[i].off, len,
-			    block_unref, bl);
-			continue;
-		}
-		for (j = i; j < bl->n && !c->closing; j++)
-			client_write(c, bl->p + bl->at[j].off, (j + 1 < bl->n ?
-			    bl->at[j + 1].off : bl->len) - bl->at[j].off);
-	}
+	if ((l = ring_push(&f->ring, it)) == NULL)
+		return;
+	TAILQ_FOREACH_SAFE(c, &f->clients, entry, t)
+		if (cursor_after(it->ns, it->nth, c->ns, c->nth))
+			client_write(c, l->event, l->len);
 }
 
 static void
@@ -335,7 +267,6 @@ feed_chunk(struct worker *w, struct msg *reply, const struct ipc_error *err,
 {
 	struct feed		*f = arg;
 	struct body_log_chunk	*b;
-	struct block		*bl;
 	size_t			 i;
 
 	f->req = 0;
@@ -361,13 +292,8 @@ feed_chunk(struct worker *w, struct msg *reply, const struct ipc_error *err,
 	b = reply->body;
 	f->session = b->session;
 	f->kicked = 0;
-	bl = xcalloc(1, sizeof(*bl));
-	bl->refs = 1;
-	bl->at = xreallocarray(NULL, b->nlines + 1, sizeof(*bl->at));
 	for (i = 0; i < b->nlines; i++)
-		feed_line(f, &b->lines[i], bl);
-	feed_deliver(f, bl);
-	block_unref(NULL, 0, bl);
+		feed_line(f, &b->lines[i]);
 	if (b->done)
 		feed_later(f, REOPEN_MS);	/* the container stopped */
 	else if ((f->req = ipc_logs_next(w, f->session, feed_chunk, f)) == 0)
