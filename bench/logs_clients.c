@@ -294,7 +294,7 @@ main(int argc, char *argv[])
 	struct epoll_event ev, evs[256];
 	struct rlimit	 rl;
 	struct rusage	 ru, self;
-	int		 sse, n, secs, i, ep, k, ms, open = 0;
+	int		 sse, n, secs, i, ep, k, ms, counting = 0;
 	int64_t		 end, now;
 	long long	 w0 = 0, d0 = 0, w1, d1;
 	double		 hz = (double)sysconf(_SC_CLK_TCK);
@@ -340,13 +340,13 @@ main(int argc, char *argv[])
 	count_from = now_ns() + (int64_t)WARMUP_S * 1000000000;
 	end = count_from + (int64_t)secs * 1000000000;
 	while ((now = now_ns()) < end) {
-		if (!open && now >= count_from) {
+		if (!counting && now >= count_from) {
 			w0 = cpu_of("BENCH_PIDS", 1);	/* the window opens */
 			d0 = cpu_of("BENCH_DOCKERD", 0);
-			open = 1;
+			counting = 1;
 		}
 		ms = 200;
-		if (!open && (count_from - now) / 1000000 < ms)
+		if (!counting && (count_from - now) / 1000000 < ms)
 			ms = (int)((count_from - now) / 1000000) + 1;
 		/* epoll, not poll: the client's own cost must not grow
 		 * with its 1000 sockets, or it would be measured too */
