@@ -365,6 +365,68 @@ Test(logs_stream, slow_client_cut_others_served)
 	free(id);
 }
 
+/* The events' ids in order: each after the one before (no duplicate,
+ * nothing out of order); their count. */
+static int
+ids_in_order(const struct sse *s)
+{
+	const char	*p = s->buf;
+	long long	 ns, nth, pns = -1, pnth = -1;
+	int		 n = 0;
+
+	while ((p = strstr(p, "\nid: ")) != NULL) {
+		p += 5;
+		cr_assert_eq(sscanf(p, "%lld-%lld", &ns, &nth), 2);
+		cr_expect(ns > pns || (ns == pns && nth > pnth),
+		    "id %lld-%lld after %lld-%lld", ns, nth, pns, pnth);
+		pns = ns;
+		pnth = nth;
+		n++;
+	}
+	return n;
+}
+
+static int
+ends_with_burst(const struct sse *s)
+{
+	return s->buf != NULL && strstr(s->buf + (s->len > 8192 ?
+	    s->len - 8192 : 0), "burst done") != NULL;
+}
+
+/* A ring far smaller than a burst (16 KiB, the least, against 870 KB of
+ * events): two clients that read get every line once, neither is cut.
+ * Nothing is written while a chunk is taken in, so the lines a client
+ * is owed must be copied out before the ring pushes them out. */
+Test(logs_stream, small_ring_burst_every_line_once)
+{
+	struct sse	 c[2];
+	char		*id;
+	int		 k, waited = 0;
+
+	id = create_with("[logs]\nring_kb = 16\n", "\"DEMO_START_DELAY\":"
+	    "\"3\",\"DEMO_LOG_BURST_LINES\":\"3000\",\"DEMO_LOG_BURST_WIDTH\":"
+	    "\"200\"");
+	for (k = 0; k < 2; k++)
+		sse_connect(&c[k], id, ALICE, NULL);
+	while (!ends_with_burst(&c[0]) || !ends_with_burst(&c[1])) {
+		for (k = 0; k < 2; k++) {
+			cr_assert(!c[k].eof, "client %d cut: %.200s", k,
+			    c[k].len > 200 ? c[k].buf + c[k].len - 200 :
+			    c[k].buf);
+			if (!sse_read(&c[k], 50))
+				waited += 50;
+		}
+		cr_assert_lt(waited, 60000, "no burst in 60 s");
+	}
+	for (k = 0; k < 2; k++) {
+		cr_expect(strstr(c[k].buf, "event: overflow") == NULL,
+		    "client %d overflowed", k);
+		cr_expect_geq(ids_in_order(&c[k]), 3001, "client %d", k);
+		sse_close(&c[k]);
+	}
+	free(id);
+}
+
 /* Past a user's cap: 200, a long retry: and the end at once (an
  * EventSource would give up for good on any other status). */
 Test(logs_stream, cap_per_user_answers_retry)

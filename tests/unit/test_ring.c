@@ -113,3 +113,40 @@ Test(ring, a_line_larger_than_the_ring_is_kept_alone)
 	cr_expect_eq(ring_at(&r, 0)->ns, 2);
 	ring_free(&r);
 }
+
+/* Lines are numbered as pushed: a client keeps the number of the next
+ * line it is owed, finds it while the ring holds it, and learns from
+ * NULL below seq0 that it was pushed out; "at" counts the bytes before
+ * each line, so a client's owed bytes are total minus its line's at. */
+Test(ring, lines_are_numbered_as_pushed)
+{
+	struct ring		 r;
+	struct log_item		 it;
+	const struct ring_line	*l;
+	char			 line[64];
+	uint64_t		 at = 0, seq;
+	int			 n;
+
+	ring_init(&r, 4096);
+	cr_expect_eq(ring_next(&r), 0);
+	cr_expect_null(ring_seq(&r, 0));
+	for (n = 0; n < 100; n++) {
+		snprintf(line, sizeof(line), "line %d", n);
+		it = item(1000 + n, 0, line);
+		cr_assert_not_null(l = ring_push(&r, &it));
+		cr_expect_eq(l->at, at);
+		at += l->len;
+	}
+	cr_expect_eq(r.total, at);
+	cr_expect_eq(ring_next(&r), 100);
+	cr_expect_eq(r.seq0, r.dropped);
+	cr_assert_gt(r.seq0, 0, "nothing pushed out: a bigger test needed");
+	cr_expect_null(ring_seq(&r, r.seq0 - 1), "a line pushed out");
+	cr_expect_null(ring_seq(&r, 100), "a line not pushed yet");
+	for (seq = r.seq0; seq < 100; seq++) {
+		cr_assert_not_null(l = ring_seq(&r, seq));
+		cr_expect_eq(l->ns, 1000 + (int64_t)seq);
+	}
+	cr_expect_eq(r.total - ring_seq(&r, 99)->at, ring_seq(&r, 99)->len);
+	ring_free(&r);
+}

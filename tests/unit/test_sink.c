@@ -7,6 +7,7 @@
  * closed sink goes once written; the peer's end is told once.
  */
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -221,4 +222,84 @@ Test(sink, burst_does_not_wait_for_the_pace)
 	sink_pace(0);
 	sink_free(s);
 	close(cli);
+}
+
+/* An owner's pieces (a feed's lines, kept once for every client),
+ * pulled by the sink when its own buffer is out: the pieces are
+ * written from the owner's memory in order after the buffer's bytes,
+ * and on a socket that cannot take them all, their unwritten rest is
+ * copied into the buffer, written once the socket drains. */
+static struct {
+	char	 piece[8][16 * 1024];
+	int	 next, n, pulls;
+} owner;
+
+static int
+pull(void *arg, struct iovec *iov, int max)
+{
+	int	n = 0;
+
+	owner.pulls++;
+	for (; n < max && owner.next < owner.n; owner.next++, n++) {
+		iov[n].iov_base = owner.piece[owner.next];
+		iov[n].iov_len = sizeof(owner.piece[0]);
+	}
+	return n;
+}
+
+Test(sink, owner_pieces_written_from_its_memory)
+{
+	struct sink	*s;
+	static char	 got[9 * 16 * 1024];
+	char		 buf[4096];
+	size_t		 len = 0, i;
+	ssize_t		 n;
+	int		 sv[2], small = 4096, k;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small)), 0);
+	memset(&owner, 0, sizeof(owner));
+	for (k = 0; k < 8; k++)
+		memset(owner.piece[k], 'a' + k, sizeof(owner.piece[k]));
+	owner.n = 8;
+	s = sink_new(sv[0], NULL, NULL);
+	sink_source(s, pull);
+	sink_add(s, "head\n", 5);
+	cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	cr_expect_eq(owner.next, 8, "the owner's pieces were not pulled");
+	cr_expect_gt(sink_pending(s), 0, "a small socket took 128 KiB");
+	cr_expect_lt(sink_pending(s), 8 * sizeof(owner.piece[0]));
+	while (len < 5 + 8 * sizeof(owner.piece[0])) {
+		cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+		while ((n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			cr_assert_leq(len + (size_t)n, sizeof(got));
+			memcpy(got + len, buf, (size_t)n);
+			len += (size_t)n;
+		}
+	}
+	cr_expect_eq(sink_pending(s), 0);
+	cr_expect_eq(memcmp(got, "head\n", 5), 0);
+	for (i = 0; i < 8 * sizeof(owner.piece[0]); i++)
+		if (got[5 + i] != 'a' + (int)(i / sizeof(owner.piece[0])))
+			break;
+	cr_expect_eq(i, 8 * sizeof(owner.piece[0]), "out of order at %zu",
+	    i);
+	/* more from the owner: a poke, and they follow */
+	owner.n = 8;
+	owner.next = 7;
+	k = owner.pulls;
+	sink_poke(s, 0);
+	for (len = 0; len < sizeof(owner.piece[0]);) {
+		cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+		while ((n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			for (i = 0; i < (size_t)n; i++)
+				cr_assert_eq(buf[i], 'h');
+			len += (size_t)n;
+		}
+	}
+	cr_expect_gt(owner.pulls, k);
+	cr_expect_eq(sink_pending(s), 0);
+	sink_free(s);
+	close(sv[1]);
 }

@@ -41,6 +41,20 @@ ring_at(const struct ring *r, size_t i)
 	return &r->v[(r->head + i) % r->cap];
 }
 
+const struct ring_line *
+ring_seq(const struct ring *r, uint64_t seq)
+{
+	if (seq < r->seq0 || seq - r->seq0 >= r->n)
+		return NULL;
+	return ring_at(r, (size_t)(seq - r->seq0));
+}
+
+uint64_t
+ring_next(const struct ring *r)
+{
+	return r->seq0 + r->n;
+}
+
 static void
 ring_grow(struct ring *r)
 {
@@ -69,6 +83,7 @@ ring_drop(struct ring *r)
 	l->event = NULL;
 	r->head = (r->head + 1) % r->cap;
 	r->n--;
+	r->seq0++;
 }
 
 const struct ring_line *
@@ -80,6 +95,8 @@ ring_push(struct ring *r, const struct log_item *it)
 		return NULL;
 	l.ns = it->ns;
 	l.nth = it->nth;
+	l.at = r->total;
+	r->total += l.len;
 	if (r->n == r->cap)
 		ring_grow(r);
 	r->v[(r->head + r->n) % r->cap] = l;

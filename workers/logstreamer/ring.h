@@ -15,6 +15,7 @@ struct ring_line {
 	int64_t	 ns, nth;		/* the cursor: (ns, nth) */
 	char	*event;			/* the SSE event, framed */
 	size_t	 len;
+	uint64_t at;			/* events' bytes pushed before it */
 };
 
 struct ring {
@@ -22,6 +23,8 @@ struct ring {
 	size_t			 cap, head, n;	/* a circular array */
 	size_t			 bytes, max;
 	uint64_t		 dropped;	/* lines pushed out */
+	uint64_t		 seq0;		/* the oldest line's number */
+	uint64_t		 total;		/* events' bytes ever pushed */
 	int64_t			 gone_ns, gone_nth; /* the newest of them */
 };
 
@@ -30,6 +33,10 @@ void	ring_free(struct ring *);
 /* Keep a line (its event framed here); the oldest go past max. */
 const struct ring_line *ring_push(struct ring *, const struct log_item *);
 const struct ring_line *ring_at(const struct ring *, size_t i);
+/* Lines are numbered as pushed, from 0: the one numbered seq, or NULL
+ * when it is pushed out or not pushed yet; the next number. */
+const struct ring_line *ring_seq(const struct ring *, uint64_t seq);
+uint64_t ring_next(const struct ring *);
 /* The index of the first line after cursor (ns, nth); *lost set when
  * lines after the cursor were pushed out. */
 size_t	ring_after(const struct ring *, int64_t ns, int64_t nth, int *lost);

@@ -2,9 +2,10 @@
  * A client's socket, written to directly (sink.h).  Every line goes to
  * every client of its feed: with a bufferevent, each delivery cost an
  * epoll_ctl to watch the socket, a wake-up, the write and another
- * epoll_ctl to stop watching.  Here bytes are queued, and when the
- * callback that queued them is done (a chunk of lines, a state, a
- * heartbeat) each sink with bytes gets one writev.  A sink written
+ * epoll_ctl to stop watching.  Here bytes are queued, or kept by the
+ * sink's owner (a feed's lines, once for all its clients: sink_source),
+ * and when the callback that queued them is done (a chunk of lines, a
+ * state, a heartbeat) each sink with bytes gets one writev.  A sink written
  * less than the pace ago (sink_pace) waits until the pace has passed
  * since that write: a busy log then costs each client one write a pace
  * with every line since the last, and a line waits at most the pace
@@ -13,6 +14,7 @@
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,11 +43,12 @@ struct sink {
 	int			 waiting;	/* wev added: the socket is full */
 	int			 closing;
 	void			(*gone)(void *);
+	int			(*pull)(void *, struct iovec *, int);
 	void			*arg;
 };
 TAILQ_HEAD(sink_list, sink);
 
-#define PACE_BYTES	(64 * 1024)	/* queued: written, pace or not */
+#define PULL_IOV	64		/* pieces a writev from the owner */
 
 static struct event_base	*base;
 static struct event		*flush_ev;
@@ -74,18 +77,65 @@ sink_gone(struct sink *s)
 		sink_free(s);
 }
 
-/* One writev; what the socket does not take waits for wev. */
+static int
+write_failed(void)
+{
+	return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+/* The owner's pieces, written from its memory until it has none or
+ * the socket is full; the pieces' unwritten rest is copied into the
+ * buffer.  -1 when the sink is gone. */
+static int
+sink_pull(struct sink *s)
+{
+	struct iovec	iov[PULL_IOV];
+	ssize_t		w;
+	size_t		off;
+	int		n, i;
+
+	while (evbuffer_get_length(s->out) == 0 &&
+	    (n = s->pull(s->arg, iov, PULL_IOV)) > 0) {
+		s->wrote_us = now_us();
+		if ((w = writev(s->fd, iov, n)) == -1) {
+			if (write_failed()) {
+				sink_gone(s);
+				return -1;
+			}
+			w = 0;
+		}
+		for (i = 0, off = (size_t)w; i < n; i++) {
+			if (off >= iov[i].iov_len) {
+				off -= iov[i].iov_len;
+				continue;
+			}
+			if (evbuffer_add(s->out, (char *)iov[i].iov_base + off,
+			    iov[i].iov_len - off) == -1)
+				fatalx("%s: out of memory", __func__);
+			off = 0;
+		}
+	}
+	return 0;
+}
+
+/* One writev of the buffer, then the owner's bytes; what the socket
+ * does not take waits for wev. */
 static void
 sink_flush(struct sink *s)
 {
+	if (s->later) {		/* written now: its place goes */
+		TAILQ_REMOVE(&later, s, entry);
+		s->later = 0;
+	}
 	if (evbuffer_get_length(s->out) > 0) {
 		s->wrote_us = now_us();
-		if (evbuffer_write(s->out, s->fd) == -1 && errno != EAGAIN &&
-		    errno != EWOULDBLOCK && errno != EINTR) {
+		if (evbuffer_write(s->out, s->fd) == -1 && write_failed()) {
 			sink_gone(s);
 			return;
 		}
 	}
+	if (s->pull != NULL && sink_pull(s) == -1)
+		return;
 	if (evbuffer_get_length(s->out) > 0) {
 		if (!s->waiting && event_add(s->wev, NULL) == -1)
 			fatalx("%s: event_add failed", __func__);
@@ -135,47 +185,58 @@ arm_later(int64_t due)
 }
 
 /* The sinks whose pace has passed are written now; the timer is set
- * for the first due of the others.  The list is walked whole: it has
- * an entry a client at most, and the timer fires a few times a pace
- * (about once for each millisecond the clients' last writes spread
- * over). */
+ * for the next.  later is in the order of the sinks' last writes, so
+ * of their dues. */
 static void
 later_event(evutil_socket_t fd, short ev, void *arg)
 {
-	struct sink	*s, *next;
-	int64_t		 now = now_us(), due, first = 0;
+	struct sink	*s;
+	int64_t		 now = now_us();
 
 	later_due = 0;
-	for (s = TAILQ_FIRST(&later); s != NULL; s = next) {
-		next = TAILQ_NEXT(s, entry);
-		due = s->wrote_us + pace_us;
-		if (due <= now) {
-			TAILQ_REMOVE(&later, s, entry);
-			s->later = 0;
-			make_dirty(s);
-		} else if (first == 0 || due < first)
-			first = due;
+	while ((s = TAILQ_FIRST(&later)) != NULL &&
+	    s->wrote_us + pace_us <= now) {
+		TAILQ_REMOVE(&later, s, entry);
+		s->later = 0;
+		make_dirty(s);
 	}
-	if (first != 0)
-		arm_later(first);
+	if (s != NULL)
+		arm_later(s->wrote_us + pace_us);
+}
+
+/* Into later by its last write: nearly always the last one, so it is
+ * placed from the end. */
+static void
+later_insert(struct sink *s)
+{
+	struct sink	*t;
+
+	TAILQ_FOREACH_REVERSE(t, &later, sink_list, entry)
+		if (t->wrote_us <= s->wrote_us)
+			break;
+	if (t == NULL)
+		TAILQ_INSERT_HEAD(&later, s, entry);
+	else
+		TAILQ_INSERT_AFTER(&later, t, s, entry);
+	s->later = 1;
 }
 
 /* After the current callback: once for every sink queued meanwhile,
- * or once its pace has passed, or as soon as it holds PACE_BYTES (a
- * burst of lines is a big write already, and the client's limit of
- * unsent bytes is not for the pace to reach). */
+ * or once its pace has passed, or as soon as it holds SINK_PACE_BYTES
+ * or its owner says now (a burst of lines is a big write already, and
+ * the client's limit of unsent bytes is not for the pace to reach). */
 static void
-sink_mark(struct sink *s)
+sink_mark(struct sink *s, int now)
 {
 	int64_t	due = s->wrote_us + pace_us;
-	int	small = evbuffer_get_length(s->out) < PACE_BYTES, wait;
+	int	small = !now && evbuffer_get_length(s->out) < SINK_PACE_BYTES;
+	int	wait;
 
 	if (s->dirty || s->waiting || (s->later && small))
 		return;		/* waits for its pace already */
 	wait = small && pace_us > 0 && s->wrote_us != 0 && due > now_us();
 	if (wait) {
-		TAILQ_INSERT_TAIL(&later, s, entry);
-		s->later = 1;
+		later_insert(s);
 		if (later_due == 0 || due < later_due)
 			arm_later(due);
 		return;
@@ -279,7 +340,19 @@ sink_add(struct sink *s, const char *p, size_t len)
 {
 	if (evbuffer_add(s->out, p, len) == -1)
 		fatalx("%s: out of memory", __func__);
-	sink_mark(s);
+	sink_mark(s, 0);
+}
+
+void
+sink_source(struct sink *s, int (*pull)(void *, struct iovec *, int))
+{
+	s->pull = pull;
+}
+
+void
+sink_poke(struct sink *s, int now)
+{
+	sink_mark(s, now);
 }
 
 size_t
@@ -292,7 +365,7 @@ void
 sink_close(struct sink *s)
 {
 	s->closing = 1;
-	sink_mark(s);	/* drained (or empty): gone, from the flush */
+	sink_mark(s, 0);	/* drained (or empty): gone, from the flush */
 }
 
 void

@@ -2,11 +2,14 @@
  * Feeds and clients.  A feed follows one workspace: a log session in
  * berthd with follow set, one chunk asked at a time (a feed that falls
  * behind leaves the engine's socket unread: berthd pauses it).  Each
- * line is framed once (ring.c), kept in the feed's ring and written to
- * every client whose cursor it passes.  A client whose unsent bytes
- * would pass CLIENT_MAX gets "event: overflow" and its answer ends
- * normally (it reconnects with Last-Event-ID and resumes); it never
- * holds the others up.  The engine ends a follow when the container
+ * line is framed once (ring.c) and kept in the feed's ring, and every
+ * client is written from there: a client keeps the number of the next
+ * line it is owed, and its sink pulls the lines from the ring's memory
+ * when it writes (client_pull), rather than each line being copied
+ * for each client.  A client whose unsent bytes would pass CLIENT_MAX,
+ * or whose owed lines left the ring, gets "event: overflow" and its
+ * answer ends normally (it reconnects with Last-Event-ID and resumes);
+ * it never holds the others up.  The engine ends a follow when the container
  * stops: the feed opens a new session from the last line's timestamp
  * and skips what it has seen (the cursor is (ns, nth)), so a restart
  * brings neither a duplicate nor a gap.  berthd tells the container's
@@ -16,6 +19,7 @@
  * clients with "event: end".  The last client gone, the feed goes.
  */
 #include <sys/queue.h>
+#include <sys/uio.h>
 
 #include <event2/event.h>
 #include <inttypes.h>
@@ -63,6 +67,9 @@ struct client {
 	struct sink		*sink;		/* its socket */
 	char			*user;		/* whose stream: the caps */
 	int64_t			 ns, nth;	/* lines after this only */
+	int			 caught;	/* a line after it is had */
+	uint64_t		 seq;		/* the next ring line owed */
+	int			 poked;		/* its sink knows of them */
 	int			 closing;	/* ends once written */
 };
 TAILQ_HEAD(client_list, client);
@@ -77,6 +84,8 @@ struct feed {
 	int64_t			 session;
 	uint32_t		 req;		/* in flight */
 	int			 seen;		/* last_* are set */
+	uint64_t		 walked;	/* ring.total at the last look
+						   at every client */
 	int64_t			 last_ns, last_nth;
 	struct event		*reopen;
 	int			 stopped;	/* a start may follow */
@@ -118,19 +127,126 @@ client_free(struct client *c)
 		feed_release(f);
 }
 
-/* The client's unsent bytes stay under CLIENT_MAX; past it, the
- * overflow event, and the answer ends. */
+/* The overflow event, and the answer ends: the client reconnects with
+ * Last-Event-ID and resumes. */
 static void
-client_write(struct client *c, const char *ev, size_t len)
+client_overflow(struct client *c)
 {
 	static const char over[] = "event: overflow\ndata: {}\n\n";
 
+	sink_add(c->sink, over, sizeof(over) - 1);
+	c->closing = 1;
+	c->seq = ring_next(&c->feed->ring);
+	sink_close(c->sink);
+}
+
+/* The next ring line owed to c that is after its cursor, or NULL (none
+ * now, or the client is cut: lines it was owed were pushed out of the
+ * ring). */
+static const struct ring_line *
+client_next(struct client *c)
+{
+	struct ring		*r = &c->feed->ring;
+	const struct ring_line	*l;
+
+	if (c->closing)
+		return NULL;
+	if (c->seq < r->seq0) {
+		client_overflow(c);
+		return NULL;
+	}
+	for (; (l = ring_seq(r, c->seq)) != NULL; c->seq++) {
+		if (c->caught || cursor_after(l->ns, l->nth, c->ns, c->nth)) {
+			c->caught = 1;
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* The sink's pull: the lines owed, from the ring's memory. */
+static int
+client_pull(void *arg, struct iovec *iov, int max)
+{
+	struct client		*c = arg;
+	const struct ring_line	*l;
+	int			 n = 0;
+
+	c->poked = 0;
+	while (n < max && (l = client_next(c)) != NULL) {
+		iov[n].iov_base = l->event;
+		iov[n].iov_len = l->len;
+		n++;
+		c->seq++;
+	}
+	if (n == max)
+		c->poked = 1;	/* pulled again */
+	return n;
+}
+
+static void	client_fill(struct client *);
+
+/* The ring's bytes owed to c (lines before its cursor included). */
+static size_t
+client_owed(const struct client *c)
+{
+	const struct ring	*r = &c->feed->ring;
+	const struct ring_line	*l = ring_seq(r, c->seq);
+
+	return l == NULL ? 0 : (size_t)(r->total - l->at);
+}
+
+/* How the lines owed reach a client: its sink is told, and pulls them
+ * from the ring when it writes (at once when they are 64 KiB); or,
+ * when they are a quarter of the ring (which must not push them out
+ * first) or would take the client past CLIENT_MAX, they are copied
+ * into its buffer, up to CLIENT_MAX and then the overflow (so that a
+ * resuming client always gets further). */
+static void
+client_owe(struct client *c)
+{
+	struct ring	*r = &c->feed->ring;
+	size_t		 owed;
+
+	if (c->closing || c->seq == ring_next(r))
+		return;
+	owed = client_owed(c);
+	if (c->seq < r->seq0 || owed >= r->max / 4 ||
+	    sink_pending(c->sink) + owed > CLIENT_MAX) {
+		client_fill(c);
+		return;
+	}
+	c->poked = 1;
+	sink_poke(c->sink, owed >= SINK_PACE_BYTES);
+}
+
+/* The lines owed, copied into the sink's buffer: what is written after
+ * them must follow them. */
+static void
+client_fill(struct client *c)
+{
+	const struct ring_line	*l;
+
+	while ((l = client_next(c)) != NULL) {
+		if (sink_pending(c->sink) + l->len > CLIENT_MAX) {
+			client_overflow(c);
+			return;
+		}
+		sink_add(c->sink, l->event, l->len);
+		c->seq++;
+	}
+}
+
+/* An event besides the lines (a state, a heartbeat, lines lost), after
+ * the lines owed; within CLIENT_MAX. */
+static void
+client_write(struct client *c, const char *ev, size_t len)
+{
+	client_fill(c);
 	if (c->closing)
 		return;
 	if (sink_pending(c->sink) + len > CLIENT_MAX) {
-		sink_add(c->sink, over, sizeof(over) - 1);
-		c->closing = 1;
-		sink_close(c->sink);
+		client_overflow(c);
 		return;
 	}
 	sink_add(c->sink, ev, len);
@@ -141,6 +257,7 @@ client_write(struct client *c, const char *ev, size_t len)
 static void
 client_end(struct client *c, const char *event)
 {
+	client_fill(c);
 	if (!c->closing)
 		sink_add(c->sink, event, strlen(event));
 	c->closing = 1;
@@ -242,23 +359,34 @@ feed_end(struct feed *f, const char *reason)
 		client_end(c, ev);	/* the last frees f */
 }
 
+/* Kept in the ring, whose lines every client is written from. */
 static void
 feed_line(struct feed *f, const struct log_item *it)
 {
-	const struct ring_line	*l;
-	struct client		*c, *t;
-
 	if (f->seen && !cursor_after(it->ns, it->nth, f->last_ns,
 	    f->last_nth))
 		return;			/* seen before a reopen */
 	f->seen = 1;
 	f->last_ns = it->ns;
 	f->last_nth = it->nth;
-	if ((l = ring_push(&f->ring, it)) == NULL)
-		return;
+	ring_push(&f->ring, it);
+}
+
+/* Each client whose sink does not know of lines owed is told; with
+ * all, every client is looked at, for the ones owed many lines or
+ * near their limit (every eighth of the ring pushed: nothing is
+ * written while a chunk is taken in, and a burst must not push out of
+ * the ring what a client is owed). */
+static void
+feed_deliver(struct feed *f, int all)
+{
+	struct client	*c, *t;
+
 	TAILQ_FOREACH_SAFE(c, &f->clients, entry, t)
-		if (cursor_after(it->ns, it->nth, c->ns, c->nth))
-			client_write(c, l->event, l->len);
+		if (all || !c->poked)
+			client_owe(c);
+	if (all)
+		f->walked = f->ring.total;
 }
 
 static void
@@ -292,8 +420,12 @@ feed_chunk(struct worker *w, struct msg *reply, const struct ipc_error *err,
 	b = reply->body;
 	f->session = b->session;
 	f->kicked = 0;
-	for (i = 0; i < b->nlines; i++)
+	for (i = 0; i < b->nlines; i++) {
 		feed_line(f, &b->lines[i]);
+		if (f->ring.total - f->walked >= f->ring.max / 8)
+			feed_deliver(f, 1);
+	}
+	feed_deliver(f, 0);
 	if (b->done)
 		feed_later(f, REOPEN_MS);	/* the container stopped */
 	else if ((f->req = ipc_logs_next(w, f->session, feed_chunk, f)) == 0)
@@ -356,9 +488,8 @@ client_replay(struct client *c, int has_after)
 		    f->since_ns, lost ? f->ring.gone_nth : (int64_t)-1);
 		client_write(c, ev, strlen(ev));
 	}
-	for (; i < f->ring.n; i++)
-		client_write(c, ring_at(&f->ring, i)->event,
-		    ring_at(&f->ring, i)->len);
+	c->seq = f->ring.seq0 + i;
+	client_owe(c);
 }
 
 /* Streams user has open. */
@@ -415,6 +546,8 @@ stream_attach(struct worker *w, const struct body_sse_client *b, int fd)
 	if ((f = feed_find(b->workspace_id)) == NULL)
 		f = feed_new(b->workspace_id, since);
 	c->feed = f;
+	c->seq = ring_next(&f->ring);
+	sink_source(c->sink, client_pull);
 	TAILQ_INSERT_TAIL(&f->clients, c, entry);
 	f->nclients++;
 	nclients++;
