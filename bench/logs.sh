@@ -131,21 +131,22 @@ rate_before=$(docker logs "$cid" 2>/dev/null | wc -l)
 t0=$(date +%s.%N)
 printf '%-8s %6s %9s %8s %8s %8s %10s %10s %8s %9s\n' follower clients \
     lines p50_ms p99_ms max_ms cpu_s dockerd_s rss_mb client_s
+row() {	# FOLLOWER CLIENTS RSS_MB RESULT: a line of the table
+	echo "$4" | awk -v f="$1" -v n="$2" -v m="$3" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
+	    f, n, $2, $4, $6, $8, $14, $16, m, $12 }'
+}
+
 for n in $clients; do
-	# shellcheck disable=SC2046
 	r=$(BENCH_PIDS="$(berth_pids | tr '\n' ' ')" BENCH_DOCKERD=$dockerd \
 	    "$dir/logs_clients" sse "$port" "$id" "$token" "$n" "$secs")
 	# shellcheck disable=SC2046
-	mem=$(rss_mb $(berth_pids))
-	echo "$r" | awk -v n="$n" -v m="$mem" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
-	    "berth", n, $2, $4, $6, $8, $14, $16, m, $12 }'
+	row berth "$n" "$(rss_mb $(berth_pids))" "$r"
 	for mode in ${BERTH_BENCH_MODES-engine docker}; do
 		# 1000 CLI processes would take GBs of a shared machine
 		[ "$mode" = engine ] || [ "$n" -le 100 ] || continue
 		r=$(BENCH_PIDS=$dockerd BENCH_DOCKERD=$dockerd \
 		    "$dir/logs_clients" "$mode" "$cid" "$n" "$secs")
-		echo "$r" | awk -v n="$n" -v m="$mode" '{ printf "%-8s %6d %9d %8s %8s %8s %10.2f %10.2f %8s %9s\n",
-		    m, n, $2, $4, $6, $8, $14, $16, "-", $12 }'
+		row "$mode" "$n" - "$r"
 	done
 done
 t1=$(date +%s.%N)

@@ -341,7 +341,8 @@ main(int argc, char *argv[])
 	end = count_from + (int64_t)secs * 1000000000;
 	while ((now = now_ns()) < end) {
 		if (!counting && now >= count_from) {
-			w0 = cpu_of("BENCH_PIDS", 1);	/* the window opens */
+			/* the window opens */
+			w0 = cpu_of("BENCH_PIDS", 1);
 			d0 = cpu_of("BENCH_DOCKERD", 0);
 			counting = 1;
 		}

@@ -44,15 +44,15 @@ ring_at(const struct ring *r, size_t i)
 const struct ring_line *
 ring_seq(const struct ring *r, uint64_t seq)
 {
-	if (seq < r->seq0 || seq - r->seq0 >= r->n)
+	if (seq < r->dropped || seq - r->dropped >= r->n)
 		return NULL;
-	return ring_at(r, (size_t)(seq - r->seq0));
+	return ring_at(r, (size_t)(seq - r->dropped));
 }
 
 uint64_t
 ring_next(const struct ring *r)
 {
-	return r->seq0 + r->n;
+	return r->dropped + r->n;
 }
 
 static void
@@ -83,7 +83,6 @@ ring_drop(struct ring *r)
 	l->event = NULL;
 	r->head = (r->head + 1) % r->cap;
 	r->n--;
-	r->seq0++;
 }
 
 const struct ring_line *

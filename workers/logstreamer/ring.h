@@ -22,8 +22,8 @@ struct ring {
 	struct ring_line	*v;
 	size_t			 cap, head, n;	/* a circular array */
 	size_t			 bytes, max;
-	uint64_t		 dropped;	/* lines pushed out */
-	uint64_t		 seq0;		/* the oldest line's number */
+	uint64_t		 dropped;	/* lines pushed out: the
+						   oldest's number */
 	uint64_t		 total;		/* events' bytes ever pushed */
 	int64_t			 gone_ns, gone_nth; /* the newest of them */
 };

@@ -229,9 +229,9 @@ static void
 sink_mark(struct sink *s, int now)
 {
 	int64_t	due = s->wrote_us + pace_us;
-	int	small = !now && evbuffer_get_length(s->out) < SINK_PACE_BYTES;
-	int	wait;
+	int	small, wait;
 
+	small = !now && evbuffer_get_length(s->out) < SINK_PACE_BYTES;
 	if (s->dirty || s->waiting || (s->later && small))
 		return;		/* waits for its pace already */
 	wait = small && pace_us > 0 && s->wrote_us != 0 && due > now_us();

@@ -9,8 +9,8 @@
  * for each client.  A client whose unsent bytes would pass CLIENT_MAX,
  * or whose owed lines left the ring, gets "event: overflow" and its
  * answer ends normally (it reconnects with Last-Event-ID and resumes);
- * it never holds the others up.  The engine ends a follow when the container
- * stops: the feed opens a new session from the last line's timestamp
+ * it never holds the others up.  The engine ends a follow when the
+ * container stops: the feed opens a new session from the last line's timestamp
  * and skips what it has seen (the cursor is (ns, nth)), so a restart
  * brings neither a duplicate nor a gap.  berthd tells the container's
  * lifecycle (MSG_LOGS_STATE): clients get it as "event: state", and a
@@ -151,7 +151,7 @@ client_next(struct client *c)
 
 	if (c->closing)
 		return NULL;
-	if (c->seq < r->seq0) {
+	if (c->seq < r->dropped) {
 		client_overflow(c);
 		return NULL;
 	}
@@ -211,7 +211,7 @@ client_owe(struct client *c)
 	if (c->closing || c->seq == ring_next(r))
 		return;
 	owed = client_owed(c);
-	if (c->seq < r->seq0 || owed >= r->max / 4 ||
+	if (c->seq < r->dropped || owed >= r->max / 4 ||
 	    sink_pending(c->sink) + owed > CLIENT_MAX) {
 		client_fill(c);
 		return;
@@ -488,7 +488,7 @@ client_replay(struct client *c, int has_after)
 		    f->since_ns, lost ? f->ring.gone_nth : (int64_t)-1);
 		client_write(c, ev, strlen(ev));
 	}
-	c->seq = f->ring.seq0 + i;
+	c->seq = f->ring.dropped + i;
 	client_owe(c);
 }
 

@@ -64,7 +64,8 @@ cut(const char *family, const struct ptbuf *b)
 	size_t		 off = 0, n;
 
 	while (off < b->len) {
-		n = promtext_fit(b->p + off, b->len - off, TEXT_MAX);
+		n = promtext_fit(b->p + off, b->len - off,
+		    TEXT_MAX);
 		if (n == 0) {
 			log_warnx("metrics: a line of %s over %d bytes left out",
 			    family, TEXT_MAX);
